@@ -1,0 +1,108 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import type { BusNames } from './names.js';
+
+export interface Bus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** Stop taking new messages, flush what is pending, close. */
+  close(): Promise<void>;
+}
+
+export interface BusOptions {
+  readonly url: string;
+  /** Connection name shown by the server, e.g. "ingress". */
+  readonly name: string;
+  /** How long to keep trying the first connection before giving up (ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+export class BusUnavailableError extends Error {
+  readonly code = 'BUS_UNAVAILABLE' as const;
+}
+
+export async function connectBus(options: BusOptions): Promise<Bus> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.url,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: options.connectTimeoutMs ?? 5000,
+      waitOnFirstConnect: false,
+    });
+  } catch (err) {
+    throw new BusUnavailableError(`cannot connect to NATS at ${redactUrl(options.url)}: ${(err as Error).message}`);
+  }
+  const jsm = await jetstreamManager(nc, { timeout: 5000 }).catch((err: Error) => {
+    void nc.close();
+    throw new BusUnavailableError(`NATS at ${redactUrl(options.url)} has no JetStream (start nats-server with -js): ${err.message}`);
+  });
+  return {
+    nc,
+    js: jetstream(nc, { timeout: 5000 }),
+    jsm,
+    close: async () => {
+      if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+    },
+  };
+}
+
+/**
+ * Declares the streams. Idempotent and safe to run from every service at start: creates what is
+ * missing and updates the mutable settings of what exists.
+ */
+export async function ensureStreams(jsm: JetStreamManager, names: BusNames): Promise<void> {
+  const streams: (Partial<StreamConfig> & { name: string })[] = [
+    {
+      name: names.eventsStream,
+      subjects: [names.allEvents],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: 7 * 24 * 3600 * 1e9,
+      duplicate_window: 2 * 60 * 1e9,
+    },
+    {
+      name: names.auditStream,
+      subjects: [names.allAudit],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      duplicate_window: 2 * 60 * 1e9,
+    },
+  ];
+  for (const config of streams) {
+    const existing = await jsm.streams.info(config.name).catch(() => undefined);
+    if (!existing) {
+      await jsm.streams.add(config).catch(async (err: Error) => {
+        // Another service created it in the meantime.
+        if (!(await jsm.streams.info(config.name).catch(() => undefined))) throw err;
+      });
+    } else {
+      await jsm.streams.update(config.name, { ...existing.config, ...config });
+    }
+  }
+}
+
+/** A NATS URL may carry user:password; never print it. */
+export function redactUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

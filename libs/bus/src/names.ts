@@ -1,0 +1,68 @@
+import { eventsV1 } from '@portcullis/proto-gen';
+
+type EventBody = NonNullable<eventsV1.Event['body']>;
+export type EventKind = EventBody['$case'];
+
+/** "requestReceived" -> ["request", "received"]: the domain and type tokens of an event's subject. */
+const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
+  requestReceived: ['request', 'received'],
+  decisionMade: ['decision', 'made'],
+  approvalRequested: ['approval', 'requested'],
+  approvalGranted: ['approval', 'granted'],
+  approvalDenied: ['approval', 'denied'],
+  approvalExpired: ['approval', 'expired'],
+  requestCompleted: ['request', 'completed'],
+};
+
+/** Ids that go into subjects: one token, no wildcards, no dots. */
+const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Stream and subject names for one namespace. Production uses "portcullis"; tests use their own
+ * namespace so that several stacks can share one NATS server without seeing each other's events.
+ *
+ * Event subjects are `<ns>.evt.<domain>.<type>.<connection>.<requestId>`, so a consumer can filter
+ * by kind, by connection or by request (the gateway waits on `<ns>.evt.approval.*.*.<requestId>`).
+ */
+export class BusNames {
+  readonly eventsStream: string;
+  readonly auditStream: string;
+  readonly allEvents: string;
+  readonly allAudit: string;
+  /** NATS request/reply subject on which policy instances answer DecideRequest (queue group "policy"). */
+  readonly policyDecide: string;
+
+  constructor(readonly namespace: string) {
+    if (!/^[a-z][a-z0-9]{0,31}$/.test(namespace)) throw new Error(`invalid bus namespace "${namespace}"`);
+    const upper = namespace.toUpperCase();
+    this.eventsStream = `${upper}_EVENTS`;
+    this.auditStream = `${upper}_AUDIT`;
+    this.allEvents = `${namespace}.evt.>`;
+    this.allAudit = `${namespace}.audit.>`;
+    this.policyDecide = `${namespace}.rpc.policy.decide`;
+  }
+
+  eventSubject(event: eventsV1.Event): string {
+    const kind = event.body?.$case;
+    if (!kind) throw new Error(`event ${event.id} has no body`);
+    const [domain, type] = EVENT_TOKENS[kind];
+    return `${this.namespace}.evt.${domain}.${type}.${subjectToken(event.connection)}.${subjectToken(event.requestId)}`;
+  }
+
+  /** Every approval outcome (and request) for one request id. */
+  approvalEventsFor(requestId: string): string {
+    return `${this.namespace}.evt.approval.*.*.${subjectToken(requestId)}`;
+  }
+}
+
+/** The dotted type name of an event, e.g. "request.received". */
+export function eventType(event: eventsV1.Event): string {
+  const kind = event.body?.$case;
+  if (!kind) return 'unknown';
+  return EVENT_TOKENS[kind].join('.');
+}
+
+function subjectToken(value: string): string {
+  if (!SUBJECT_TOKEN.test(value)) throw new Error(`"${value}" cannot be used in a subject`);
+  return value;
+}

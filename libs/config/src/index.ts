@@ -1,0 +1,13 @@
+export { parsePortcullisConfig, loadPortcullisConfig, resolveSecret, ConfigError } from './load.js';
+export { parseDuration } from './duration.js';
+export { portcullisConfigSchema } from './schema.js';
+export type {
+  PortcullisConfig,
+  PortcullisConfigInput,
+  IssuerConfig,
+  DevIdpConfig,
+  HttpConnectionConfig,
+  PolicyRuleConfig,
+  MaskingProfileConfig,
+  SecretRef,
+} from './schema.js';

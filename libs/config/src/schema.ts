@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+// The schema of portcullis.yaml. It is strict: an unknown key is an error, because a typo in a
+// security policy ("metods") must never silently widen or narrow what is allowed.
+
+const duration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${raw}" is not a duration (use e.g. 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Connection names appear in URLs, NATS subjects and database names: keep them to a safe alphabet. */
+const connectionName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must match ^[a-z][a-z0-9_-]{0,62}$');
+const groupName = z.string().min(1).max(200);
+
+/** Where a secret comes from. Secrets are never written inline in config, except dev IdP client secrets. */
+const secretRef = z.union([
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+]);
+
+const issuer = z
+  .object({
+    issuer: z.string().url(),
+    audience: z.string().min(1),
+    /** Tokens whose lifetime (exp - iat) exceeds this are refused: short-lived tokens only. */
+    maxTokenLifetime: duration.default('1h'),
+    groupsClaim: z.string().min(1).default('groups'),
+    algorithms: z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1).default(['ES256', 'RS256']),
+    clockTolerance: duration.default('5s'),
+  })
+  .strict();
+
+const devIdpClient = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    /** Dev IdP only: a literal secret is acceptable for a local, never-production IdP. */
+    secret: z.union([z.string().min(8), secretRef]),
+    groups: z.array(groupName).default([]),
+    audience: z.string().min(1).optional(),
+    tokenTtl: duration.optional(),
+  })
+  .strict();
+
+const devIdp = z
+  .object({
+    issuer: z.string().url(),
+    audience: z.string().min(1).default('portcullis'),
+    tokenTtl: duration.default('5m'),
+    clients: z.array(devIdpClient).default([]),
+  })
+  .strict();
+
+const credential = z
+  .object({
+    /** Header the gateway sets on every forwarded request. */
+    header: z.string().regex(/^[A-Za-z0-9-]+$/).default('authorization'),
+    /** Optional scheme written before the secret, e.g. "Bearer". */
+    scheme: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    secret: secretRef,
+  })
+  .strict();
+
+const httpConnection = z
+  .object({
+    name: connectionName,
+    type: z.literal('http'),
+    upstream: z.string().url(),
+    credential: credential.optional(),
+    timeout: duration.default('30s'),
+    maxRequestBytes: z.number().int().positive().default(1 << 20),
+    maxResponseBytes: z.number().int().positive().default(16 << 20),
+  })
+  .strict();
+
+const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+const policyRule = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase id (it is quoted in every decision)'),
+    description: z.string().optional(),
+    effect: z.enum(['allow', 'deny', 'require_approval']),
+    match: z
+      .object({
+        groups: z.array(groupName).min(1).optional(),
+        subjects: z.array(z.string().min(1)).min(1).optional(),
+        connections: z.array(connectionName).min(1).optional(),
+        http: z
+          .object({
+            methods: z.array(httpMethod).min(1).optional(),
+            /** Path globs: "*" matches one segment, "**" any number of segments. */
+            paths: z.array(z.string().startsWith('/')).min(1).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    maskingProfile: z.string().min(1).optional(),
+    approval: z
+      .object({
+        approverGroups: z.array(groupName).min(1),
+        timeout: duration.default('5m'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (rule.effect === 'require_approval' && !rule.approval) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['approval'], message: 'require_approval needs approval.approverGroups' });
+    }
+    if (rule.effect !== 'require_approval' && rule.approval) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['approval'], message: `approval is only meaningful with effect require_approval` });
+    }
+    if (rule.effect === 'deny' && rule.maskingProfile) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfile'], message: 'a deny rule returns nothing to mask' });
+    }
+  });
+
+const maskingProfile = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+    detectors: z.array(z.enum(['email', 'card'])).default([]),
+    fields: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const portcullisConfigSchema = z
+  .object({
+    issuers: z.array(issuer).default([]),
+    devIdp: devIdp.optional(),
+    connections: z.array(httpConnection).default([]),
+    policies: z.array(policyRule).default([]),
+    maskingProfiles: z.array(maskingProfile).default([]),
+    audit: z.object({ readerGroups: z.array(groupName).default([]) }).strict().default({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
+    for (const name of duplicates(config.connections.map((c) => c.name))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['connections'], message: `duplicate connection "${name}"` });
+    }
+    for (const id of duplicates(config.policies.map((p) => p.id))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['policies'], message: `duplicate policy id "${id}"` });
+    }
+    for (const name of duplicates(config.maskingProfiles.map((p) => p.name))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfiles'], message: `duplicate masking profile "${name}"` });
+    }
+    const connections = new Set(config.connections.map((c) => c.name));
+    const profiles = new Set(config.maskingProfiles.map((p) => p.name));
+    config.policies.forEach((rule, i) => {
+      for (const c of rule.match.connections ?? []) {
+        if (!connections.has(c)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['policies', i, 'match', 'connections'], message: `unknown connection "${c}"` });
+      }
+      if (rule.maskingProfile && !profiles.has(rule.maskingProfile)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['policies', i, 'maskingProfile'], message: `unknown masking profile "${rule.maskingProfile}"` });
+      }
+    });
+  });
+
+export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
+export type PortcullisConfig = z.output<typeof portcullisConfigSchema>;
+export type IssuerConfig = PortcullisConfig['issuers'][number];
+export type DevIdpConfig = NonNullable<PortcullisConfig['devIdp']>;
+export type HttpConnectionConfig = PortcullisConfig['connections'][number];
+export type PolicyRuleConfig = PortcullisConfig['policies'][number];
+export type MaskingProfileConfig = PortcullisConfig['maskingProfiles'][number];
+export type SecretRef = z.output<typeof secretRef>;

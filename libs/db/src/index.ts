@@ -1,0 +1,1 @@
+export { createDatabase, migrateToLatest, ensureDatabaseExists, pgErrorKind, DatabaseUnavailableError, type Database, type PgErrorKind } from './database.js';

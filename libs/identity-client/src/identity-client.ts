@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { identityV1, type commonV1 } from '@portcullis/proto-gen';
+
+export interface Principal {
+  readonly subject: string;
+  readonly clientId: string;
+  readonly groups: readonly string[];
+  readonly issuer: string;
+  readonly expiresAt: Date;
+}
+
+export type VerifyOutcome =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface IdentityClientOptions {
+  readonly address: string;
+  /** Upper bound on how long a verified token is trusted without asking again (ms). */
+  readonly cacheTtlMs?: number;
+  readonly cacheSize?: number;
+  readonly deadlineMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Client of the identity service with a bounded cache of verified principals, keyed by a hash of
+ * the token (the token itself is never kept). A cached principal is used until the earlier of its
+ * expiry and the cache TTL. Failures are not cached: a transient issuer outage must not stick.
+ * If identity cannot be reached, `verify` returns IDENTITY_UNAVAILABLE: callers fail closed.
+ */
+export class IdentityClient {
+  private readonly client: identityV1.IdentityServiceClient;
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly cacheTtlMs: number;
+  private readonly cacheSize: number;
+  private readonly deadlineMs: number;
+  private readonly now: () => number;
+
+  constructor(options: IdentityClientOptions) {
+    this.client = new identityV1.IdentityServiceClient(options.address, grpc.credentials.createInsecure());
+    this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.deadlineMs = options.deadlineMs ?? 3000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async verify(token: string): Promise<VerifyOutcome> {
+    const key = createHash('sha256').update(token).digest('base64url');
+    const now = this.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return { ok: true, principal: hit.principal };
+    if (hit) this.cache.delete(key);
+
+    let response: identityV1.VerifyResponse;
+    try {
+      response = await new Promise((resolve, reject) =>
+        this.client.verify({ token }, new grpc.Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+    } catch (err) {
+      return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: `identity service unavailable: ${(err as grpc.ServiceError).details ?? 'no response'}` };
+    }
+    const result = response.result;
+    if (result?.$case === 'principal') {
+      const principal = principalFromProto(result.value);
+      const until = Math.min(principal.expiresAt.getTime(), now + this.cacheTtlMs);
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, { principal, until });
+      return { ok: true, principal };
+    }
+    if (result?.$case === 'failure') return { ok: false, code: result.value.code, message: result.value.message };
+    return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'identity service returned no result' };
+  }
+
+  /** Forgets every cached principal (e.g. on a revocation event). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export function principalFromProto(p: commonV1.Principal): Principal {
+  return Object.freeze({
+    subject: p.subject,
+    clientId: p.clientId,
+    groups: Object.freeze([...p.groups]),
+    issuer: p.issuer,
+    expiresAt: p.expiresAt ?? new Date(0),
+  });
+}
+
+export function principalToProto(p: Principal): commonV1.Principal {
+  return { subject: p.subject, clientId: p.clientId, groups: [...p.groups], issuer: p.issuer, expiresAt: p.expiresAt };
+}
