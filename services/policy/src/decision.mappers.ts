@@ -1,0 +1,45 @@
+import { commonV1, policyV1 } from '@portcullis/proto-gen';
+import type { Decision, Effect, RequestFacts } from './domain/index.js';
+
+const EFFECTS: Record<Effect, commonV1.Effect> = {
+  allow: commonV1.Effect.EFFECT_ALLOW,
+  deny: commonV1.Effect.EFFECT_DENY,
+  require_approval: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
+};
+
+export type FactsResult = { ok: true; facts: RequestFacts } | { ok: false; reason: string };
+
+/** Wire request -> domain facts. A request without what a decision needs is refused, not guessed. */
+export function factsFromProto(request: policyV1.DecideRequest): FactsResult {
+  const context = request.context;
+  if (!context) return { ok: false, reason: 'error:missing-context' };
+  if (!context.connection) return { ok: false, reason: 'error:missing-connection' };
+  if (!context.principal?.subject) return { ok: false, reason: 'error:missing-principal' };
+  const target = context.target;
+  return {
+    ok: true,
+    facts: {
+      connection: context.connection,
+      principal: { subject: context.principal.subject, groups: context.principal.groups },
+      ...(target?.$case === 'http' ? { http: { method: target.value.method, path: target.value.path } } : {}),
+    },
+  };
+}
+
+export function decisionToProto(decision: Decision, decidedBy: string): commonV1.Decision {
+  return {
+    effect: EFFECTS[decision.effect],
+    reasons: [...decision.reasons],
+    maskingProfile: decision.maskingProfile ?? '',
+    approval: decision.approval
+      ? { approverGroups: [...decision.approval.approverGroups], timeout: { seconds: BigInt(Math.floor(decision.approval.timeoutMs / 1000)), nanos: (decision.approval.timeoutMs % 1000) * 1e6 } }
+      : undefined,
+    policyVersion: decision.policyVersion,
+    decidedBy,
+  };
+}
+
+/** The decision for a request that could not be read: deny, saying why. */
+export function refusal(reason: string, policyVersion: string, decidedBy: string): commonV1.Decision {
+  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], maskingProfile: '', approval: undefined, policyVersion, decidedBy };
+}

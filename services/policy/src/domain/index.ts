@@ -1,0 +1,1 @@
+export { PolicyEngine, type Decision, type Effect, type RequestFacts } from './policy-engine.js';

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parsePortcullisConfig } from '@portcullis/config';
+import { PolicyEngine } from './policy-engine.js';
+import { compilePathGlob } from './path-glob.js';
+
+const config = parsePortcullisConfig(`
+connections:
+  - { name: demo-http, type: http, upstream: "http://127.0.0.1:1" }
+  - { name: other, type: http, upstream: "http://127.0.0.1:2" }
+maskingProfiles:
+  - { name: default, detectors: [email, card] }
+policies:
+  - id: agents-read
+    effect: allow
+    match: { groups: [agents], connections: [demo-http], http: { methods: [GET, HEAD], paths: ["/**"] } }
+    maskingProfile: default
+  - id: agents-write
+    effect: require_approval
+    match: { groups: [agents], connections: [demo-http], http: { methods: [POST, PUT, PATCH] } }
+    approval: { approverGroups: [approvers], timeout: 2m }
+  - id: agents-no-delete
+    effect: deny
+    match: { groups: [agents], connections: [demo-http], http: { methods: [DELETE] } }
+  - id: no-admin
+    effect: deny
+    match: { connections: [demo-http], http: { paths: ["/admin/**"] } }
+`);
+const engine = new PolicyEngine(config.policies);
+const agent = { subject: 'demo-agent', groups: ['agents'] };
+
+describe('PolicyEngine', () => {
+  it('allows a matching GET and names the rule and masking profile', () => {
+    const d = engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/customers' } });
+    expect(d).toMatchObject({ effect: 'allow', reasons: ['rule:agents-read'], maskingProfile: 'default' });
+    expect(d.policyVersion).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('holds writes for approval with the rule approver groups and timeout', () => {
+    const d = engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'POST', path: '/echo' } });
+    expect(d).toMatchObject({ effect: 'require_approval', reasons: ['rule:agents-write'], approval: { approverGroups: ['approvers'], timeoutMs: 120_000 } });
+  });
+
+  it('denies DELETE by rule', () => {
+    expect(engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'DELETE', path: '/x' } })).toMatchObject({ effect: 'deny', reasons: ['rule:agents-no-delete'] });
+  });
+
+  it('lets a deny override an allow whatever the rule order', () => {
+    expect(engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/admin/users' } })).toMatchObject({ effect: 'deny', reasons: ['rule:no-admin'] });
+  });
+
+  it('denies by default: unknown group, other connection, no HTTP facts', () => {
+    expect(engine.decide({ connection: 'demo-http', principal: { subject: 'x', groups: ['strangers'] }, http: { method: 'GET', path: '/' } }).reasons).toEqual(['default-deny']);
+    expect(engine.decide({ connection: 'other', principal: agent, http: { method: 'GET', path: '/' } }).effect).toBe('deny');
+    expect(engine.decide({ connection: 'demo-http', principal: agent }).reasons).toEqual(['default-deny']);
+  });
+
+  it('denies everything with no rules at all', () => {
+    expect(new PolicyEngine([]).decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/' } })).toMatchObject({ effect: 'deny', reasons: ['default-deny'] });
+  });
+
+  it('changes version when the rules change', () => {
+    expect(new PolicyEngine(config.policies.slice(1)).version).not.toBe(engine.version);
+  });
+});
+
+describe('compilePathGlob', () => {
+  it.each([
+    ['/**', '/', true],
+    ['/**', '/a/b/c', true],
+    ['/admin/**', '/admin', true],
+    ['/admin/**', '/admin/x/y', true],
+    ['/admin/**', '/administrator', false],
+    ['/users/*', '/users/42', true],
+    ['/users/*', '/users/42/keys', false],
+    ['/users/*/keys', '/users/42/keys', true],
+    ['/files/*.csv', '/files/a.csv', true],
+    ['/files/*.csv', '/files/acsv', false],
+    ['/exact', '/exact', true],
+    ['/exact', '/exact/', false],
+  ])('%s against %s is %s', (glob, path, expected) => {
+    expect(compilePathGlob(glob)(path)).toBe(expected);
+  });
+});
