@@ -44,8 +44,8 @@ declare module 'oidc-provider' {
     readonly jti: string;
     readonly clientId?: string;
     readonly aud?: string | string[];
-    readonly exp?: number;
-    readonly iat?: number;
+    /** Lifetime in seconds (resolved from ttl.<Model>). */
+    readonly expiration?: number;
     readonly format?: string;
     readonly resourceServer?: ResourceServer;
   }
@@ -110,6 +110,11 @@ declare module 'oidc-provider' {
       [feature: string]: unknown;
     };
     jwks?: JWKSet;
+    renderError?: (
+      ctx: { type: string; body: unknown },
+      out: { error: string; error_description?: string },
+      error: unknown,
+    ) => void | Promise<void>;
     responseTypes?: string[];
     routes?: Record<string, string>;
     scopes?: string[];

@@ -1,0 +1,1 @@
+export { createDemoUpstream, fingerprint, type DemoUpstream, type DemoUpstreamOptions, type ReceivedRequest } from './demo-upstream.js';
