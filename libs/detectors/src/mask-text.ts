@@ -1,0 +1,38 @@
+import type { Detector, DetectorMatch } from './detector.types.js';
+import { countFinding, type Findings } from './findings.js';
+import type { MaskingProfile, MaskResult } from './masking.types.js';
+import { compileProfile } from './profile.js';
+
+export function maskText(text: string, profile: MaskingProfile): MaskResult {
+  const { detectors } = compileProfile(profile);
+  const findings: Findings = {};
+  return { text: applyDetectors(text, detectors, findings), findings };
+}
+
+/**
+ * Runs every detector over the original text and applies the matches in one
+ * pass. Detecting on the original (not on a previous detector's output) keeps
+ * results independent of detector order: e.g. an address whose local part is
+ * a card number is still seen as an address.
+ */
+export function applyDetectors(text: string, detectors: readonly Detector[], findings: Findings): string {
+  const matches: DetectorMatch[] = [];
+  for (const detector of detectors) detector.find(text, matches);
+  if (matches.length === 0) return text;
+  if (detectors.length > 1) matches.sort(byStartThenLongest);
+
+  let masked = '';
+  let cursor = 0;
+  for (const match of matches) {
+    // Overlaps lose to the earlier, longer match, which already hides them.
+    if (match.start < cursor) continue;
+    masked += text.slice(cursor, match.start) + match.replacement;
+    cursor = match.end;
+    countFinding(findings, match.detector);
+  }
+  return masked + text.slice(cursor);
+}
+
+function byStartThenLongest(a: DetectorMatch, b: DetectorMatch): number {
+  return a.start - b.start || b.end - a.end;
+}

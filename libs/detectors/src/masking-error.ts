@@ -1,0 +1,19 @@
+export type MaskingErrorCode = 'INVALID_JSON' | 'UNSUPPORTED_CONTENT_TYPE' | 'UNKNOWN_DETECTOR';
+
+/**
+ * Raised whenever a body cannot be masked. Callers must treat it as "do not
+ * forward the body": masking fails closed.
+ *
+ * Messages never quote body content (and parse errors are not attached as
+ * `cause`, because V8's JSON errors embed a snippet of the input), so the error
+ * is safe to log.
+ */
+export class MaskingError extends Error {
+  override readonly name = 'MaskingError';
+  readonly code: MaskingErrorCode;
+
+  constructor(code: MaskingErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig } from '@portcullis/config';
+import { address, integer, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+
+export interface IngressConnection {
+  readonly config: HttpConnectionConfig;
+  /** The credential injected upstream. Held in memory only; never logged or echoed. */
+  readonly credential: string | undefined;
+}
+
+export interface IngressConfig {
+  readonly httpAddress: { host: string; port: number };
+  readonly identityAddress: string;
+  readonly approvalsAddress: string;
+  readonly maskingAddress: string;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  readonly instanceId: string;
+  readonly decisionTimeoutMs: number;
+  readonly logLevel: string;
+  readonly connections: readonly IngressConnection[];
+}
+
+const hostPort = (a: { host: string; port: number }) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+
+export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
+  const vars = readEnv(env, {
+    INGRESS_HTTP_ADDR: address('127.0.0.1:8080'),
+    IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
+    APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
+    MASKING_GRPC_ADDR: address('127.0.0.1:50054'),
+    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    PORTCULLIS_NAMESPACE: namespace(),
+    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    INGRESS_INSTANCE_ID: string(`${hostname()}-${process.pid}`, /^[A-Za-z0-9_.-]+$/),
+    INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
+    LOG_LEVEL: logLevel(),
+  });
+  const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
+  // Resolve every credential now: a missing secret stops the start, listing all of them.
+  const problems: string[] = [];
+  const connections = file.connections.map((config) => {
+    let credential: string | undefined;
+    if (config.credential) {
+      try {
+        credential = resolveSecret(config.credential.secret, env);
+      } catch (err) {
+        problems.push(`connection ${config.name}: ${(err as ConfigError).problems?.join('; ') ?? (err as Error).message}`);
+      }
+    }
+    return { config, credential };
+  });
+  if (problems.length > 0) throw new ConfigError(vars.PORTCULLIS_CONFIG, problems);
+  return Object.freeze({
+    httpAddress: vars.INGRESS_HTTP_ADDR,
+    identityAddress: hostPort(vars.IDENTITY_GRPC_ADDR),
+    approvalsAddress: hostPort(vars.APPROVALS_GRPC_ADDR),
+    maskingAddress: hostPort(vars.MASKING_GRPC_ADDR),
+    natsUrl: vars.NATS_URL,
+    namespace: vars.PORTCULLIS_NAMESPACE,
+    instanceId: vars.INGRESS_INSTANCE_ID,
+    decisionTimeoutMs: vars.INGRESS_DECISION_TIMEOUT_MS,
+    logLevel: vars.LOG_LEVEL,
+    connections,
+  });
+}

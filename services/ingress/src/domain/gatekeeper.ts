@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { principalToProto, type Principal } from '@portcullis/identity-client';
+import { commonV1, eventsV1 } from '@portcullis/proto-gen';
+import { refusal, tokenRefusalCode, type Refusal } from './refusal.js';
+import type { ApprovalsPort, Decision, EventsPort, IdentityPort, PolicyPort, RequestContext } from './ports.js';
+
+/** The protocol-neutral description of what a caller wants to do. */
+export interface Target {
+  readonly http?: { readonly method: string; readonly path: string };
+}
+
+export type Authentication = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly refusal: Refusal };
+
+export type Authorization =
+  | { readonly ok: true; readonly decision: Decision; readonly holdId?: string }
+  | { readonly ok: false; readonly refusal: Refusal; readonly holdId?: string };
+
+export interface Completion {
+  readonly outcome: 'forwarded' | 'denied' | 'failed';
+  readonly status: number;
+  readonly durationUs: number;
+  readonly masked?: Readonly<Record<string, number>>;
+  readonly responseBytes?: number;
+  readonly refusal?: Refusal;
+}
+
+const OUTCOMES = {
+  forwarded: eventsV1.Outcome.OUTCOME_FORWARDED,
+  denied: eventsV1.Outcome.OUTCOME_DENIED,
+  failed: eventsV1.Outcome.OUTCOME_FAILED,
+} as const;
+
+/**
+ * The request path of ARCHITECTURE.md, independent of protocol: verify the caller, ask policy,
+ * durably record RequestReceived and DecisionMade, hold for approval when required, and record the
+ * completion. Nothing is allowed unless every step answered: any part that cannot answer denies.
+ */
+export class Gatekeeper {
+  constructor(
+    private readonly ports: { identity: IdentityPort; policy: PolicyPort; events: EventsPort; approvals: ApprovalsPort },
+    private readonly source: string,
+  ) {}
+
+  newRequestId(): string {
+    return randomUUID();
+  }
+
+  async authenticate(token: string | undefined): Promise<Authentication> {
+    if (!token) return { ok: false, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
+    const outcome = await this.ports.identity.verify(token);
+    if (outcome.ok) return { ok: true, principal: outcome.principal };
+    return { ok: false, refusal: refusal(tokenRefusalCode(outcome.code), outcome.message) };
+  }
+
+  async authorize(requestId: string, connection: string, principal: Principal, target: Target, protocol: string, signal: AbortSignal): Promise<Authorization> {
+    const context: RequestContext = {
+      requestId,
+      connection,
+      principal: principalToProto(principal),
+      target: target.http ? { $case: 'http', value: { method: target.http.method, path: target.http.path } } : undefined,
+    };
+    const decided = await this.ports.policy.decide(context);
+    if (!decided.ok) return { ok: false, refusal: refusal('POLICY_UNAVAILABLE', decided.message) };
+    const decision = decided.decision;
+
+    // RequestReceived and DecisionMade are stored before anything else happens to the request:
+    // no request reaches a target without both, durably.
+    const event = (body: NonNullable<eventsV1.Event['body']>) => ({ id: randomUUID(), occurredAt: new Date(), requestId, connection, source: this.source, body });
+    try {
+      await this.ports.events.record([
+        event({ $case: 'requestReceived', value: { principal: context.principal, protocol, target: context.target } }),
+        event({ $case: 'decisionMade', value: { decision } }),
+      ]);
+    } catch (err) {
+      return { ok: false, refusal: refusal('BUS_UNAVAILABLE', `the event log is unavailable: ${(err as Error).message}`) };
+    }
+
+    switch (decision.effect) {
+      case commonV1.Effect.EFFECT_ALLOW:
+        return { ok: true, decision };
+      case commonV1.Effect.EFFECT_REQUIRE_APPROVAL:
+        return this.holdForApproval(context, decision, signal);
+      default:
+        return { ok: false, refusal: refusal('POLICY_DENIED', 'denied by policy', decision.reasons) };
+    }
+  }
+
+  private async holdForApproval(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<Authorization> {
+    const result = await this.ports.approvals.hold(context, decision, signal);
+    switch (result.status) {
+      case 'approved':
+        return { ok: true, decision, holdId: result.holdId };
+      case 'denied':
+        return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_DENIED', `denied by ${result.approver}: ${result.reason}`, decision.reasons) };
+      case 'expired':
+        return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_EXPIRED', 'nobody approved the request before its hold expired', decision.reasons) };
+      case 'cancelled':
+        return { ok: false, ...(result.holdId ? { holdId: result.holdId } : {}), refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
+      case 'unavailable':
+        return { ok: false, refusal: refusal('APPROVALS_UNAVAILABLE', result.message, decision.reasons) };
+    }
+  }
+
+  /**
+   * A request refused before any decision (no or bad token, unknown connection, oversized body)
+   * still leaves RequestReceived and RequestCompleted in the audit log, without delaying the answer.
+   */
+  recordRefusedCaller(requestId: string, connection: string, protocol: string, target: Target, principal: Principal | undefined, reason: Refusal, status: number, durationUs: number): void {
+    this.ports.events.recordLater({
+      id: randomUUID(),
+      occurredAt: new Date(),
+      requestId,
+      connection,
+      source: this.source,
+      body: {
+        $case: 'requestReceived',
+        value: {
+          principal: principal ? principalToProto(principal) : undefined,
+          protocol,
+          target: target.http ? { $case: 'http', value: { method: target.http.method, path: target.http.path } } : undefined,
+        },
+      },
+    });
+    this.complete(requestId, connection, { outcome: 'denied', status, durationUs, refusal: reason });
+  }
+
+  /** Records the last event of a request without delaying the caller. */
+  complete(requestId: string, connection: string, completion: Completion): void {
+    this.ports.events.recordLater({
+      id: randomUUID(),
+      occurredAt: new Date(),
+      requestId,
+      connection,
+      source: this.source,
+      body: {
+        $case: 'requestCompleted',
+        value: {
+          outcome: OUTCOMES[completion.outcome],
+          status: completion.status,
+          durationUs: BigInt(Math.max(0, Math.round(completion.durationUs))),
+          masked: { ...(completion.masked ?? {}) },
+          responseBytes: BigInt(completion.responseBytes ?? 0),
+          errorCode: completion.refusal?.code ?? '',
+          reasons: [...(completion.refusal?.reasons ?? [])],
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Why the gateway did not (fully) serve a request. Each protocol adapter maps these codes to its
+ * own error form (HTTP status + JSON, MCP tool error, PostgreSQL SQLSTATE) in one place.
+ */
+export type RefusalCode =
+  // The caller
+  | 'TOKEN_MISSING'
+  | 'TOKEN_MALFORMED'
+  | 'SIGNATURE_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'ISSUER_UNTRUSTED'
+  | 'AUDIENCE_INVALID'
+  | 'LIFETIME_TOO_LONG'
+  | 'CLAIM_INVALID'
+  | 'ALGORITHM_NOT_ALLOWED'
+  | 'UNKNOWN_CONNECTION'
+  | 'BAD_REQUEST'
+  | 'REQUEST_TOO_LARGE'
+  // Decisions
+  | 'POLICY_DENIED'
+  | 'APPROVAL_DENIED'
+  | 'APPROVAL_EXPIRED'
+  | 'CALLER_GONE'
+  // Parts of the gateway that could not answer: always fail closed
+  | 'ISSUER_UNAVAILABLE'
+  | 'IDENTITY_UNAVAILABLE'
+  | 'POLICY_UNAVAILABLE'
+  | 'APPROVALS_UNAVAILABLE'
+  | 'BUS_UNAVAILABLE'
+  | 'MASKING_FAILED'
+  // The target
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'RESPONSE_TOO_LARGE'
+  | 'RESPONSE_NOT_MASKABLE';
+
+export interface Refusal {
+  readonly code: RefusalCode;
+  readonly message: string;
+  /** Rule ids and other stable reasons, e.g. ["rule:agents-never-delete-demo-http"]. */
+  readonly reasons: readonly string[];
+}
+
+export function refusal(code: RefusalCode, message: string, reasons: readonly string[] = []): Refusal {
+  return { code, message, reasons };
+}
+
+const TOKEN_CODES = new Set<string>([
+  'TOKEN_MALFORMED',
+  'SIGNATURE_INVALID',
+  'TOKEN_EXPIRED',
+  'TOKEN_NOT_YET_VALID',
+  'ISSUER_UNTRUSTED',
+  'AUDIENCE_INVALID',
+  'LIFETIME_TOO_LONG',
+  'CLAIM_INVALID',
+  'ALGORITHM_NOT_ALLOWED',
+  'ISSUER_UNAVAILABLE',
+  'IDENTITY_UNAVAILABLE',
+]);
+
+/** Identity failure codes pass through; anything unknown is treated as a malformed token. */
+export function tokenRefusalCode(code: string): RefusalCode {
+  return TOKEN_CODES.has(code) ? (code as RefusalCode) : 'TOKEN_MALFORMED';
+}

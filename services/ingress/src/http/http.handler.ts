@@ -1,0 +1,150 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpConnectionConfig } from '@portcullis/config';
+import type { Logger } from '@portcullis/service-kit';
+import type { Gatekeeper } from '../domain/gatekeeper.js';
+import { refusal, type Refusal } from '../domain/refusal.js';
+import type { MaskingClient } from '../grpc/masking.client.js';
+import { parseRoute } from './route.js';
+import { writeRefusal } from './refusal.http.js';
+import type { UpstreamForwarder } from './upstream.forwarder.js';
+
+export interface HttpConnection {
+  readonly config: HttpConnectionConfig;
+  readonly forwarder: UpstreamForwarder;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Response headers that describe one hop; recomputed or dropped. */
+const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'proxy-authenticate', 'content-length']);
+
+/**
+ * The HTTP proxy at /http/<connection>/…: one converter from HTTP into the gatekeeper and one
+ * from its outcome back to HTTP. Order matters: the caller is authenticated before anything about
+ * connections is revealed or any body is read; the body is read (bounded) before the decision so a
+ * held request keeps it; the response is masked before its first byte leaves.
+ */
+export class HttpProxyHandler {
+  constructor(
+    private readonly gatekeeper: Gatekeeper,
+    private readonly connections: ReadonlyMap<string, HttpConnection>,
+    private readonly masking: MaskingClient,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const elapsedUs = () => Number(process.hrtime.bigint() - started) / 1000;
+    const requestId = this.gatekeeper.newRequestId();
+    const route = parseRoute(req.url ?? '');
+    if (!route.ok) {
+      writeRefusal(res, refusal('BAD_REQUEST', route.message), requestId);
+      return;
+    }
+    const method = req.method ?? '';
+    const known = this.connections.get(route.connection);
+    const connectionName = known ? route.connection : '_unknown';
+    const target = { http: { method, path: route.path } };
+
+    // Refusals before a decision still leave a trace in the audit log.
+    const refuseEarly = (reason: Refusal, principal?: Parameters<Gatekeeper['recordRefusedCaller']>[4]) => {
+      const status = writeRefusal(res, reason, requestId);
+      this.gatekeeper.recordRefusedCaller(requestId, connectionName, 'http', target, principal, reason, status, elapsedUs());
+      this.logger.info({ requestId, connection: connectionName, principal: principal?.subject, code: reason.code, status }, 'request refused');
+    };
+
+    const authn = await this.gatekeeper.authenticate(bearerToken(req.headers));
+    if (!authn.ok) return refuseEarly(authn.refusal);
+    const principal = authn.principal;
+    if (!known) return refuseEarly(refusal('UNKNOWN_CONNECTION', `no connection named "${route.connection}"`), principal);
+    if (!METHODS.has(method)) return refuseEarly(refusal('BAD_REQUEST', `method ${method} is not supported`), principal);
+
+    const body = await readBody(req, known.config.maxRequestBytes);
+    if (!body.ok) return refuseEarly(refusal('REQUEST_TOO_LARGE', `request body exceeds ${known.config.maxRequestBytes} bytes`), principal);
+
+    const callerGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) callerGone.abort();
+    });
+
+    const finish = (outcome: 'forwarded' | 'denied' | 'failed', status: number, extra: { refusal?: Refusal; masked?: Record<string, number>; responseBytes?: number } = {}) => {
+      this.gatekeeper.complete(requestId, known.config.name, { outcome, status, durationUs: elapsedUs(), ...extra });
+      this.logger.info({ requestId, connection: known.config.name, principal: principal.subject, method, path: route.path, status, outcome, code: extra.refusal?.code }, 'request completed');
+    };
+
+    const authz = await this.gatekeeper.authorize(requestId, known.config.name, principal, target, 'http', callerGone.signal);
+    const holdHeaders: Record<string, string> = authz.holdId ? { 'x-portcullis-hold-id': authz.holdId } : {};
+    if (!authz.ok) {
+      const status = writeRefusal(res, authz.refusal, requestId, holdHeaders);
+      const denied = ['POLICY_DENIED', 'APPROVAL_DENIED', 'APPROVAL_EXPIRED'].includes(authz.refusal.code);
+      return finish(denied ? 'denied' : 'failed', status, { refusal: authz.refusal });
+    }
+
+    const upstream = await known.forwarder.forward({
+      method,
+      path: route.path,
+      search: route.search,
+      headers: req.headers,
+      body: body.body,
+      requestId,
+      clientAddress: req.socket.remoteAddress ?? '',
+    });
+    if (!upstream.ok) {
+      const reason = refusal(upstream.code, upstream.message);
+      return finish('failed', writeRefusal(res, reason, requestId, holdHeaders), { refusal: reason });
+    }
+
+    let responseBody = upstream.body;
+    let masked: Record<string, number> = {};
+    const profile = authz.decision.maskingProfile;
+    if (profile && responseBody.length > 0) {
+      const encoding = String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase();
+      const outcome =
+        encoding === 'identity'
+          ? await this.masking.mask(profile, String(upstream.headers['content-type'] ?? ''), responseBody)
+          : ({ ok: false, code: 'RESPONSE_NOT_MASKABLE', message: `upstream sent a ${encoding}-encoded body, which cannot be masked` } as const);
+      if (!outcome.ok) {
+        // Fail closed: nothing of an unmasked body leaves the gateway.
+        const reason = refusal(outcome.code, outcome.message);
+        return finish('failed', writeRefusal(res, reason, requestId, holdHeaders), { refusal: reason });
+      }
+      responseBody = outcome.body;
+      masked = { ...outcome.findings };
+    }
+
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (!DROP_RESPONSE.has(name) && value !== undefined) headers[name] = value;
+    }
+    headers['content-length'] = String(responseBody.length);
+    headers['x-portcullis-request-id'] = requestId;
+    Object.assign(headers, holdHeaders);
+    res.writeHead(upstream.status, headers);
+    res.end(method === 'HEAD' ? undefined : responseBody);
+    finish('forwarded', upstream.status, { masked, responseBytes: responseBody.length });
+  }
+}
+
+function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(headers.authorization ?? '');
+  return match?.[1];
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false }> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    return { ok: false };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      return { ok: false };
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return { ok: true, body: Buffer.concat(chunks) };
+}

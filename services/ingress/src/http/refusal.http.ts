@@ -1,0 +1,56 @@
+import type { ServerResponse } from 'node:http';
+import type { Refusal, RefusalCode } from '../domain/refusal.js';
+
+/** The one place gateway refusals become HTTP statuses. */
+const STATUS: Record<RefusalCode, number> = {
+  TOKEN_MISSING: 401,
+  TOKEN_MALFORMED: 401,
+  SIGNATURE_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_NOT_YET_VALID: 401,
+  ISSUER_UNTRUSTED: 401,
+  AUDIENCE_INVALID: 401,
+  LIFETIME_TOO_LONG: 401,
+  CLAIM_INVALID: 401,
+  ALGORITHM_NOT_ALLOWED: 401,
+  UNKNOWN_CONNECTION: 404,
+  BAD_REQUEST: 400,
+  REQUEST_TOO_LARGE: 413,
+  POLICY_DENIED: 403,
+  APPROVAL_DENIED: 403,
+  APPROVAL_EXPIRED: 403,
+  CALLER_GONE: 499,
+  ISSUER_UNAVAILABLE: 503,
+  IDENTITY_UNAVAILABLE: 503,
+  POLICY_UNAVAILABLE: 503,
+  APPROVALS_UNAVAILABLE: 503,
+  BUS_UNAVAILABLE: 503,
+  MASKING_FAILED: 502,
+  UPSTREAM_UNAVAILABLE: 502,
+  UPSTREAM_TIMEOUT: 504,
+  RESPONSE_TOO_LARGE: 502,
+  RESPONSE_NOT_MASKABLE: 502,
+};
+
+export function httpStatusFor(code: RefusalCode): number {
+  return STATUS[code];
+}
+
+/** Writes `{"error":{code,message,reasons,requestId}}`; 401s carry an RFC 6750 challenge. */
+export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: string | undefined, extraHeaders: Record<string, string> = {}): number {
+  const status = STATUS[refusal.code];
+  const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message, reasons: refusal.reasons, ...(requestId ? { requestId } : {}) } });
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...extraHeaders,
+  };
+  if (requestId) headers['x-portcullis-request-id'] = requestId;
+  if (status === 401) {
+    headers['www-authenticate'] = refusal.code === 'TOKEN_MISSING' ? 'Bearer realm="portcullis"' : `Bearer realm="portcullis", error="invalid_token", error_description="${refusal.code}"`;
+  }
+  if (!res.headersSent) res.writeHead(status, headers);
+  res.end(body);
+  return status;
+}

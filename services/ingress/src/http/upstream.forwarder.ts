@@ -1,0 +1,118 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { HttpConnectionConfig } from '@portcullis/config';
+
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly search: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly requestId: string;
+  readonly clientAddress: string;
+}
+
+export type UpstreamResult =
+  | { readonly ok: true; readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: Buffer }
+  | { readonly ok: false; readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'RESPONSE_TOO_LARGE'; readonly message: string };
+
+/** Headers that describe one hop, or carry the caller's credentials: never forwarded. */
+const DROP_REQUEST = new Set([
+  'authorization',
+  'proxy-authorization',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'host',
+  'content-length',
+  'accept-encoding',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+]);
+
+/**
+ * Forwards an admitted request to a connection's upstream with the credential only the gateway
+ * holds. The caller's Authorization header is removed before the credential is set, so the caller's
+ * token can never reach the target. Responses are read whole (bounded) because they are masked
+ * before the first byte goes back.
+ */
+export class UpstreamForwarder {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly credentialHeader?: { name: string; value: string };
+
+  constructor(
+    private readonly connection: HttpConnectionConfig,
+    credential: string | undefined,
+  ) {
+    this.base = new URL(connection.upstream);
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
+    if (connection.credential && credential !== undefined) {
+      const scheme = connection.credential.scheme;
+      this.credentialHeader = { name: connection.credential.header.toLowerCase(), value: scheme ? `${scheme} ${credential}` : credential };
+    }
+  }
+
+  forward(request: UpstreamRequest): Promise<UpstreamResult> {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (!DROP_REQUEST.has(name) && value !== undefined && name !== this.credentialHeader?.name) headers[name] = value;
+    }
+    if (this.credentialHeader) headers[this.credentialHeader.name] = this.credentialHeader.value;
+    headers['accept-encoding'] = 'identity'; // bodies must be readable to be masked
+    headers['x-forwarded-for'] = request.clientAddress;
+    headers['x-portcullis-request-id'] = request.requestId;
+    if (request.body.length > 0) headers['content-length'] = request.body.length;
+
+    const basePath = this.base.pathname.replace(/\/$/, '');
+    const client = this.base.protocol === 'https:' ? https : http;
+    const limit = this.connection.maxResponseBytes;
+
+    return new Promise((resolve) => {
+      const req = client.request(
+        {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname,
+          port: this.base.port,
+          method: request.method,
+          path: `${basePath}${request.path}${request.search}`,
+          headers,
+          agent: this.agent,
+          timeout: this.connection.timeout,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > limit) {
+              res.destroy();
+              resolve({ ok: false, code: 'RESPONSE_TOO_LARGE', message: `upstream response exceeds ${limit} bytes` });
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () => resolve({ ok: true, status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', (err) => resolve({ ok: false, code: 'UPSTREAM_UNAVAILABLE', message: `upstream response failed: ${err.message}` }));
+        },
+      );
+      req.on('timeout', () => {
+        req.destroy();
+        resolve({ ok: false, code: 'UPSTREAM_TIMEOUT', message: `upstream did not answer within ${this.connection.timeout} ms` });
+      });
+      req.on('error', (err) => resolve({ ok: false, code: 'UPSTREAM_UNAVAILABLE', message: `upstream unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}` }));
+      req.end(request.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

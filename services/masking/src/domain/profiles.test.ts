@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { Masker } from './profiles.js';
+
+const masker = new Masker([{ name: 'default', detectors: ['email', 'card'], fields: ['password'] }]);
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('Masker', () => {
+  it('masks JSON and counts findings', () => {
+    const out = masker.mask('default', 'application/json', bytes('[{"email":"ada@example.com","card":"4111 1111 1111 1111","password":"x"}]'));
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.result.text).not.toContain('ada@example.com');
+    expect(out.result.text).not.toContain('4111 1111 1111 1111');
+    expect(out.result.text).toContain('1111');
+    expect(out.result.findings).toMatchObject({ email: 1, card: 1, field: 1 });
+  });
+
+  it('refuses unknown profiles, binary bodies, and unsupported types', () => {
+    expect(masker.mask('nope', 'text/plain', bytes('x'))).toMatchObject({ ok: false, code: 'UNKNOWN_PROFILE' });
+    expect(masker.mask('default', 'text/plain', new Uint8Array([0xff, 0xfe, 0x00]))).toMatchObject({ ok: false, code: 'INVALID_ENCODING' });
+    expect(masker.mask('default', 'image/png', bytes('x'))).toMatchObject({ ok: false, code: 'UNSUPPORTED_CONTENT_TYPE' });
+    expect(masker.mask('default', 'application/json', bytes('{bad'))).toMatchObject({ ok: false, code: 'INVALID_JSON' });
+  });
+});

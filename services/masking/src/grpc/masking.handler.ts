@@ -1,0 +1,27 @@
+import * as grpc from '@grpc/grpc-js';
+import { maskingV1 } from '@portcullis/proto-gen';
+import { grpcError, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
+import type { Masker } from '../domain/profiles.js';
+
+const STATUS = {
+  UNKNOWN_PROFILE: grpc.status.NOT_FOUND,
+  UNSUPPORTED_CONTENT_TYPE: grpc.status.INVALID_ARGUMENT,
+  INVALID_JSON: grpc.status.INVALID_ARGUMENT,
+  INVALID_ENCODING: grpc.status.INVALID_ARGUMENT,
+  MASKING_FAILED: grpc.status.INTERNAL,
+} as const;
+
+export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBinding {
+  const implementation: maskingV1.MaskingServiceServer = {
+    mask: unary(async (request: maskingV1.MaskRequest) => {
+      const outcome = masker.mask(request.profile, request.contentType, request.body);
+      if (!outcome.ok) {
+        logger.info({ profile: request.profile, contentType: request.contentType, bytes: request.body.length, code: outcome.code }, 'masking refused');
+        throw grpcError(STATUS[outcome.code], outcome.code, outcome.message);
+      }
+      const findings: Record<string, number> = { ...outcome.result.findings };
+      return { body: Buffer.from(outcome.result.text, 'utf8'), findings };
+    }, (err) => logger.error({ err }, 'mask failed')),
+  };
+  return { definition: maskingV1.MaskingServiceService, implementation };
+}
