@@ -1,0 +1,203 @@
+import { decodeJwt, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import type { IssuerConfig } from '@portcullis/config';
+import { errorCode, isFailureCode, KEY_MISMATCH_CODES, refusalForJoseError } from './failure-codes.js';
+import { VerifyError, type Principal, type VerifyFailure, type VerifyOutcome } from './verify-outcome.js';
+
+/** The time verification happens at. Injected so tests freeze it. */
+export type Clock = () => Date;
+
+/**
+ * Where an issuer's verification keys come from. The OIDC adapter discovers and fetches them;
+ * unit tests hand over local keys.
+ */
+export interface KeyResolver {
+  /**
+   * jose's key lookup for one trusted issuer. Rejects when the keys cannot be obtained right now.
+   * The lookup itself may also fail to fetch (e.g. refetching the JWKS for an unknown kid).
+   */
+  keysFor(issuer: IssuerConfig): Promise<JWTVerifyGetKey>;
+  /** Fetches the issuer's keys ahead of its first token. Optional; rejects if they cannot be fetched. */
+  warm?(issuer: IssuerConfig): Promise<void>;
+}
+
+/** Bearer tokens longer than this are refused before any parsing: real access tokens are far smaller. */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+
+/** Compact JWS: three base64url parts. The signature may be empty so that `alg: none` is refused by name. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Claims every accepted token carries; exp and iat also bound its lifetime. */
+const REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
+
+/**
+ * Verifies bearer tokens from the configured issuers and turns them into principals.
+ *
+ * The unverified `iss` only chooses which configured issuer to check against (exact match); the
+ * signature, audience, algorithm and times are then checked with that issuer's keys and settings.
+ * Every refusal is a value with a typed code. Only a bug (an error that is not about the token or
+ * the issuer) is thrown.
+ */
+export class TokenVerifier {
+  private readonly issuers: ReadonlyMap<string, IssuerConfig>;
+
+  constructor(
+    issuers: readonly IssuerConfig[],
+    private readonly keys: KeyResolver,
+    private readonly clock: Clock,
+  ) {
+    this.issuers = new Map(issuers.map((issuer) => [issuer.issuer, issuer]));
+  }
+
+  async verify(token: string): Promise<VerifyOutcome> {
+    const claimed = claimedIssuer(token);
+    if (typeof claimed !== 'string') return { ok: false, failure: claimed };
+    const issuer = this.issuers.get(claimed);
+    if (!issuer) {
+      return refuse({ code: 'ISSUER_UNTRUSTED', message: `token issuer ${quote(claimed)} is not trusted by this gateway`, issuer: clip(claimed) });
+    }
+    try {
+      return { ok: true, principal: await this.verifyWith(token, issuer) };
+    } catch (err) {
+      const code = errorCode(err);
+      if (isFailureCode(code)) {
+        const { message, detail } = err as VerifyError;
+        return refuse({ code, message, issuer: issuer.issuer, ...(detail === undefined ? {} : { detail }) });
+      }
+      const refusal = refusalForJoseError(err, issuer);
+      if (!refusal) throw err;
+      return refuse({ ...refusal, issuer: issuer.issuer });
+    }
+  }
+
+  private async verifyWith(token: string, issuer: IssuerConfig): Promise<Principal> {
+    const now = this.clock();
+    const options: JWTVerifyOptions = {
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: [...issuer.algorithms],
+      clockTolerance: issuer.clockTolerance / 1000,
+      currentDate: now,
+      requiredClaims: REQUIRED_CLAIMS,
+    };
+    const { payload } = await verifyJwt(token, this.keyLookup(issuer), options);
+    return principalFrom(payload, issuer, now);
+  }
+
+  /**
+   * The issuer's keys, resolved only once jose has read the header and checked the algorithm, so a
+   * junk token never triggers discovery. Failures to fetch keys (ISSUER_UNAVAILABLE) are told apart
+   * from "no published key fits this token" (SIGNATURE_INVALID), e.g. when an unknown kid refetches.
+   */
+  private keyLookup(issuer: IssuerConfig): JWTVerifyGetKey {
+    return async (header, token) => {
+      const keys = await this.keys.keysFor(issuer).catch((err: unknown) => {
+        throw unavailable(issuer, err);
+      });
+      try {
+        return await keys(header, token);
+      } catch (err) {
+        if (KEY_MISMATCH_CODES.has(errorCode(err) ?? '')) throw err;
+        throw unavailable(issuer, err);
+      }
+    };
+  }
+}
+
+/** The token's unverified `iss`, or why the token cannot even be read. */
+function claimedIssuer(token: string): string | VerifyFailure {
+  if (typeof token !== 'string' || token.length === 0) return { code: 'TOKEN_MALFORMED', message: 'token is empty' };
+  if (token.length > MAX_TOKEN_LENGTH) return { code: 'TOKEN_MALFORMED', message: `token is longer than ${MAX_TOKEN_LENGTH} characters` };
+  if (!COMPACT_JWS.test(token)) return { code: 'TOKEN_MALFORMED', message: 'token is not a JWT (expected three base64url parts)' };
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    return { code: 'TOKEN_MALFORMED', message: 'token payload is not a JSON object' };
+  }
+  if (typeof payload.iss !== 'string' || payload.iss === '') return { code: 'ISSUER_UNTRUSTED', message: 'token names no issuer (iss)' };
+  return payload.iss;
+}
+
+/** jwtVerify, plus jose's documented handling of several keys fitting a token that names no kid: try each. */
+async function verifyJwt(token: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<{ payload: JWTPayload }> {
+  try {
+    return await jwtVerify(token, keys, options);
+  } catch (err) {
+    if (errorCode(err) !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw err;
+    for await (const key of err as AsyncIterable<CryptoKey>) {
+      try {
+        return await jwtVerify(token, key, options);
+      } catch (inner) {
+        if (errorCode(inner) !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw inner;
+      }
+    }
+    throw err;
+  }
+}
+
+/** Checks what jose does not (types, iat in the future, lifetime, groups) and builds the principal. */
+function principalFrom(payload: JWTPayload, issuer: IssuerConfig, now: Date): Principal {
+  const { sub, exp, iat } = payload;
+  if (typeof sub !== 'string' || sub === '') throw new VerifyError('CLAIM_INVALID', 'token claim "sub" must be a non-empty string');
+  // jose has checked that exp and iat are present numbers.
+  if (typeof exp !== 'number' || typeof iat !== 'number') throw new VerifyError('CLAIM_INVALID', 'token claims "exp" and "iat" must be numbers');
+  const nowSeconds = now.getTime() / 1000;
+  // A future iat would stretch a "short" exp - iat window arbitrarily far ahead.
+  if (iat > nowSeconds + issuer.clockTolerance / 1000) throw new VerifyError('TOKEN_NOT_YET_VALID', 'token is issued in the future (iat)');
+  if (exp <= iat) throw new VerifyError('CLAIM_INVALID', 'token expires before it is issued (exp <= iat)');
+  const maxSeconds = issuer.maxTokenLifetime / 1000;
+  if (exp - iat > maxSeconds) {
+    throw new VerifyError('LIFETIME_TOO_LONG', `token lifetime (exp - iat) of ${exp - iat} s exceeds the ${maxSeconds} s this issuer allows`);
+  }
+  return {
+    subject: sub,
+    clientId: clientIdOf(payload) ?? sub,
+    groups: groupsOf(payload, issuer.groupsClaim),
+    issuer: issuer.issuer,
+    expiresAt: new Date(exp * 1000),
+  };
+}
+
+function clientIdOf(payload: JWTPayload): string | undefined {
+  for (const claim of ['client_id', 'azp'] as const) {
+    const value = payload[claim];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') throw new VerifyError('CLAIM_INVALID', `token claim "${claim}" must be a string`);
+    if (value !== '') return value;
+  }
+  return undefined;
+}
+
+function groupsOf(payload: JWTPayload, claim: string): readonly string[] {
+  const value = payload[claim];
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((group) => typeof group === 'string')) {
+    throw new VerifyError('CLAIM_INVALID', `token claim "${claim}" must be an array of strings`);
+  }
+  return Object.freeze([...value]);
+}
+
+function unavailable(issuer: IssuerConfig, err: unknown): VerifyError {
+  return new VerifyError('ISSUER_UNAVAILABLE', `keys of issuer "${issuer.issuer}" cannot be fetched right now; try again shortly`, describe(err));
+}
+
+/** An error's message and, for fetch failures, the underlying cause (e.g. ECONNREFUSED). */
+function describe(err: unknown): string {
+  const { message, cause } = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const own = typeof message === 'string' ? message : String(err);
+  const why = cause?.code ?? cause?.message;
+  return typeof why === 'string' ? `${own}: ${why}` : own;
+}
+
+function refuse(failure: VerifyFailure): VerifyOutcome {
+  return { ok: false, failure };
+}
+
+/** An attacker-chosen value quoted in a message or log: escaped and bounded. */
+function quote(value: string): string {
+  return JSON.stringify(clip(value));
+}
+
+function clip(value: string): string {
+  return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+}

@@ -1,0 +1,49 @@
+/** Why a token was refused. The same codes travel in `VerifyFailure.code` on the wire. */
+export type FailureCode =
+  | 'TOKEN_MALFORMED'
+  | 'SIGNATURE_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'ISSUER_UNTRUSTED'
+  | 'AUDIENCE_INVALID'
+  | 'LIFETIME_TOO_LONG'
+  | 'CLAIM_INVALID'
+  | 'ALGORITHM_NOT_ALLOWED'
+  | 'ISSUER_UNAVAILABLE';
+
+/** A verified non-human identity. It never carries the token it was derived from. */
+export interface Principal {
+  readonly subject: string;
+  /** `client_id`, else `azp`, else `sub`. */
+  readonly clientId: string;
+  readonly groups: readonly string[];
+  readonly issuer: string;
+  readonly expiresAt: Date;
+}
+
+export interface VerifyFailure {
+  readonly code: FailureCode;
+  /** For the caller: human-readable, never the token. */
+  readonly message: string;
+  /** The configured issuer the token was checked against, or its (unverified) `iss` when untrusted. */
+  readonly issuer?: string;
+  /** For operators only (logs), e.g. why an issuer's keys could not be fetched. Never sent to callers. */
+  readonly detail?: string;
+}
+
+export type VerifyOutcome = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly failure: VerifyFailure };
+
+/**
+ * A refusal raised inside verification, branched on by `code` like jose's own errors. It never
+ * leaves the domain: TokenVerifier turns it into a VerifyFailure value.
+ */
+export class VerifyError extends Error {
+  override readonly name = 'VerifyError';
+  constructor(
+    readonly code: FailureCode,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}

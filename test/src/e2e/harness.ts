@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createDemoUpstream, type DemoUpstream, type ReceivedRequest } from '@portcullis/demo-upstream';
+import { freePorts, REPO_ROOT, Stack } from '@portcullis/stack';
+import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+
+/** Clients of the test IdP. Secrets are test-only. */
+export const CLIENTS = {
+  agent: { id: 'demo-agent', secret: 'demo-agent-secret' },
+  approver: { id: 'demo-approver', secret: 'demo-approver-secret' },
+  /** In both agents and approvers: proves nobody approves their own request. */
+  agentApprover: { id: 'agent-approver', secret: 'agent-approver-secret' },
+  /** Tokens for another audience. */
+  otherAudience: { id: 'other-audience', secret: 'other-audience-secret' },
+  /** Tokens that expire after one second. */
+  shortLived: { id: 'short-lived', secret: 'short-lived-secret' },
+} as const;
+
+function configYaml(ports: { idp: number; upstream: number }): string {
+  return `
+issuers:
+  - { issuer: "http://127.0.0.1:${ports.idp}", audience: portcullis, maxTokenLifetime: 1h, clockTolerance: 0s }
+devIdp:
+  issuer: "http://127.0.0.1:${ports.idp}"
+  audience: portcullis
+  tokenTtl: 5m
+  clients:
+    - { clientId: demo-agent, secret: demo-agent-secret, groups: [agents] }
+    - { clientId: demo-approver, secret: demo-approver-secret, groups: [approvers] }
+    - { clientId: agent-approver, secret: agent-approver-secret, groups: [agents, approvers] }
+    - { clientId: other-audience, secret: other-audience-secret, groups: [agents], audience: elsewhere }
+    - { clientId: short-lived, secret: short-lived-secret, groups: [agents], tokenTtl: 1s }
+connections:
+  - name: demo-http
+    type: http
+    upstream: "http://127.0.0.1:${ports.upstream}"
+    credential: { header: authorization, scheme: Bearer, secret: { env: DEMO_HTTP_API_KEY } }
+maskingProfiles:
+  - { name: default, detectors: [email, card], fields: [password, ssn] }
+policies:
+  - id: agents-write-expiring-needs-approval
+    effect: require_approval
+    match: { groups: [agents], connections: [demo-http], http: { methods: [POST], paths: ["/expiring/**"] } }
+    approval: { approverGroups: [approvers], timeout: 2s }
+  - id: agents-read-demo-http
+    effect: allow
+    match: { groups: [agents], connections: [demo-http], http: { methods: [GET, HEAD] } }
+    maskingProfile: default
+  - id: agents-write-demo-http-needs-approval
+    effect: require_approval
+    match: { groups: [agents], connections: [demo-http], http: { methods: [POST, PUT, PATCH] } }
+    approval: { approverGroups: [approvers], timeout: 2m }
+    maskingProfile: default
+  - id: agents-never-delete-demo-http
+    effect: deny
+    match: { groups: [agents], connections: [demo-http], http: { methods: [DELETE] } }
+audit:
+  readerGroups: [approvers]
+`;
+}
+
+/** A whole stack of real processes with its own ports, database and bus namespace. */
+export class E2eEnvironment {
+  readonly received: ReceivedRequest[] = [];
+  stack!: Stack;
+  upstream!: DemoUpstream;
+  db!: TestDatabase;
+  private nats!: string;
+  private pool?: pg.Pool;
+
+  async start(options: { policyInstances?: number; logLevel?: string } = {}): Promise<void> {
+    const [idp, upstream, identity, policy, approvals, masking, audit, ingress] = await freePorts(8);
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
+    const configPath = join(dir, 'portcullis.yaml');
+    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }));
+    this.nats = await natsUrl();
+    this.db = await createTestDatabase('pc_e2e');
+    this.stack = new Stack({
+      configPath,
+      natsUrl: this.nats,
+      databaseUrl: this.db.url,
+      namespace: uniqueNamespace('e'),
+      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress! },
+      policyInstances: options.policyInstances ?? 1,
+      demoUpstream: false,
+      logDir: join(dir, 'logs'),
+      logLevel: options.logLevel ?? 'debug',
+      env: { APPROVALS_SWEEP_INTERVAL_MS: '200' },
+    });
+    // The upstream runs in this process so tests can see exactly what reached it.
+    this.upstream = createDemoUpstream({ host: '127.0.0.1', port: upstream!, apiKey: this.stack.demoApiKey, onRequest: (r) => this.received.push(r) });
+    await this.upstream.start();
+    await this.stack.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.stack?.stop();
+    await this.upstream?.stop();
+    await this.pool?.end();
+    await this.db?.drop().catch(() => undefined);
+    if (this.nats) await deleteStreams(this.nats, this.stack.namespace).catch(() => undefined);
+  }
+
+  /** A token from the real dev IdP, exactly as the quickstart's curl gets it. */
+  async token(client: { id: string; secret: string }): Promise<string> {
+    const res = await fetch(`${this.stack.issuerUrl}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    if (!res.ok) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  gateway(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+    return fetch(`${this.stack.ingressUrl}${path}`, { ...init, headers });
+  }
+
+  /** Runs the real `portcullis` CLI. */
+  cli(args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [join(REPO_ROOT, 'tools/cli/dist/main.js'), ...args],
+        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress }, timeout: 20_000 },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  /** Direct SQL on the stack's database, as a DBA (or an attacker with a connection) would. */
+  sql(): pg.Pool {
+    this.pool ??= new pg.Pool({ connectionString: this.db.url, max: 2 });
+    return this.pool;
+  }
+
+  async auditEvents(requestId: string): Promise<{ seq: string; type: string; source: string; event_json: Record<string, unknown> }[]> {
+    const { rows } = await this.sql().query('select seq, type, source, event_json from audit.events where request_id = $1 order by seq', [requestId]);
+    return rows;
+  }
+}

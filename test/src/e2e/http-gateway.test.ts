@@ -1,0 +1,255 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeProtectedHeader, generateKeyPair, SignJWT, decodeJwt } from 'jose';
+import { fingerprint } from '@portcullis/demo-upstream';
+import { eventually } from '@portcullis/testkit';
+import { CLIENTS, E2eEnvironment } from './harness.js';
+
+// The walking skeleton, end to end: real dev IdP tokens, real processes for every service, real
+// NATS JetStream and PostgreSQL, the real CLI, and fetch as the caller.
+
+const env = new E2eEnvironment();
+let agentToken: string;
+let approverToken: string;
+
+beforeAll(async () => {
+  await env.start({ policyInstances: 2 });
+  agentToken = await env.token(CLIENTS.agent);
+  approverToken = await env.token(CLIENTS.approver);
+});
+afterAll(() => env.stop());
+
+const requestIdOf = (res: Response) => res.headers.get('x-portcullis-request-id')!;
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; reasons: string[]; requestId: string } }).error;
+
+async function heldHoldId(path: string): Promise<string> {
+  return eventually(async () => {
+    const listed = await env.cli(['approvals', 'list', '--json'], approverToken);
+    const holds = (JSON.parse(listed.stdout || '[]') as { id: string; http?: { path: string } }[]) ?? [];
+    return holds.find((h) => h.http?.path === path)?.id;
+  }, 15_000, `a pending hold for ${path}`);
+}
+
+describe('allowed requests', () => {
+  it('forwards a GET with the credential the gateway holds, never the caller token', async () => {
+    const before = env.received.length;
+    const res = await env.gateway('/http/demo-http/echo?x=1', { token: agentToken, headers: { 'x-custom': 'kept' } });
+    expect(res.status).toBe(200);
+    const echo = (await res.json()) as { method: string; path: string; query: string; headers: Record<string, string> };
+    expect(echo).toMatchObject({ method: 'GET', path: '/echo', query: '?x=1' });
+    expect(echo.headers['x-custom']).toBe('kept');
+    expect(echo.headers.authorization).toBe(fingerprint(env.stack.demoApiKey));
+    const seen = env.received.slice(before);
+    expect(seen).toHaveLength(1);
+    expect(JSON.stringify(seen)).not.toContain(agentToken);
+    expect(seen[0]!.headers.authorization).not.toBe(fingerprint(agentToken));
+    expect(requestIdOf(res)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('masks card numbers and e-mail addresses in /customers, leaving non-card numbers alone', async () => {
+    const res = await env.gateway('/http/demo-http/customers', { token: agentToken });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const secret of ['4111 1111 1111 1111', '5555-5555-5555-4444', '6011000990139424', '378282246310005', 'ada.lovelace@example.com', 'alan@bletchley.example.co.uk', 'ada@analytical.example.org', 'hunter2']) {
+      expect(text).not.toContain(secret);
+    }
+    const customers = JSON.parse(text) as { email: string; card: string; orderRef: string }[];
+    expect(customers[0]).toMatchObject({ email: 'a***@example.com', card: '**** **** **** 1111', orderRef: '1234567812345678' });
+    const completed = await eventually(async () => (await env.auditEvents(requestIdOf(res))).find((e) => e.type === 'request.completed'));
+    expect(JSON.stringify(completed.event_json)).toMatch(/"card":\d+/);
+  });
+
+  it('masks plain-text responses too', async () => {
+    const res = await env.gateway('/http/demo-http/notes', { token: agentToken });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain('4111 1111 1111 1111');
+    expect(text).not.toContain('grace.hopper@navy.example.mil');
+    expect(text).toContain('g***@navy.example.mil');
+  });
+});
+
+describe('bad tokens', () => {
+  it('refuses a request without a token with 401 TOKEN_MISSING', async () => {
+    const res = await env.gateway('/http/demo-http/echo');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('Bearer');
+    expect((await errorOf(res)).code).toBe('TOKEN_MISSING');
+  });
+
+  it.each([
+    ['not a JWT', 'abc', 'TOKEN_MALFORMED'],
+    ['three garbage segments', 'a.b.c', 'TOKEN_MALFORMED'],
+  ])('refuses %s with 401 %s', async (_what, token, code) => {
+    const res = await env.gateway('/http/demo-http/echo', { token });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe(code);
+  });
+
+  it('refuses a forged token (right claims and kid, wrong key) with SIGNATURE_INVALID', async () => {
+    const real = decodeJwt(agentToken);
+    const { kid } = decodeProtectedHeader(agentToken);
+    const { privateKey } = await generateKeyPair('ES256');
+    const forged = await new SignJWT({ ...real, groups: ['agents', 'approvers'] }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! }).sign(privateKey);
+    const res = await env.gateway('/http/demo-http/echo', { token: forged });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('SIGNATURE_INVALID');
+  });
+
+  it('refuses a token for another audience with AUDIENCE_INVALID', async () => {
+    const res = await env.gateway('/http/demo-http/echo', { token: await env.token(CLIENTS.otherAudience) });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('AUDIENCE_INVALID');
+  });
+
+  it('refuses an expired token with TOKEN_EXPIRED', async () => {
+    const token = await env.token(CLIENTS.shortLived);
+    await new Promise((r) => setTimeout(r, 2100));
+    const res = await env.gateway('/http/demo-http/echo', { token });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('let none of those requests reach the upstream', () => {
+    expect(env.received.filter((r) => r.path === '/echo' && r.method === 'GET')).toHaveLength(1);
+  });
+});
+
+describe('policy', () => {
+  it('denies DELETE with 403 JSON naming the rule, and nothing reaches the upstream', async () => {
+    const before = env.received.length;
+    const res = await env.gateway('/http/demo-http/echo/1', { method: 'DELETE', token: agentToken });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const error = await errorOf(res);
+    expect(error).toMatchObject({ code: 'POLICY_DENIED', reasons: ['rule:agents-never-delete-demo-http'], requestId: requestIdOf(res) });
+    expect(env.received.length).toBe(before);
+  });
+
+  it('denies an unknown caller group by default', async () => {
+    const res = await env.gateway('/http/demo-http/echo', { token: approverToken });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).reasons).toEqual(['default-deny']);
+  });
+
+  it('answers 404 for an unknown connection and 400 for encoded slashes', async () => {
+    expect((await env.gateway('/http/nope/x', { token: agentToken })).status).toBe(404);
+    expect((await env.gateway('/http/demo-http/a%2fb', { token: agentToken })).status).toBe(400);
+  });
+});
+
+describe('approvals', () => {
+  it('holds a POST until an approver approves it with the CLI, then forwards it', async () => {
+    const pending = env.gateway('/http/demo-http/echo/held', { method: 'POST', token: agentToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'please' }) });
+    const holdId = await heldHoldId('/echo/held');
+    expect(env.received.some((r) => r.path === '/echo/held')).toBe(false);
+    const approved = await env.cli(['approvals', 'approve', holdId], approverToken);
+    expect(approved.code, approved.stderr).toBe(0);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-portcullis-hold-id')).toBe(holdId);
+    expect(((await res.json()) as { body: string }).body).toBe('{"note":"please"}');
+
+    const types = (await eventually(async () => {
+      const events = await env.auditEvents(requestIdOf(res));
+      return events.some((e) => e.type === 'request.completed') ? events : undefined;
+    })).map((e) => e.type);
+    expect(types).toEqual(['request.received', 'decision.made', 'approval.requested', 'approval.granted', 'request.completed']);
+  });
+
+  it('never lets the requester approve its own request', async () => {
+    const selfToken = await env.token(CLIENTS.agentApprover);
+    const pending = env.gateway('/http/demo-http/echo/self', { method: 'POST', token: selfToken, body: 'x' });
+    const holdId = await heldHoldId('/echo/self');
+    const self = await env.cli(['approvals', 'approve', holdId], selfToken);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toContain('SELF_APPROVAL');
+    expect(env.received.some((r) => r.path === '/echo/self')).toBe(false);
+    const denied = await env.cli(['approvals', 'deny', holdId, '--reason', 'not today'], approverToken);
+    expect(denied.code, denied.stderr).toBe(0);
+    const res = await pending;
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toMatchObject({ code: 'APPROVAL_DENIED', reasons: ['rule:agents-write-demo-http-needs-approval'] });
+    expect(env.received.some((r) => r.path === '/echo/self')).toBe(false);
+  });
+
+  it('denies a held request nobody answers before its timeout', async () => {
+    const res = await env.gateway('/http/demo-http/expiring/x', { method: 'POST', token: agentToken, body: 'x' });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe('APPROVAL_EXPIRED');
+    expect(env.received.some((r) => r.path === '/expiring/x')).toBe(false);
+    const types = (await eventually(async () => {
+      const events = await env.auditEvents(requestIdOf(res));
+      return events.some((e) => e.type === 'request.completed') ? events : undefined;
+    })).map((e) => e.type);
+    expect(types).toEqual(['request.received', 'decision.made', 'approval.requested', 'approval.expired', 'request.completed']);
+  });
+});
+
+describe('audit', () => {
+  it('records every request in order with an unbroken hash chain that `audit verify` accepts', async () => {
+    const res = await env.gateway('/http/demo-http/echo', { token: agentToken });
+    const events = await eventually(async () => {
+      const rows = await env.auditEvents(requestIdOf(res));
+      return rows.length === 3 ? rows : undefined;
+    });
+    expect(events.map((e) => e.type)).toEqual(['request.received', 'decision.made', 'request.completed']);
+    const verify = await env.cli(['audit', 'verify'], approverToken);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/audit chain OK: \d+ records/);
+    const show = await env.cli(['audit', 'show', requestIdOf(res)], approverToken);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('decision.made');
+  });
+
+  it('records refused callers too, without their token', async () => {
+    const res = await env.gateway('/http/demo-http/echo', { token: 'abc' });
+    const events = await eventually(async () => {
+      const rows = await env.auditEvents(requestIdOf(res));
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(events.map((e) => e.type)).toEqual(['request.received', 'request.completed']);
+    expect(JSON.stringify(events)).toContain('TOKEN_MALFORMED');
+  });
+
+  it('never stores a caller token or the target credential', async () => {
+    const { rows } = await env.sql().query("select count(*)::int as n from audit.events where event_json::text like '%' || $1 || '%' or event_json::text like '%' || $2 || '%'", [agentToken.slice(-40), env.stack.demoApiKey]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on the audit table at the database', async () => {
+    await expect(env.sql().query("update audit.events set type = 'x'")).rejects.toThrow(/append-only/);
+    await expect(env.sql().query('delete from audit.events')).rejects.toThrow(/append-only/);
+    await expect(env.sql().query('truncate audit.events')).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('scaling and failure', () => {
+  it('gives each request exactly one decision with two policy instances running', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(requestIdOf(await env.gateway('/http/demo-http/echo', { token: agentToken })));
+    const deciders = new Set<string>();
+    for (const id of ids) {
+      const events = await eventually(async () => {
+        const rows = await env.auditEvents(id);
+        return rows.length === 3 ? rows : undefined;
+      });
+      const decisions = events.filter((e) => e.type === 'decision.made');
+      expect(decisions).toHaveLength(1);
+      deciders.add(JSON.stringify(decisions[0]!.event_json).match(/"decidedBy":"([^"]+)"/)?.[1] ?? '');
+    }
+    expect(deciders).toEqual(new Set(['policy-1', 'policy-2']));
+  });
+
+  it('fails closed within seconds when policy is down, and nothing reaches the upstream', async () => {
+    await env.stack.stopService('policy');
+    const before = env.received.length;
+    const started = Date.now();
+    const res = await env.gateway('/http/demo-http/echo', { token: agentToken });
+    expect(res.status).toBe(503);
+    expect((await errorOf(res)).code).toBe('POLICY_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(env.received.length).toBe(before);
+    await env.stack.startService('policy');
+    expect((await env.gateway('/http/demo-http/echo', { token: agentToken })).status).toBe(200);
+  });
+});

@@ -1,0 +1,80 @@
+// The only file that talks gRPC. Each call carries the bearer token and a deadline; every failure
+// leaves as a CallError (status name + portcullis-reason), so commands never see grpc-js types.
+import * as grpc from '@grpc/grpc-js';
+import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
+import { CallError, type ServiceName } from './errors.js';
+
+export interface ApprovalsApi {
+  listHolds(includeResolved: boolean): Promise<approvalsV1.Hold[]>;
+  approve(id: string): Promise<approvalsV1.Hold>;
+  deny(id: string, reason: string): Promise<approvalsV1.Hold>;
+  close(): void;
+}
+
+export interface AuditApi {
+  listEvents(requestId: string): Promise<auditV1.AuditRecord[]>;
+  verifyChain(): Promise<auditV1.VerifyChainResponse>;
+  close(): void;
+}
+
+export interface Endpoint {
+  readonly address: string;
+  readonly token: string;
+  readonly deadlineMs: number;
+}
+
+export function grpcApprovalsApi(endpoint: Endpoint): ApprovalsApi {
+  const client = new approvalsV1.ApprovalsServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const call = caller('approvals', endpoint);
+  return {
+    listHolds: async (includeResolved) => (await call(client.listHolds.bind(client), { includeResolved })).holds,
+    approve: async (id) => holdOf(endpoint, (await call(client.approve.bind(client), { id })).hold),
+    deny: async (id, reason) => holdOf(endpoint, (await call(client.deny.bind(client), { id, reason })).hold),
+    close: () => client.close(),
+  };
+}
+
+export function grpcAuditApi(endpoint: Endpoint): AuditApi {
+  const client = new auditV1.AuditServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const call = caller('audit', endpoint);
+  return {
+    listEvents: async (requestId) => (await call(client.listEvents.bind(client), { requestId })).records,
+    verifyChain: () => call(client.verifyChain.bind(client), {}),
+    close: () => client.close(),
+  };
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (err: grpc.ServiceError | null, response: Res) => void,
+) => grpc.ClientUnaryCall;
+
+function caller(service: ServiceName, endpoint: Endpoint) {
+  return <Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> => {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${endpoint.token}`);
+    return new Promise((resolve, reject) => {
+      method(request, metadata, { deadline: Date.now() + endpoint.deadlineMs }, (err, response) =>
+        err ? reject(toCallError(service, endpoint.address, err)) : resolve(response),
+      );
+    });
+  };
+}
+
+function toCallError(service: ServiceName, address: string, err: grpc.ServiceError): CallError {
+  const reason = err.metadata?.get('portcullis-reason')[0];
+  return new CallError(
+    service,
+    address,
+    grpc.status[err.code] ?? `STATUS_${err.code}`,
+    typeof reason === 'string' && reason !== '' ? reason : undefined,
+    err.details ?? '',
+  );
+}
+
+function holdOf(endpoint: Endpoint, hold: approvalsV1.Hold | undefined): approvalsV1.Hold {
+  if (!hold) throw new CallError('approvals', endpoint.address, 'INTERNAL', undefined, 'the response carried no hold');
+  return hold;
+}

@@ -1,0 +1,165 @@
+import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
+import { describe, expect, it } from 'vitest';
+import {
+  formatEventsTable,
+  formatHoldsTable,
+  formatMicros,
+  formatRemaining,
+  formatResolvedHold,
+  formatTable,
+  formatVerify,
+  holdsJson,
+  recordsJson,
+  requesterLabel,
+  summarizeEvent,
+  verifyJson,
+} from './format.js';
+
+const NOW = new Date('2025-06-01T12:00:00.000Z');
+const { HoldStatus } = approvalsV1;
+
+function hold(overrides: Partial<approvalsV1.Hold> = {}): approvalsV1.Hold {
+  return {
+    ...approvalsV1.Hold.fromPartial({}),
+    id: 'h-1',
+    requestId: 'req-1',
+    connection: 'orders-api',
+    requester: { subject: 'svc-reporting', clientId: 'svc-reporting', groups: [], issuer: 'http://idp', expiresAt: undefined },
+    http: { method: 'DELETE', path: '/orders/42' },
+    reasons: ['rule:deletes-need-approval'],
+    status: HoldStatus.HOLD_STATUS_PENDING,
+    expiresAt: new Date(NOW.getTime() + 4 * 60_000 + 5_000),
+    ...overrides,
+  };
+}
+
+function record(seq: bigint, type: string, event: object): auditV1.AuditRecord {
+  return {
+    ...auditV1.AuditRecord.fromPartial({}),
+    seq,
+    type,
+    requestId: 'req-1',
+    source: 'ingress-1',
+    occurredAt: new Date(NOW.getTime() + Number(seq)),
+    eventJson: JSON.stringify({ id: `e${seq}`, requestId: 'req-1', ...event }),
+  };
+}
+
+describe('formatRemaining', () => {
+  it.each([
+    [-1, 'expired'],
+    [0, 'expired'],
+    [999, '0s'],
+    [42_000, '42s'],
+    [4 * 60_000 + 5_000, '4m 05s'],
+    [2 * 3_600_000 + 7 * 60_000, '2h 07m'],
+    [3 * 86_400_000 + 4 * 3_600_000, '3d 4h'],
+  ])('%d ms → %s', (ms, text) => expect(formatRemaining(ms)).toBe(text));
+});
+
+describe('formatTable', () => {
+  it('pads every column but the last to its widest cell', () => {
+    expect(formatTable(['A', 'BB'], [['long', 'x'], ['s', 'yyyy']])).toBe('A     BB\nlong  x\ns     yyyy');
+  });
+});
+
+describe('holds', () => {
+  it('lists pending holds with requester, target, reasons and time left', () => {
+    const text = formatHoldsTable([hold()], NOW, { withStatus: false });
+    const [header, row] = text.split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['ID', 'REQUESTED BY', 'CONNECTION', 'METHOD PATH', 'REASONS', 'EXPIRES IN']);
+    expect(row?.split(/\s{2,}/)).toEqual(['h-1', 'svc-reporting', 'orders-api', 'DELETE /orders/42', 'rule:deletes-need-approval', '4m 05s']);
+  });
+
+  it('adds a status column with --all and leaves time left empty for resolved holds', () => {
+    const text = formatHoldsTable([hold({ status: HoldStatus.HOLD_STATUS_DENIED })], NOW, { withStatus: true });
+    expect(text.split('\n')[1]?.split(/\s{2,}/).slice(-2)).toEqual(['denied', '-']);
+  });
+
+  it('says so when there is nothing to decide', () => {
+    expect(formatHoldsTable([], NOW, { withStatus: false })).toBe('no pending holds');
+    expect(formatHoldsTable([], NOW, { withStatus: true })).toBe('no holds');
+  });
+
+  it('shows the client when it acts on behalf of a different subject', () => {
+    expect(requesterLabel({ subject: 'alice', clientId: 'agent-7', groups: [], issuer: '', expiresAt: undefined })).toBe('alice (agent-7)');
+    expect(requesterLabel(undefined)).toBe('-');
+  });
+
+  it('describes a resolved hold in one line', () => {
+    const denied = hold({ status: HoldStatus.HOLD_STATUS_DENIED, resolutionReason: 'not during freeze' });
+    expect(formatResolvedHold(denied)).toBe('hold h-1 denied (request req-1 DELETE /orders/42): not during freeze');
+    expect(formatResolvedHold(hold({ status: HoldStatus.HOLD_STATUS_APPROVED }))).toBe('hold h-1 approved (request req-1 DELETE /orders/42)');
+  });
+
+  it('renders --json with the protobuf JSON mapping', () => {
+    const [first] = JSON.parse(holdsJson([hold()])) as Record<string, unknown>[];
+    expect(first).toMatchObject({ id: 'h-1', status: 'HOLD_STATUS_PENDING', expiresAt: '2025-06-01T12:04:05.000Z' });
+  });
+});
+
+describe('verify', () => {
+  const ok = { ok: true, records: 1204n, headHash: 'ab12', firstBadSeq: 0n, message: '' };
+  const broken = { ok: false, records: 1204n, headHash: '', firstBadSeq: 17n, message: 'hash mismatch' };
+
+  it('prints the verdict line', () => {
+    expect(formatVerify(ok)).toBe('audit chain OK: 1204 records, head ab12');
+    expect(formatVerify(broken)).toBe('audit chain BROKEN at seq 17: hash mismatch');
+  });
+
+  it('keeps ok:false in --json output', () => {
+    expect(JSON.parse(verifyJson(broken))).toEqual({ ok: false, records: '1204', headHash: '', firstBadSeq: '17', message: 'hash mismatch' });
+  });
+});
+
+describe('summarizeEvent', () => {
+  it.each([
+    [{ requestReceived: { principal: { subject: 'svc-reporting' }, protocol: 'http', http: { method: 'GET', path: '/orders' } } }, 'svc-reporting: GET /orders (http)'],
+    [{ decisionMade: { decision: { effect: 'EFFECT_REQUIRE_APPROVAL', reasons: ['rule:a', 'rule:b'] } } }, 'require_approval [rule:a, rule:b]'],
+    [{ decisionMade: { decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:r'], maskingProfile: 'pii' } } }, 'allow [rule:r] mask=pii'],
+    [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], expiresAt: '2025-06-01T12:05:00Z' } }, 'hold h-1 for sre until 2025-06-01T12:05:00Z'],
+    [{ approvalGranted: { holdId: 'h-1', approver: 'alice' } }, 'approved by alice (hold h-1)'],
+    [{ approvalDenied: { holdId: 'h-1', approver: 'bob', reason: 'freeze' } }, 'denied by bob: "freeze" (hold h-1)'],
+    [{ approvalExpired: { holdId: 'h-1' } }, 'expired (hold h-1)'],
+    [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', status: 200, durationUs: '1234', masked: { card: 2 } } }, 'forwarded 200 in 1.2 ms masked card:2'],
+    [{ requestCompleted: { outcome: 'OUTCOME_DENIED', status: 403, reasons: ['approval:expired'] } }, 'denied 403 [approval:expired]'],
+    [{ request_completed: { outcome: 'OUTCOME_FAILED', error_code: 'UPSTREAM_UNAVAILABLE' } }, 'failed UPSTREAM_UNAVAILABLE'],
+  ])('%j → %s', (event, summary) => expect(summarizeEvent(JSON.stringify({ id: 'e1', ...event }))).toBe(summary));
+
+  it('falls back to compact JSON without the envelope, truncated', () => {
+    expect(summarizeEvent(JSON.stringify({ id: 'e1', source: 'x', somethingNew: { a: 1 } }))).toBe('{"somethingNew":{"a":1}}');
+    expect(summarizeEvent(JSON.stringify({ blob: 'x'.repeat(200) }), 20)).toHaveLength(20);
+  });
+
+  it('does not throw on malformed JSON', () => {
+    expect(summarizeEvent('{')).toBe('(event JSON unreadable)');
+  });
+});
+
+describe('formatMicros', () => {
+  it.each([
+    [850, '850 µs'],
+    [1234, '1.2 ms'],
+    [2_500_000, '2.5 s'],
+  ])('%d µs → %s', (us, text) => expect(formatMicros(us)).toBe(text));
+});
+
+describe('audit events', () => {
+  const records = [
+    record(12n, 'request.completed', { requestCompleted: { outcome: 'OUTCOME_FORWARDED', status: 200 } }),
+    record(10n, 'decision.made', { decisionMade: { decision: { effect: 'EFFECT_DENY', reasons: ['rule:x'] } } }),
+  ];
+
+  it('lists events in sequence order with time, type, source and summary', () => {
+    const lines = formatEventsTable(records).split('\n').map((l) => l.split(/\s{2,}/));
+    expect(lines).toEqual([
+      ['SEQ', 'TIME', 'TYPE', 'SOURCE', 'SUMMARY'],
+      ['10', '2025-06-01T12:00:00.010Z', 'decision.made', 'ingress-1', 'deny [rule:x]'],
+      ['12', '2025-06-01T12:00:00.012Z', 'request.completed', 'ingress-1', 'forwarded 200'],
+    ]);
+  });
+
+  it('renders --json records in order with uint64 as strings', () => {
+    expect((JSON.parse(recordsJson(records)) as { seq: string }[]).map((r) => r.seq)).toEqual(['10', '12']);
+  });
+});

@@ -1,0 +1,198 @@
+// Pure rendering of holds and audit records for the terminal and for --json. The generated proto
+// types are the CLI's model on purpose: it only displays what the services return, so a separate
+// domain layer would be a copy with no decisions in it. `now` is passed in, never read here.
+import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
+
+type Hold = approvalsV1.Hold;
+type AuditRecord = auditV1.AuditRecord;
+
+/** Columns separated by two spaces; every column but the last padded to its widest cell. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** "42s", "4m 05s", "2h 07m", "3d 4h"; "expired" once the time has passed. */
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return 'expired';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${pad(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor(s / 3600) % 24}h`;
+}
+
+export function holdStatusLabel(status: approvalsV1.HoldStatus): string {
+  return enumLabel(approvalsV1.holdStatusToJSON(status), 'HOLD_STATUS_');
+}
+
+/** The requester as a person reads it: subject, plus the client when it acts for someone else. */
+export function requesterLabel(requester: Hold['requester']): string {
+  if (!requester) return '-';
+  const { subject, clientId } = requester;
+  if (subject && clientId && clientId !== subject) return `${subject} (${clientId})`;
+  return subject || clientId || '-';
+}
+
+export function formatHoldsTable(holds: readonly Hold[], now: Date, options: { withStatus: boolean }): string {
+  if (holds.length === 0) return options.withStatus ? 'no holds' : 'no pending holds';
+  const headers = ['ID', 'REQUESTED BY', 'CONNECTION', 'METHOD PATH', 'REASONS', ...(options.withStatus ? ['STATUS'] : []), 'EXPIRES IN'];
+  const rows = holds.map((h) => {
+    const pending = h.status === approvalsV1.HoldStatus.HOLD_STATUS_PENDING;
+    return [
+      h.id,
+      requesterLabel(h.requester),
+      h.connection || '-',
+      h.http ? `${h.http.method} ${h.http.path}` : '-',
+      h.reasons.join(', ') || '-',
+      ...(options.withStatus ? [holdStatusLabel(h.status)] : []),
+      !pending ? '-' : h.expiresAt ? formatRemaining(h.expiresAt.getTime() - now.getTime()) : '-',
+    ];
+  });
+  return formatTable(headers, rows);
+}
+
+export function formatResolvedHold(hold: Hold): string {
+  const target = hold.http ? ` ${hold.http.method} ${hold.http.path}` : '';
+  const reason = hold.resolutionReason ? `: ${hold.resolutionReason}` : '';
+  return `hold ${hold.id} ${holdStatusLabel(hold.status)} (request ${hold.requestId || '-'}${target})${reason}`;
+}
+
+export function formatVerify(result: auditV1.VerifyChainResponse): string {
+  if (result.ok) return `audit chain OK: ${result.records} records, head ${result.headHash || '(none)'}`;
+  return `audit chain BROKEN at seq ${result.firstBadSeq}: ${result.message || 'no detail given'}`;
+}
+
+export function formatEventsTable(records: readonly AuditRecord[]): string {
+  const rows = sortBySeq(records).map((r) => [
+    String(r.seq),
+    (r.occurredAt ?? r.recordedAt)?.toISOString() ?? '-',
+    r.type || '-',
+    r.source || '-',
+    summarizeEvent(r.eventJson),
+  ]);
+  return formatTable(['SEQ', 'TIME', 'TYPE', 'SOURCE', 'SUMMARY'], rows);
+}
+
+export function sortBySeq(records: readonly AuditRecord[]): AuditRecord[] {
+  return [...records].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+}
+
+// --json output follows the protobuf JSON mapping (uint64 as strings, enums by name, ISO times),
+// except that verify lists every field: the mapping would drop `ok: false`.
+export const holdsJson = (holds: readonly Hold[]): string => json(holds.map((h) => approvalsV1.Hold.toJSON(h)));
+export const recordsJson = (records: readonly AuditRecord[]): string =>
+  json(sortBySeq(records).map((r) => auditV1.AuditRecord.toJSON(r)));
+export const verifyJson = (r: auditV1.VerifyChainResponse): string =>
+  json({ ok: r.ok, records: String(r.records), headHash: r.headHash, firstBadSeq: String(r.firstBadSeq), message: r.message });
+
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+type Json = Record<string, unknown>;
+
+const ENVELOPE = new Set(['id', 'occurredAt', 'occurred_at', 'requestId', 'request_id', 'connection', 'source']);
+
+// Body summarizers by oneof field name of events.v1.Event.
+const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
+  requestReceived: (b) => {
+    const principal = obj(b, 'principal');
+    const who = str(principal, 'subject') || str(principal, 'clientId') || '?';
+    const http = obj(b, 'http');
+    const protocol = str(b, 'protocol');
+    return `${who}: ${http ? `${str(http, 'method')} ${str(http, 'path')}` : '-'}${protocol ? ` (${protocol})` : ''}`;
+  },
+  decisionMade: (b) => {
+    const d = obj(b, 'decision') ?? {};
+    const profile = str(d, 'maskingProfile');
+    return `${enumLabel(str(d, 'effect') || 'EFFECT_UNSPECIFIED', 'EFFECT_')}${list(d, 'reasons')}${profile ? ` mask=${profile}` : ''}`;
+  },
+  approvalRequested: (b) => {
+    const groups = strs(b, 'approverGroups');
+    const expires = str(b, 'expiresAt');
+    return `hold ${str(b, 'holdId') || '?'}${groups.length ? ` for ${groups.join(', ')}` : ''}${expires ? ` until ${expires}` : ''}${list(b, 'reasons')}`;
+  },
+  approvalGranted: (b) => `approved by ${str(b, 'approver') || '?'} (hold ${str(b, 'holdId') || '?'})`,
+  approvalDenied: (b) => {
+    const reason = str(b, 'reason');
+    return `denied by ${str(b, 'approver') || '?'}${reason ? `: ${JSON.stringify(reason)}` : ''} (hold ${str(b, 'holdId') || '?'})`;
+  },
+  approvalExpired: (b) => `expired (hold ${str(b, 'holdId') || '?'})`,
+  requestCompleted: (b) => {
+    const parts = [enumLabel(str(b, 'outcome') || 'OUTCOME_UNSPECIFIED', 'OUTCOME_')];
+    const status = get(b, 'status');
+    if (typeof status === 'number' && status !== 0) parts.push(String(status));
+    const us = Number(get(b, 'durationUs') ?? 0); // uint64: a string in the JSON mapping
+    if (us > 0) parts.push(`in ${formatMicros(us)}`);
+    const errorCode = str(b, 'errorCode');
+    if (errorCode) parts.push(errorCode);
+    const masked = Object.entries(obj(b, 'masked') ?? {}).map(([k, v]) => `${k}:${String(v)}`);
+    if (masked.length) parts.push(`masked ${masked.join(' ')}`);
+    return parts.join(' ') + list(b, 'reasons');
+  },
+};
+
+/**
+ * One line for an event's JSON: the known body rendered for a person (decision effect and reasons,
+ * approver, outcome and status…); anything else as compact JSON without the envelope.
+ */
+export function summarizeEvent(eventJson: string, maxLength = 120): string {
+  let event: unknown;
+  try {
+    event = JSON.parse(eventJson);
+  } catch {
+    return '(event JSON unreadable)';
+  }
+  if (!isObj(event)) return truncate(eventJson, maxLength);
+  for (const [field, summarize] of Object.entries(SUMMARIES)) {
+    const body = obj(event, field);
+    if (body) return truncate(summarize(body), maxLength);
+  }
+  const rest = Object.fromEntries(Object.entries(event).filter(([k]) => !ENVELOPE.has(k)));
+  return truncate(JSON.stringify(rest), maxLength);
+}
+
+export function formatMicros(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) return `${Number((us / 1000).toFixed(1))} ms`;
+  return `${Number((us / 1_000_000).toFixed(2))} s`;
+}
+
+/** `EFFECT_REQUIRE_APPROVAL` → `require_approval`. */
+function enumLabel(name: string, prefix: string): string {
+  return (name.startsWith(prefix) ? name.slice(prefix.length) : name).toLowerCase();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function isObj(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Field access accepting both the JSON mapping's lowerCamelCase and the proto's snake_case names.
+function get(o: Json | undefined, camel: string): unknown {
+  if (!o) return undefined;
+  return o[camel] ?? o[camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
+}
+function obj(o: Json | undefined, camel: string): Json | undefined {
+  const v = get(o, camel);
+  return isObj(v) ? v : undefined;
+}
+function str(o: Json | undefined, camel: string): string {
+  const v = get(o, camel);
+  return typeof v === 'string' ? v : '';
+}
+function strs(o: Json | undefined, camel: string): string[] {
+  const v = get(o, camel);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+function list(o: Json | undefined, camel: string): string {
+  const v = strs(o, camel);
+  return v.length ? ` [${v.join(', ')}]` : '';
+}

@@ -1,0 +1,110 @@
+// The CLI as a function: argv + env in, lines out, exit status back. No process globals, so every
+// path (usage errors, missing token, service errors) is unit-tested with fake clients.
+import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
+import type { ApprovalsApi, AuditApi, Endpoint } from './clients.js';
+import { approveHold, denyHold, listHolds } from './commands/approvals.js';
+import { showRequest, verifyChain } from './commands/audit.js';
+import { describeCallError, isCallError } from './errors.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  now(): Date;
+}
+
+export interface Clients {
+  approvals(endpoint: Endpoint): ApprovalsApi;
+  audit(endpoint: Endpoint): AuditApi;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_APPROVALS_ADDR = '127.0.0.1:50053';
+export const DEFAULT_AUDIT_ADDR = '127.0.0.1:50055';
+export const DEADLINE_MS = 10_000;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export async function run(argv: readonly string[], env: Env, rawIo: Io, clients: Clients): Promise<number> {
+  // Whatever happens below, the token never reaches the terminal.
+  const io = redacting(rawIo, [env['PORTCULLIS_TOKEN'], ...tokensIn(argv)]);
+  const parsed = parseArgv(argv);
+  if (!parsed.ok) {
+    io.err(`error: ${parsed.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { command, flags } = parsed;
+  if (command.kind === 'help') {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
+  const token = (flags.token ?? env['PORTCULLIS_TOKEN'] ?? '').trim();
+  if (!token) {
+    io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's or auditor's bearer token)");
+    return EXIT.usage;
+  }
+  // grpc-js would reject such a header value with an error that quotes it.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    io.err('error: the token contains spaces or characters that cannot be sent in a header');
+    return EXIT.usage;
+  }
+  try {
+    return await dispatch(command, endpoints(flags, env, token), io, clients);
+  } catch (err) {
+    io.err(`error: ${isCallError(err) ? describeCallError(err, DEADLINE_MS) : `unexpected failure: ${(err as Error)?.message ?? String(err)}`}`);
+    return EXIT.failed;
+  }
+}
+
+function endpoints(flags: ConnectionFlags, env: Env, token: string): { approvals: Endpoint; audit: Endpoint } {
+  const pick = (flag: string | undefined, name: string, fallback: string) => flag?.trim() || env[name]?.trim() || fallback;
+  return {
+    approvals: { address: pick(flags.approvals, 'APPROVALS_GRPC_ADDR', DEFAULT_APPROVALS_ADDR), token, deadlineMs: DEADLINE_MS },
+    audit: { address: pick(flags.audit, 'AUDIT_GRPC_ADDR', DEFAULT_AUDIT_ADDR), token, deadlineMs: DEADLINE_MS },
+  };
+}
+
+async function dispatch(
+  command: Exclude<Command, { kind: 'help' }>,
+  endpoint: { approvals: Endpoint; audit: Endpoint },
+  io: Io,
+  clients: Clients,
+): Promise<number> {
+  if (command.kind === 'audit.verify' || command.kind === 'audit.show') {
+    const api = clients.audit(endpoint.audit);
+    try {
+      return command.kind === 'audit.verify'
+        ? await verifyChain(api, command, io)
+        : await showRequest(api, command.requestId, command, io);
+    } finally {
+      api.close();
+    }
+  }
+  const api = clients.approvals(endpoint.approvals);
+  try {
+    switch (command.kind) {
+      case 'approvals.list':
+        return await listHolds(api, command, io);
+      case 'approvals.approve':
+        return await approveHold(api, command.id, io);
+      case 'approvals.deny':
+        return await denyHold(api, command.id, command.reason, io);
+    }
+  } finally {
+    api.close();
+  }
+}
+
+/** Values given with --token / --token=…, found even when the rest of argv does not parse. */
+function tokensIn(argv: readonly string[]): string[] {
+  return argv.flatMap((arg, i) => {
+    if (arg === '--token') return argv[i + 1] !== undefined ? [argv[i + 1] as string] : [];
+    return arg.startsWith('--token=') ? [arg.slice('--token='.length)] : [];
+  });
+}
+
+function redacting(io: Io, secrets: readonly (string | undefined)[]): Io {
+  const known = secrets.map((s) => s?.trim()).filter((s): s is string => !!s && s.length >= 4);
+  const clean = (text: string) => known.reduce((t, secret) => t.split(secret).join('<token>'), text);
+  return { out: (t) => io.out(clean(t)), err: (t) => io.err(clean(t)), now: () => io.now() };
+}

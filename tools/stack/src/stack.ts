@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureNats, ensurePostgres, type Say } from './infra.js';
+
+/** Repository root, found from this file (tools/stack/dist/stack.js). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export type ServiceName = 'dev-idp' | 'demo-upstream' | 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'ingress';
+
+export interface Ports {
+  readonly devIdp: number;
+  readonly demoUpstream: number;
+  readonly identity: number;
+  readonly policy: number;
+  readonly approvals: number;
+  readonly masking: number;
+  readonly audit: number;
+  readonly ingress: number;
+}
+
+export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080 };
+
+export interface StackOptions {
+  readonly configPath: string;
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
+  readonly namespace?: string;
+  readonly ports?: Ports;
+  /** How many policy instances (each on its own gRPC port) to run. */
+  readonly policyInstances?: number;
+  /** Start the demo upstream process (tests may run their own in-process instead). */
+  readonly demoUpstream?: boolean;
+  readonly logDir: string;
+  readonly logLevel?: string;
+  /** Start nats-server / PostgreSQL when they are local and not running. */
+  readonly startInfra?: boolean;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly say?: Say;
+}
+
+interface Instance {
+  readonly id: string;
+  readonly service: ServiceName;
+  readonly entry: string;
+  readonly env: Record<string, string>;
+  child?: ChildProcess;
+  log?: WriteStream;
+}
+
+/** A running stack of real processes. */
+export class Stack {
+  private readonly instances: Instance[] = [];
+  private infra: ChildProcess[] = [];
+  private stopping = false;
+  readonly ports: Ports;
+  readonly namespace: string;
+  /** The credential only the gateway holds for demo-http; tests compare fingerprints with it. */
+  readonly demoApiKey: string;
+
+  constructor(private readonly options: StackOptions) {
+    this.ports = options.ports ?? DEFAULT_PORTS;
+    this.namespace = options.namespace ?? 'portcullis';
+    this.demoApiKey = options.env?.DEMO_HTTP_API_KEY ?? process.env.DEMO_HTTP_API_KEY ?? randomBytes(24).toString('base64url');
+  }
+
+  get ingressUrl(): string {
+    return `http://127.0.0.1:${this.ports.ingress}`;
+  }
+  get issuerUrl(): string {
+    return `http://127.0.0.1:${this.ports.devIdp}`;
+  }
+  get approvalsAddress(): string {
+    return `127.0.0.1:${this.ports.approvals}`;
+  }
+  get auditAddress(): string {
+    return `127.0.0.1:${this.ports.audit}`;
+  }
+
+  /** Starts infra (if asked), then every service; resolves when all report "serving". */
+  async start(): Promise<void> {
+    const say = this.options.say ?? (() => undefined);
+    mkdirSync(this.options.logDir, { recursive: true });
+    if (this.options.startInfra) {
+      const nats = await ensureNats(this.options.natsUrl, join(this.options.logDir, '..', 'nats'), say);
+      if (nats) this.infra.push(nats);
+      await ensurePostgres(this.options.databaseUrl, say);
+    }
+    const p = this.ports;
+    const base: Record<string, string> = {
+      NATS_URL: this.options.natsUrl,
+      DATABASE_URL: this.options.databaseUrl,
+      PORTCULLIS_CONFIG: resolve(this.options.configPath),
+      PORTCULLIS_NAMESPACE: this.namespace,
+      LOG_LEVEL: this.options.logLevel ?? 'info',
+      IDENTITY_GRPC_ADDR: `127.0.0.1:${p.identity}`,
+      POLICY_GRPC_ADDR: `127.0.0.1:${p.policy}`,
+      APPROVALS_GRPC_ADDR: `127.0.0.1:${p.approvals}`,
+      MASKING_GRPC_ADDR: `127.0.0.1:${p.masking}`,
+      AUDIT_GRPC_ADDR: `127.0.0.1:${p.audit}`,
+      INGRESS_HTTP_ADDR: `127.0.0.1:${p.ingress}`,
+      DEV_IDP_ADDR: `127.0.0.1:${p.devIdp}`,
+      DEMO_UPSTREAM_ADDR: `127.0.0.1:${p.demoUpstream}`,
+      ...(this.options.env ?? {}),
+    };
+    const service = (name: ServiceName, entry: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, env: { ...base, ...extra } });
+    // Only the gateway (and the demo target itself) ever see the target credential.
+    const secret = { DEMO_HTTP_API_KEY: this.demoApiKey };
+    const planned: Instance[] = [
+      service('dev-idp', 'services/dev-idp/dist/main.js'),
+      service('identity', 'services/identity/dist/main.js'),
+      service('masking', 'services/masking/dist/main.js'),
+      service('audit', 'services/audit/dist/main.js'),
+      service('approvals', 'services/approvals/dist/main.js'),
+      ...Array.from({ length: this.options.policyInstances ?? 1 }, (_, i) =>
+        service('policy', 'services/policy/dist/main.js', { POLICY_GRPC_ADDR: `127.0.0.1:${i === 0 ? p.policy : 0}`, POLICY_INSTANCE_ID: `policy-${i + 1}` }, `policy-${i + 1}`),
+      ),
+      service('ingress', 'services/ingress/dist/main.js', { ...secret, INGRESS_INSTANCE_ID: 'ingress-1' }),
+    ];
+    if (this.options.demoUpstream !== false) planned.unshift(service('demo-upstream', 'tools/demo-upstream/dist/main.js', secret));
+    this.instances.push(...planned);
+    await Promise.all(planned.map((instance) => this.launch(instance)));
+    say(`all ${planned.length} processes serving`);
+  }
+
+  /** Stops one service's instances (SIGTERM, then SIGKILL after 10 s). */
+  async stopService(id: string): Promise<void> {
+    await Promise.all(this.instances.filter((i) => i.id === id || i.service === id).map((i) => this.terminate(i)));
+  }
+
+  /** Starts a stopped service again. */
+  async startService(id: string): Promise<void> {
+    await Promise.all(this.instances.filter((i) => (i.id === id || i.service === id) && !i.child).map((i) => this.launch(i)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // Ingress first, so no new requests come in while the rest drain.
+    const ingress = this.instances.filter((i) => i.service === 'ingress');
+    await Promise.all(ingress.map((i) => this.terminate(i)));
+    await Promise.all(this.instances.map((i) => this.terminate(i)));
+    for (const child of this.infra) child.kill('SIGTERM');
+  }
+
+  private launch(instance: Instance): Promise<void> {
+    const log = createWriteStream(join(this.options.logDir, `${instance.id}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [join(REPO_ROOT, instance.entry)], { env: { PATH: process.env.PATH ?? '', ...instance.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    instance.child = child;
+    instance.log = log;
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    return new Promise<void>((resolveStart, rejectStart) => {
+      let started = false;
+      let stderr = '';
+      const timer = setTimeout(() => fail(new Error(`${instance.id} did not report serving within 30 s (log: ${join(this.options.logDir, `${instance.id}.log`)})`)), 30_000);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        if (!started) rejectStart(err);
+      };
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-2000);
+      });
+      let buffered = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (started) return;
+        buffered += chunk.toString();
+        // Every service logs "<name> serving" (runService) or "listening" (demo upstream) when ready.
+        if (/"state":"serving"|"msg":"listening"/.test(buffered)) {
+          started = true;
+          clearTimeout(timer);
+          resolveStart();
+        }
+        buffered = buffered.slice(-4000);
+      });
+      child.once('exit', (code, signal) => {
+        instance.child = undefined;
+        log.end();
+        if (!started) fail(new Error(`${instance.id} exited during start (code ${code ?? signal}): ${stderr.trim() || 'see its log'}`));
+        else if (!this.stopping && code !== 0 && signal !== 'SIGTERM') this.options.say?.(`${instance.id} exited unexpectedly (code ${code ?? signal}); see ${join(this.options.logDir, `${instance.id}.log`)}`);
+      });
+    });
+  }
+
+  private async terminate(instance: Instance): Promise<void> {
+    const child = instance.child;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Picks `count` free TCP ports on 127.0.0.1 (for tests that run several stacks). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((r) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => r(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
