@@ -1,0 +1,296 @@
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BusNames, connectBus, type Bus } from '@portcullis/bus';
+import type { VerifyOutcome } from '@portcullis/identity-client';
+import { approvalsV1, commonV1, eventsV1 } from '@portcullis/proto-gen';
+import { createLogger, grpcReason, type App } from '@portcullis/service-kit';
+import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, uniqueSuffix, type TestDatabase } from '@portcullis/testkit';
+import { createDatabase } from '@portcullis/db';
+import { createApp, type Authenticate } from './app.js';
+import { loadConfig } from './config.js';
+import type { ApprovalsDB } from './db/approvals.table.js';
+import { HoldService } from './holds.service.js';
+
+const { HoldStatus } = approvalsV1;
+
+// Table-based identity: the e2e tests exercise the real identity service.
+const PRINCIPALS: Record<string, { subject: string; groups: string[] }> = {
+  'agent-token': { subject: 'demo-agent', groups: ['agents'] },
+  'approver-token': { subject: 'demo-approver', groups: ['approvers'] },
+  'other-token': { subject: 'someone', groups: ['other'] },
+};
+const authenticate: Authenticate = async (token): Promise<VerifyOutcome> => {
+  const p = PRINCIPALS[token];
+  if (!p) return { ok: false, code: 'TOKEN_INVALID', message: 'unknown token' };
+  return { ok: true, principal: { ...p, clientId: p.subject, issuer: 'http://idp.test', expiresAt: new Date(Date.now() + 3600_000) } };
+};
+
+type Callback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
+
+/** A real grpc-js client of one instance, with optional bearer token per call. */
+function clientFor(port: number) {
+  const client = new approvalsV1.ApprovalsServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const rpc = <Res>(token: string | undefined, invoke: (md: grpc.Metadata, cb: Callback<Res>) => void) =>
+    new Promise<Res>((resolve, reject) => {
+      const md = new grpc.Metadata();
+      if (token) md.set('authorization', `Bearer ${token}`);
+      invoke(md, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  return {
+    close: () => client.close(),
+    createHold: (req: approvalsV1.CreateHoldRequest) => rpc<approvalsV1.CreateHoldResponse>(undefined, (md, cb) => client.createHold(req, md, cb)).then((r) => r.hold!),
+    getHold: (id: string) => rpc<approvalsV1.GetHoldResponse>(undefined, (md, cb) => client.getHold({ id }, md, cb)).then((r) => r.hold!),
+    listHolds: (token: string | undefined, includeResolved = false) =>
+      rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds({ includeResolved }, md, cb)).then((r) => r.holds),
+    approve: (token: string | undefined, id: string) => rpc<approvalsV1.ApproveResponse>(token, (md, cb) => client.approve({ id }, md, cb)).then((r) => r.hold!),
+    deny: (token: string | undefined, id: string, reason: string) => rpc<approvalsV1.DenyResponse>(token, (md, cb) => client.deny({ id, reason }, md, cb)).then((r) => r.hold!),
+  };
+}
+
+function holdRequest(options: { requestId?: string; requester?: { subject: string; groups: string[] }; approverGroups?: string[]; timeoutSeconds?: number } = {}): approvalsV1.CreateHoldRequest {
+  const requester = options.requester ?? { subject: 'demo-agent', groups: ['agents'] };
+  return {
+    context: {
+      requestId: options.requestId ?? `req-${uniqueSuffix()}`,
+      connection: 'demo-http',
+      principal: { subject: requester.subject, clientId: requester.subject, groups: requester.groups, issuer: 'http://idp.test', expiresAt: undefined },
+      target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
+    },
+    decision: {
+      effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
+      reasons: ['rule:agents-write'],
+      maskingProfile: '',
+      approval: { approverGroups: options.approverGroups ?? ['approvers'], timeout: { seconds: BigInt(options.timeoutSeconds ?? 120), nanos: 0 } },
+      policyVersion: 'v1',
+      decidedBy: 'policy:test',
+    },
+  };
+}
+
+async function refusal(call: Promise<unknown>): Promise<{ code: grpc.status; reason: string | undefined }> {
+  try {
+    await call;
+  } catch (err) {
+    return { code: (err as grpc.ServiceError).code, reason: grpcReason(err) };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('approvals service', () => {
+  let db: TestDatabase;
+  let url: string;
+  let ns: string;
+  let names: BusNames;
+  let bus: Bus;
+  const apps: App[] = [];
+  let a: ReturnType<typeof clientFor>;
+  let b: ReturnType<typeof clientFor>;
+
+  /** Events of one hold on the stream, in stream order, with their JetStream message ids. */
+  async function eventsOf(holdId: string) {
+    const info = await bus.jsm.streams.info(names.eventsStream);
+    const found: { msgId: string; subject: string; event: eventsV1.Event }[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const msg = await bus.jsm.streams.getMessage(names.eventsStream, { seq });
+      if (!msg) continue;
+      const event = eventsV1.Event.decode(msg.data);
+      if (event.id.startsWith(`${holdId}.`)) found.push({ msgId: msg.header.get('Nats-Msg-Id'), subject: msg.subject, event });
+    }
+    return found;
+  }
+  const eventIds = async (holdId: string) => (await eventsOf(holdId)).map((e) => e.msgId);
+  const untilEvents = (holdId: string, count: number) =>
+    eventually(async () => {
+      const events = await eventsOf(holdId);
+      return events.length >= count ? events : undefined;
+    }, 10_000, `${count} events of hold ${holdId}`);
+
+  beforeAll(async () => {
+    [db, url] = await Promise.all([createTestDatabase(), natsUrl()]);
+    ns = uniqueNamespace();
+    names = new BusNames(ns);
+    const logger = createLogger('approvals', 'silent');
+    // Two instances on one database and namespace, as in a scaled deployment.
+    for (const instance of ['int-a', 'int-b']) {
+      const config = loadConfig({
+        APPROVALS_GRPC_ADDR: '127.0.0.1:0',
+        DATABASE_URL: db.url,
+        NATS_URL: url,
+        PORTCULLIS_NAMESPACE: ns,
+        APPROVALS_INSTANCE_ID: instance,
+        APPROVALS_SWEEP_INTERVAL_MS: '100',
+        LOG_LEVEL: 'silent',
+      });
+      const app = createApp(config, logger, { authenticate });
+      await app.start();
+      apps.push(app);
+    }
+    a = clientFor((apps[0] as ReturnType<typeof createApp>).grpcPort());
+    b = clientFor((apps[1] as ReturnType<typeof createApp>).grpcPort());
+    bus = await connectBus({ url, name: 'approvals-int-test' });
+  });
+
+  afterAll(async () => {
+    a?.close();
+    b?.close();
+    for (const app of apps) await app.stop();
+    await bus?.close();
+    if (url && ns) await deleteStreams(url, ns);
+    await db?.drop();
+  });
+
+  it('creates a pending hold once per request id, with its requester, target and expiry', async () => {
+    const request = holdRequest();
+    const hold = await a.createHold(request);
+    expect(hold).toMatchObject({
+      requestId: request.context!.requestId,
+      connection: 'demo-http',
+      requester: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
+      http: { method: 'POST', path: '/echo' },
+      reasons: ['rule:agents-write'],
+      approverGroups: ['approvers'],
+      status: HoldStatus.HOLD_STATUS_PENDING,
+    });
+    expect(hold.expiresAt!.getTime() - hold.createdAt!.getTime()).toBe(120_000);
+
+    const again = await b.createHold(request);
+    expect(again.id).toBe(hold.id);
+    expect(await a.getHold(hold.id)).toEqual(hold);
+
+    const [requested] = await untilEvents(hold.id, 1);
+    expect(requested!.msgId).toBe(`${hold.id}.requested`);
+    expect(requested!.subject).toBe(`${ns}.evt.approval.requested.demo-http.${request.context!.requestId}`);
+    expect(requested!.event).toMatchObject({
+      requestId: request.context!.requestId,
+      connection: 'demo-http',
+      body: { $case: 'approvalRequested', value: { holdId: hold.id, approverGroups: ['approvers'], expiresAt: hold.expiresAt, reasons: ['rule:agents-write'], requester: 'demo-agent' } },
+    });
+    expect(requested!.event.source).toMatch(/^approvals:int-[ab]$/);
+  });
+
+  it('refuses to hold what is not a require_approval decision or has no usable ids', async () => {
+    const notApproval = holdRequest();
+    notApproval.decision!.effect = commonV1.Effect.EFFECT_ALLOW;
+    expect(await refusal(a.createHold(notApproval))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
+    expect(await refusal(a.createHold(holdRequest({ requestId: 'has.dots' })))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
+    expect(await refusal(a.createHold(holdRequest({ approverGroups: [] })))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
+  });
+
+  it('lists a hold to its approvers only', async () => {
+    const hold = await a.createHold(holdRequest());
+    expect((await a.listHolds('approver-token')).map((h) => h.id)).toContain(hold.id);
+    expect((await a.listHolds('other-token')).map((h) => h.id)).not.toContain(hold.id);
+    expect((await a.listHolds('agent-token')).map((h) => h.id)).not.toContain(hold.id);
+  });
+
+  it('requires a valid bearer token for approver calls', async () => {
+    const hold = await a.createHold(holdRequest());
+    expect(await refusal(a.listHolds(undefined))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: 'TOKEN_MISSING' });
+    expect(await refusal(a.approve(undefined, hold.id))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: 'TOKEN_MISSING' });
+    expect(await refusal(a.deny('forged-token', hold.id, 'no'))).toEqual({ code: grpc.status.UNAUTHENTICATED, reason: 'TOKEN_INVALID' });
+  });
+
+  it('rejects malformed and unknown hold ids', async () => {
+    expect(await refusal(a.getHold('1 or 1=1'))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_ID' });
+    expect(await refusal(a.approve('approver-token', 'not-a-uuid'))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_ID' });
+    expect(await refusal(a.approve('approver-token', '00000000-0000-4000-8000-000000000000'))).toEqual({ code: grpc.status.NOT_FOUND, reason: 'HOLD_NOT_FOUND' });
+  });
+
+  it('never lets the requester approve its own request, even as an approver', async () => {
+    const hold = await a.createHold(holdRequest({ approverGroups: ['agents', 'approvers'] }));
+    expect((await a.listHolds('agent-token')).map((h) => h.id)).toContain(hold.id);
+    expect(await refusal(a.approve('agent-token', hold.id))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: 'SELF_APPROVAL' });
+    expect(await refusal(a.deny('agent-token', hold.id, 'mine'))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: 'SELF_APPROVAL' });
+    expect((await a.getHold(hold.id)).status).toBe(HoldStatus.HOLD_STATUS_PENDING);
+  });
+
+  it('refuses someone outside the approver groups', async () => {
+    const hold = await a.createHold(holdRequest());
+    expect(await refusal(a.approve('other-token', hold.id))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: 'NOT_AN_APPROVER' });
+    expect(await refusal(a.deny('other-token', hold.id, 'no'))).toEqual({ code: grpc.status.PERMISSION_DENIED, reason: 'NOT_AN_APPROVER' });
+  });
+
+  it('approves once, then refuses; publishes requested then granted', async () => {
+    const hold = await a.createHold(holdRequest());
+    const approved = await a.approve('approver-token', hold.id);
+    expect(approved).toMatchObject({ id: hold.id, status: HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'demo-approver' });
+    expect(approved.resolvedAt).toBeInstanceOf(Date);
+    expect(await refusal(a.approve('approver-token', hold.id))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'ALREADY_RESOLVED' });
+    expect(await refusal(b.deny('approver-token', hold.id, 'too late'))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'ALREADY_RESOLVED' });
+    expect((await a.listHolds('approver-token')).map((h) => h.id)).not.toContain(hold.id);
+    expect((await a.listHolds('approver-token', true)).map((h) => h.id)).toContain(hold.id);
+
+    const events = await untilEvents(hold.id, 2);
+    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.granted`]);
+    expect(events[1]!.event.body).toEqual({ $case: 'approvalGranted', value: { holdId: hold.id, approver: 'demo-approver' } });
+    expect(events[1]!.subject).toBe(`${ns}.evt.approval.granted.demo-http.${hold.requestId}`);
+  });
+
+  it('denies only with a reason and publishes the denial', async () => {
+    const hold = await a.createHold(holdRequest());
+    expect(await refusal(a.deny('approver-token', hold.id, ''))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'REASON_REQUIRED' });
+    expect(await refusal(a.deny('approver-token', hold.id, 'x'.repeat(501)))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'REASON_TOO_LONG' });
+    const denied = await a.deny('approver-token', hold.id, 'writes are frozen');
+    expect(denied).toMatchObject({ status: HoldStatus.HOLD_STATUS_DENIED, resolvedBy: 'demo-approver', resolutionReason: 'writes are frozen' });
+
+    const events = await untilEvents(hold.id, 2);
+    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.denied`]);
+    expect(events[1]!.event.body).toEqual({ $case: 'approvalDenied', value: { holdId: hold.id, approver: 'demo-approver', reason: 'writes are frozen' } });
+  });
+
+  it('expires a hold nobody answers and publishes ApprovalExpired', async () => {
+    const hold = await a.createHold(holdRequest({ timeoutSeconds: 1 }));
+    const expired = await eventually(async () => {
+      const current = await a.getHold(hold.id);
+      return current.status === HoldStatus.HOLD_STATUS_EXPIRED ? current : undefined;
+    }, 10_000, 'hold to expire');
+    expect(expired.resolvedAt!.getTime()).toBeGreaterThanOrEqual(hold.expiresAt!.getTime());
+    expect(expired.resolvedBy).toBe('');
+    expect(await refusal(a.approve('approver-token', hold.id))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'ALREADY_RESOLVED' });
+
+    const events = await untilEvents(hold.id, 2);
+    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.expired`]);
+    expect(events[1]!.event.body).toEqual({ $case: 'approvalExpired', value: { holdId: hold.id } });
+  });
+
+  it('lets exactly one of two racing approvals win, across instances', async () => {
+    for (let round = 0; round < 5; round++) {
+      const hold = await a.createHold(holdRequest());
+      const results = await Promise.allSettled([a.approve('approver-token', hold.id), b.approve('approver-token', hold.id)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(grpcReason(lost.reason)).toBe('ALREADY_RESOLVED');
+
+      await untilEvents(hold.id, 2);
+      // Give a stray second grant (there must be none) time to arrive before counting.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await eventIds(hold.id)).toEqual([`${hold.id}.requested`, `${hold.id}.granted`]);
+    }
+  });
+
+  it('publishes events committed without a relay kick (e.g. during a NATS outage) on the next tick', async () => {
+    // A writer whose relay never runs: its outbox rows are only published by the instances' timers.
+    const database = createDatabase<ApprovalsDB>({ url: db.url, schema: 'approvals', applicationName: 'approvals-int-test' });
+    try {
+      const silent = new HoldService({ db: database.db, source: 'approvals:offline', logger: createLogger('approvals', 'silent'), onEventsCommitted: () => undefined });
+      const created = await silent.create({
+        requestId: `req-${uniqueSuffix()}`,
+        connection: 'demo-http',
+        requester: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
+        reasons: ['rule:agents-write'],
+        approverGroups: ['approvers'],
+        timeoutMs: 60_000,
+      });
+      if (!created.ok) throw new Error(created.failure.message);
+      const [requested] = await untilEvents(created.value.id, 1);
+      expect(requested!.event.source).toBe('approvals:offline');
+      const pending = await eventually(async () => {
+        const row = await database.db.selectFrom('outbox').select(({ fn }) => fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+        return row.n === '0' ? row : undefined;
+      }, 5000, 'outbox to drain');
+      expect(pending.n).toBe('0');
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -1,0 +1,81 @@
+// The approvals service owns held requests. When policy says require_approval, the gateway asks it
+// to hold the request; approvers (authenticated through the identity service) list holds of their
+// groups and approve or deny them; holds nobody answers expire. It decides who may resolve a hold
+// (an approver, never the requester, once, before expiry) and announces every step on the bus
+// through a transactional outbox, so an event is never lost and never describes a rolled-back change.
+// All state is in PostgreSQL (schema `approvals`) and every resolution is one conditional UPDATE,
+// so any number of instances can run at once.
+import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
+import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
+import { IdentityClient } from '@portcullis/identity-client';
+import { GrpcServer, type App, type Logger } from '@portcullis/service-kit';
+import type { ApprovalsConfig } from './config.js';
+import type { ApprovalsDB } from './db/approvals.table.js';
+import { migrations } from './db/migrations/index.js';
+import { OutboxRelay } from './bus/outbox.publisher.js';
+import { approvalsHandler, type Authenticate } from './grpc/approvals.handler.js';
+import { HoldService } from './holds.service.js';
+import { every, HealthLog, type Periodic } from './periodic.js';
+
+export type { Authenticate } from './grpc/approvals.handler.js';
+
+const SCHEMA = 'approvals';
+/** The relay also runs on a timer: events committed while NATS was down go out once it is back. */
+const RELAY_INTERVAL_MS = 500;
+
+export interface ApprovalsDeps {
+  /** Verifies approvers' tokens; defaults to the identity service at IDENTITY_GRPC_ADDR. */
+  readonly authenticate?: Authenticate;
+}
+
+export function createApp(config: ApprovalsConfig, logger: Logger, deps: ApprovalsDeps = {}): App & { readonly grpcPort: () => number } {
+  const names = new BusNames(config.namespace);
+  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
+  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token));
+  const relayHealth = new HealthLog(logger, 'outbox relay');
+  // The pool connects lazily: nothing touches PostgreSQL before start() migrates.
+  const database: Database<ApprovalsDB> = createDatabase<ApprovalsDB>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `approvals:${config.instanceId}` });
+  let bus: Bus | undefined;
+  let relay: OutboxRelay | undefined;
+  let timers: Periodic[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const holds = new HoldService({
+    db: database.db,
+    source: `approvals:${config.instanceId}`,
+    logger,
+    onEventsCommitted: () => relay?.kick(),
+  });
+  const grpc = new GrpcServer(config.grpcAddress, [approvalsHandler(holds, authenticate, logger)], logger);
+
+  return {
+    grpcPort: () => grpc.port,
+    async start() {
+      bus = await connectBus({ url: config.natsUrl, name: `approvals:${config.instanceId}` });
+      await ensureStreams(bus.jsm, names);
+      await migrateToLatest(database as Database<unknown>, SCHEMA, migrations);
+      relay = new OutboxRelay(database.db, new EventPublisher(bus.js, names), names, logger, relayHealth);
+      await grpc.listen();
+      grpc.setServing(true);
+      const activeRelay = relay;
+      timers = [
+        every(RELAY_INTERVAL_MS, () => activeRelay.run(), relayHealth),
+        every(config.sweepIntervalMs, () => holds.expireDue(), new HealthLog(logger, 'expiry sweeper')),
+      ];
+      activeRelay.kick(); // whatever an earlier run left pending
+      logger.info({ instanceId: config.instanceId, sweepIntervalMs: config.sweepIntervalMs }, 'approvals ready');
+    },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(timers.map((timer) => timer.stop()));
+        await grpc.drain();
+        // Events committed by the last calls go out now rather than at the next start.
+        await relay?.run().catch((err: unknown) => logger.warn({ err }, 'final outbox flush failed; events stay pending'));
+        await bus?.close();
+        await database.close();
+        identity?.close();
+      })();
+      return stopping;
+    },
+  };
+}

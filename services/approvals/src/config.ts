@@ -1,0 +1,39 @@
+import { hostname } from 'node:os';
+import { address, integer, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+
+export interface ApprovalsConfig {
+  readonly grpcAddress: { host: string; port: number };
+  readonly databaseUrl: string;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  /** host:port of the identity service, which verifies approvers' tokens. */
+  readonly identityAddress: string;
+  readonly instanceId: string;
+  /** How often overdue pending holds are expired. */
+  readonly sweepIntervalMs: number;
+  readonly logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
+  const vars = readEnv(env, {
+    APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
+    DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/portcullis', ['postgres:', 'postgresql:']),
+    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    PORTCULLIS_NAMESPACE: namespace(),
+    IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
+    APPROVALS_INSTANCE_ID: string(`${hostname()}-${process.pid}`, /^[A-Za-z0-9._-]{1,64}$/),
+    APPROVALS_SWEEP_INTERVAL_MS: integer(500, 10, 60_000),
+    LOG_LEVEL: logLevel(),
+  });
+  const identity = vars.IDENTITY_GRPC_ADDR;
+  return Object.freeze({
+    grpcAddress: vars.APPROVALS_GRPC_ADDR,
+    databaseUrl: vars.DATABASE_URL,
+    natsUrl: vars.NATS_URL,
+    namespace: vars.PORTCULLIS_NAMESPACE,
+    identityAddress: `${identity.host.includes(':') ? `[${identity.host}]` : identity.host}:${identity.port}`,
+    instanceId: vars.APPROVALS_INSTANCE_ID,
+    sweepIntervalMs: vars.APPROVALS_SWEEP_INTERVAL_MS,
+    logLevel: vars.LOG_LEVEL,
+  });
+}

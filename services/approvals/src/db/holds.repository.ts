@@ -1,0 +1,121 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Hold, HoldStatus, NewHold } from '../domain/index.js';
+import type { ApprovalsDB, HoldsTable } from './approvals.table.js';
+
+/** The caller owns the transaction: pass the Kysely for a single statement, a Transaction to group. */
+export type Executor = Kysely<ApprovalsDB> | Transaction<ApprovalsDB>;
+
+// Time is the database's: expiry is set and compared with now(), so instances with skewed clocks
+// agree. Inside a transaction now() is its start time, the same for every statement in it.
+const dbNow = sql<Date>`now()`;
+
+/** Inserts the hold unless one exists for its request id; returns it only if this call created it. */
+export async function insertHoldIfAbsent(db: Executor, id: string, hold: NewHold): Promise<Hold | undefined> {
+  const row = await db
+    .insertInto('holds')
+    .values({
+      id,
+      request_id: hold.requestId,
+      connection: hold.connection,
+      requester_subject: hold.requester.subject,
+      requester_client_id: hold.requester.clientId,
+      requester_groups: [...hold.requester.groups],
+      http_method: hold.http?.method ?? null,
+      http_path: hold.http?.path ?? null,
+      reasons: [...hold.reasons],
+      approver_groups: [...hold.approverGroups],
+      expires_at: sql<Date>`now() + ${hold.timeoutMs}::double precision * interval '1 millisecond'`,
+    })
+    .onConflict((oc) => oc.column('request_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row && holdFromRow(row);
+}
+
+export async function findHoldByRequestId(db: Executor, requestId: string): Promise<Hold | undefined> {
+  const row = await db.selectFrom('holds').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+  return row && holdFromRow(row);
+}
+
+/** The hold and the database's now(), so rules judge expiry by the same clock as the UPDATE. */
+export async function findHoldById(db: Executor, id: string): Promise<{ hold: Hold; now: Date } | undefined> {
+  const row = await db.selectFrom('holds').selectAll().select(dbNow.as('db_now')).where('id', '=', id).executeTakeFirst();
+  return row && { hold: holdFromRow(row), now: row.db_now };
+}
+
+/** Holds any of `groups` may approve, oldest first; pending only unless `includeResolved`. */
+export async function listHoldsForGroups(db: Executor, groups: readonly string[], includeResolved: boolean, limit: number): Promise<Hold[]> {
+  if (groups.length === 0) return [];
+  let query = db
+    .selectFrom('holds')
+    .selectAll()
+    .where('approver_groups', '&&', sql<string[]>`${[...groups]}::text[]`);
+  if (!includeResolved) query = query.where('status', '=', 'pending');
+  const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
+  return rows.map(holdFromRow);
+}
+
+export interface ResolveHold {
+  readonly status: 'approved' | 'denied';
+  readonly resolvedBy: string;
+  readonly reason?: string;
+  /** Approvals must land before expiry; a denial of an overdue hold has the same outcome as expiry. */
+  readonly requireUnexpired: boolean;
+}
+
+/**
+ * Resolves a pending hold with one conditional UPDATE. Of several racing callers (approvers,
+ * instances, the sweeper) exactly one gets the row back; the others get undefined.
+ */
+export async function resolveHold(db: Executor, id: string, resolution: ResolveHold): Promise<Hold | undefined> {
+  let query = db
+    .updateTable('holds')
+    .set({ status: resolution.status, resolved_at: dbNow, resolved_by: resolution.resolvedBy, resolution_reason: resolution.reason ?? null })
+    .where('id', '=', id)
+    .where('status', '=', 'pending');
+  if (resolution.requireUnexpired) query = query.where('expires_at', '>', dbNow);
+  const row = await query.returningAll().executeTakeFirst();
+  return row && holdFromRow(row);
+}
+
+/**
+ * Marks up to `limit` overdue pending holds expired. Rows another transaction holds (an approver
+ * resolving it, another instance sweeping) are skipped, not waited for.
+ */
+export async function expireDueHolds(db: Executor, limit: number): Promise<Hold[]> {
+  const due = db
+    .selectFrom('holds')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', dbNow)
+    .orderBy('expires_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked();
+  const rows = await db
+    .updateTable('holds')
+    .set({ status: 'expired', resolved_at: dbNow })
+    .where('id', 'in', due)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(holdFromRow).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+}
+
+function holdFromRow(row: Selectable<HoldsTable>): Hold {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    connection: row.connection,
+    requester: { subject: row.requester_subject, clientId: row.requester_client_id, groups: row.requester_groups },
+    ...(row.http_method !== null && row.http_path !== null ? { http: { method: row.http_method, path: row.http_path } } : {}),
+    reasons: row.reasons,
+    approverGroups: row.approver_groups,
+    status: row.status as HoldStatus,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...(row.resolved_at ? { resolvedAt: row.resolved_at } : {}),
+    ...(row.resolved_by !== null ? { resolvedBy: row.resolved_by } : {}),
+    ...(row.resolution_reason !== null ? { resolutionReason: row.resolution_reason } : {}),
+  };
+}

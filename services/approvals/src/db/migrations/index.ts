@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as createHoldsAndOutbox from './20261122000000-create-holds-and-outbox.js';
+
+/** Every migration of the `approvals` schema, by name; names sort in the order they apply. */
+export const migrations: Record<string, Migration> = {
+  '20261122000000-create-holds-and-outbox': createHoldsAndOutbox,
+};

@@ -1,0 +1,59 @@
+import type { Actor, Hold, NewHold, Resolution } from './hold.js';
+import { fail, ok, type Failure, type Result } from './failure.js';
+
+export const MAX_DENY_REASON_LENGTH = 500;
+/** Longest a request may wait for a human; a longer timeout is a policy mistake, not a wish. */
+export const MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+
+/** Request ids and connections end up as NATS subject tokens in every event of the hold. */
+const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Hold ids are UUIDs; anything else is refused before it reaches the database. */
+export function isHoldId(id: string): boolean {
+  return UUID.test(id);
+}
+
+/** Only members of one of the hold's approver groups see it, in a list or otherwise. */
+export function isApprover(hold: Hold, actor: Actor): boolean {
+  return actor.groups.some((group) => hold.approverGroups.includes(group));
+}
+
+/**
+ * Whether `actor` may resolve `hold` this way at `now`, or why not. Checked in the order that
+ * leaks least: someone who is not an approver learns nothing about the hold's state.
+ */
+export function checkResolution(hold: Hold, actor: Actor, resolution: Resolution, now: Date): Failure | undefined {
+  if (resolution.kind === 'deny') {
+    const invalid = checkDenyReason(resolution.reason);
+    if (invalid) return invalid;
+  }
+  if (!isApprover(hold, actor)) return { code: 'NOT_AN_APPROVER', message: `${actor.subject} is not in an approver group of this hold` };
+  if (hold.requester.subject === actor.subject) return { code: 'SELF_APPROVAL', message: 'a requester cannot approve or deny its own request' };
+  if (hold.status !== 'pending') return { code: 'ALREADY_RESOLVED', message: `hold is already ${hold.status}` };
+  if (resolution.kind === 'approve' && hold.expiresAt.getTime() <= now.getTime()) return { code: 'EXPIRED', message: 'hold expired before it was approved' };
+  return undefined;
+}
+
+function checkDenyReason(reason: string): Failure | undefined {
+  if (reason.trim() === '') return { code: 'REASON_REQUIRED', message: 'a denial needs a reason' };
+  if (reason.length > MAX_DENY_REASON_LENGTH) return { code: 'REASON_TOO_LONG', message: `a denial reason has at most ${MAX_DENY_REASON_LENGTH} characters` };
+  return undefined;
+}
+
+/** Validates what the gateway asks to hold; normalises groups and reasons (trimmed, no duplicates). */
+export function checkNewHold(hold: NewHold): Result<NewHold> {
+  const problems: string[] = [];
+  if (!SUBJECT_TOKEN.test(hold.requestId)) problems.push('request id must be 1-128 of [A-Za-z0-9_-]');
+  if (!SUBJECT_TOKEN.test(hold.connection)) problems.push('connection must be 1-128 of [A-Za-z0-9_-]');
+  if (hold.requester.subject.trim() === '') problems.push('requester subject is required');
+  const approverGroups = distinct(hold.approverGroups);
+  if (approverGroups.length === 0) problems.push('at least one approver group is required');
+  if (!Number.isFinite(hold.timeoutMs) || hold.timeoutMs <= 0 || hold.timeoutMs > MAX_TIMEOUT_MS) problems.push(`timeout must be in (0, ${MAX_TIMEOUT_MS}] ms`);
+  if (problems.length > 0) return fail('INVALID_HOLD', problems.join('; '));
+  return ok({ ...hold, approverGroups, reasons: distinct(hold.reasons), requester: { ...hold.requester, groups: distinct(hold.requester.groups) } });
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values.map((v) => v.trim()).filter((v) => v !== ''))];
+}

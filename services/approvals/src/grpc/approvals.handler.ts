@@ -1,0 +1,57 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { VerifyOutcome } from '@portcullis/identity-client';
+import { approvalsV1 } from '@portcullis/proto-gen';
+import { bearerFromMetadata, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
+import type { Actor, Result } from '../domain/index.js';
+import type { HoldService } from '../holds.service.js';
+import { holdToProto, newHoldFromProto } from '../hold.mappers.js';
+import { failureToGrpc, unauthenticated, unexpectedToGrpc } from './failure.mappers.js';
+
+/** Verifies an approver's bearer token (the identity service, or a table in tests). */
+export type Authenticate = (token: string) => Promise<VerifyOutcome>;
+
+/**
+ * gRPC face of the approvals service. CreateHold and GetHold serve the gateway; ListHolds,
+ * Approve and Deny act for the approver named by the bearer token in `authorization` metadata.
+ */
+export function approvalsHandler(holds: HoldService, authenticate: Authenticate, logger: Logger): GrpcServiceBinding {
+  const handle = <Req, Res>(handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) =>
+    unary<Req, Res>(
+      (request, call) => handler(request, call).catch((err: unknown) => Promise.reject(unexpectedToGrpc(err))),
+      (err) => logger.error({ err }, 'approvals call failed'),
+    );
+
+  const actorOf = async (metadata: grpc.Metadata): Promise<Actor> => {
+    const token = bearerFromMetadata(metadata);
+    if (!token) throw unauthenticated('TOKEN_MISSING', 'authorization: Bearer <token> metadata is required');
+    const outcome = await authenticate(token);
+    if (!outcome.ok) throw unauthenticated(outcome.code, outcome.message);
+    return { subject: outcome.principal.subject, groups: outcome.principal.groups };
+  };
+
+  const implementation: approvalsV1.ApprovalsServiceServer = {
+    createHold: handle(async (request: approvalsV1.CreateHoldRequest) => {
+      const draft = valueOf(newHoldFromProto(request));
+      return { hold: holdToProto(valueOf(await holds.create(draft))) };
+    }),
+    getHold: handle(async (request: approvalsV1.GetHoldRequest) => ({ hold: holdToProto(valueOf(await holds.get(request.id))) })),
+    listHolds: handle(async (request: approvalsV1.ListHoldsRequest, call) => {
+      const actor = await actorOf(call.metadata);
+      return { holds: (await holds.listFor(actor, request.includeResolved)).map(holdToProto) };
+    }),
+    approve: handle(async (request: approvalsV1.ApproveRequest, call) => {
+      const actor = await actorOf(call.metadata);
+      return { hold: holdToProto(valueOf(await holds.resolve(request.id, actor, { kind: 'approve' }))) };
+    }),
+    deny: handle(async (request: approvalsV1.DenyRequest, call) => {
+      const actor = await actorOf(call.metadata);
+      return { hold: holdToProto(valueOf(await holds.resolve(request.id, actor, { kind: 'deny', reason: request.reason }))) };
+    }),
+  };
+  return { definition: approvalsV1.ApprovalsServiceService, implementation };
+}
+
+function valueOf<T>(result: Result<T>): T {
+  if (!result.ok) throw failureToGrpc(result.failure);
+  return result.value;
+}

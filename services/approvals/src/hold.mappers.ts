@@ -1,0 +1,49 @@
+import { approvalsV1, commonV1 } from '@portcullis/proto-gen';
+import { fail, ok, type Hold, type HoldStatus, type NewHold, type Result } from './domain/index.js';
+
+const STATUSES: Record<HoldStatus, approvalsV1.HoldStatus> = {
+  pending: approvalsV1.HoldStatus.HOLD_STATUS_PENDING,
+  approved: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED,
+  denied: approvalsV1.HoldStatus.HOLD_STATUS_DENIED,
+  expired: approvalsV1.HoldStatus.HOLD_STATUS_EXPIRED,
+};
+
+/**
+ * CreateHold request -> what to hold. Only a require_approval decision with an approval
+ * requirement can be held; value rules (ids, groups, timeout range) are the domain's.
+ */
+export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result<NewHold> {
+  const { context, decision } = request;
+  if (!context?.principal) return fail('INVALID_HOLD', 'context with a principal is required');
+  if (decision?.effect !== commonV1.Effect.EFFECT_REQUIRE_APPROVAL) return fail('INVALID_HOLD', 'only a require_approval decision can be held');
+  if (!decision.approval?.timeout) return fail('INVALID_HOLD', 'decision.approval with a timeout is required');
+  const { seconds, nanos } = decision.approval.timeout;
+  const target = context.target;
+  return ok({
+    requestId: context.requestId,
+    connection: context.connection,
+    requester: { subject: context.principal.subject, clientId: context.principal.clientId, groups: context.principal.groups },
+    ...(target?.$case === 'http' ? { http: { method: target.value.method, path: target.value.path } } : {}),
+    reasons: decision.reasons,
+    approverGroups: decision.approval.approverGroups,
+    timeoutMs: Number(seconds) * 1000 + Math.floor(nanos / 1e6),
+  });
+}
+
+export function holdToProto(hold: Hold): approvalsV1.Hold {
+  return {
+    id: hold.id,
+    requestId: hold.requestId,
+    connection: hold.connection,
+    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: '', expiresAt: undefined },
+    http: hold.http ? { method: hold.http.method, path: hold.http.path } : undefined,
+    reasons: [...hold.reasons],
+    approverGroups: [...hold.approverGroups],
+    status: STATUSES[hold.status],
+    createdAt: hold.createdAt,
+    expiresAt: hold.expiresAt,
+    resolvedAt: hold.resolvedAt,
+    resolvedBy: hold.resolvedBy ?? '',
+    resolutionReason: hold.resolutionReason ?? '',
+  };
+}
