@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Container health probe for the images' HEALTHCHECK and the compose healthchecks. One script for
+// every service, so an image needs no curl/wget and no grpc_health_probe binary.
+//
+//   node health-probe.mjs grpc://127.0.0.1:50051                grpc.health.v1.Health/Check("") is SERVING
+//   node health-probe.mjs http://127.0.0.1:8080/healthz         GET answers 2xx
+//   node health-probe.mjs tcp://127.0.0.1:7500                  the port accepts a connection
+//
+// Without an argument the target comes from HEALTHCHECK_TARGET (the image sets it). Exit 0 means
+// healthy, 1 unhealthy; the reason goes to stderr, where `docker inspect` shows it.
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+const TIMEOUT_MS = 2000;
+
+/** grpc.health.v1: HealthCheckRequest{service: ""} encodes to zero bytes; SERVING is enum value 1. */
+const SERVING = 1;
+
+async function probeGrpc(url) {
+  // Resolve @grpc/grpc-js the way the service in the working directory does (every gRPC service
+  // depends on it). The health service is declared by hand: no .proto to load on every probe.
+  const grpc = createRequire(join(process.cwd(), 'package.json'))('@grpc/grpc-js');
+  const Health = grpc.makeGenericClientConstructor(
+    {
+      check: {
+        path: '/grpc.health.v1.Health/Check',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: () => Buffer.alloc(0),
+        requestDeserialize: () => ({}),
+        responseSerialize: () => Buffer.alloc(0),
+        responseDeserialize: (bytes) => ({ status: servingStatus(bytes) }),
+      },
+    },
+    'Health',
+  );
+  const client = new Health(url.host, grpc.credentials.createInsecure());
+  try {
+    const response = await new Promise((resolve, reject) => {
+      client.check({}, { deadline: Date.now() + TIMEOUT_MS }, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+    if (response.status !== SERVING) throw new Error(`grpc.health.v1 status ${response.status}, want ${SERVING} (SERVING)`);
+  } finally {
+    client.close();
+  }
+}
+
+/** Reads field 1 (ServingStatus, varint) of a HealthCheckResponse; absent means 0 (UNKNOWN). */
+function servingStatus(bytes) {
+  let offset = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 0; offset < bytes.length; shift += 7) {
+      const byte = bytes[offset++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    throw new Error('truncated HealthCheckResponse');
+  };
+  let status = 0;
+  while (offset < bytes.length) {
+    const key = varint();
+    const wireType = key & 7;
+    if (wireType === 0) {
+      const value = varint();
+      if (key >>> 3 === 1) status = value;
+    } else if (wireType === 2) {
+      offset += varint();
+    } else {
+      throw new Error(`unexpected wire type ${wireType} in HealthCheckResponse`);
+    }
+  }
+  return status;
+}
+
+async function probeHttp(url) {
+  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`GET ${url.pathname} answered ${response.status}`);
+}
+
+function probeTcp(url) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port), timeout: TIMEOUT_MS });
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => socket.destroy(new Error(`no connection within ${TIMEOUT_MS} ms`)));
+    socket.once('error', reject);
+  });
+}
+
+const PROBES = { 'grpc:': probeGrpc, 'http:': probeHttp, 'tcp:': probeTcp };
+
+const target = process.argv[2] ?? process.env.HEALTHCHECK_TARGET;
+try {
+  if (!target) throw new Error('no target: pass grpc://, http:// or tcp://host:port, or set HEALTHCHECK_TARGET');
+  const url = new URL(target);
+  const probe = PROBES[url.protocol];
+  if (!probe) throw new Error(`unsupported target ${target} (grpc://, http:// or tcp://)`);
+  await probe(url);
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`unhealthy: ${target ?? ''}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
