@@ -122,7 +122,10 @@ export class Stack {
     ];
     if (this.options.demoUpstream !== false) planned.unshift(service('demo-upstream', 'tools/demo-upstream/dist/main.js', secret));
     this.instances.push(...planned);
-    await Promise.all(planned.map((instance) => this.launch(instance)));
+    // The IdP and the upstream first (identity discovers the issuer at start), then the rest at once.
+    const first = planned.filter((i) => i.service === 'dev-idp' || i.service === 'demo-upstream');
+    await Promise.all(first.map((instance) => this.launch(instance)));
+    await Promise.all(planned.filter((i) => !first.includes(i)).map((instance) => this.launch(instance)));
     say(`all ${planned.length} processes serving`);
   }
 

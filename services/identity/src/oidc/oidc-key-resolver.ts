@@ -66,8 +66,15 @@ export class OidcKeyResolver implements KeyResolver {
 
   /** Discovers the issuer and loads its keys now, so the first token does not pay for it. */
   async warm(issuer: IssuerConfig): Promise<void> {
-    const keys = await this.keysFor(issuer);
-    await keys.reload();
+    try {
+      const keys = await this.keysFor(issuer);
+      await keys.reload();
+    } catch (err) {
+      // A failed warm-up (the IdP starting after us) must not make the first real token wait out
+      // the retry backoff: forget it, so that token tries discovery afresh.
+      this.discoveries.delete(issuer.issuer);
+      throw err;
+    }
   }
 
   private async discover(issuer: string): Promise<RemoteJWKSet> {
