@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FAST_RECONNECT } from './channel-options.js';
 import * as grpc from '@grpc/grpc-js';
 import { identityV1, type commonV1 } from '@portcullis/proto-gen';
 
@@ -38,7 +39,7 @@ export class IdentityClient {
   private readonly now: () => number;
 
   constructor(options: IdentityClientOptions) {
-    this.client = new identityV1.IdentityServiceClient(options.address, grpc.credentials.createInsecure());
+    this.client = new identityV1.IdentityServiceClient(options.address, grpc.credentials.createInsecure(), FAST_RECONNECT);
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.deadlineMs = options.deadlineMs ?? 3000;

@@ -253,3 +253,45 @@ describe('scaling and failure', () => {
     expect((await env.gateway('/http/demo-http/echo', { token: agentToken })).status).toBe(200);
   });
 });
+
+describe('every part fails closed', () => {
+  it('refuses held requests with 503 when approvals is down, and forwards nothing', async () => {
+    await env.stack.stopService('approvals');
+    try {
+      const res = await env.gateway('/http/demo-http/echo/no-approvals', { method: 'POST', token: agentToken, body: 'x' });
+      expect(res.status).toBe(503);
+      expect((await errorOf(res)).code).toBe('APPROVALS_UNAVAILABLE');
+      expect(env.received.some((r) => r.path === '/echo/no-approvals')).toBe(false);
+    } finally {
+      await env.stack.startService('approvals');
+    }
+  });
+
+  it('returns no body at all when masking is down (502), never an unmasked one', async () => {
+    await env.stack.stopService('masking');
+    try {
+      const res = await env.gateway('/http/demo-http/customers', { token: agentToken });
+      expect(res.status).toBe(502);
+      const text = await res.text();
+      expect(JSON.parse(text).error.code).toBe('MASKING_FAILED');
+      expect(text).not.toContain('@example.com');
+      expect(text).not.toContain('4111');
+    } finally {
+      await env.stack.startService('masking');
+    }
+    // Back in service once masking is up again (the channel reconnects within a second).
+    await eventually(async () => ((await env.gateway('/http/demo-http/customers', { token: agentToken })).status === 200 ? true : undefined), 5000, 'masking to recover');
+  });
+
+  it('refuses new callers with 503 when identity is down', async () => {
+    const fresh = await env.token(CLIENTS.agentApprover);
+    await env.stack.stopService('identity');
+    try {
+      const res = await env.gateway('/http/demo-http/echo', { token: fresh });
+      expect(res.status).toBe(503);
+      expect((await errorOf(res)).code).toBe('IDENTITY_UNAVAILABLE');
+    } finally {
+      await env.stack.startService('identity');
+    }
+  });
+});

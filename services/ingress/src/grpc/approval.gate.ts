@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
+import { FAST_RECONNECT } from '@portcullis/identity-client';
 import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
 import type { Logger } from '@portcullis/service-kit';
 import type { ApprovalsPort, Decision, HoldResult, RequestContext } from '../domain/ports.js';
@@ -21,7 +22,7 @@ export class ApprovalGate implements ApprovalsPort {
     private readonly logger: Logger,
     private readonly options = { pollMs: 3000, graceMs: 3000, deadlineMs: 5000 },
   ) {
-    this.client = new approvalsV1.ApprovalsServiceClient(address, grpc.credentials.createInsecure());
+    this.client = new approvalsV1.ApprovalsServiceClient(address, grpc.credentials.createInsecure(), FAST_RECONNECT);
   }
 
   async hold(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<HoldResult> {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { FAST_RECONNECT } from '@portcullis/identity-client';
 import { maskingV1 } from '@portcullis/proto-gen';
 
 export type MaskOutcome =
@@ -11,6 +12,7 @@ export class MaskingClient {
 
   constructor(address: string, private readonly deadlineMs = 5000) {
     this.client = new maskingV1.MaskingServiceClient(address, grpc.credentials.createInsecure(), {
+      ...FAST_RECONNECT,
       'grpc.max_send_message_length': 32 << 20,
       'grpc.max_receive_message_length': 32 << 20,
     });
