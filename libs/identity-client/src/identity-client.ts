@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FAST_RECONNECT } from './channel-options.js';
+import { FAST_RECONNECT } from '@portcullis/service-kit';
 import * as grpc from '@grpc/grpc-js';
 import { identityV1, type commonV1 } from '@portcullis/proto-gen';
 

@@ -1,2 +1,1 @@
 export { IdentityClient, principalFromProto, principalToProto, type Principal, type VerifyOutcome, type IdentityClientOptions } from './identity-client.js';
-export { FAST_RECONNECT } from './channel-options.js';

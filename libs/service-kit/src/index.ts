@@ -3,3 +3,4 @@ export { createLogger, type Logger } from './logger.js';
 export { GrpcServer, type GrpcServiceBinding } from './grpc-server.js';
 export { grpcError, grpcReason, bearerFromMetadata, unary } from './grpc-errors.js';
 export { runService, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
+export { FAST_RECONNECT } from './grpc-channel-options.js';

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
-import { FAST_RECONNECT } from '@portcullis/identity-client';
+import { FAST_RECONNECT } from '@portcullis/service-kit';
 import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
 import type { Logger } from '@portcullis/service-kit';
 import type { ApprovalsPort, Decision, HoldResult, RequestContext } from '../domain/ports.js';

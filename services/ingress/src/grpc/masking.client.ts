@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { FAST_RECONNECT } from '@portcullis/identity-client';
+import { FAST_RECONNECT } from '@portcullis/service-kit';
 import { maskingV1 } from '@portcullis/proto-gen';
 
 export type MaskOutcome =
