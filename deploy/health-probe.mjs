@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const TIMEOUT_MS = 2000;
 
@@ -94,15 +95,22 @@ function probeTcp(url) {
 
 const PROBES = { 'grpc:': probeGrpc, 'http:': probeHttp, 'tcp:': probeTcp };
 
-const target = process.argv[2] ?? process.env.HEALTHCHECK_TARGET;
-try {
+/** Resolves when `target` is healthy, rejects with the reason otherwise. Also used by `npm start`. */
+export async function probe(target) {
   if (!target) throw new Error('no target: pass grpc://, http:// or tcp://host:port, or set HEALTHCHECK_TARGET');
   const url = new URL(target);
-  const probe = PROBES[url.protocol];
-  if (!probe) throw new Error(`unsupported target ${target} (grpc://, http:// or tcp://)`);
-  await probe(url);
-  process.exit(0);
-} catch (err) {
-  process.stderr.write(`unhealthy: ${target ?? ''}: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  const run = PROBES[url.protocol];
+  if (!run) throw new Error(`unsupported target ${target} (grpc://, http:// or tcp://)`);
+  await run(url);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const target = process.argv[2] ?? process.env.HEALTHCHECK_TARGET;
+  try {
+    await probe(target);
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`unhealthy: ${target ?? ''}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
 }

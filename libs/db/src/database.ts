@@ -39,7 +39,7 @@ export function createDatabase<DB>(options: { url: string; schema: string; max?:
  * passed in as modules (not read from a folder) so the compiled service carries them.
  * A Postgres advisory lock serialises concurrent starts of several instances.
  */
-export async function migrateToLatest(database: Database<unknown>, schema: string, migrations: Record<string, Migration>): Promise<void> {
+export async function migrateToLatest<DB>(database: Database<DB>, schema: string, migrations: Record<string, Migration>): Promise<void> {
   const raw = database.db as Kysely<unknown>;
   await sql`create schema if not exists ${sql.id(schema)}`.execute(raw);
   const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -53,7 +53,7 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
     async start() {
       bus = await connectBus({ url: config.natsUrl, name: `approvals:${config.instanceId}` });
       await ensureStreams(bus.jsm, names);
-      await migrateToLatest(database as Database<unknown>, SCHEMA, migrations);
+      await migrateToLatest(database, SCHEMA, migrations);
       relay = new OutboxRelay(database.db, new EventPublisher(bus.js, names), names, logger, relayHealth);
       await grpc.listen();
       grpc.setServing(true);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureNats, ensurePostgres, type Say } from './infra.js';
 
 /** Repository root, found from this file (tools/stack/dist/stack.js). */
@@ -47,6 +47,8 @@ interface Instance {
   readonly service: ServiceName;
   readonly entry: string;
   readonly env: Record<string, string>;
+  /** What deploy/health-probe.mjs asks to decide the process is ready (grpc://, http://, tcp://). */
+  readonly health: string;
   child?: ChildProcess;
   log?: WriteStream;
 }
@@ -106,21 +108,22 @@ export class Stack {
       DEMO_UPSTREAM_ADDR: `127.0.0.1:${p.demoUpstream}`,
       ...(this.options.env ?? {}),
     };
-    const service = (name: ServiceName, entry: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, env: { ...base, ...extra } });
+    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...extra } });
+    const policyPorts = [p.policy, ...(await freePorts((this.options.policyInstances ?? 1) - 1))];
     // Only the gateway (and the demo target itself) ever see the target credential.
     const secret = { DEMO_HTTP_API_KEY: this.demoApiKey };
     const planned: Instance[] = [
-      service('dev-idp', 'services/dev-idp/dist/main.js'),
-      service('identity', 'services/identity/dist/main.js'),
-      service('masking', 'services/masking/dist/main.js'),
-      service('audit', 'services/audit/dist/main.js'),
-      service('approvals', 'services/approvals/dist/main.js'),
-      ...Array.from({ length: this.options.policyInstances ?? 1 }, (_, i) =>
-        service('policy', 'services/policy/dist/main.js', { POLICY_GRPC_ADDR: `127.0.0.1:${i === 0 ? p.policy : 0}`, POLICY_INSTANCE_ID: `policy-${i + 1}` }, `policy-${i + 1}`),
+      service('dev-idp', 'services/dev-idp/dist/main.js', `http://127.0.0.1:${p.devIdp}/.well-known/openid-configuration`),
+      service('identity', 'services/identity/dist/main.js', `grpc://127.0.0.1:${p.identity}`),
+      service('masking', 'services/masking/dist/main.js', `grpc://127.0.0.1:${p.masking}`),
+      service('audit', 'services/audit/dist/main.js', `grpc://127.0.0.1:${p.audit}`),
+      service('approvals', 'services/approvals/dist/main.js', `grpc://127.0.0.1:${p.approvals}`),
+      ...policyPorts.map((port, i) =>
+        service('policy', 'services/policy/dist/main.js', `grpc://127.0.0.1:${port}`, { POLICY_GRPC_ADDR: `127.0.0.1:${port}`, POLICY_INSTANCE_ID: `policy-${i + 1}` }, `policy-${i + 1}`),
       ),
-      service('ingress', 'services/ingress/dist/main.js', { ...secret, INGRESS_INSTANCE_ID: 'ingress-1' }),
+      service('ingress', 'services/ingress/dist/main.js', `http://127.0.0.1:${p.ingress}/readyz`, { ...secret, INGRESS_INSTANCE_ID: 'ingress-1' }),
     ];
-    if (this.options.demoUpstream !== false) planned.unshift(service('demo-upstream', 'tools/demo-upstream/dist/main.js', secret));
+    if (this.options.demoUpstream !== false) planned.unshift(service('demo-upstream', 'tools/demo-upstream/dist/main.js', `tcp://127.0.0.1:${p.demoUpstream}`, secret));
     this.instances.push(...planned);
     // The IdP and the upstream first (identity discovers the issuer at start), then the rest at once.
     const first = planned.filter((i) => i.service === 'dev-idp' || i.service === 'demo-upstream');
@@ -148,43 +151,42 @@ export class Stack {
     for (const child of this.infra) child.kill('SIGTERM');
   }
 
-  private launch(instance: Instance): Promise<void> {
-    const log = createWriteStream(join(this.options.logDir, `${instance.id}.log`), { flags: 'a' });
+  private async launch(instance: Instance): Promise<void> {
+    const logPath = join(this.options.logDir, `${instance.id}.log`);
+    const log = createWriteStream(logPath, { flags: 'a' });
     const child = spawn(process.execPath, [join(REPO_ROOT, instance.entry)], { env: { PATH: process.env.PATH ?? '', ...instance.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
     instance.child = child;
     instance.log = log;
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
-    return new Promise<void>((resolveStart, rejectStart) => {
-      let started = false;
-      let stderr = '';
-      const timer = setTimeout(() => fail(new Error(`${instance.id} did not report serving within 30 s (log: ${join(this.options.logDir, `${instance.id}.log`)})`)), 30_000);
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        if (!started) rejectStart(err);
-      };
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString()).slice(-2000);
-      });
-      let buffered = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (started) return;
-        buffered += chunk.toString();
-        // Every service logs "<name> serving" (runService) or "listening" (demo upstream) when ready.
-        if (/"state":"serving"|"msg":"listening"/.test(buffered)) {
-          started = true;
-          clearTimeout(timer);
-          resolveStart();
-        }
-        buffered = buffered.slice(-4000);
-      });
-      child.once('exit', (code, signal) => {
-        instance.child = undefined;
-        log.end();
-        if (!started) fail(new Error(`${instance.id} exited during start (code ${code ?? signal}): ${stderr.trim() || 'see its log'}`));
-        else if (!this.stopping && code !== 0 && signal !== 'SIGTERM') this.options.say?.(`${instance.id} exited unexpectedly (code ${code ?? signal}); see ${join(this.options.logDir, `${instance.id}.log`)}`);
-      });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
     });
+    let exited: string | undefined;
+    child.once('exit', (code, signal) => {
+      exited = String(code ?? signal);
+      instance.child = undefined;
+      log.end();
+      if (!this.stopping && code !== 0 && signal !== 'SIGTERM') this.options.say?.(`${instance.id} exited (code ${exited}); see ${logPath}`);
+    });
+
+    // Ready means the same health probe the containers use answers: grpc.health.v1 SERVING,
+    // /readyz, discovery, or an open port. Log lines are not a readiness signal.
+    const { probe } = (await import(pathToFileURL(join(REPO_ROOT, 'deploy/health-probe.mjs')).href)) as { probe: (target: string) => Promise<void> };
+    const deadline = Date.now() + 30_000;
+    let last = '';
+    for (;;) {
+      if (exited !== undefined) throw new Error(`${instance.id} exited during start (code ${exited}): ${stderr.trim() || `see ${logPath}`}`);
+      try {
+        await probe(instance.health);
+        return;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`${instance.id} not healthy within 30 s (${last}); see ${logPath}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
   }
 
   private async terminate(instance: Instance): Promise<void> {

@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'audit-config-'));
+const file = join(dir, 'portcullis.yaml');
+writeFileSync(file, 'audit:\n  readerGroups: [auditors]\n');
+
+describe('loadConfig', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses the documented defaults and the reader groups of portcullis.yaml', () => {
+    const config = loadConfig({ PORTCULLIS_CONFIG: file, AUDIT_INSTANCE_ID: 'a' });
+    expect(config).toEqual({
+      grpcAddress: { host: '127.0.0.1', port: 50055 },
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/portcullis',
+      natsUrl: 'nats://127.0.0.1:4222',
+      namespace: 'portcullis',
+      identityAddress: '127.0.0.1:50051',
+      instanceId: 'a',
+      logLevel: 'info',
+      readerGroups: ['auditors'],
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(() => loadConfig({ PORTCULLIS_CONFIG: file, AUDIT_GRPC_ADDR: 'nope', DATABASE_URL: 'http://x', IDENTITY_GRPC_ADDR: '[::1]:99999' })).toThrow(
+      /AUDIT_GRPC_ADDR[\s\S]*DATABASE_URL[\s\S]*IDENTITY_GRPC_ADDR/,
+    );
+  });
+
+  it('brackets an IPv6 identity address', () => {
+    expect(loadConfig({ PORTCULLIS_CONFIG: file, IDENTITY_GRPC_ADDR: '[::1]:50051' }).identityAddress).toBe('[::1]:50051');
+  });
+});

@@ -1,0 +1,41 @@
+import { hostname } from 'node:os';
+import { loadPortcullisConfig } from '@portcullis/config';
+import { address, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+
+export interface AuditConfig {
+  readonly grpcAddress: { host: string; port: number };
+  readonly databaseUrl: string;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  /** host:port of the identity service, which verifies readers' tokens. */
+  readonly identityAddress: string;
+  readonly instanceId: string;
+  readonly logLevel: string;
+  /** Principals in any of these groups may read the log (portcullis.yaml `audit.readerGroups`). */
+  readonly readerGroups: readonly string[];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
+  const vars = readEnv(env, {
+    AUDIT_GRPC_ADDR: address('127.0.0.1:50055'),
+    DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/portcullis', ['postgres:', 'postgresql:']),
+    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    PORTCULLIS_NAMESPACE: namespace(),
+    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
+    AUDIT_INSTANCE_ID: string(`${hostname()}-${process.pid}`),
+    LOG_LEVEL: logLevel(),
+  });
+  const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
+  const identity = vars.IDENTITY_GRPC_ADDR;
+  return Object.freeze({
+    grpcAddress: vars.AUDIT_GRPC_ADDR,
+    databaseUrl: vars.DATABASE_URL,
+    natsUrl: vars.NATS_URL,
+    namespace: vars.PORTCULLIS_NAMESPACE,
+    identityAddress: `${identity.host.includes(':') ? `[${identity.host}]` : identity.host}:${identity.port}`,
+    instanceId: vars.AUDIT_INSTANCE_ID,
+    logLevel: vars.LOG_LEVEL,
+    readerGroups: file.audit.readerGroups,
+  });
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as createEvents from './20251122020000-create-events.js';
+
+/** Every migration of the audit schema, by name; applied in name (timestamp) order. */
+export const migrations: Record<string, Migration> = {
+  '20251122020000-create-events': createEvents,
+};

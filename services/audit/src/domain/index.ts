@@ -1,0 +1,18 @@
+export {
+  CHAIN_VERSION,
+  GENESIS_HASH,
+  EMPTY_CHAIN,
+  sha256Hex,
+  canonicalForm,
+  chainHash,
+  appendToChain,
+  verifyChain,
+  type EventFields,
+  type ChainedFields,
+  type ChainHead,
+  type AppendPlan,
+  type ChainVerdict,
+} from './hash-chain.js';
+export { isAuditReader } from './reader-access.js';
+export { requestIdProblem, MAX_REQUEST_ID_LENGTH } from './request-id.js';
+export { canonicalJson, jsonDigest } from './canonical-json.js';
