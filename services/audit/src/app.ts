@@ -6,7 +6,7 @@
 // of the log; only the table owner can switch that off, so production should run the service as a
 // role that does not own audit.events and holds only INSERT and SELECT on it.
 import { BusNames, connectBus, ensureStreams, type Bus } from '@portcullis/bus';
-import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
+import { createDatabase, migrateToLatest } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';
 import { GrpcServer, type App, type Logger } from '@portcullis/service-kit';
 import { AuditLog } from './audit-log.service.js';
