@@ -7,3 +7,5 @@ export { maskText } from './mask-text.js';
 export { MaskingError } from './masking-error.js';
 export type { MaskingErrorCode } from './masking-error.js';
 export type { MaskingProfile, MaskResult } from './masking.types.js';
+export { maskBytes } from './mask-bytes.js';
+export type { MaskBytesOutcome, MaskBytesFailure } from './mask-bytes.js';

@@ -1,6 +1,7 @@
 // Ingress is the data path. It owns no decision: it verifies the caller through identity, asks
 // policy, durably records RequestReceived/DecisionMade, holds through approvals, forwards with the
-// credential it alone holds, masks the response through masking, and records the completion. It
+// credential it alone holds, masks the response in-process with the profiles the masking service
+// publishes, and records the completion. It
 // decides only one thing itself: when any of those parts cannot answer, the request is refused
 // (fail closed). It keeps no state between requests, so instances scale horizontally.
 import { createServer, type Server } from 'node:http';
@@ -13,7 +14,7 @@ import { Gatekeeper } from './domain/gatekeeper.js';
 import { EventsRecorder } from './bus/events.recorder.js';
 import { NatsPolicyDecider } from './bus/policy.decider.js';
 import { ApprovalGate } from './grpc/approval.gate.js';
-import { MaskingClient } from './grpc/masking.client.js';
+import { MaskingProfiles } from './grpc/masking-profiles.client.js';
 import { HttpProxyHandler, type HttpConnection } from './http/http.handler.js';
 import { writeRefusal } from './http/refusal.http.js';
 import { refusal } from './domain/refusal.js';
@@ -26,7 +27,7 @@ export interface IngressApp extends App {
 export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   const names = new BusNames(config.namespace);
   const identity = new IdentityClient({ address: config.identityAddress });
-  const masking = new MaskingClient(config.maskingAddress);
+  const masking = new MaskingProfiles(config.maskingAddress, logger);
   const connections = new Map<string, HttpConnection>(
     config.connections.map((c) => [c.config.name, { config: c.config, forwarder: new UpstreamForwarder(c.config, c.credential) }]),
   );
@@ -49,11 +50,13 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         `ingress:${config.instanceId}`,
       );
       const proxy = new HttpProxyHandler(gatekeeper, connections, masking, logger);
+      masking.start();
 
       server = createServer((req, res) => {
         if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         if (req.url === '/readyz') {
-          const ok = ready && !bus!.nc.isClosed();
+          // Ready once it can serve: bus connected and masking profiles loaded.
+          const ok = ready && masking.loaded && !bus!.nc.isClosed();
           return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
         }
         if (!ready) return void writeRefusal(res, refusal('BUS_UNAVAILABLE', 'the gateway is shutting down'), undefined);
@@ -87,7 +90,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       await recorder?.flush();
       approvals?.close();
       identity.close();
-      masking.close();
+      masking.stop();
       for (const c of connections.values()) c.forwarder.close();
       await bus?.close();
     },

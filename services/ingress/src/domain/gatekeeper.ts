@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { principalToProto, type Principal } from '@portcullis/identity-client';
 import { commonV1, eventsV1 } from '@portcullis/proto-gen';
 import { refusal, tokenRefusalCode, type Refusal } from './refusal.js';
+import type { Stages } from './stages.js';
 import type { ApprovalsPort, Decision, EventsPort, IdentityPort, PolicyPort, RequestContext } from './ports.js';
 
 /** The protocol-neutral description of what a caller wants to do. */
@@ -52,41 +53,47 @@ export class Gatekeeper {
     return { ok: false, refusal: refusal(tokenRefusalCode(outcome.code), outcome.message) };
   }
 
-  async authorize(requestId: string, connection: string, principal: Principal, target: Target, protocol: string, signal: AbortSignal): Promise<Authorization> {
+  async authorize(requestId: string, connection: string, principal: Principal, target: Target, protocol: string, signal: AbortSignal, stages?: Stages): Promise<Authorization> {
     const context: RequestContext = {
       requestId,
       connection,
       principal: principalToProto(principal),
       target: target.http ? { $case: 'http', value: { method: target.http.method, path: target.http.path } } : undefined,
     };
-    const decided = await this.ports.policy.decide(context);
-    if (!decided.ok) return { ok: false, refusal: refusal('POLICY_UNAVAILABLE', decided.message) };
-    const decision = decided.decision;
-
-    // RequestReceived and DecisionMade are stored before anything else happens to the request:
-    // no request reaches a target without both, durably.
+    // RequestReceived goes to the bus before policy is asked, and DecisionMade right after the
+    // answer; both are awaited before anything else happens to the request, so no request reaches
+    // a target without both stored durably. One NATS connection keeps them in this order.
     const event = (body: NonNullable<eventsV1.Event['body']>) => ({ id: randomUUID(), occurredAt: new Date(), requestId, connection, source: this.source, body });
+    const received = this.ports.events.record([event({ $case: 'requestReceived', value: { principal: context.principal, protocol, target: context.target } })]);
+    received.catch(() => undefined); // observed below; never an unhandled rejection
+    const decided = await this.ports.policy.decide(context);
+    stages?.lap('policy');
+    if (!decided.ok) {
+      await received.catch(() => undefined);
+      return { ok: false, refusal: refusal('POLICY_UNAVAILABLE', decided.message) };
+    }
+    const decision = decided.decision;
     try {
-      await this.ports.events.record([
-        event({ $case: 'requestReceived', value: { principal: context.principal, protocol, target: context.target } }),
-        event({ $case: 'decisionMade', value: { decision } }),
-      ]);
+      await Promise.all([received, this.ports.events.record([event({ $case: 'decisionMade', value: { decision } })])]);
     } catch (err) {
+      stages?.lap('record');
       return { ok: false, refusal: refusal('BUS_UNAVAILABLE', `the event log is unavailable: ${(err as Error).message}`) };
     }
+    stages?.lap('record');
 
     switch (decision.effect) {
       case commonV1.Effect.EFFECT_ALLOW:
         return { ok: true, decision };
       case commonV1.Effect.EFFECT_REQUIRE_APPROVAL:
-        return this.holdForApproval(context, decision, signal);
+        return this.holdForApproval(context, decision, signal, stages);
       default:
         return { ok: false, refusal: refusal('POLICY_DENIED', 'denied by policy', decision.reasons) };
     }
   }
 
-  private async holdForApproval(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<Authorization> {
+  private async holdForApproval(context: RequestContext, decision: Decision, signal: AbortSignal, stages?: Stages): Promise<Authorization> {
     const result = await this.ports.approvals.hold(context, decision, signal);
+    stages?.lap('approval');
     switch (result.status) {
       case 'approved':
         return { ok: true, decision, holdId: result.holdId };

@@ -3,7 +3,9 @@ import type { HttpConnectionConfig } from '@portcullis/config';
 import type { Logger } from '@portcullis/service-kit';
 import type { Gatekeeper } from '../domain/gatekeeper.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
-import type { MaskingClient } from '../grpc/masking.client.js';
+import { Stages } from '../domain/stages.js';
+import type { MaskingProfiles } from '../grpc/masking-profiles.client.js';
+import { maskResponse } from '../domain/response-masking.js';
 import { parseRoute } from './route.js';
 import { writeRefusal } from './refusal.http.js';
 import type { UpstreamForwarder } from './upstream.forwarder.js';
@@ -28,12 +30,13 @@ export class HttpProxyHandler {
   constructor(
     private readonly gatekeeper: Gatekeeper,
     private readonly connections: ReadonlyMap<string, HttpConnection>,
-    private readonly masking: MaskingClient,
+    private readonly masking: MaskingProfiles,
     private readonly logger: Logger,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
+    const stages = new Stages();
     const elapsedUs = () => Number(process.hrtime.bigint() - started) / 1000;
     const requestId = this.gatekeeper.newRequestId();
     const route = parseRoute(req.url ?? '');
@@ -54,6 +57,7 @@ export class HttpProxyHandler {
     };
 
     const authn = await this.gatekeeper.authenticate(bearerToken(req.headers));
+    stages.lap('authn');
     if (!authn.ok) return refuseEarly(authn.refusal);
     const principal = authn.principal;
     if (!known) return refuseEarly(refusal('UNKNOWN_CONNECTION', `no connection named "${route.connection}"`), principal);
@@ -72,7 +76,7 @@ export class HttpProxyHandler {
       this.logger.info({ requestId, connection: known.config.name, principal: principal.subject, method, path: route.path, status, outcome, code: extra.refusal?.code }, 'request completed');
     };
 
-    const authz = await this.gatekeeper.authorize(requestId, known.config.name, principal, target, 'http', callerGone.signal);
+    const authz = await this.gatekeeper.authorize(requestId, known.config.name, principal, target, 'http', callerGone.signal, stages);
     const holdHeaders: Record<string, string> = authz.holdId ? { 'x-portcullis-hold-id': authz.holdId } : {};
     if (!authz.ok) {
       const status = writeRefusal(res, authz.refusal, requestId, holdHeaders);
@@ -89,6 +93,7 @@ export class HttpProxyHandler {
       requestId,
       clientAddress: req.socket.remoteAddress ?? '',
     });
+    stages.lap('upstream');
     if (!upstream.ok) {
       const reason = refusal(upstream.code, upstream.message);
       return finish('failed', writeRefusal(res, reason, requestId, holdHeaders), { refusal: reason });
@@ -98,16 +103,16 @@ export class HttpProxyHandler {
     let masked: Record<string, number> = {};
     const profile = authz.decision.maskingProfile;
     if (profile && responseBody.length > 0) {
-      const encoding = String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase();
-      const outcome =
-        encoding === 'identity'
-          ? await this.masking.mask(profile, String(upstream.headers['content-type'] ?? ''), responseBody)
-          : ({ ok: false, code: 'RESPONSE_NOT_MASKABLE', message: `upstream sent a ${encoding}-encoded body, which cannot be masked` } as const);
-      if (!outcome.ok) {
-        // Fail closed: nothing of an unmasked body leaves the gateway.
-        const reason = refusal(outcome.code, outcome.message);
-        return finish('failed', writeRefusal(res, reason, requestId, holdHeaders), { refusal: reason });
-      }
+      const outcome = maskResponse(
+        this.masking.get(profile),
+        profile,
+        String(upstream.headers['content-type'] ?? ''),
+        String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase(),
+        responseBody,
+      );
+      stages.lap('mask');
+      // Fail closed: nothing of an unmasked body leaves the gateway.
+      if (!outcome.ok) return finish('failed', writeRefusal(res, outcome.refusal, requestId, holdHeaders), { refusal: outcome.refusal });
       responseBody = outcome.body;
       masked = { ...outcome.findings };
     }
@@ -118,6 +123,7 @@ export class HttpProxyHandler {
     }
     headers['content-length'] = String(responseBody.length);
     headers['x-portcullis-request-id'] = requestId;
+    headers['server-timing'] = stages.header();
     Object.assign(headers, holdHeaders);
     res.writeHead(upstream.status, headers);
     res.end(method === 'HEAD' ? undefined : responseBody);

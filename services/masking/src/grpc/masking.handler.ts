@@ -19,9 +19,11 @@ export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBindi
         logger.info({ profile: request.profile, contentType: request.contentType, bytes: request.body.length, code: outcome.code }, 'masking refused');
         throw grpcError(STATUS[outcome.code], outcome.code, outcome.message);
       }
-      const findings: Record<string, number> = { ...outcome.result.findings };
-      return { body: Buffer.from(outcome.result.text, 'utf8'), findings };
+      return { body: outcome.body, findings: { ...outcome.findings } };
     }, (err) => logger.error({ err }, 'mask failed')),
+    getProfiles: unary(async () => ({
+      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields] })),
+    }), (err) => logger.error({ err }, 'getProfiles failed')),
   };
   return { definition: maskingV1.MaskingServiceService, implementation };
 }

@@ -1,0 +1,68 @@
+import * as grpc from '@grpc/grpc-js';
+import { DETECTOR_IDS, type DetectorId, type MaskingProfile } from '@portcullis/detectors';
+import { maskingV1 } from '@portcullis/proto-gen';
+import { FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
+
+/**
+ * The masking service's profiles, cached for in-process masking on the data path. Loaded at start
+ * (retried quickly until the first success) and refreshed periodically; a failed refresh keeps the
+ * last good set. Until the first load, every masked response is refused.
+ */
+export class MaskingProfiles {
+  private readonly client: maskingV1.MaskingServiceClient;
+  private profiles = new Map<string, MaskingProfile>();
+  private loadedOnce = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    address: string,
+    private readonly logger: Logger,
+    private readonly refreshMs = 30_000,
+    private readonly retryMs = 250,
+  ) {
+    this.client = new maskingV1.MaskingServiceClient(address, grpc.credentials.createInsecure(), FAST_RECONNECT);
+  }
+
+  get loaded(): boolean {
+    return this.loadedOnce;
+  }
+
+  get(name: string): MaskingProfile | undefined {
+    return this.profiles.get(name);
+  }
+
+  start(): void {
+    void this.refresh();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.client.close();
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const response = await new Promise<maskingV1.GetProfilesResponse>((resolve, reject) =>
+        this.client.getProfiles({}, new grpc.Metadata(), { deadline: Date.now() + 3000 }, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+      this.profiles = new Map(response.profiles.flatMap((p) => this.toDomain(p)).map((p) => [p.name, p]));
+      if (!this.loadedOnce) this.logger.info({ profiles: [...this.profiles.keys()] }, 'masking profiles loaded');
+      this.loadedOnce = true;
+    } catch (err) {
+      this.logger.warn({ err: (err as grpc.ServiceError).details ?? (err as Error).message, loaded: this.loadedOnce }, 'cannot fetch masking profiles');
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.refresh(), this.loadedOnce ? this.refreshMs : this.retryMs);
+  }
+
+  /** A profile naming a detector this gateway does not know is dropped: its responses are refused. */
+  private toDomain(p: maskingV1.MaskingProfile): MaskingProfile[] {
+    const unknown = p.detectors.filter((d) => !DETECTOR_IDS.includes(d as DetectorId));
+    if (unknown.length > 0) {
+      this.logger.error({ profile: p.name, unknown }, 'masking profile uses detectors this gateway does not have; responses using it are refused');
+      return [];
+    }
+    return [{ name: p.name, detectors: p.detectors as DetectorId[], fields: p.fields }];
+  }
+}
