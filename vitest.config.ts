@@ -1,4 +1,21 @@
 import { defineConfig } from 'vitest/config';
+import type { Reporter, TestModule } from 'vitest/node';
+
+/** Ends the run with the plain "N passed, N failed, N skipped" line that CI reads in any language. */
+const summaryLine: Reporter = {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>) {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const module of modules) {
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') counts.passed++;
+        else if (state === 'failed') counts.failed++;
+        else counts.skipped++;
+      }
+    }
+    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  },
+};
 
 // Three projects: unit tests (no network, next to the code), integration tests (*.int.test.ts,
 // real NATS JetStream and PostgreSQL via libs/testkit) and end-to-end tests (test/src/e2e: the real
@@ -8,6 +25,7 @@ const exclude = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({
   test: {
+    reporters: ['default', summaryLine],
     projects: [
       {
         test: {
