@@ -157,6 +157,11 @@ describe('approvals service', () => {
     expect(again.id).toBe(hold.id);
     expect(await a.getHold(hold.id)).toEqual(hold);
 
+    // The same request id with different content is a conflict, never the existing hold.
+    const forged = structuredClone(request);
+    forged.context!.target = { $case: 'http', value: { method: 'POST', path: '/somewhere-else' } };
+    expect(await refusal(b.createHold(forged))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+
     const [requested] = await untilEvents(hold.id, 1);
     expect(requested!.msgId).toBe(`${hold.id}.requested`);
     expect(requested!.subject).toBe(`${ns}.evt.approval.requested.demo-http.${request.context!.requestId}`);
@@ -276,7 +281,7 @@ describe('approvals service', () => {
       const created = await silent.create({
         requestId: `req-${uniqueSuffix()}`,
         connection: 'demo-http',
-        requester: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
+        requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
         reasons: ['rule:agents-write'],
         approverGroups: ['approvers'],
         timeoutMs: 60_000,

@@ -22,7 +22,7 @@ export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result
   return ok({
     requestId: context.requestId,
     connection: context.connection,
-    requester: { subject: context.principal.subject, clientId: context.principal.clientId, groups: context.principal.groups },
+    requester: { issuer: context.principal.issuer, subject: context.principal.subject, clientId: context.principal.clientId, groups: context.principal.groups },
     ...(target?.$case === 'http' ? { http: { method: target.value.method, path: target.value.path } } : {}),
     reasons: decision.reasons,
     approverGroups: decision.approval.approverGroups,
@@ -35,7 +35,7 @@ export function holdToProto(hold: Hold): approvalsV1.Hold {
     id: hold.id,
     requestId: hold.requestId,
     connection: hold.connection,
-    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: '', expiresAt: undefined },
+    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: hold.requester.issuer, expiresAt: undefined },
     http: hold.http ? { method: hold.http.method, path: hold.http.path } : undefined,
     reasons: [...hold.reasons],
     approverGroups: [...hold.approverGroups],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from '@portcullis/service-kit';
-import { checkNewHold, checkResolution, fail, isApprover, isHoldId, ok, type Actor, type Hold, type NewHold, type Resolution, type Result } from './domain/index.js';
+import { checkNewHold, checkResolution, fail, isApprover, isHoldId, ok, sameRequest, type Actor, type Hold, type NewHold, type Resolution, type Result } from './domain/index.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
 import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, resolveHold } from './db/holds.repository.js';
 import { appendToOutbox } from './db/outbox.repository.js';
@@ -31,7 +31,7 @@ export class HoldService {
     const checked = checkNewHold(draft);
     if (!checked.ok) return checked;
     const { db, source } = this.options;
-    const { hold, created } = await db.transaction().execute(async (trx) => {
+    const outcome = await db.transaction().execute(async (trx) => {
       const inserted = await insertHoldIfAbsent(trx, randomUUID(), checked.value);
       if (inserted) {
         await appendToOutbox(trx, [outboxEventFor(inserted, source)]);
@@ -41,6 +41,11 @@ export class HoldService {
       if (!existing) throw new Error(`hold for request ${checked.value.requestId} neither inserted nor found`);
       return { hold: existing, created: false };
     });
+    const { hold, created } = outcome;
+    if (!created && !sameRequest(hold, checked.value)) {
+      this.options.logger.warn({ requestId: hold.requestId, holdId: hold.id }, 'CreateHold for a known request id with different content refused');
+      return fail('HOLD_CONFLICT', `request ${hold.requestId} is already held with different content`);
+    }
     if (created) {
       this.log(hold, 'hold created');
       this.options.onEventsCommitted();

@@ -9,7 +9,7 @@ const pending: Hold = {
   id: '7d7f8a3e-1c1b-4b0a-9a57-0d4bb4c0e001',
   requestId: 'req-1',
   connection: 'demo-http',
-  requester: { subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
+  requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
   http: { method: 'POST', path: '/echo' },
   reasons: ['rule:agents-write'],
   approverGroups: ['approvers'],
@@ -74,7 +74,7 @@ describe('hold mappers', () => {
     expect(result.ok && result.value).toEqual({
       requestId: 'req-1',
       connection: 'demo-http',
-      requester: { subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
+      requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
       http: { method: 'POST', path: '/echo' },
       reasons: ['rule:agents-write'],
       approverGroups: ['approvers'],
@@ -88,9 +88,9 @@ describe('hold mappers', () => {
     expect(newHoldFromProto({ ...request, decision: { ...request.decision!, approval: { approverGroups: ['a'], timeout: undefined } } }).ok).toBe(false);
   });
 
-  it('maps a resolved hold to the wire, without issuer or token', () => {
+  it('maps a resolved hold to the wire, with its issuer and without any token', () => {
     const wire = holdToProto({ ...pending, status: 'denied', resolvedAt, resolvedBy: 'boss', resolutionReason: 'no' });
-    expect(wire).toMatchObject({ status: approvalsV1.HoldStatus.HOLD_STATUS_DENIED, resolvedAt, resolvedBy: 'boss', resolutionReason: 'no', requester: { subject: 'demo-agent', issuer: '' } });
+    expect(wire).toMatchObject({ status: approvalsV1.HoldStatus.HOLD_STATUS_DENIED, resolvedAt, resolvedBy: 'boss', resolutionReason: 'no', requester: { subject: 'demo-agent', issuer: 'iss' } });
     expect(holdToProto(pending)).toMatchObject({ resolvedAt: undefined, resolvedBy: '', resolutionReason: '' });
   });
 });

@@ -11,6 +11,7 @@ export interface HoldsTable {
   id: string;
   request_id: string;
   connection: string;
+  requester_issuer: string;
   requester_subject: string;
   requester_client_id: string;
   requester_groups: string[];

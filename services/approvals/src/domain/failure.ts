@@ -11,6 +11,7 @@ export type FailureCode =
   | 'NOT_AN_APPROVER'
   | 'SELF_APPROVAL'
   | 'ALREADY_RESOLVED'
+  | 'HOLD_CONFLICT'
   | 'EXPIRED';
 
 export interface Failure {

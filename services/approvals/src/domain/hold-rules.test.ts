@@ -7,7 +7,7 @@ const hold: Hold = {
   id: '7d7f8a3e-1c1b-4b0a-9a57-0d4bb4c0e001',
   requestId: 'req-1',
   connection: 'demo-http',
-  requester: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
+  requester: { issuer: 'https://idp.test', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
   http: { method: 'POST', path: '/echo' },
   reasons: ['rule:agents-write'],
   approverGroups: ['approvers'],
@@ -15,9 +15,21 @@ const hold: Hold = {
   createdAt: new Date(now.getTime() - 1000),
   expiresAt: new Date(now.getTime() + 60_000),
 };
-const approver: Actor = { subject: 'demo-approver', groups: ['approvers'] };
+const approver: Actor = { issuer: 'https://idp.test', subject: 'demo-approver', groups: ['approvers'] };
 const approve = { kind: 'approve' } as const;
 const deny = (reason: string) => ({ kind: 'deny', reason }) as const;
+
+describe('checkResolution: identity is issuer + subject', () => {
+  it('refuses the requester (same issuer and subject), even when it is an approver', () => {
+    const self: Actor = { issuer: 'https://idp.test', subject: 'demo-agent', groups: ['approvers'] };
+    expect(checkResolution(hold, self, approve, now)?.code).toBe('SELF_APPROVAL');
+  });
+
+  it('does not confuse a same-named subject from another issuer with the requester', () => {
+    const other: Actor = { issuer: 'https://other-idp.test', subject: 'demo-agent', groups: ['approvers'] };
+    expect(checkResolution(hold, other, approve, now)).toBeUndefined();
+  });
+});
 
 describe('checkResolution', () => {
   it('lets an approver approve or deny a pending hold', () => {
@@ -26,14 +38,14 @@ describe('checkResolution', () => {
   });
 
   it('refuses someone outside every approver group', () => {
-    const stranger = { subject: 'someone', groups: ['other'] };
+    const stranger = { issuer: 'https://idp.test', subject: 'someone', groups: ['other'] };
     expect(checkResolution(hold, stranger, approve, now)?.code).toBe('NOT_AN_APPROVER');
     expect(checkResolution(hold, stranger, deny('no'), now)?.code).toBe('NOT_AN_APPROVER');
     expect(checkResolution(hold, { subject: 'nobody', groups: [] }, approve, now)?.code).toBe('NOT_AN_APPROVER');
   });
 
   it('never lets the requester resolve its own request, even as an approver', () => {
-    const requesterAsApprover = { subject: 'demo-agent', groups: ['agents', 'approvers'] };
+    const requesterAsApprover = { issuer: 'https://idp.test', subject: 'demo-agent', groups: ['agents', 'approvers'] };
     expect(checkResolution(hold, requesterAsApprover, approve, now)?.code).toBe('SELF_APPROVAL');
     expect(checkResolution(hold, requesterAsApprover, deny('changed my mind'), now)?.code).toBe('SELF_APPROVAL');
   });

@@ -29,10 +29,31 @@ export function checkResolution(hold: Hold, actor: Actor, resolution: Resolution
     if (invalid) return invalid;
   }
   if (!isApprover(hold, actor)) return { code: 'NOT_AN_APPROVER', message: `${actor.subject} is not in an approver group of this hold` };
-  if (hold.requester.subject === actor.subject) return { code: 'SELF_APPROVAL', message: 'a requester cannot approve or deny its own request' };
+  if (isRequester(hold, actor)) return { code: 'SELF_APPROVAL', message: 'a requester cannot approve or deny its own request' };
   if (hold.status !== 'pending') return { code: 'ALREADY_RESOLVED', message: `hold is already ${hold.status}` };
   if (resolution.kind === 'approve' && hold.expiresAt.getTime() <= now.getTime()) return { code: 'EXPIRED', message: 'hold expired before it was approved' };
   return undefined;
+}
+
+/** The same identity: a subject is unique only within its issuer. */
+function isRequester(hold: Hold, actor: Actor): boolean {
+  return hold.requester.issuer === actor.issuer && hold.requester.subject === actor.subject;
+}
+
+/**
+ * Whether an existing hold is the one `draft` asks for. CreateHold is idempotent per request id,
+ * but only for the same request: a different request under a known id is a conflict, never a
+ * hold to wait on.
+ */
+export function sameRequest(hold: Hold, draft: NewHold): boolean {
+  return (
+    hold.requestId === draft.requestId &&
+    hold.connection === draft.connection &&
+    hold.requester.issuer === draft.requester.issuer &&
+    hold.requester.subject === draft.requester.subject &&
+    hold.http?.method === draft.http?.method &&
+    hold.http?.path === draft.http?.path
+  );
 }
 
 function checkDenyReason(reason: string): Failure | undefined {

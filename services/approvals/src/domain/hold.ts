@@ -3,6 +3,8 @@ export type HoldStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
 /** The verified caller whose request is held. Never carries the token it was derived from. */
 export interface Requester {
+  /** Issuer of the requester's token: a subject is only unique within its issuer. */
+  readonly issuer: string;
   readonly subject: string;
   readonly clientId: string;
   readonly groups: readonly string[];
@@ -40,6 +42,7 @@ export interface NewHold {
 
 /** An authenticated caller of ListHolds / Approve / Deny. */
 export interface Actor {
+  readonly issuer: string;
   readonly subject: string;
   readonly groups: readonly string[];
 }

@@ -26,7 +26,7 @@ export function approvalsHandler(holds: HoldService, authenticate: Authenticate,
     if (!token) throw unauthenticated('TOKEN_MISSING', 'authorization: Bearer <token> metadata is required');
     const outcome = await authenticate(token);
     if (!outcome.ok) throw unauthenticated(outcome.code, outcome.message);
-    return { subject: outcome.principal.subject, groups: outcome.principal.groups };
+    return { issuer: outcome.principal.issuer, subject: outcome.principal.subject, groups: outcome.principal.groups };
   };
 
   const implementation: approvalsV1.ApprovalsServiceServer = {

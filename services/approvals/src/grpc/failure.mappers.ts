@@ -14,6 +14,7 @@ const STATUS: Record<FailureCode, grpc.status> = {
   NOT_AN_APPROVER: grpc.status.PERMISSION_DENIED,
   SELF_APPROVAL: grpc.status.PERMISSION_DENIED,
   ALREADY_RESOLVED: grpc.status.FAILED_PRECONDITION,
+  HOLD_CONFLICT: grpc.status.ALREADY_EXISTS,
   EXPIRED: grpc.status.FAILED_PRECONDITION,
 };
 

@@ -1,16 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
-import { FAST_RECONNECT } from '@portcullis/service-kit';
-import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
-import type { Logger } from '@portcullis/service-kit';
+import { approvalsV1 } from '@portcullis/proto-gen';
+import { FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
 import type { ApprovalsPort, Decision, HoldResult, RequestContext } from '../domain/ports.js';
 
 /**
- * Holds a request through the approvals service. It subscribes to the request's approval events
- * *before* creating the hold (so no outcome can slip past), and also polls GetHold as a backstop for
- * a missed message. If the hold is still pending after its expiry (plus a grace period for the
- * approvals sweeper), the request is treated as expired: a hold nobody answers is always a denial.
+ * Holds a request through the approvals service.
+ *
+ * The approvals database is the only source of truth. A message on the bus is only a wake-up: it
+ * makes the gate ask GetHold at once, and the request proceeds only if the stored hold says
+ * APPROVED and describes this very request (same request id, connection, method, path and
+ * requester). A forged "granted" event on NATS therefore releases nothing. GetHold is also polled
+ * as a backstop, and a hold still pending after its expiry (plus a grace period for the approvals
+ * sweeper) counts as expired: a hold nobody answers is always a denial.
  */
 export class ApprovalGate implements ApprovalsPort {
   private readonly client: approvalsV1.ApprovalsServiceClient;
@@ -26,76 +29,84 @@ export class ApprovalGate implements ApprovalsPort {
   }
 
   async hold(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<HoldResult> {
+    if (signal.aborted) return { status: 'cancelled' };
+    // Subscribe before the hold exists, so no wake-up can slip past.
     const sub = this.nc.subscribe(this.names.approvalEventsFor(context.requestId));
     try {
       let hold: approvalsV1.Hold | undefined;
       try {
-        hold = (await this.call<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold({ context, decision }, this.meta(), this.deadline(), cb))).hold;
+        hold = (await this.call<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold({ context, decision }, new grpc.Metadata(), this.deadline(), cb))).hold;
       } catch (err) {
-        return { status: 'unavailable', message: `approvals service unavailable: ${(err as grpc.ServiceError).details ?? (err as Error).message}` };
+        this.logger.warn({ requestId: context.requestId, err: (err as grpc.ServiceError).details ?? (err as Error).message }, 'cannot create hold');
+        return { status: 'unavailable', message: 'the approvals service is unavailable' };
       }
-      if (!hold) return { status: 'unavailable', message: 'approvals service returned no hold' };
+      if (!hold || !describesRequest(hold, context)) {
+        this.logger.error({ requestId: context.requestId, holdId: hold?.id }, 'approvals returned a hold that does not describe this request');
+        return { status: 'unavailable', message: 'the approvals service returned an inconsistent hold' };
+      }
       this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection }, 'request held for approval');
-      return await this.waitForOutcome(hold, sub, signal);
+      return await this.waitForOutcome(hold, context, sub, signal);
     } finally {
       sub.unsubscribe();
     }
   }
 
-  private async waitForOutcome(hold: approvalsV1.Hold, sub: Subscription, signal: AbortSignal): Promise<HoldResult> {
-    const settled = fromHold(hold);
-    if (settled) return settled;
+  private waitForOutcome(hold: approvalsV1.Hold, context: RequestContext, sub: Subscription, signal: AbortSignal): Promise<HoldResult> {
+    const settled = outcomeOf(hold);
+    if (settled) return Promise.resolve(settled);
     const expiresAt = hold.expiresAt?.getTime() ?? Date.now();
 
     return new Promise<HoldResult>((resolve) => {
       let done = false;
-      const timers: NodeJS.Timeout[] = [];
+      let checking = false;
+      let poller: NodeJS.Timeout | undefined;
+      let expiry: NodeJS.Timeout | undefined;
       const finish = (result: HoldResult) => {
         if (done) return;
         done = true;
-        timers.forEach(clearTimeout);
         clearInterval(poller);
+        clearTimeout(expiry);
         signal.removeEventListener('abort', onAbort);
         resolve(result);
       };
       const onAbort = () => finish({ status: 'cancelled', holdId: hold.id });
-      signal.addEventListener('abort', onAbort);
-      if (signal.aborted) onAbort();
 
-      // Events: the fast path.
-      void (async () => {
-        for await (const msg of sub) {
-          try {
-            const result = fromEvent(eventsV1.Event.decode(msg.data), hold.id);
-            if (result) return finish(result);
-          } catch {
-            this.logger.warn({ holdId: hold.id }, 'undecodable approval event ignored');
-          }
-        }
-      })();
-
-      // Polling: the backstop.
+      // Reads the stored hold; `final` treats a hold still pending as expired.
       const check = async (final: boolean) => {
+        if (done || (checking && !final)) return;
+        checking = true;
         try {
-          const current = (await this.call<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, this.meta(), this.deadline(), cb))).hold;
-          const result = current && fromHold(current);
+          const current = (await this.call<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, new grpc.Metadata(), this.deadline(), cb))).hold;
+          if (current && !describesRequest(current, context)) {
+            this.logger.error({ requestId: context.requestId, holdId: hold.id }, 'stored hold no longer describes this request; refusing');
+            return finish({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
+          }
+          const result = current && outcomeOf(current);
           if (result) return finish(result);
         } catch (err) {
-          this.logger.warn({ holdId: hold.id, err: (err as Error).message }, 'approvals poll failed');
+          this.logger.warn({ holdId: hold.id, err: (err as grpc.ServiceError).details ?? (err as Error).message }, 'approvals poll failed');
+        } finally {
+          checking = false;
         }
         if (final) finish({ status: 'expired', holdId: hold.id });
       };
-      const poller = setInterval(() => void check(false), this.options.pollMs);
-      timers.push(setTimeout(() => void check(true), Math.max(0, expiresAt - Date.now()) + this.options.graceMs));
+
+      poller = setInterval(() => void check(false), this.options.pollMs);
+      expiry = setTimeout(() => void check(true), Math.max(0, expiresAt - Date.now()) + this.options.graceMs);
+      signal.addEventListener('abort', onAbort);
+      if (signal.aborted) return onAbort();
+
+      // Wake-ups from the bus: whatever arrives, ask the database.
+      void (async () => {
+        for await (const _msg of sub) void check(false);
+      })().catch((err: unknown) => {
+        this.logger.warn({ holdId: hold.id, err: (err as Error).message }, 'approval wake-up subscription failed; polling only');
+      });
     });
   }
 
   close(): void {
     this.client.close();
-  }
-
-  private meta(): grpc.Metadata {
-    return new grpc.Metadata();
   }
 
   private deadline(): Partial<grpc.CallOptions> {
@@ -107,7 +118,20 @@ export class ApprovalGate implements ApprovalsPort {
   }
 }
 
-function fromHold(hold: approvalsV1.Hold): HoldResult | undefined {
+/** The hold must be about exactly the request the gateway is holding. */
+function describesRequest(hold: approvalsV1.Hold, context: RequestContext): boolean {
+  const target = context.target?.$case === 'http' ? context.target.value : undefined;
+  return (
+    hold.requestId === context.requestId &&
+    hold.connection === context.connection &&
+    hold.requester?.subject === context.principal?.subject &&
+    hold.requester?.issuer === context.principal?.issuer &&
+    hold.http?.method === target?.method &&
+    hold.http?.path === target?.path
+  );
+}
+
+function outcomeOf(hold: approvalsV1.Hold): HoldResult | undefined {
   switch (hold.status) {
     case approvalsV1.HoldStatus.HOLD_STATUS_APPROVED:
       return { status: 'approved', holdId: hold.id, approver: hold.resolvedBy };
@@ -115,20 +139,6 @@ function fromHold(hold: approvalsV1.Hold): HoldResult | undefined {
       return { status: 'denied', holdId: hold.id, approver: hold.resolvedBy, reason: hold.resolutionReason };
     case approvalsV1.HoldStatus.HOLD_STATUS_EXPIRED:
       return { status: 'expired', holdId: hold.id };
-    default:
-      return undefined;
-  }
-}
-
-function fromEvent(event: eventsV1.Event, holdId: string): HoldResult | undefined {
-  const body = event.body;
-  switch (body?.$case) {
-    case 'approvalGranted':
-      return body.value.holdId === holdId ? { status: 'approved', holdId, approver: body.value.approver } : undefined;
-    case 'approvalDenied':
-      return body.value.holdId === holdId ? { status: 'denied', holdId, approver: body.value.approver, reason: body.value.reason } : undefined;
-    case 'approvalExpired':
-      return body.value.holdId === holdId ? { status: 'expired', holdId } : undefined;
     default:
       return undefined;
   }
