@@ -41,6 +41,9 @@ connections:
 maskingProfiles:
   - { name: default, detectors: [email, card], fields: [password, ssn] }
 policies:
+  - id: nobody-admin-demo-http
+    effect: deny
+    match: { connections: [demo-http], http: { paths: ["/admin/**"] } }
   - id: agents-write-expiring-needs-approval
     effect: require_approval
     match: { groups: [agents], connections: [demo-http], http: { methods: [POST], paths: ["/expiring/**"] } }

@@ -69,6 +69,42 @@ describe('allowed requests', () => {
   });
 });
 
+describe('what reaches the target is what was decided', () => {
+  it('refuses headers that would change the method or path after the decision', async () => {
+    for (const name of ['x-http-method-override', 'x-original-url']) {
+      const res = await env.gateway('/http/demo-http/echo', { token: agentToken, headers: { [name]: name === 'x-original-url' ? '/admin' : 'DELETE' } });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).message).toContain(name);
+    }
+  });
+
+  it('strips client-address claims, cookies and gateway headers the caller sends', async () => {
+    const res = await env.gateway('/http/demo-http/echo', {
+      token: agentToken,
+      headers: { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', forwarded: 'for=6.6.6.6', cookie: 'session=stolen', 'x-portcullis-request-id': 'spoofed' },
+    });
+    expect(res.status).toBe(200);
+    const { headers } = (await res.json()) as { headers: Record<string, string> };
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(headers['x-portcullis-request-id']).toBe(requestIdOf(res));
+    for (const name of ['x-real-ip', 'forwarded', 'cookie']) expect(headers[name]).toBeUndefined();
+  });
+
+  it.each([
+    ['/http/demo-http/admin/users', 403],
+    ['/http/demo-http/%61dmin/users', 403],
+    ['/http/demo-http/Admin/users', 403],
+    ['/http/demo-http/public/../admin/users', 403],
+    ['/http/demo-http/admin;x/users', 400],
+    ['/http/demo-http//admin/users', 400],
+  ])('cannot reach a denied path as %s (%i)', async (path, status) => {
+    const before = env.received.length;
+    const res = await env.gateway(path, { token: agentToken });
+    expect(res.status).toBe(status);
+    expect(env.received.length).toBe(before);
+  });
+});
+
 describe('bad tokens', () => {
   it('refuses a request without a token with 401 TOKEN_MISSING', async () => {
     const res = await env.gateway('/http/demo-http/echo');

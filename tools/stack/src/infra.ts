@@ -20,7 +20,7 @@ export async function ensureNats(url: string, dataDir: string, say: Say): Promis
   }
   mkdirSync(dataDir, { recursive: true });
   say(`starting nats-server -js on ${parsed.host} (data in ${dataDir})`);
-  const child = spawn('nats-server', ['-js', '-a', parsed.hostname === 'localhost' ? '127.0.0.1' : parsed.hostname, '-p', parsed.port || '4222', '-sd', dataDir], { stdio: 'ignore' });
+  const child = spawn('nats-server', ['-js', '-a', parsed.hostname === 'localhost' ? '127.0.0.1' : parsed.hostname, '-p', parsed.port || '4222', '-sd', dataDir], { stdio: 'ignore', detached: true });
   for (let i = 0; i < 50; i++) {
     if (await natsAnswers(url)) return child;
     await new Promise((r) => setTimeout(r, 100));

@@ -24,6 +24,7 @@ const shutdown = async (code: number) => {
   stopping = true;
   say('stopping…');
   await stack.stop();
+  say('stopped');
   process.exit(code);
 };
 process.on('SIGINT', () => void shutdown(0));

@@ -154,7 +154,10 @@ export class Stack {
   private async launch(instance: Instance): Promise<void> {
     const logPath = join(this.options.logDir, `${instance.id}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [join(REPO_ROOT, instance.entry)], { env: { PATH: process.env.PATH ?? '', ...instance.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    // Each service in its own process group: a terminal's Ctrl-C reaches only the launcher, which
+    // then stops every service once, in order, so each drains instead of seeing two signals.
+    const child = spawn(process.execPath, [join(REPO_ROOT, instance.entry)], { env: { PATH: process.env.PATH ?? '', ...instance.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, detached: true });
+    this.orphanGuard();
     instance.child = child;
     instance.log = log;
     child.stdout!.pipe(log, { end: false });
@@ -164,10 +167,10 @@ export class Stack {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
     let exited: string | undefined;
+    child.once('close', () => log.end()); // after stdio is drained, so the last lines are kept
     child.once('exit', (code, signal) => {
       exited = String(code ?? signal);
       instance.child = undefined;
-      log.end();
       if (!this.stopping && code !== 0 && signal !== 'SIGTERM') this.options.say?.(`${instance.id} exited (code ${exited}); see ${logPath}`);
     });
 
@@ -187,6 +190,18 @@ export class Stack {
       if (Date.now() > deadline) throw new Error(`${instance.id} not healthy within 30 s (${last}); see ${logPath}`);
       await new Promise((r) => setTimeout(r, 150));
     }
+  }
+
+  private guarded = false;
+
+  /** If the launcher itself dies, its (detached) services must not outlive it. */
+  private orphanGuard(): void {
+    if (this.guarded) return;
+    this.guarded = true;
+    process.once('exit', () => {
+      for (const instance of this.instances) instance.child?.kill('SIGKILL');
+      for (const child of this.infra) child.kill('SIGTERM');
+    });
   }
 
   private async terminate(instance: Instance): Promise<void> {

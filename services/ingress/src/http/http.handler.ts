@@ -7,6 +7,7 @@ import { Stages } from '../domain/stages.js';
 import type { MaskingProfiles } from '../grpc/masking-profiles.client.js';
 import { maskResponse } from '../domain/response-masking.js';
 import { parseRoute } from './route.js';
+import { reinterpretingHeader } from './headers.js';
 import { writeRefusal } from './refusal.http.js';
 import type { UpstreamForwarder } from './upstream.forwarder.js';
 
@@ -62,6 +63,8 @@ export class HttpProxyHandler {
     const principal = authn.principal;
     if (!known) return refuseEarly(refusal('UNKNOWN_CONNECTION', `no connection named "${route.connection}"`), principal);
     if (!METHODS.has(method)) return refuseEarly(refusal('BAD_REQUEST', `method ${method} is not supported`), principal);
+    const override = reinterpretingHeader(req.headers);
+    if (override) return refuseEarly(refusal('BAD_REQUEST', `header ${override} is not allowed: it would change the method or path after the policy decision`), principal);
 
     const body = await readBody(req, known.config.maxRequestBytes);
     if (!body.ok) return refuseEarly(refusal('REQUEST_TOO_LARGE', `request body exceeds ${known.config.maxRequestBytes} bytes`), principal);

@@ -1,27 +1,43 @@
 /**
- * Parses `/http/<connection>/<rest>` from a raw request target. What policy checks is exactly what
- * is forwarded: the path is normalised once (dot segments resolved, as the WHATWG URL parser does,
- * including %2e forms) and that normalised path is both decided on and sent upstream. Encoded
- * slashes and backslashes are refused outright, because servers disagree about them and that
- * disagreement is how path-based rules get bypassed.
+ * Parses `/http/<connection>/<rest>` from a raw request target into one canonical path, which is
+ * both what policy decides on and what is forwarded. Targets disagree about paths (percent-decoding,
+ * `;` parameters, merged slashes, case); each disagreement is a way around a path rule, so:
+ * - escapes of unreserved characters are decoded (`%61dmin` is `admin`), other escapes upper-cased;
+ * - dot segments are resolved (as the WHATWG URL parser does, `%2e` forms included);
+ * - encoded slashes and backslashes, NUL, `;` path parameters, empty segments (`//`) and malformed
+ *   escapes are refused outright.
+ * Case is left as sent; policy path globs match case-insensitively.
  */
 export type Route =
   | { readonly ok: true; readonly connection: string; readonly path: string; readonly search: string }
   | { readonly ok: false; readonly message: string };
 
 const FORBIDDEN = /%2f|%5c|\\|%00/i;
+const PATH_PARAMETER = /;|%3b/i;
+const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
 export function parseRoute(rawTarget: string): Route {
-  if (!rawTarget.startsWith('/')) return { ok: false, message: 'request target must be an absolute path' };
-  if (FORBIDDEN.test(rawTarget)) return { ok: false, message: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+  if (!rawTarget.startsWith('/') || rawTarget.startsWith('//')) return { ok: false, message: 'request target must be an absolute path' };
+  const q = rawTarget.indexOf('?');
+  const rawPath = q === -1 ? rawTarget : rawTarget.slice(0, q);
+  const rawQuery = q === -1 ? '' : rawTarget.slice(q);
+  if (FORBIDDEN.test(rawPath)) return { ok: false, message: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+  if (PATH_PARAMETER.test(rawPath)) return { ok: false, message: 'path parameters (;) are not allowed' };
+  if (BAD_ESCAPE.test(rawPath)) return { ok: false, message: 'malformed percent-encoding in path' };
+  const canonical = rawPath.replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
   let url: URL;
   try {
-    url = new URL(rawTarget, 'http://gateway.invalid');
+    url = new URL(canonical + rawQuery, 'http://gateway.invalid');
   } catch {
     return { ok: false, message: 'request target is not a valid path' };
   }
   if (url.host !== 'gateway.invalid') return { ok: false, message: 'request target must be a path' };
+  if (url.pathname.includes('//')) return { ok: false, message: 'empty path segments (//) are not allowed' };
   const match = /^\/http\/([^/]+)(\/.*)?$/.exec(url.pathname);
   if (!match) return { ok: false, message: 'expected /http/<connection>/<path>' };
-  return { ok: true, connection: decodeURIComponent(match[1]!), path: match[2] ?? '/', search: url.search };
+  return { ok: true, connection: match[1]!, path: match[2] ?? '/', search: url.search };
 }

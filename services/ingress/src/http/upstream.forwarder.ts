@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { HttpConnectionConfig } from '@portcullis/config';
+import { forwardableHeaders } from './headers.js';
 
 export interface UpstreamRequest {
   readonly method: string;
@@ -15,26 +16,6 @@ export interface UpstreamRequest {
 export type UpstreamResult =
   | { readonly ok: true; readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: Buffer }
   | { readonly ok: false; readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'RESPONSE_TOO_LARGE'; readonly message: string };
-
-/** Headers that describe one hop, or carry the caller's credentials: never forwarded. */
-const DROP_REQUEST = new Set([
-  'authorization',
-  'proxy-authorization',
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
-  'host',
-  'content-length',
-  'accept-encoding',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-]);
 
 /**
  * Forwards an admitted request to a connection's upstream with the credential only the gateway
@@ -61,10 +42,7 @@ export class UpstreamForwarder {
   }
 
   forward(request: UpstreamRequest): Promise<UpstreamResult> {
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (!DROP_REQUEST.has(name) && value !== undefined && name !== this.credentialHeader?.name) headers[name] = value;
-    }
+    const headers = forwardableHeaders(request.headers);
     if (this.credentialHeader) headers[this.credentialHeader.name] = this.credentialHeader.value;
     headers['accept-encoding'] = 'identity'; // bodies must be readable to be masked
     headers['x-forwarded-for'] = request.clientAddress;

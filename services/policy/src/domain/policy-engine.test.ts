@@ -77,6 +77,8 @@ describe('compilePathGlob', () => {
     ['/files/*.csv', '/files/acsv', false],
     ['/exact', '/exact', true],
     ['/exact', '/exact/', false],
+    ['/admin/**', '/Admin/x', true],
+    ['/admin/**', '/ADMIN', true],
   ])('%s against %s is %s', (glob, path, expected) => {
     expect(compilePathGlob(glob)(path)).toBe(expected);
   });
