@@ -59,7 +59,7 @@ function holdRequest(options: { requestId?: string; requester?: { subject: strin
     decision: {
       effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
       reasons: ['rule:agents-write'],
-      maskingProfile: '',
+      maskingProfiles: [],
       approval: { approverGroups: options.approverGroups ?? ['approvers'], timeout: { seconds: BigInt(options.timeoutSeconds ?? 120), nanos: 0 } },
       policyVersion: 'v1',
       decidedBy: 'policy:test',

@@ -62,7 +62,7 @@ describe('hold mappers', () => {
     decision: {
       effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
       reasons: ['rule:agents-write'],
-      maskingProfile: '',
+      maskingProfiles: [],
       approval: { approverGroups: ['approvers'], timeout: { seconds: 90n, nanos: 500_000_000 } },
       policyVersion: 'v',
       decidedBy: 'p',

@@ -109,7 +109,7 @@ describe('audit service (integration)', () => {
   });
   const decided: EventBody = {
     $case: 'decisionMade',
-    value: { decision: { effect: 1, reasons: ['rule:agents-read'], maskingProfile: 'pii', approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } },
+    value: { decision: { effect: 1, reasons: ['rule:agents-read'], maskingProfiles: ['pii'], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } },
   };
   const completed: EventBody = {
     $case: 'requestCompleted',

@@ -17,7 +17,7 @@ const decision = newEvent({
   connection: 'crm',
   source: 'ingress:a',
   occurredAt: AT,
-  body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], maskingProfile: '', approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } } },
+  body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], maskingProfiles: [], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } } },
 });
 
 describe('entryFromMessage', () => {

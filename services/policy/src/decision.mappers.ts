@@ -30,7 +30,7 @@ export function decisionToProto(decision: Decision, decidedBy: string): commonV1
   return {
     effect: EFFECTS[decision.effect],
     reasons: [...decision.reasons],
-    maskingProfile: decision.maskingProfile ?? '',
+    maskingProfiles: [...decision.maskingProfiles],
     approval: decision.approval
       ? { approverGroups: [...decision.approval.approverGroups], timeout: { seconds: BigInt(Math.floor(decision.approval.timeoutMs / 1000)), nanos: (decision.approval.timeoutMs % 1000) * 1e6 } }
       : undefined,
@@ -41,5 +41,5 @@ export function decisionToProto(decision: Decision, decidedBy: string): commonV1
 
 /** The decision for a request that could not be read: deny, saying why. */
 export function refusal(reason: string, policyVersion: string, decidedBy: string): commonV1.Decision {
-  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], maskingProfile: '', approval: undefined, policyVersion, decidedBy };
+  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], maskingProfiles: [], approval: undefined, policyVersion, decidedBy };
 }

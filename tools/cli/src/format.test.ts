@@ -116,7 +116,7 @@ describe('summarizeEvent', () => {
   it.each([
     [{ requestReceived: { principal: { subject: 'svc-reporting' }, protocol: 'http', http: { method: 'GET', path: '/orders' } } }, 'svc-reporting: GET /orders (http)'],
     [{ decisionMade: { decision: { effect: 'EFFECT_REQUIRE_APPROVAL', reasons: ['rule:a', 'rule:b'] } } }, 'require_approval [rule:a, rule:b]'],
-    [{ decisionMade: { decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:r'], maskingProfile: 'pii' } } }, 'allow [rule:r] mask=pii'],
+    [{ decisionMade: { decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:r'], maskingProfiles: ['pii'] } } }, 'allow [rule:r] mask=pii'],
     [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], expiresAt: '2025-06-01T12:05:00Z' } }, 'hold h-1 for sre until 2025-06-01T12:05:00Z'],
     [{ approvalGranted: { holdId: 'h-1', approver: 'alice' } }, 'approved by alice (hold h-1)'],
     [{ approvalDenied: { holdId: 'h-1', approver: 'bob', reason: 'freeze' } }, 'denied by bob: "freeze" (hold h-1)'],

@@ -108,8 +108,8 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
   },
   decisionMade: (b) => {
     const d = obj(b, 'decision') ?? {};
-    const profile = str(d, 'maskingProfile');
-    return `${enumLabel(str(d, 'effect') || 'EFFECT_UNSPECIFIED', 'EFFECT_')}${list(d, 'reasons')}${profile ? ` mask=${profile}` : ''}`;
+    const profiles = strs(d, 'maskingProfiles');
+    return `${enumLabel(str(d, 'effect') || 'EFFECT_UNSPECIFIED', 'EFFECT_')}${list(d, 'reasons')}${profiles.length ? ` mask=${profiles.join('+')}` : ''}`;
   },
   approvalRequested: (b) => {
     const groups = strs(b, 'approverGroups');

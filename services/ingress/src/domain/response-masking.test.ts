@@ -1,23 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import type { MaskingProfile } from '@portcullis/detectors';
 import { maskResponse } from './response-masking.js';
 
 const profile = { name: 'default', detectors: ['email', 'card'] as const, fields: [] };
+const cards = { name: 'cards', detectors: ['card'] as const, fields: [] };
+const emails = { name: 'emails', detectors: ['email'] as const, fields: ['secret'] };
+const profiles = new Map<string, MaskingProfile>([['default', profile], ['cards', cards], ['emails', emails]]);
 const body = Buffer.from('{"email":"ada@example.com","card":"4111 1111 1111 1111"}');
 
 describe('maskResponse', () => {
   it('masks with the profile', () => {
-    const out = maskResponse(profile, 'default', 'application/json', 'identity', body);
+    const out = maskResponse(profiles, ['default'], 'application/json', 'identity', body);
     expect(out.ok).toBe(true);
     if (out.ok) expect(out.body.toString()).toBe('{"email":"a***@example.com","card":"**** **** **** 1111"}');
   });
 
+  it('applies every profile named, combined', () => {
+    const out = maskResponse(profiles, ['cards', 'emails'], 'application/json', 'identity', Buffer.from('{"email":"ada@example.com","card":"4111 1111 1111 1111","secret":"x"}'));
+    expect(out.ok && out.body.toString()).toBe('{"email":"a***@example.com","card":"**** **** **** 1111","secret":"[REDACTED]"}');
+    expect(maskResponse(profiles, ['cards', 'missing'], 'application/json', 'identity', body)).toMatchObject({ ok: false, refusal: { code: 'MASKING_FAILED' } });
+  });
+
   it('refuses when the profile is not available (never loaded, or unknown)', () => {
-    expect(maskResponse(undefined, 'default', 'application/json', 'identity', body)).toMatchObject({ ok: false, refusal: { code: 'MASKING_FAILED' } });
+    expect(maskResponse(new Map(), ['default'], 'application/json', 'identity', body)).toMatchObject({ ok: false, refusal: { code: 'MASKING_FAILED' } });
   });
 
   it('refuses compressed, binary and unreadable bodies', () => {
-    expect(maskResponse(profile, 'default', 'application/json', 'gzip', body)).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
-    expect(maskResponse(profile, 'default', 'image/png', 'identity', body)).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
-    expect(maskResponse(profile, 'default', 'application/json', 'identity', Buffer.from('{"a":'))).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
+    expect(maskResponse(profiles, ['default'], 'application/json', 'gzip', body)).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
+    expect(maskResponse(profiles, ['default'], 'image/png', 'identity', body)).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
+    expect(maskResponse(profiles, ['default'], 'application/json', 'identity', Buffer.from('{"a":'))).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
   });
 });

@@ -8,12 +8,24 @@ export type ResponseMasking = { readonly ok: true; readonly body: Buffer; readon
  * missing (unknown, or not loaded because the masking service was never reachable) or a body that
  * cannot be read is a refusal: the body does not leave the gateway.
  */
-export function maskResponse(profile: MaskingProfile | undefined, profileName: string, contentType: string, contentEncoding: string, body: Uint8Array): ResponseMasking {
-  if (!profile) return { ok: false, refusal: refusal('MASKING_FAILED', `masking profile "${profileName}" is not available`) };
+export function maskResponse(profiles: ReadonlyMap<string, MaskingProfile>, names: readonly string[], contentType: string, contentEncoding: string, body: Uint8Array): ResponseMasking {
+  const missing = names.filter((name) => !profiles.has(name));
+  if (missing.length > 0) return { ok: false, refusal: refusal('MASKING_FAILED', `masking profile "${missing[0]}" is not available`) };
+  const profile = combine(names.map((name) => profiles.get(name)!));
   if (contentEncoding !== 'identity') {
     return { ok: false, refusal: refusal('RESPONSE_NOT_MASKABLE', `upstream sent a ${contentEncoding}-encoded body, which cannot be masked`) };
   }
   const outcome = maskBytes(body, contentType, profile);
   if (outcome.ok) return outcome;
   return { ok: false, refusal: refusal(outcome.code === 'MASKING_FAILED' ? 'MASKING_FAILED' : 'RESPONSE_NOT_MASKABLE', outcome.message) };
+}
+
+/** Several profiles apply at once: all their detectors and all their field rules. */
+function combine(profiles: readonly MaskingProfile[]): MaskingProfile {
+  if (profiles.length === 1) return profiles[0]!;
+  return {
+    name: profiles.map((p) => p.name).join('+'),
+    detectors: [...new Set(profiles.flatMap((p) => p.detectors))],
+    fields: [...new Set(profiles.flatMap((p) => p.fields))],
+  };
 }

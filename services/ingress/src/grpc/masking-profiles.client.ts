@@ -10,7 +10,7 @@ import { FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
  */
 export class MaskingProfiles {
   private readonly client: maskingV1.MaskingServiceClient;
-  private profiles = new Map<string, MaskingProfile>();
+  private current: ReadonlyMap<string, MaskingProfile> = new Map();
   private loadedOnce = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -28,8 +28,9 @@ export class MaskingProfiles {
     return this.loadedOnce;
   }
 
-  get(name: string): MaskingProfile | undefined {
-    return this.profiles.get(name);
+  /** The current set (replaced whole on refresh, never mutated). */
+  get profiles(): ReadonlyMap<string, MaskingProfile> {
+    return this.current;
   }
 
   start(): void {
@@ -47,8 +48,8 @@ export class MaskingProfiles {
       const response = await new Promise<maskingV1.GetProfilesResponse>((resolve, reject) =>
         this.client.getProfiles({}, new grpc.Metadata(), { deadline: Date.now() + 3000 }, (err, res) => (err ? reject(err) : resolve(res))),
       );
-      this.profiles = new Map(response.profiles.flatMap((p) => this.toDomain(p)).map((p) => [p.name, p]));
-      if (!this.loadedOnce) this.logger.info({ profiles: [...this.profiles.keys()] }, 'masking profiles loaded');
+      this.current = new Map(response.profiles.flatMap((p) => this.toDomain(p)).map((p) => [p.name, p]));
+      if (!this.loadedOnce) this.logger.info({ profiles: [...this.current.keys()] }, 'masking profiles loaded');
       this.loadedOnce = true;
     } catch (err) {
       this.logger.warn({ err: (err as grpc.ServiceError).details ?? (err as Error).message, loaded: this.loadedOnce }, 'cannot fetch masking profiles');

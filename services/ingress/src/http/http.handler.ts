@@ -104,11 +104,11 @@ export class HttpProxyHandler {
 
     let responseBody = upstream.body;
     let masked: Record<string, number> = {};
-    const profile = authz.decision.maskingProfile;
-    if (profile && responseBody.length > 0) {
+    const profiles = authz.decision.maskingProfiles;
+    if (profiles.length > 0 && responseBody.length > 0) {
       const outcome = maskResponse(
-        this.masking.get(profile),
-        profile,
+        this.masking.profiles,
+        profiles,
         String(upstream.headers['content-type'] ?? ''),
         String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase(),
         responseBody,

@@ -31,7 +31,7 @@ const agent = { subject: 'demo-agent', groups: ['agents'] };
 describe('PolicyEngine', () => {
   it('allows a matching GET and names the rule and masking profile', () => {
     const d = engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/customers' } });
-    expect(d).toMatchObject({ effect: 'allow', reasons: ['rule:agents-read'], maskingProfile: 'default' });
+    expect(d).toMatchObject({ effect: 'allow', reasons: ['rule:agents-read'], maskingProfiles: ['default'] });
     expect(d.policyVersion).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -56,6 +56,31 @@ describe('PolicyEngine', () => {
 
   it('denies everything with no rules at all', () => {
     expect(new PolicyEngine([]).decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/' } })).toMatchObject({ effect: 'deny', reasons: ['default-deny'] });
+  });
+
+  it('masks with every winning rule profile, whatever the order', () => {
+    const rules = parsePortcullisConfig(`
+connections: [{ name: demo-http, type: http, upstream: "http://127.0.0.1:1" }]
+maskingProfiles: [{ name: cards, detectors: [card] }, { name: emails, detectors: [email] }]
+policies:
+  - { id: broad, effect: allow, match: { groups: [agents] } }
+  - { id: customers-cards, effect: allow, match: { groups: [agents], http: { paths: ["/customers/**"] } }, maskingProfile: cards }
+  - { id: customers-emails, effect: allow, match: { groups: [agents], http: { paths: ["/customers/**"] } }, maskingProfile: emails }
+`).policies;
+    const d = new PolicyEngine(rules).decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/customers/1' } });
+    expect(d).toMatchObject({ effect: 'allow', reasons: ['rule:broad', 'rule:customers-cards', 'rule:customers-emails'], maskingProfiles: ['cards', 'emails'] });
+  });
+
+  it('requires approvers common to every approval rule, within the shortest timeout; none in common denies', () => {
+    const rules = (groups: string) => parsePortcullisConfig(`
+connections: [{ name: demo-http, type: http, upstream: "http://127.0.0.1:1" }]
+policies:
+  - { id: dba, effect: require_approval, match: { groups: [agents] }, approval: { approverGroups: [dba, leads], timeout: 10m } }
+  - { id: sec, effect: require_approval, match: { groups: [agents] }, approval: { approverGroups: [${groups}], timeout: 1m } }
+`).policies;
+    const facts = { connection: 'demo-http', principal: agent, http: { method: 'POST', path: '/' } };
+    expect(new PolicyEngine(rules('security, leads')).decide(facts)).toMatchObject({ effect: 'require_approval', approval: { approverGroups: ['leads'], timeoutMs: 60_000 } });
+    expect(new PolicyEngine(rules('security')).decide(facts)).toMatchObject({ effect: 'deny', reasons: ['rule:dba', 'rule:sec', 'conflicting-approvers'] });
   });
 
   it('changes version when the rules change', () => {

@@ -15,7 +15,8 @@ export interface Decision {
   readonly effect: Effect;
   /** Stable ids: "rule:<id>" for each rule that produced the effect, or "default-deny". */
   readonly reasons: readonly string[];
-  readonly maskingProfile?: string;
+  /** Every profile named by a winning rule: the response is masked with all of them. */
+  readonly maskingProfiles: readonly string[];
   readonly approval?: { readonly approverGroups: readonly string[]; readonly timeoutMs: number };
   readonly policyVersion: string;
 }
@@ -49,19 +50,30 @@ export class PolicyEngine {
   decide(facts: RequestFacts): Decision {
     const matched = this.rules.filter((rule) => matches(rule, facts));
     for (const effect of PRECEDENCE) {
-      const winners = matched.filter((rule) => rule.config.effect === effect);
-      const first = winners[0]?.config;
-      if (!first) continue;
-      return {
-        effect,
-        reasons: winners.map((rule) => `rule:${rule.config.id}`),
-        ...(first.maskingProfile ? { maskingProfile: first.maskingProfile } : {}),
-        ...(first.approval ? { approval: { approverGroups: first.approval.approverGroups, timeoutMs: first.approval.timeout } } : {}),
-        policyVersion: this.version,
-      };
+      const winners = matched.filter((rule) => rule.config.effect === effect).map((rule) => rule.config);
+      if (winners.length === 0) continue;
+      const reasons = winners.map((rule) => `rule:${rule.id}`);
+      // Every winning rule's masking applies, whatever the rule order.
+      const maskingProfiles = [...new Set(winners.flatMap((rule) => (rule.maskingProfile ? [rule.maskingProfile] : [])))];
+      if (effect !== 'require_approval') return { effect, reasons, maskingProfiles, policyVersion: this.version };
+      const approval = combineApprovals(winners.map((rule) => rule.approval!));
+      if (!approval) return { effect: 'deny', reasons: [...reasons, 'conflicting-approvers'], maskingProfiles: [], policyVersion: this.version };
+      return { effect, reasons, maskingProfiles, approval, policyVersion: this.version };
     }
-    return { effect: 'deny', reasons: ['default-deny'], policyVersion: this.version };
+    return { effect: 'deny', reasons: ['default-deny'], maskingProfiles: [], policyVersion: this.version };
   }
+}
+
+/**
+ * Several approval rules apply at once: every one of them must be satisfied by the approver, so
+ * only groups common to all rules may approve, within the shortest timeout. No common group means
+ * nobody could ever approve: the decision is a denial rather than a hold doomed to expire.
+ */
+function combineApprovals(approvals: readonly { approverGroups: readonly string[]; timeout: number }[]): Decision['approval'] | undefined {
+  const [first, ...rest] = approvals;
+  const approverGroups = first!.approverGroups.filter((group) => rest.every((a) => a.approverGroups.includes(group)));
+  if (approverGroups.length === 0) return undefined;
+  return { approverGroups, timeoutMs: Math.min(...approvals.map((a) => a.timeout)) };
 }
 
 function compileRule(config: PolicyRuleConfig): CompiledRule {
