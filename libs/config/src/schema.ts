@@ -69,7 +69,10 @@ const httpConnection = z
   .object({
     name: connectionName,
     type: z.literal('http'),
-    upstream: z.string().url(),
+    upstream: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL'),
     credential: credential.optional(),
     timeout: duration.default('30s'),
     maxRequestBytes: z.number().int().positive().default(1 << 20),

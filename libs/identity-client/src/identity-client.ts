@@ -59,7 +59,7 @@ export class IdentityClient {
         this.client.verify({ token }, new grpc.Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => (err ? reject(err) : resolve(res))),
       );
     } catch (err) {
-      return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: `identity service unavailable: ${(err as grpc.ServiceError).details ?? 'no response'}` };
+      return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'the identity service is unavailable' };
     }
     const result = response.result;
     if (result?.$case === 'principal') {

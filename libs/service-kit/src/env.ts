@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /**
  * Typed environment parsing that reports every bad variable at once, so an operator fixes a
  * deployment in one pass instead of one crash per variable.
@@ -37,8 +39,18 @@ export function readEnv<S extends Record<string, EnvVar<unknown>>>(
   return Object.freeze(out) as never;
 }
 
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` as gRPC and URLs want it (IPv6 hosts in brackets). */
+export function hostPort(a: Address): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
 /** `host:port`; port 0 means "any free port" (tests). */
-export function address(fallback?: string): EnvVar<{ host: string; port: number }> {
+export function address(fallback?: string): EnvVar<Address> {
   return {
     ...(fallback === undefined ? {} : { default: fallback }),
     parse: (raw) => {
@@ -100,3 +112,6 @@ export function integer(fallback: number | undefined, min: number, max: number):
 /** Namespace of bus subjects and stream names; lets several stacks (tests) share one NATS server. */
 export const namespace = (): EnvVar<string> => string('portcullis', /^[a-z][a-z0-9]{0,31}$/);
 export const logLevel = () => oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
+
+/** An instance id for logs, event sources and NATS connection names: `<hostname>-<pid>` by default. */
+export const instanceId = (): EnvVar<string> => string(`${hostname()}-${process.pid}`, /^[A-Za-z0-9_.-]{1,64}$/);

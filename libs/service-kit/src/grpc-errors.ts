@@ -14,12 +14,15 @@ export function grpcReason(err: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The token of an `Authorization: Bearer <token>` value (RFC 6750), or undefined. */
+export function parseBearer(value: string | undefined): string | undefined {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(value ?? '')?.[1];
+}
+
 /** Reads a bearer token from call metadata ("authorization: Bearer <token>"). */
 export function bearerFromMetadata(metadata: grpc.Metadata): string | undefined {
   const value = metadata.get('authorization')[0];
-  if (typeof value !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match?.[1];
+  return typeof value === 'string' ? parseBearer(value) : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import { hostPort } from './env.js';
 
 export interface GrpcServiceBinding {
   readonly definition: grpc.ServiceDefinition;
@@ -27,7 +28,7 @@ export class GrpcServer {
   }
 
   async listen(): Promise<number> {
-    const target = `${this.address.host.includes(':') ? `[${this.address.host}]` : this.address.host}:${this.address.port}`;
+    const target = hostPort(this.address);
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );

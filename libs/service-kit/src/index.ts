@@ -1,6 +1,6 @@
-export { readEnv, EnvError, address, url, string, oneOf, integer, namespace, logLevel, type EnvVar } from './env.js';
+export { readEnv, EnvError, address, hostPort, instanceId, url, string, oneOf, integer, namespace, logLevel, type EnvVar, type Address } from './env.js';
 export { createLogger, type Logger } from './logger.js';
 export { GrpcServer, type GrpcServiceBinding } from './grpc-server.js';
-export { grpcError, grpcReason, bearerFromMetadata, unary } from './grpc-errors.js';
+export { grpcError, grpcReason, bearerFromMetadata, parseBearer, unary } from './grpc-errors.js';
 export { runService, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
 export { FAST_RECONNECT } from './grpc-channel-options.js';

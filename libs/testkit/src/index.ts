@@ -1,1 +1,1 @@
-export { natsUrl, postgresUrl, createTestDatabase, deleteStreams, uniqueNamespace, uniqueSuffix, eventually, type TestDatabase } from './infra.js';
+export { natsUrl, postgresUrl, createTestDatabase, deleteStreams, divertStream, uniqueNamespace, uniqueSuffix, eventually, type TestDatabase } from './infra.js';

@@ -116,6 +116,31 @@ export async function deleteStreams(url: string, namespace: string): Promise<voi
   }
 }
 
+/**
+ * Points a stream at other subjects, so publishes to its usual subjects find no stream: the way a
+ * test makes "the bus cannot store events" happen on a shared server. Returns the undo.
+ */
+export async function divertStream(url: string, stream: string): Promise<() => Promise<void>> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.update(stream, { ...config, subjects: config.subjects.map((s) => `diverted.${s}`) });
+    return async () => {
+      const undo = await connect({ servers: url });
+      try {
+        await (await jetstreamManager(undo)).streams.update(stream, config);
+      } finally {
+        await undo.close();
+      }
+    };
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

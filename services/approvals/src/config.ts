@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import { address, integer, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, hostPort, instanceId, integer, logLevel, namespace, readEnv, url } from '@portcullis/service-kit';
 
 export interface ApprovalsConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -21,7 +20,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
     NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
     PORTCULLIS_NAMESPACE: namespace(),
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
-    APPROVALS_INSTANCE_ID: string(`${hostname()}-${process.pid}`, /^[A-Za-z0-9._-]{1,64}$/),
+    APPROVALS_INSTANCE_ID: instanceId(),
     APPROVALS_SWEEP_INTERVAL_MS: integer(500, 10, 60_000),
     LOG_LEVEL: logLevel(),
   });
@@ -31,7 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
-    identityAddress: `${identity.host.includes(':') ? `[${identity.host}]` : identity.host}:${identity.port}`,
+    identityAddress: hostPort(identity),
     instanceId: vars.APPROVALS_INSTANCE_ID,
     sweepIntervalMs: vars.APPROVALS_SWEEP_INTERVAL_MS,
     logLevel: vars.LOG_LEVEL,

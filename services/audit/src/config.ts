@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { loadPortcullisConfig } from '@portcullis/config';
-import { address, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, hostPort, instanceId, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
 
 export interface AuditConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -23,7 +22,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
     PORTCULLIS_NAMESPACE: namespace(),
     PORTCULLIS_CONFIG: string('./portcullis.yaml'),
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
-    AUDIT_INSTANCE_ID: string(`${hostname()}-${process.pid}`),
+    AUDIT_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
@@ -33,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
-    identityAddress: `${identity.host.includes(':') ? `[${identity.host}]` : identity.host}:${identity.port}`,
+    identityAddress: hostPort(identity),
     instanceId: vars.AUDIT_INSTANCE_ID,
     logLevel: vars.LOG_LEVEL,
     readerGroups: file.audit.readerGroups,

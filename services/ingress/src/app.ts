@@ -10,7 +10,7 @@ import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@
 import { IdentityClient } from '@portcullis/identity-client';
 import type { App, Logger } from '@portcullis/service-kit';
 import type { IngressConfig } from './config.js';
-import { Gatekeeper } from './domain/gatekeeper.js';
+import { Gatekeeper, SHUTTING_DOWN } from './domain/gatekeeper.js';
 import { EventsRecorder } from './bus/events.recorder.js';
 import { NatsPolicyDecider } from './bus/policy.decider.js';
 import { ApprovalGate } from './grpc/approval.gate.js';
@@ -36,12 +36,22 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   let approvals: ApprovalGate | undefined;
   let server: Server | undefined;
   let ready = false;
+  let busConnected = false;
+  const shutdown = new AbortController();
   const inFlight = new Set<Promise<void>>();
 
   return {
     httpPort: () => (server?.address() as AddressInfo | null)?.port ?? 0,
     async start() {
       bus = await connectBus({ url: config.natsUrl, name: `ingress:${config.instanceId}` });
+      busConnected = true;
+      // Not ready while NATS is reconnecting: every request would be refused meanwhile.
+      void (async () => {
+        for await (const status of bus!.nc.status()) {
+          if (status.type === 'disconnect') busConnected = false;
+          if (status.type === 'reconnect') busConnected = true;
+        }
+      })().catch(() => undefined);
       await ensureStreams(bus.jsm, names);
       recorder = new EventsRecorder(new EventPublisher(bus.js, names), logger);
       approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
@@ -49,20 +59,20 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         { identity, policy: new NatsPolicyDecider(bus.nc, names.policyDecide, config.decisionTimeoutMs), events: recorder, approvals },
         `ingress:${config.instanceId}`,
       );
-      const proxy = new HttpProxyHandler(gatekeeper, connections, masking, logger);
+      const proxy = new HttpProxyHandler(shutdown.signal, gatekeeper, connections, masking, logger);
       masking.start();
 
       server = createServer((req, res) => {
         if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         if (req.url === '/readyz') {
           // Ready once it can serve: bus connected and masking profiles loaded.
-          const ok = ready && masking.loaded && !bus!.nc.isClosed();
+          const ok = ready && masking.loaded && busConnected && !bus!.nc.isClosed();
           return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
         }
-        if (!ready) return void writeRefusal(res, refusal('BUS_UNAVAILABLE', 'the gateway is shutting down'), undefined);
+        if (!ready) return void writeRefusal(res, refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down'), undefined);
         const work = proxy.handle(req, res).catch((err: unknown) => {
           logger.error({ err }, 'request failed unexpectedly');
-          writeRefusal(res, refusal('BAD_REQUEST', 'the gateway could not process the request'), undefined);
+          writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
         });
         inFlight.add(work);
         void work.finally(() => inFlight.delete(work));
@@ -82,8 +92,11 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
         s.closeIdleConnections();
-        // Let in-flight requests finish (bounded), then cut what is left.
-        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000))]);
+        // Held requests are released (refused, never forwarded); the rest may finish (bounded).
+        shutdown.abort(SHUTTING_DOWN);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+        clearTimeout(timer);
         s.closeAllConnections();
         await closed;
       }

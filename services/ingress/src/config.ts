@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig } from '@portcullis/config';
-import { address, integer, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, hostPort, instanceId, integer, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
 
 export interface IngressConnection {
   readonly config: HttpConnectionConfig;
@@ -21,8 +20,6 @@ export interface IngressConfig {
   readonly connections: readonly IngressConnection[];
 }
 
-const hostPort = (a: { host: string; port: number }) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-
 export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   const vars = readEnv(env, {
     INGRESS_HTTP_ADDR: address('127.0.0.1:8080'),
@@ -32,7 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
     PORTCULLIS_NAMESPACE: namespace(),
     PORTCULLIS_CONFIG: string('./portcullis.yaml'),
-    INGRESS_INSTANCE_ID: string(`${hostname()}-${process.pid}`, /^[A-Za-z0-9_.-]+$/),
+    INGRESS_INSTANCE_ID: instanceId(),
     INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
     LOG_LEVEL: logLevel(),
   });

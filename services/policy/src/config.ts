@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { loadPortcullisConfig, type PolicyRuleConfig } from '@portcullis/config';
-import { address, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, instanceId, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
 
 export interface PolicyConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -17,7 +16,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
     PORTCULLIS_NAMESPACE: namespace(),
     PORTCULLIS_CONFIG: string('./portcullis.yaml'),
-    POLICY_INSTANCE_ID: string(`${hostname()}-${process.pid}`),
+    POLICY_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);

@@ -71,13 +71,17 @@ export class E2eEnvironment {
   stack!: Stack;
   upstream!: DemoUpstream;
   db!: TestDatabase;
-  private nats!: string;
+  nats!: string;
+  logDir!: string;
+  /** Every token handed out in this run, for leak checks. */
+  readonly tokens: string[] = [];
   private pool?: pg.Pool;
 
   async start(options: { policyInstances?: number; logLevel?: string; env?: Record<string, string> } = {}): Promise<void> {
     const [idp, upstream, identity, policy, approvals, masking, audit, ingress] = await freePorts(8);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
+    this.logDir = join(dir, 'logs');
     writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }));
     this.nats = await natsUrl();
     this.db = await createTestDatabase('pc_e2e');
@@ -89,7 +93,7 @@ export class E2eEnvironment {
       ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress! },
       policyInstances: options.policyInstances ?? 1,
       demoUpstream: false,
-      logDir: join(dir, 'logs'),
+      logDir: this.logDir,
       logLevel: options.logLevel ?? 'debug',
       env: { APPROVALS_SWEEP_INTERVAL_MS: '200', ...(options.env ?? {}) },
     });
@@ -115,7 +119,9 @@ export class E2eEnvironment {
       body: 'grant_type=client_credentials',
     });
     if (!res.ok) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { access_token: string }).access_token;
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    this.tokens.push(token);
+    return token;
   }
 
   gateway(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {

@@ -28,7 +28,7 @@ export class NatsPolicyDecider implements PolicyPort {
       if (name === 'TimeoutError' || /timeout/i.test((err as Error).message)) {
         return { ok: false, message: `policy did not answer within ${this.timeoutMs} ms` };
       }
-      return { ok: false, message: `policy unreachable: ${(err as Error).message}` };
+      return { ok: false, message: 'the policy service is unreachable', detail: (err as Error).message };
     }
   }
 }

@@ -5,6 +5,9 @@ import { refusal, tokenRefusalCode, type Refusal } from './refusal.js';
 import type { Stages } from './stages.js';
 import type { ApprovalsPort, Decision, EventsPort, IdentityPort, PolicyPort, RequestContext } from './ports.js';
 
+/** The abort reason the gateway uses when it stops: held requests are refused, not forwarded. */
+export const SHUTTING_DOWN = 'portcullis:shutting-down';
+
 /** The protocol-neutral description of what a caller wants to do. */
 export interface Target {
   readonly http?: { readonly method: string; readonly path: string };
@@ -70,14 +73,14 @@ export class Gatekeeper {
     stages?.lap('policy');
     if (!decided.ok) {
       await received.catch(() => undefined);
-      return { ok: false, refusal: refusal('POLICY_UNAVAILABLE', decided.message) };
+      return { ok: false, refusal: refusal('POLICY_UNAVAILABLE', decided.message, [], decided.detail) };
     }
     const decision = decided.decision;
     try {
       await Promise.all([received, this.ports.events.record([event({ $case: 'decisionMade', value: { decision } })])]);
     } catch (err) {
       stages?.lap('record');
-      return { ok: false, refusal: refusal('BUS_UNAVAILABLE', `the event log is unavailable: ${(err as Error).message}`) };
+      return { ok: false, refusal: refusal('BUS_UNAVAILABLE', 'the event log is unavailable', [], (err as Error).message) };
     }
     stages?.lap('record');
 
@@ -101,10 +104,13 @@ export class Gatekeeper {
         return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_DENIED', `denied by ${result.approver}: ${result.reason}`, decision.reasons) };
       case 'expired':
         return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_EXPIRED', 'nobody approved the request before its hold expired', decision.reasons) };
-      case 'cancelled':
-        return { ok: false, ...(result.holdId ? { holdId: result.holdId } : {}), refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
+      case 'cancelled': {
+        const holdId = result.holdId ? { holdId: result.holdId } : {};
+        if (signal.reason === SHUTTING_DOWN) return { ok: false, ...holdId, refusal: refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down; the held request was not forwarded', decision.reasons) };
+        return { ok: false, ...holdId, refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
+      }
       case 'unavailable':
-        return { ok: false, refusal: refusal('APPROVALS_UNAVAILABLE', result.message, decision.reasons) };
+        return { ok: false, refusal: refusal('APPROVALS_UNAVAILABLE', result.message, decision.reasons, result.detail) };
     }
   }
 

@@ -11,7 +11,7 @@ export interface IdentityPort {
   verify(token: string): Promise<VerifyOutcome>;
 }
 
-export type DecideOutcome = { readonly ok: true; readonly decision: Decision } | { readonly ok: false; readonly message: string };
+export type DecideOutcome = { readonly ok: true; readonly decision: Decision } | { readonly ok: false; readonly message: string; readonly detail?: string };
 
 export interface PolicyPort {
   decide(context: RequestContext): Promise<DecideOutcome>;
@@ -31,7 +31,7 @@ export type HoldResult =
   | { readonly status: 'denied'; readonly holdId: string; readonly approver: string; readonly reason: string }
   | { readonly status: 'expired'; readonly holdId: string }
   | { readonly status: 'cancelled'; readonly holdId?: string }
-  | { readonly status: 'unavailable'; readonly message: string };
+  | { readonly status: 'unavailable'; readonly message: string; readonly detail?: string };
 
 export interface ApprovalsPort {
   /** Holds the request until it is approved, denied or expires, or the caller goes away. */

@@ -22,6 +22,8 @@ export type RefusalCode =
   | 'APPROVAL_DENIED'
   | 'APPROVAL_EXPIRED'
   | 'CALLER_GONE'
+  | 'GATEWAY_SHUTTING_DOWN'
+  | 'INTERNAL'
   // Parts of the gateway that could not answer: always fail closed
   | 'ISSUER_UNAVAILABLE'
   | 'IDENTITY_UNAVAILABLE'
@@ -37,13 +39,16 @@ export type RefusalCode =
 
 export interface Refusal {
   readonly code: RefusalCode;
+  /** For the caller: says what happened, never internal addresses or error texts. */
   readonly message: string;
   /** Rule ids and other stable reasons, e.g. ["rule:agents-never-delete-demo-http"]. */
   readonly reasons: readonly string[];
+  /** For the gateway's own log only (e.g. the underlying error); never sent to the caller. */
+  readonly detail?: string;
 }
 
-export function refusal(code: RefusalCode, message: string, reasons: readonly string[] = []): Refusal {
-  return { code, message, reasons };
+export function refusal(code: RefusalCode, message: string, reasons: readonly string[] = [], detail?: string): Refusal {
+  return detail === undefined ? { code, message, reasons } : { code, message, reasons, detail };
 }
 
 const TOKEN_CODES = new Set<string>([

@@ -37,8 +37,7 @@ export class ApprovalGate implements ApprovalsPort {
       try {
         hold = (await this.call<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold({ context, decision }, new grpc.Metadata(), this.deadline(), cb))).hold;
       } catch (err) {
-        this.logger.warn({ requestId: context.requestId, err: (err as grpc.ServiceError).details ?? (err as Error).message }, 'cannot create hold');
-        return { status: 'unavailable', message: 'the approvals service is unavailable' };
+        return { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as grpc.ServiceError).details ?? (err as Error).message };
       }
       if (!hold || !describesRequest(hold, context)) {
         this.logger.error({ requestId: context.requestId, holdId: hold?.id }, 'approvals returned a hold that does not describe this request');

@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpConnectionConfig } from '@portcullis/config';
-import type { Logger } from '@portcullis/service-kit';
+import { parseBearer, type Logger } from '@portcullis/service-kit';
 import type { Gatekeeper } from '../domain/gatekeeper.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
 import { Stages } from '../domain/stages.js';
@@ -29,6 +29,8 @@ const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 
  */
 export class HttpProxyHandler {
   constructor(
+    /** Aborted (reason SHUTTING_DOWN) when the gateway stops: held requests are released. */
+    private readonly shutdown: AbortSignal,
     private readonly gatekeeper: Gatekeeper,
     private readonly connections: ReadonlyMap<string, HttpConnection>,
     private readonly masking: MaskingProfiles,
@@ -54,10 +56,10 @@ export class HttpProxyHandler {
     const refuseEarly = (reason: Refusal, principal?: Parameters<Gatekeeper['recordRefusedCaller']>[4]) => {
       const status = writeRefusal(res, reason, requestId);
       this.gatekeeper.recordRefusedCaller(requestId, connectionName, 'http', target, principal, reason, status, elapsedUs());
-      this.logger.info({ requestId, connection: connectionName, principal: principal?.subject, code: reason.code, status }, 'request refused');
+      this.logger.info({ requestId, connection: connectionName, principal: principal?.subject, code: reason.code, status, detail: reason.detail }, 'request refused');
     };
 
-    const authn = await this.gatekeeper.authenticate(bearerToken(req.headers));
+    const authn = await this.gatekeeper.authenticate(parseBearer(req.headers.authorization));
     stages.lap('authn');
     if (!authn.ok) return refuseEarly(authn.refusal);
     const principal = authn.principal;
@@ -73,10 +75,13 @@ export class HttpProxyHandler {
     res.once('close', () => {
       if (!res.writableFinished) callerGone.abort();
     });
+    const onShutdown = () => callerGone.abort(this.shutdown.reason);
+    this.shutdown.addEventListener('abort', onShutdown, { once: true });
+    res.once('close', () => this.shutdown.removeEventListener('abort', onShutdown));
 
     const finish = (outcome: 'forwarded' | 'denied' | 'failed', status: number, extra: { refusal?: Refusal; masked?: Record<string, number>; responseBytes?: number } = {}) => {
       this.gatekeeper.complete(requestId, known.config.name, { outcome, status, durationUs: elapsedUs(), ...extra });
-      this.logger.info({ requestId, connection: known.config.name, principal: principal.subject, method, path: route.path, status, outcome, code: extra.refusal?.code }, 'request completed');
+      this.logger.info({ requestId, connection: known.config.name, principal: principal.subject, method, path: route.path, status, outcome, code: extra.refusal?.code, detail: extra.refusal?.detail }, 'request completed');
     };
 
     const authz = await this.gatekeeper.authorize(requestId, known.config.name, principal, target, 'http', callerGone.signal, stages);
@@ -132,11 +137,6 @@ export class HttpProxyHandler {
     res.end(method === 'HEAD' ? undefined : responseBody);
     finish('forwarded', upstream.status, { masked, responseBytes: responseBody.length });
   }
-}
-
-function bearerToken(headers: IncomingHttpHeaders): string | undefined {
-  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(headers.authorization ?? '');
-  return match?.[1];
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false }> {

@@ -20,6 +20,8 @@ const STATUS: Record<RefusalCode, number> = {
   APPROVAL_DENIED: 403,
   APPROVAL_EXPIRED: 403,
   CALLER_GONE: 499,
+  GATEWAY_SHUTTING_DOWN: 503,
+  INTERNAL: 500,
   ISSUER_UNAVAILABLE: 503,
   IDENTITY_UNAVAILABLE: 503,
   POLICY_UNAVAILABLE: 503,
@@ -31,10 +33,6 @@ const STATUS: Record<RefusalCode, number> = {
   RESPONSE_TOO_LARGE: 502,
   RESPONSE_NOT_MASKABLE: 502,
 };
-
-export function httpStatusFor(code: RefusalCode): number {
-  return STATUS[code];
-}
 
 /** Writes `{"error":{code,message,reasons,requestId}}`; 401s carry an RFC 6750 challenge. */
 export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: string | undefined, extraHeaders: Record<string, string> = {}): number {
