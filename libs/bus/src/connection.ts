@@ -61,7 +61,8 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
 
 /**
  * Declares the streams. Idempotent and safe to run from every service at start: creates what is
- * missing and updates the mutable settings of what exists.
+ * missing and leaves existing streams as they are, so an operator's settings (deploy/nats/*.json,
+ * e.g. limits or replicas) are never overwritten by a service starting.
  */
 export async function ensureStreams(jsm: JetStreamManager, names: BusNames): Promise<void> {
   const streams: (Partial<StreamConfig> & { name: string })[] = [
@@ -90,8 +91,8 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames): Pro
         // Another service created it in the meantime.
         if (!(await jsm.streams.info(config.name).catch(() => undefined))) throw err;
       });
-    } else {
-      await jsm.streams.update(config.name, { ...existing.config, ...config });
+    } else if (!existing.config.subjects.includes(config.subjects![0]!)) {
+      throw new Error(`stream ${config.name} exists but does not capture ${config.subjects![0]}: fix its subjects (see deploy/nats)`);
     }
   }
 }

@@ -70,6 +70,8 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
         }
         if (!ready) return void writeRefusal(res, refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down'), undefined);
+        // Bounded memory: every request may buffer a body and a response.
+        if (inFlight.size >= config.maxInFlight) return void writeRefusal(res, refusal('GATEWAY_BUSY', 'too many requests in flight; retry later'), undefined);
         const work = proxy.handle(req, res).catch((err: unknown) => {
           logger.error({ err }, 'request failed unexpectedly');
           writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
@@ -78,7 +80,9 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         void work.finally(() => inFlight.delete(work));
       });
       server.keepAliveTimeout = 65_000;
-      server.headersTimeout = 66_000;
+      // Slow senders get seconds, not minutes (held requests wait on the response side, unaffected).
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 60_000;
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.httpAddress.port, config.httpAddress.host, () => resolve());

@@ -16,6 +16,8 @@ export interface IngressConfig {
   readonly namespace: string;
   readonly instanceId: string;
   readonly decisionTimeoutMs: number;
+  /** Requests handled at once (each may buffer a request and a response); beyond it, 503. */
+  readonly maxInFlight: number;
   readonly logLevel: string;
   readonly connections: readonly IngressConnection[];
 }
@@ -31,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     PORTCULLIS_CONFIG: string('./portcullis.yaml'),
     INGRESS_INSTANCE_ID: instanceId(),
     INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
+    INGRESS_MAX_IN_FLIGHT: integer(1024, 1, 1_000_000),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.INGRESS_INSTANCE_ID,
     decisionTimeoutMs: vars.INGRESS_DECISION_TIMEOUT_MS,
+    maxInFlight: vars.INGRESS_MAX_IN_FLIGHT,
     logLevel: vars.LOG_LEVEL,
     connections,
   });

@@ -23,6 +23,7 @@ export type RefusalCode =
   | 'APPROVAL_EXPIRED'
   | 'CALLER_GONE'
   | 'GATEWAY_SHUTTING_DOWN'
+  | 'GATEWAY_BUSY'
   | 'INTERNAL'
   // Parts of the gateway that could not answer: always fail closed
   | 'ISSUER_UNAVAILABLE'

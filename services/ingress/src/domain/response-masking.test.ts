@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MaskingProfile } from '@portcullis/detectors';
-import { maskResponse } from './response-masking.js';
+import { maskHeaders, maskResponse } from './response-masking.js';
 
 const profile = { name: 'default', detectors: ['email', 'card'] as const, fields: [] };
 const cards = { name: 'cards', detectors: ['card'] as const, fields: [] };
@@ -29,5 +29,13 @@ describe('maskResponse', () => {
     expect(maskResponse(profiles, ['default'], 'application/json', 'gzip', body)).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
     expect(maskResponse(profiles, ['default'], 'image/png', 'identity', body)).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
     expect(maskResponse(profiles, ['default'], 'application/json', 'identity', Buffer.from('{"a":'))).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
+  });
+});
+
+describe('maskHeaders', () => {
+  it('masks header values with the detectors of every profile', () => {
+    const out = maskHeaders(profiles, ['cards', 'emails'], { 'x-user-email': 'ada@example.com', location: '/cards/4111111111111111', 'set-cookie': ['a=1', 'b=ada@example.com'], 'content-type': 'application/json' });
+    expect(out.headers).toEqual({ 'x-user-email': 'a***@example.com', location: '/cards/************1111', 'set-cookie': ['a=1', 'b=a***@example.com'], 'content-type': 'application/json' });
+    expect(out.findings).toBe(3);
   });
 });

@@ -5,7 +5,7 @@ import type { Gatekeeper } from '../domain/gatekeeper.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
 import { Stages } from '../domain/stages.js';
 import type { MaskingProfiles } from '../grpc/masking-profiles.client.js';
-import { maskResponse } from '../domain/response-masking.js';
+import { maskHeaders, maskResponse } from '../domain/response-masking.js';
 import { parseRoute } from './route.js';
 import { reinterpretingHeader } from './headers.js';
 import { writeRefusal } from './refusal.http.js';
@@ -125,9 +125,19 @@ export class HttpProxyHandler {
       masked = { ...outcome.findings };
     }
 
-    const headers: Record<string, string | string[]> = {};
+    let headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(upstream.headers)) {
       if (!DROP_RESPONSE.has(name) && value !== undefined) headers[name] = value;
+    }
+    if (profiles.length > 0) {
+      // Every profile was found when the body was masked (or the body was empty and it is checked here).
+      if (profiles.some((p) => !this.masking.profiles.has(p))) {
+        const reason = refusal('MASKING_FAILED', 'a masking profile of this request is not available');
+        return finish('failed', writeRefusal(res, reason, requestId, holdHeaders), { refusal: reason });
+      }
+      const maskedHeaders = maskHeaders(this.masking.profiles, profiles, headers);
+      headers = maskedHeaders.headers;
+      if (maskedHeaders.findings > 0) masked = { ...masked, header: maskedHeaders.findings };
     }
     headers['content-length'] = String(responseBody.length);
     headers['x-portcullis-request-id'] = requestId;
