@@ -11,6 +11,22 @@ export interface Principal {
   readonly expiresAt: Date;
 }
 
+/** Why identity refused a token (the identity.v1 VerifyFailure codes), or could not be asked. */
+export const VERIFY_FAILURE_CODES = [
+  'TOKEN_MALFORMED',
+  'SIGNATURE_INVALID',
+  'TOKEN_EXPIRED',
+  'TOKEN_NOT_YET_VALID',
+  'ISSUER_UNTRUSTED',
+  'AUDIENCE_INVALID',
+  'LIFETIME_TOO_LONG',
+  'CLAIM_INVALID',
+  'ALGORITHM_NOT_ALLOWED',
+  'ISSUER_UNAVAILABLE',
+  'IDENTITY_UNAVAILABLE',
+] as const;
+export type VerifyFailureCode = (typeof VERIFY_FAILURE_CODES)[number];
+
 export type VerifyOutcome =
   | { readonly ok: true; readonly principal: Principal }
   | { readonly ok: false; readonly code: string; readonly message: string };

@@ -1,1 +1,1 @@
-export { IdentityClient, principalFromProto, principalToProto, type Principal, type VerifyOutcome, type IdentityClientOptions } from './identity-client.js';
+export { IdentityClient, principalFromProto, principalToProto, VERIFY_FAILURE_CODES, type VerifyFailureCode, type Principal, type VerifyOutcome, type IdentityClientOptions } from './identity-client.js';

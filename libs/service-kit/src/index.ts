@@ -2,5 +2,5 @@ export { readEnv, EnvError, address, hostPort, instanceId, url, string, oneOf, i
 export { createLogger, type Logger } from './logger.js';
 export { GrpcServer, type GrpcServiceBinding } from './grpc-server.js';
 export { grpcError, grpcReason, bearerFromMetadata, parseBearer, unary } from './grpc-errors.js';
-export { runService, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
+export { runService, serve, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
 export { FAST_RECONNECT } from './grpc-channel-options.js';

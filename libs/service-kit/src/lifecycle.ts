@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createLogger } from './logger.js';
 
 /** Every service moves through these states, in this order, once. */
 export type Lifecycle = 'starting' | 'serving' | 'draining' | 'stopped';
@@ -56,4 +57,19 @@ export async function runService(name: string, logger: Logger, app: App): Promis
 export function exitWithConfigError(name: string, err: unknown): never {
   process.stderr.write(`${name}: ${(err as Error).message}\n`);
   process.exit(78); // EX_CONFIG
+}
+
+/**
+ * A service's whole main.ts: read the config (exit 78 listing every problem), create the logger,
+ * build the app, run it until SIGTERM.
+ */
+export async function serve<C extends { readonly logLevel: string }>(name: string, loadConfig: (env: NodeJS.ProcessEnv) => C, createApp: (config: C, logger: Logger) => App): Promise<void> {
+  let config: C;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    exitWithConfigError(name, err);
+  }
+  const logger = createLogger(name, config.logLevel);
+  await runService(name, logger, createApp(config, logger));
 }

@@ -1,12 +1,5 @@
-import { createLogger, exitWithConfigError, runService } from '@portcullis/service-kit';
-import { loadConfig, type AuditConfig } from './config.js';
+import { serve } from '@portcullis/service-kit';
+import { loadConfig } from './config.js';
 import { createApp } from './app.js';
 
-let config: AuditConfig;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  exitWithConfigError('audit', err);
-}
-const logger = createLogger('audit', config.logLevel);
-await runService('audit', logger, createApp(config, logger));
+await serve('audit', loadConfig, (config, logger) => createApp(config, logger));

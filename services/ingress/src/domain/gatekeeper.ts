@@ -61,13 +61,12 @@ export class Gatekeeper {
       requestId,
       connection,
       principal: principalToProto(principal),
-      target: target.http ? { $case: 'http', value: { method: target.http.method, path: target.http.path } } : undefined,
+      target: targetToProto(target),
     };
     // RequestReceived goes to the bus before policy is asked, and DecisionMade right after the
     // answer; both are awaited before anything else happens to the request, so no request reaches
     // a target without both stored durably. One NATS connection keeps them in this order.
-    const event = (body: NonNullable<eventsV1.Event['body']>) => ({ id: randomUUID(), occurredAt: new Date(), requestId, connection, source: this.source, body });
-    const received = this.ports.events.record([event({ $case: 'requestReceived', value: { principal: context.principal, protocol, target: context.target } })]);
+    const received = this.ports.events.record([this.event(requestId, connection, { $case: 'requestReceived', value: { principal: context.principal, protocol, target: context.target } })]);
     received.catch(() => undefined); // observed below; never an unhandled rejection
     const decided = await this.ports.policy.decide(context);
     stages?.lap('policy');
@@ -77,7 +76,7 @@ export class Gatekeeper {
     }
     const decision = decided.decision;
     try {
-      await Promise.all([received, this.ports.events.record([event({ $case: 'decisionMade', value: { decision } })])]);
+      await Promise.all([received, this.ports.events.record([this.event(requestId, connection, { $case: 'decisionMade', value: { decision } })])]);
     } catch (err) {
       stages?.lap('record');
       return { ok: false, refusal: refusal('BUS_UNAVAILABLE', 'the event log is unavailable', [], (err as Error).message) };
@@ -119,33 +118,19 @@ export class Gatekeeper {
    * still leaves RequestReceived and RequestCompleted in the audit log, without delaying the answer.
    */
   recordRefusedCaller(requestId: string, connection: string, protocol: string, target: Target, principal: Principal | undefined, reason: Refusal, status: number, durationUs: number): void {
-    this.ports.events.recordLater({
-      id: randomUUID(),
-      occurredAt: new Date(),
-      requestId,
-      connection,
-      source: this.source,
-      body: {
+    this.ports.events.recordLater(
+      this.event(requestId, connection, {
         $case: 'requestReceived',
-        value: {
-          principal: principal ? principalToProto(principal) : undefined,
-          protocol,
-          target: target.http ? { $case: 'http', value: { method: target.http.method, path: target.http.path } } : undefined,
-        },
-      },
-    });
+        value: { principal: principal ? principalToProto(principal) : undefined, protocol, target: targetToProto(target) },
+      }),
+    );
     this.complete(requestId, connection, { outcome: 'denied', status, durationUs, refusal: reason });
   }
 
   /** Records the last event of a request without delaying the caller. */
   complete(requestId: string, connection: string, completion: Completion): void {
-    this.ports.events.recordLater({
-      id: randomUUID(),
-      occurredAt: new Date(),
-      requestId,
-      connection,
-      source: this.source,
-      body: {
+    this.ports.events.recordLater(
+      this.event(requestId, connection, {
         $case: 'requestCompleted',
         value: {
           outcome: OUTCOMES[completion.outcome],
@@ -156,7 +141,16 @@ export class Gatekeeper {
           errorCode: completion.refusal?.code ?? '',
           reasons: [...(completion.refusal?.reasons ?? [])],
         },
-      },
-    });
+      }),
+    );
   }
+
+  /** An event envelope from this gateway: a fresh id (the JetStream message id and audit key). */
+  private event(requestId: string, connection: string, body: NonNullable<eventsV1.Event['body']>): eventsV1.Event {
+    return { id: randomUUID(), occurredAt: new Date(), requestId, connection, source: this.source, body };
+  }
+}
+
+function targetToProto(target: Target): RequestContext['target'] {
+  return target.http ? { $case: 'http', value: { method: target.http.method, path: target.http.path } } : undefined;
 }

@@ -1,3 +1,5 @@
+import { VERIFY_FAILURE_CODES } from '@portcullis/identity-client';
+
 /**
  * Why the gateway did not (fully) serve a request. Each protocol adapter maps these codes to its
  * own error form (HTTP status + JSON, MCP tool error, PostgreSQL SQLSTATE) in one place.
@@ -52,19 +54,7 @@ export function refusal(code: RefusalCode, message: string, reasons: readonly st
   return detail === undefined ? { code, message, reasons } : { code, message, reasons, detail };
 }
 
-const TOKEN_CODES = new Set<string>([
-  'TOKEN_MALFORMED',
-  'SIGNATURE_INVALID',
-  'TOKEN_EXPIRED',
-  'TOKEN_NOT_YET_VALID',
-  'ISSUER_UNTRUSTED',
-  'AUDIENCE_INVALID',
-  'LIFETIME_TOO_LONG',
-  'CLAIM_INVALID',
-  'ALGORITHM_NOT_ALLOWED',
-  'ISSUER_UNAVAILABLE',
-  'IDENTITY_UNAVAILABLE',
-]);
+const TOKEN_CODES: ReadonlySet<string> = new Set(VERIFY_FAILURE_CODES);
 
 /** Identity failure codes pass through; anything unknown is treated as a malformed token. */
 export function tokenRefusalCode(code: string): RefusalCode {
