@@ -41,6 +41,9 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       reconnectTimeWait: 250,
       timeout: options.connectTimeoutMs ?? 5000,
       waitOnFirstConnect: false,
+      // nats.js otherwise builds an Error per request/publish just to keep an async stack trace:
+      // ~11 % of the gateway's CPU under load (profiled). Our code branches on error codes, not stacks.
+      noAsyncTraces: true,
     });
   } catch (err) {
     throw new BusUnavailableError(`cannot connect to NATS at ${redactUrl(options.url)}: ${(err as Error).message}`);
