@@ -25,6 +25,11 @@ describe('checkResolution: identity is issuer + subject', () => {
     expect(checkResolution(hold, self, approve, now)?.code).toBe('SELF_APPROVAL');
   });
 
+  it('treats a hold with an unknown requester issuer (recorded before issuers were) by subject alone', () => {
+    const legacy = { ...hold, requester: { ...hold.requester, issuer: '' } };
+    expect(checkResolution(legacy, { issuer: 'https://other-idp.test', subject: 'demo-agent', groups: ['approvers'] }, approve, now)?.code).toBe('SELF_APPROVAL');
+  });
+
   it('does not confuse a same-named subject from another issuer with the requester', () => {
     const other: Actor = { issuer: 'https://other-idp.test', subject: 'demo-agent', groups: ['approvers'] };
     expect(checkResolution(hold, other, approve, now)).toBeUndefined();

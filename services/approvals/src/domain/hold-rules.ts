@@ -35,9 +35,12 @@ export function checkResolution(hold: Hold, actor: Actor, resolution: Resolution
   return undefined;
 }
 
-/** The same identity: a subject is unique only within its issuer. */
+/**
+ * The same identity: a subject is unique only within its issuer. A hold whose requester issuer is
+ * unknown ('' — created before issuers were recorded) compares subjects alone: stricter, never looser.
+ */
 function isRequester(hold: Hold, actor: Actor): boolean {
-  return hold.requester.issuer === actor.issuer && hold.requester.subject === actor.subject;
+  return hold.requester.subject === actor.subject && (hold.requester.issuer === '' || hold.requester.issuer === actor.issuer);
 }
 
 /**

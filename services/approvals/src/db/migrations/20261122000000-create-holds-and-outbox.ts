@@ -7,7 +7,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey())
     .addColumn('request_id', 'text', (c) => c.notNull().unique())
     .addColumn('connection', 'text', (c) => c.notNull())
-    .addColumn('requester_issuer', 'text', (c) => c.notNull())
     .addColumn('requester_subject', 'text', (c) => c.notNull())
     .addColumn('requester_client_id', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('requester_groups', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
