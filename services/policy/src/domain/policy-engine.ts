@@ -53,8 +53,9 @@ export class PolicyEngine {
       const winners = matched.filter((rule) => rule.config.effect === effect).map((rule) => rule.config);
       if (winners.length === 0) continue;
       const reasons = winners.map((rule) => `rule:${rule.id}`);
-      // Every winning rule's masking applies, whatever the rule order.
-      const maskingProfiles = [...new Set(winners.flatMap((rule) => (rule.maskingProfile ? [rule.maskingProfile] : [])))];
+      // Every matched rule's masking applies, whatever the rule order and whichever effect won:
+      // an approval rule must never strip the masking an allow rule asks for.
+      const maskingProfiles = [...new Set(matched.flatMap((rule) => (rule.config.maskingProfile ? [rule.config.maskingProfile] : [])))];
       if (effect !== 'require_approval') return { effect, reasons, maskingProfiles, policyVersion: this.version };
       const approval = combineApprovals(winners.map((rule) => rule.approval!));
       if (!approval) return { effect: 'deny', reasons: [...reasons, 'conflicting-approvers'], maskingProfiles: [], policyVersion: this.version };
@@ -84,7 +85,8 @@ function compileRule(config: PolicyRuleConfig): CompiledRule {
     groups: set(config.match.groups),
     subjects: set(config.match.subjects),
     connections: set(config.match.connections),
-    methods: set(http?.methods),
+    // Frameworks run the GET handler for HEAD: a rule about GET is about HEAD too.
+    methods: set(http?.methods?.includes('GET') ? [...http.methods, 'HEAD'] : http?.methods),
     paths: http?.paths?.map(compilePathGlob),
   };
 }
