@@ -72,12 +72,24 @@ describe('allowed requests', () => {
 });
 
 describe('what reaches the target is what was decided', () => {
-  it('refuses headers that would change the method or path after the decision', async () => {
-    for (const name of ['x-http-method-override', 'x-original-url']) {
-      const res = await env.gateway('/http/demo-http/echo', { token: agentToken, headers: { [name]: name === 'x-original-url' ? '/admin' : 'DELETE' } });
-      expect(res.status).toBe(400);
-      expect((await errorOf(res)).message).toContain(name);
-    }
+  it('refuses method overrides (header or _method parameter) that would change what was decided', async () => {
+    const before = env.received.length;
+    const header = await env.gateway('/http/demo-http/echo', { method: 'POST', token: agentToken, headers: { 'x-http-method-override': 'DELETE' }, body: 'x' });
+    expect(header.status).toBe(400);
+    expect((await errorOf(header)).message).toContain('x-http-method-override');
+    const query = await env.gateway('/http/demo-http/echo?_method=DELETE', { token: agentToken });
+    expect(query.status).toBe(400);
+    const form = await env.gateway('/http/demo-http/echo', { method: 'POST', token: agentToken, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_method=DELETE' });
+    expect(form.status).toBe(400);
+    expect(env.received.length).toBe(before);
+  });
+
+  it('strips URL-rewrite headers, so the target routes the path that was decided', async () => {
+    const res = await env.gateway('/http/demo-http/echo', { token: agentToken, headers: { 'x-original-url': '/admin', 'x-rewrite-url': '/admin' } });
+    expect(res.status).toBe(200);
+    const { headers } = (await res.json()) as { headers: Record<string, string> };
+    expect(headers['x-original-url']).toBeUndefined();
+    expect(headers['x-rewrite-url']).toBeUndefined();
   });
 
   it('strips client-address claims, cookies and gateway headers the caller sends', async () => {
@@ -99,6 +111,9 @@ describe('what reaches the target is what was decided', () => {
     ['/http/demo-http/public/../admin/users', 403],
     ['/http/demo-http/admin;x/users', 400],
     ['/http/demo-http//admin/users', 400],
+    ['/http/demo-http/admin/', 403],
+    ['/http/demo-http/%2561dmin/users', 400],
+    ['/http/demo-http/admin./users', 400],
   ])('cannot reach a denied path as %s (%i)', async (path, status) => {
     const before = env.received.length;
     const res = await env.gateway(path, { token: agentToken });

@@ -19,6 +19,7 @@ export type RefusalCode =
   | 'UNKNOWN_CONNECTION'
   | 'BAD_REQUEST'
   | 'REQUEST_TOO_LARGE'
+  | 'URI_TOO_LONG'
   // Decisions
   | 'POLICY_DENIED'
   | 'APPROVAL_DENIED'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardableHeaders, reinterpretingHeader } from './headers.js';
+import { forwardableHeaders, reinterpretingHeader, reinterpretingParameter } from './headers.js';
 
 describe('forwardableHeaders', () => {
   it('keeps end-to-end headers', () => {
@@ -26,8 +26,30 @@ describe('forwardableHeaders', () => {
   });
 });
 
+describe('forwardableHeaders: smuggling', () => {
+  it('drops underscore names, Proxy, URL rewrites and caller-gateway headers', () => {
+    const out = forwardableHeaders({ x_http_method_override: 'DELETE', x_forwarded_for: '6.6.6.6', proxy: 'http://evil', 'x-original-url': '/admin', 'x-rewrite-url': '/admin', 'accept-charset': 'utf-7', expect: '100-continue', via: '1.1 x', 'max-forwards': '0' });
+    expect(out).toEqual({});
+  });
+});
+
+describe('reinterpretingParameter', () => {
+  const none = Buffer.alloc(0);
+  it('finds _method in the query, any case', () => {
+    expect(reinterpretingParameter('?_method=DELETE', undefined, none)).toMatch(/query/);
+    expect(reinterpretingParameter('?a=1&_METHOD=put', undefined, none)).toMatch(/query/);
+    expect(reinterpretingParameter('?method=x', undefined, none)).toBeUndefined();
+  });
+
+  it('finds _method in form bodies', () => {
+    expect(reinterpretingParameter('', 'application/x-www-form-urlencoded', Buffer.from('a=1&_method=DELETE'))).toMatch(/form/);
+    expect(reinterpretingParameter('', 'multipart/form-data; boundary=x', Buffer.from('--x\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--x--'))).toMatch(/form/);
+    expect(reinterpretingParameter('', 'application/json', Buffer.from('{"_method":"DELETE"}'))).toBeUndefined();
+  });
+});
+
 describe('reinterpretingHeader', () => {
-  it.each(['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url'])('finds %s', (name) => {
+  it.each(['x-http-method-override', 'x-http-method', 'x-method-override'])('finds %s', (name) => {
     expect(reinterpretingHeader({ [name]: 'DELETE' })).toBe(name);
   });
 

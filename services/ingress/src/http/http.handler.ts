@@ -7,7 +7,7 @@ import { Stages } from '../domain/stages.js';
 import type { MaskingProfiles } from '../grpc/masking-profiles.client.js';
 import { maskHeaders, maskResponse } from '../domain/response-masking.js';
 import { parseRoute } from './route.js';
-import { reinterpretingHeader } from './headers.js';
+import { reinterpretingHeader, reinterpretingParameter } from './headers.js';
 import { writeRefusal } from './refusal.http.js';
 import type { UpstreamForwarder } from './upstream.forwarder.js';
 
@@ -19,7 +19,7 @@ export interface HttpConnection {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /** Response headers that describe one hop; recomputed or dropped. */
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'proxy-authenticate', 'content-length']);
+const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'proxy-authenticate', 'content-length', 'x-portcullis-request-id', 'x-portcullis-hold-id']);
 
 /**
  * The HTTP proxy at /http/<connection>/…: one converter from HTTP into the gatekeeper and one
@@ -44,7 +44,7 @@ export class HttpProxyHandler {
     const requestId = this.gatekeeper.newRequestId();
     const route = parseRoute(req.url ?? '');
     if (!route.ok) {
-      writeRefusal(res, refusal('BAD_REQUEST', route.message), requestId);
+      writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), requestId);
       return;
     }
     const method = req.method ?? '';
@@ -70,6 +70,8 @@ export class HttpProxyHandler {
 
     const body = await readBody(req, known.config.maxRequestBytes);
     if (!body.ok) return refuseEarly(refusal('REQUEST_TOO_LARGE', `request body exceeds ${known.config.maxRequestBytes} bytes`), principal);
+    const parameter = reinterpretingParameter(route.search, req.headers['content-type'], body.body);
+    if (parameter) return refuseEarly(refusal('BAD_REQUEST', `parameter ${parameter} is not allowed: it would change the method after the policy decision`), principal);
 
     const callerGone = new AbortController();
     res.once('close', () => {
@@ -77,6 +79,7 @@ export class HttpProxyHandler {
     });
     const onShutdown = () => callerGone.abort(this.shutdown.reason);
     this.shutdown.addEventListener('abort', onShutdown, { once: true });
+    if (this.shutdown.aborted) onShutdown(); // stopping began while this request was being read
     res.once('close', () => this.shutdown.removeEventListener('abort', onShutdown));
 
     const finish = (outcome: 'forwarded' | 'denied' | 'failed', status: number, extra: { refusal?: Refusal; masked?: Record<string, number>; responseBytes?: number } = {}) => {
@@ -92,6 +95,11 @@ export class HttpProxyHandler {
       return finish(denied ? 'denied' : 'failed', status, { refusal: authz.refusal });
     }
 
+    // The caller may have left, or the gateway begun stopping, between the decision and now.
+    if (callerGone.signal.aborted) {
+      const reason = this.shutdown.aborted ? refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down') : refusal('CALLER_GONE', 'the caller went away');
+      return finish('failed', writeRefusal(res, reason, requestId, holdHeaders), { refusal: reason });
+    }
     const upstream = await known.forwarder.forward({
       method,
       path: route.path,
@@ -139,7 +147,8 @@ export class HttpProxyHandler {
       headers = maskedHeaders.headers;
       if (maskedHeaders.findings > 0) masked = { ...masked, header: maskedHeaders.findings };
     }
-    headers['content-length'] = String(responseBody.length);
+    // No length where there is no body (RFC 9110): HEAD answers, 204 and 304.
+    if (method !== 'HEAD' && upstream.status !== 204 && upstream.status !== 304) headers['content-length'] = String(responseBody.length);
     headers['x-portcullis-request-id'] = requestId;
     headers['server-timing'] = stages.header();
     Object.assign(headers, holdHeaders);

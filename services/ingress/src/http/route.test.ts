@@ -45,8 +45,23 @@ describe('parseRoute', () => {
     ['/http/demo//admin/x', 'empty segment'],
     ['/http/demo/a%zz', 'malformed escape'],
     ['/http/demo/a%4', 'truncated escape'],
+    ['/http/demo/%2561dmin', 'double encoding'],
+    ['/http/demo/a%0Ab', 'encoded control character'],
+    ['/http/demo/a%7F', 'encoded DEL'],
+    ['/http/demo/%C0%AE%C0%AE/admin', 'overlong UTF-8'],
+    ['/http/demo/%FF', 'invalid UTF-8'],
+    ['/http/demo/admin./x', 'trailing dot'],
+    ['/http/demo/admin%20/x', 'trailing space'],
   ])('refuses %s (%s)', (target) => {
     expect(parseRoute(target).ok).toBe(false);
+  });
+
+  it('refuses paths over the length limit, saying so', () => {
+    expect(parseRoute(`/http/demo/${'a'.repeat(3000)}`)).toMatchObject({ ok: false, tooLong: true });
+  });
+
+  it('accepts valid UTF-8 and dots inside segments', () => {
+    expect(pathOf('/http/demo/donn%C3%A9es/v1.2/.well-known')).toBe('/donn%C3%A9es/v1.2/.well-known');
   });
 
   it('applies the path checks to the path only, not the query', () => {

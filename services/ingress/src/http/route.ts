@@ -10,9 +10,13 @@
  */
 export type Route =
   | { readonly ok: true; readonly connection: string; readonly path: string; readonly search: string }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string; readonly tooLong?: true };
 
-const FORBIDDEN = /%2f|%5c|\\|%00/i;
+/** Longer paths are refused (414): they serve no API and only feed policy and the audit log junk. */
+export const MAX_PATH_LENGTH = 2048;
+
+// Encoded slash/backslash, double encoding (%25), control characters raw or encoded.
+const FORBIDDEN = /%2f|%5c|\\|%25|%[01][0-9a-f]|%7f|[\x00-\x1f\x7f]/i;
 const PATH_PARAMETER = /;|%3b/i;
 const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
@@ -22,7 +26,8 @@ export function parseRoute(rawTarget: string): Route {
   const q = rawTarget.indexOf('?');
   const rawPath = q === -1 ? rawTarget : rawTarget.slice(0, q);
   const rawQuery = q === -1 ? '' : rawTarget.slice(q);
-  if (FORBIDDEN.test(rawPath)) return { ok: false, message: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+  if (rawPath.length > MAX_PATH_LENGTH) return { ok: false, message: `paths are limited to ${MAX_PATH_LENGTH} bytes`, tooLong: true };
+  if (FORBIDDEN.test(rawPath)) return { ok: false, message: 'encoded slashes, backslashes, double encoding and control characters are not allowed in paths' };
   if (PATH_PARAMETER.test(rawPath)) return { ok: false, message: 'path parameters (;) are not allowed' };
   if (BAD_ESCAPE.test(rawPath)) return { ok: false, message: 'malformed percent-encoding in path' };
   const canonical = rawPath.replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => {
@@ -37,6 +42,16 @@ export function parseRoute(rawTarget: string): Route {
   }
   if (url.host !== 'gateway.invalid') return { ok: false, message: 'request target must be a path' };
   if (url.pathname.includes('//')) return { ok: false, message: 'empty path segments (//) are not allowed' };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname); // throws on invalid or overlong UTF-8 (%C0%AE)
+  } catch {
+    return { ok: false, message: 'path is not valid percent-encoded UTF-8' };
+  }
+  // Some servers (IIS, Windows file systems) drop trailing dots and spaces from a segment.
+  if (decoded.split('/').some((segment) => segment !== '.' && segment !== '..' && /[. ]$/.test(segment))) {
+    return { ok: false, message: 'path segments may not end in a dot or a space' };
+  }
   const match = /^\/http\/([^/]+)(\/.*)?$/.exec(url.pathname);
   if (!match) return { ok: false, message: 'expected /http/<connection>/<path>' };
   return { ok: true, connection: match[1]!, path: match[2] ?? '/', search: url.search };

@@ -47,7 +47,8 @@ export class UpstreamForwarder {
     headers['accept-encoding'] = 'identity'; // bodies must be readable to be masked
     headers['x-forwarded-for'] = request.clientAddress;
     headers['x-portcullis-request-id'] = request.requestId;
-    if (request.body.length > 0) headers['content-length'] = request.body.length;
+    // Always framed by length: never chunked, and an empty POST says so.
+    if (request.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method)) headers['content-length'] = request.body.length;
 
     const basePath = this.base.pathname.replace(/\/$/, '');
     const client = this.base.protocol === 'https:' ? https : http;
