@@ -41,7 +41,7 @@ describe('masking service', () => {
     [{ profile: 'nope', body: Buffer.from('{}') }, grpc.status.NOT_FOUND, 'UNKNOWN_PROFILE'],
     [{ contentType: 'image/png', body: Buffer.from('x') }, grpc.status.INVALID_ARGUMENT, 'UNSUPPORTED_CONTENT_TYPE'],
     [{ body: Buffer.from('{"a":') }, grpc.status.INVALID_ARGUMENT, 'INVALID_JSON'],
-    [{ contentType: 'text/plain', body: Buffer.from([0xc3, 0x28]) }, grpc.status.INVALID_ARGUMENT, 'INVALID_ENCODING'],
+    [{ contentType: 'application/json', body: Buffer.from([0xc3, 0x28]) }, grpc.status.INVALID_ARGUMENT, 'INVALID_ENCODING'],
   ])('refuses %j with a status and reason, never the body', async (request, status, reason) => {
     const err = await mask(request).then(
       () => undefined,

@@ -61,13 +61,13 @@ describe('allowed requests', () => {
     expect(JSON.stringify(completed.event_json)).toMatch(/"card":\d+/);
   });
 
-  it('masks plain-text responses too', async () => {
+  it('refuses a text response when the profile has field rules, which apply to JSON only', async () => {
     const res = await env.gateway('/http/demo-http/notes', { token: agentToken });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(502);
     const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe('RESPONSE_NOT_MASKABLE');
     expect(text).not.toContain('4111 1111 1111 1111');
     expect(text).not.toContain('grace.hopper@navy.example.mil');
-    expect(text).toContain('g***@navy.example.mil');
   });
 });
 
