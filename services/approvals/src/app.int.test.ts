@@ -161,6 +161,10 @@ describe('approvals service', () => {
     const forged = structuredClone(request);
     forged.context!.target = { $case: 'http', value: { method: 'POST', path: '/somewhere-else' } };
     expect(await refusal(b.createHold(forged))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+    // ...and so is the same request with a different approval requirement (someone else's approvers).
+    const otherApprovers = structuredClone(request);
+    otherApprovers.decision!.approval!.approverGroups = ['friends-of-the-requester'];
+    expect(await refusal(b.createHold(otherApprovers))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
 
     const [requested] = await untilEvents(hold.id, 1);
     expect(requested!.msgId).toBe(`${hold.id}.requested`);

@@ -55,8 +55,16 @@ export function sameRequest(hold: Hold, draft: NewHold): boolean {
     hold.requester.issuer === draft.requester.issuer &&
     hold.requester.subject === draft.requester.subject &&
     hold.http?.method === draft.http?.method &&
-    hold.http?.path === draft.http?.path
+    hold.http?.path === draft.http?.path &&
+    sameSet(hold.approverGroups, draft.approverGroups) &&
+    sameSet(hold.reasons, draft.reasons)
   );
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((value) => right.has(value));
 }
 
 function checkDenyReason(reason: string): Failure | undefined {

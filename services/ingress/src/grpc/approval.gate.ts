@@ -39,18 +39,18 @@ export class ApprovalGate implements ApprovalsPort {
       } catch (err) {
         return { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as grpc.ServiceError).details ?? (err as Error).message };
       }
-      if (!hold || !describesRequest(hold, context)) {
+      if (!hold || !describesRequest(hold, context, decision)) {
         this.logger.error({ requestId: context.requestId, holdId: hold?.id }, 'approvals returned a hold that does not describe this request');
         return { status: 'unavailable', message: 'the approvals service returned an inconsistent hold' };
       }
       this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection }, 'request held for approval');
-      return await this.waitForOutcome(hold, context, sub, signal);
+      return await this.waitForOutcome(hold, context, decision, sub, signal);
     } finally {
       sub.unsubscribe();
     }
   }
 
-  private waitForOutcome(hold: approvalsV1.Hold, context: RequestContext, sub: Subscription, signal: AbortSignal): Promise<HoldResult> {
+  private waitForOutcome(hold: approvalsV1.Hold, context: RequestContext, decision: Decision, sub: Subscription, signal: AbortSignal): Promise<HoldResult> {
     const settled = outcomeOf(hold);
     if (settled) return Promise.resolve(settled);
     const expiresAt = hold.expiresAt?.getTime() ?? Date.now();
@@ -76,7 +76,7 @@ export class ApprovalGate implements ApprovalsPort {
         checking = true;
         try {
           const current = (await this.call<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, new grpc.Metadata(), this.deadline(), cb))).hold;
-          if (current && !describesRequest(current, context)) {
+          if (current && !describesRequest(current, context, decision)) {
             this.logger.error({ requestId: context.requestId, holdId: hold.id }, 'stored hold no longer describes this request; refusing');
             return finish({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
           }
@@ -117,10 +117,19 @@ export class ApprovalGate implements ApprovalsPort {
   }
 }
 
-/** The hold must be about exactly the request the gateway is holding. */
-function describesRequest(hold: approvalsV1.Hold, context: RequestContext): boolean {
+/**
+ * The hold must be about exactly the request the gateway is holding, under exactly the approval
+ * requirement policy decided: the same approver groups, and no longer to wait than its timeout.
+ */
+function describesRequest(hold: approvalsV1.Hold, context: RequestContext, decision: Decision): boolean {
   const target = context.target?.$case === 'http' ? context.target.value : undefined;
+  const groups = new Set(decision.approval?.approverGroups ?? []);
+  const timeoutMs = Number(decision.approval?.timeout?.seconds ?? 0n) * 1000 + (decision.approval?.timeout?.nanos ?? 0) / 1e6;
+  const windowMs = (hold.expiresAt?.getTime() ?? Infinity) - (hold.createdAt?.getTime() ?? 0);
   return (
+    hold.approverGroups.length === groups.size &&
+    hold.approverGroups.every((group) => groups.has(group)) &&
+    windowMs <= timeoutMs + 1000 &&
     hold.requestId === context.requestId &&
     hold.connection === context.connection &&
     hold.requester?.subject === context.principal?.subject &&
