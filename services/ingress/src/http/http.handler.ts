@@ -69,6 +69,7 @@ export class HttpProxyHandler {
     if (override) return refuseEarly(refusal('BAD_REQUEST', `header ${override} is not allowed: it would change the method or path after the policy decision`), principal);
 
     const body = await readBody(req, known.config.maxRequestBytes);
+    if (!body.ok && body.gone) return refuseEarly(refusal('CALLER_GONE', 'the caller went away while sending the body'), principal);
     if (!body.ok) return refuseEarly(refusal('REQUEST_TOO_LARGE', `request body exceeds ${known.config.maxRequestBytes} bytes`), principal);
     const parameter = reinterpretingParameter(route.search, req.headers['content-type'], body.body);
     if (parameter) return refuseEarly(refusal('BAD_REQUEST', `parameter ${parameter} is not allowed: it would change the method after the policy decision`), principal);
@@ -158,7 +159,7 @@ export class HttpProxyHandler {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false }> {
+async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false; gone?: true }> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
@@ -166,13 +167,17 @@ async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      return { ok: false };
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        req.resume();
+        return { ok: false };
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch {
+    return { ok: false, gone: true }; // the caller aborted mid-body
   }
   return { ok: true, body: Buffer.concat(chunks) };
 }

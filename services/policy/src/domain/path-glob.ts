@@ -12,7 +12,9 @@
 export type PathMatcher = (path: string) => boolean;
 
 export function compilePathGlob(glob: string): PathMatcher {
-  const segments = splitPath(glob.toLowerCase()).map((segment) => (segment === '**' ? ANY_SEGMENTS : segment.split('*')));
+  // Written the way requests arrive: non-ASCII and spaces percent-encoded ("/données" -> "/donn%C3%A9es").
+  const canonical = glob.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
+  const segments = splitPath(canonical.toLowerCase()).map((segment) => (segment === '**' ? ANY_SEGMENTS : segment.split('*')));
   return (path) => matchSegments(segments, splitPath(path.toLowerCase()));
 }
 

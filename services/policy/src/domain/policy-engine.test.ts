@@ -140,6 +140,8 @@ describe('compilePathGlob', () => {
     ['/r/*-*-*.csv', '/r/a-b-c.csv', true],
     ['/r/*-*-*.csv', '/r/a-b.csv', false],
     ['/r/*x*', '/r/x', true],
+    ['/données/**', '/donn%C3%A9es/x', true],
+    ['/my file', '/my%20file', true],
     ['/admin/**', '/Admin/x', true],
     ['/admin/**', '/ADMIN', true],
   ])('%s against %s is %s', (glob, path, expected) => {
