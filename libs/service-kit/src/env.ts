@@ -109,6 +109,11 @@ export function integer(fallback: number | undefined, min: number, max: number):
   };
 }
 
+/** The variables every service shares, each with its one default (ARCHITECTURE.md "Defaults"). */
+export const natsUrl = (): EnvVar<string> => url('nats://127.0.0.1:4222', ['nats:', 'tls:']);
+export const databaseUrl = (): EnvVar<string> => url('postgres://postgres@127.0.0.1:5432/portcullis', ['postgres:', 'postgresql:']);
+export const configPath = (): EnvVar<string> => string('./portcullis.yaml');
+
 /** Namespace of bus subjects and stream names; lets several stacks (tests) share one NATS server. */
 export const namespace = (): EnvVar<string> => string('portcullis', /^[a-z][a-z0-9]{0,31}$/);
 export const logLevel = () => oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');

@@ -1,4 +1,4 @@
-import { address, hostPort, instanceId, integer, logLevel, namespace, readEnv, url } from '@portcullis/service-kit';
+import { address, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface ApprovalsConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -16,8 +16,8 @@ export interface ApprovalsConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
   const vars = readEnv(env, {
     APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
-    DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/portcullis', ['postgres:', 'postgresql:']),
-    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    DATABASE_URL: databaseUrl(),
+    NATS_URL: natsUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     APPROVALS_INSTANCE_ID: instanceId(),

@@ -1,5 +1,5 @@
 import { loadPortcullisConfig } from '@portcullis/config';
-import { address, hostPort, instanceId, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface AuditConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -17,10 +17,10 @@ export interface AuditConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
   const vars = readEnv(env, {
     AUDIT_GRPC_ADDR: address('127.0.0.1:50055'),
-    DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/portcullis', ['postgres:', 'postgresql:']),
-    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    DATABASE_URL: databaseUrl(),
+    NATS_URL: natsUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
-    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    PORTCULLIS_CONFIG: configPath(),
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     AUDIT_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),

@@ -1,5 +1,5 @@
 import { loadPortcullisConfig, resolveSecret } from '@portcullis/config';
-import { address, logLevel, readEnv, string } from '@portcullis/service-kit';
+import { address, configPath, logLevel, readEnv } from '@portcullis/service-kit';
 import type { DevIdpOptions } from './app.js';
 
 export interface DevIdpConfig {
@@ -10,7 +10,7 @@ export interface DevIdpConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): DevIdpConfig {
   const vars = readEnv(env, {
     DEV_IDP_ADDR: address('127.0.0.1:7400'),
-    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    PORTCULLIS_CONFIG: configPath(),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);

@@ -1,5 +1,5 @@
 import { ConfigError, loadPortcullisConfig, type IssuerConfig } from '@portcullis/config';
-import { address, logLevel, readEnv, string } from '@portcullis/service-kit';
+import { address, configPath, logLevel, readEnv } from '@portcullis/service-kit';
 
 export interface IdentityConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -11,7 +11,7 @@ export interface IdentityConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
   const vars = readEnv(env, {
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
-    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    PORTCULLIS_CONFIG: configPath(),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);

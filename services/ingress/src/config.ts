@@ -1,5 +1,5 @@
 import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig } from '@portcullis/config';
-import { address, hostPort, instanceId, integer, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, configPath, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface IngressConnection {
   readonly config: HttpConnectionConfig;
@@ -28,9 +28,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
     MASKING_GRPC_ADDR: address('127.0.0.1:50054'),
-    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    NATS_URL: natsUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
-    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    PORTCULLIS_CONFIG: configPath(),
     INGRESS_INSTANCE_ID: instanceId(),
     INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
     INGRESS_MAX_IN_FLIGHT: integer(1024, 1, 1_000_000),

@@ -1,5 +1,5 @@
 import { loadPortcullisConfig, type MaskingProfileConfig } from '@portcullis/config';
-import { address, logLevel, readEnv, string } from '@portcullis/service-kit';
+import { address, configPath, logLevel, readEnv } from '@portcullis/service-kit';
 
 export interface MaskingConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -10,7 +10,7 @@ export interface MaskingConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): MaskingConfig {
   const vars = readEnv(env, {
     MASKING_GRPC_ADDR: address('127.0.0.1:50054'),
-    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    PORTCULLIS_CONFIG: configPath(),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);

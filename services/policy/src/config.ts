@@ -1,5 +1,5 @@
 import { loadPortcullisConfig, type PolicyRuleConfig } from '@portcullis/config';
-import { address, instanceId, logLevel, namespace, readEnv, string, url } from '@portcullis/service-kit';
+import { address, configPath, instanceId, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface PolicyConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -13,9 +13,9 @@ export interface PolicyConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
   const vars = readEnv(env, {
     POLICY_GRPC_ADDR: address('127.0.0.1:50052'),
-    NATS_URL: url('nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    NATS_URL: natsUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
-    PORTCULLIS_CONFIG: string('./portcullis.yaml'),
+    PORTCULLIS_CONFIG: configPath(),
     POLICY_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
   });
