@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FAST_RECONNECT } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT } from '@portcullis/service-kit';
 import * as grpc from '@grpc/grpc-js';
 import { identityV1, type commonV1 } from '@portcullis/proto-gen';
 
@@ -71,10 +71,8 @@ export class IdentityClient {
 
     let response: identityV1.VerifyResponse;
     try {
-      response = await new Promise((resolve, reject) =>
-        this.client.verify({ token }, new grpc.Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => (err ? reject(err) : resolve(res))),
-      );
-    } catch (err) {
+      response = await callUnary<identityV1.VerifyResponse>((cb) => this.client.verify({ token }, new grpc.Metadata(), { deadline: Date.now() + this.deadlineMs }, cb));
+    } catch {
       return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'the identity service is unavailable' };
     }
     const result = response.result;
@@ -87,11 +85,6 @@ export class IdentityClient {
     }
     if (result?.$case === 'failure') return { ok: false, code: result.value.code, message: result.value.message };
     return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'identity service returned no result' };
-  }
-
-  /** Forgets every cached principal (e.g. on a revocation event). */
-  clear(): void {
-    this.cache.clear();
   }
 
   close(): void {

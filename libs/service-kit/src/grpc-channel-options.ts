@@ -7,3 +7,8 @@ export const FAST_RECONNECT = Object.freeze({
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1000,
 });
+
+/** A grpc-js unary call as a promise: `callUnary((cb) => client.method(request, metadata, options, cb))`. */
+export function callUnary<T>(invoke: (callback: (err: unknown, response: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => invoke((err, response) => (err ? reject(err) : resolve(response))));
+}

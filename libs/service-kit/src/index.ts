@@ -3,4 +3,4 @@ export { createLogger, type Logger } from './logger.js';
 export { GrpcServer, type GrpcServiceBinding } from './grpc-server.js';
 export { grpcError, grpcReason, bearerFromMetadata, parseBearer, unary } from './grpc-errors.js';
 export { runService, serve, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
-export { FAST_RECONNECT } from './grpc-channel-options.js';
+export { FAST_RECONNECT, callUnary } from './grpc-channel-options.js';

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
 import { approvalsV1 } from '@portcullis/proto-gen';
-import { FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
 import type { ApprovalsPort, Decision, HoldResult, RequestContext } from '../domain/ports.js';
 
 /**
@@ -35,7 +35,7 @@ export class ApprovalGate implements ApprovalsPort {
     try {
       let hold: approvalsV1.Hold | undefined;
       try {
-        hold = (await this.call<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold({ context, decision }, new grpc.Metadata(), this.deadline(), cb))).hold;
+        hold = (await callUnary<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold({ context, decision }, new grpc.Metadata(), this.deadline(), cb))).hold;
       } catch (err) {
         return { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as grpc.ServiceError).details ?? (err as Error).message };
       }
@@ -75,7 +75,7 @@ export class ApprovalGate implements ApprovalsPort {
         if (done || (checking && !final)) return;
         checking = true;
         try {
-          const current = (await this.call<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, new grpc.Metadata(), this.deadline(), cb))).hold;
+          const current = (await callUnary<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, new grpc.Metadata(), this.deadline(), cb))).hold;
           if (current && !describesRequest(current, context, decision)) {
             this.logger.error({ requestId: context.requestId, holdId: hold.id }, 'stored hold no longer describes this request; refusing');
             return finish({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
@@ -110,10 +110,6 @@ export class ApprovalGate implements ApprovalsPort {
 
   private deadline(): Partial<grpc.CallOptions> {
     return { deadline: Date.now() + this.options.deadlineMs };
-  }
-
-  private call<T>(invoke: (cb: (err: grpc.ServiceError | null, res: T) => void) => void): Promise<T> {
-    return new Promise((resolve, reject) => invoke((err, res) => (err ? reject(err) : resolve(res))));
   }
 }
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DETECTOR_IDS, type DetectorId, type MaskingProfile } from '@portcullis/detectors';
 import { maskingV1 } from '@portcullis/proto-gen';
-import { FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
 
 /**
  * The masking service's profiles, cached for in-process masking on the data path. Loaded at start
@@ -45,9 +45,7 @@ export class MaskingProfiles {
 
   private async refresh(): Promise<void> {
     try {
-      const response = await new Promise<maskingV1.GetProfilesResponse>((resolve, reject) =>
-        this.client.getProfiles({}, new grpc.Metadata(), { deadline: Date.now() + 3000 }, (err, res) => (err ? reject(err) : resolve(res))),
-      );
+      const response = await callUnary<maskingV1.GetProfilesResponse>((cb) => this.client.getProfiles({}, new grpc.Metadata(), { deadline: Date.now() + 3000 }, cb));
       this.current = new Map(response.profiles.flatMap((p) => this.toDomain(p)).map((p) => [p.name, p]));
       if (!this.loadedOnce) this.logger.info({ profiles: [...this.current.keys()] }, 'masking profiles loaded');
       this.loadedOnce = true;
