@@ -12,7 +12,13 @@ const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
   approvalDenied: ['approval', 'denied'],
   approvalExpired: ['approval', 'expired'],
   requestCompleted: ['request', 'completed'],
+  sessionStarted: ['session', 'started'],
+  sessionEnded: ['session', 'ended'],
+  policyChanged: ['policy', 'changed'],
 };
+
+/** Stands in a subject for a connection or request the event does not have. */
+export const NO_TOKEN = '_';
 
 /** Ids that go into subjects: one token, no wildcards, no dots. */
 const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -23,6 +29,9 @@ const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
  *
  * Event subjects are `<ns>.evt.<domain>.<type>.<connection>.<requestId>`, so a consumer can filter
  * by kind, by connection or by request (the gateway waits on `<ns>.evt.approval.*.*.<requestId>`).
+ * Session events carry the session id where the request id would be; an event without a
+ * connection or id has `_` there. Several events published as one message (group commit) go to
+ * `<ns>.evt.batch.<source>.<batchId>`.
  */
 export class BusNames {
   readonly eventsStream: string;
@@ -46,7 +55,18 @@ export class BusNames {
     const kind = event.body?.$case;
     if (!kind) throw new Error(`event ${event.id} has no body`);
     const [domain, type] = EVENT_TOKENS[kind];
-    return `${this.namespace}.evt.${domain}.${type}.${subjectToken(event.connection)}.${subjectToken(event.requestId)}`;
+    const id = event.requestId || event.sessionId || NO_TOKEN;
+    return `${this.namespace}.evt.${domain}.${type}.${subjectToken(event.connection || NO_TOKEN)}.${subjectToken(id)}`;
+  }
+
+  /** The subject of a batch of events from `source` (e.g. "ingress:abc", made one token). */
+  batchSubject(source: string, batchId: string): string {
+    return `${this.namespace}.evt.batch.${subjectToken(source.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128) || NO_TOKEN)}.${subjectToken(batchId)}`;
+  }
+
+  /** Where policy instances announce the rule set they decide with (PolicyChanged events). */
+  get policyChanges(): string {
+    return `${this.namespace}.evt.policy.changed.>`;
   }
 
   /** Every approval outcome (and request) for one request id. */
@@ -54,6 +74,9 @@ export class BusNames {
     return `${this.namespace}.evt.approval.*.*.${subjectToken(requestId)}`;
   }
 }
+
+/** Value of the event-type header on a batch message. */
+export const BATCH_TYPE = 'batch';
 
 /** The dotted type name of an event, e.g. "request.received". */
 export function eventType(event: eventsV1.Event): string {

@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { headers } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { eventsV1 } from '@portcullis/proto-gen';
-import { eventType, type BusNames } from './names.js';
+import { BATCH_TYPE, eventType, type BusNames } from './names.js';
 
 export type EventBody = NonNullable<eventsV1.Event['body']>;
 
 /** Builds an event envelope with a fresh id (used as JetStream message id and audit key). */
-export function newEvent(fields: { requestId: string; connection: string; source: string; body: EventBody; id?: string; occurredAt?: Date }): eventsV1.Event {
+export function newEvent(fields: { requestId: string; connection: string; source: string; body: EventBody; id?: string; occurredAt?: Date; sessionId?: string }): eventsV1.Event {
   return {
     id: fields.id ?? randomUUID(),
     occurredAt: fields.occurredAt ?? new Date(),
     requestId: fields.requestId,
     connection: fields.connection,
     source: fields.source,
+    sessionId: fields.sessionId ?? '',
     body: fields.body,
   };
 }
@@ -40,4 +41,26 @@ export class EventPublisher {
     });
     return ack.seq;
   }
+
+  /**
+   * Publishes several events as one message (group commit): one publish, one ack, one delivery to
+   * audit. Resolves once JetStream has stored the batch. `batchId` is the message id, so a retry of
+   * the same batch is deduplicated; audit also deduplicates each event by its own id.
+   */
+  async publishBatch(batchId: string, source: string, events: readonly eventsV1.Event[]): Promise<number> {
+    const h = headers();
+    h.set(EVENT_TYPE_HEADER, BATCH_TYPE);
+    const payload = eventsV1.EventBatch.encode({ events: events.map((event) => toBuffer(eventsV1.Event.encode(event).finish())) }).finish();
+    const ack = await this.js.publish(this.names.batchSubject(source, batchId), payload, {
+      msgID: `batch:${batchId}`,
+      headers: h,
+      expect: { streamName: this.names.eventsStream },
+    });
+    return ack.seq;
+  }
+}
+
+/** A Buffer over the same bytes (no copy). */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

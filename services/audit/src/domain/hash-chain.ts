@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@portcullis/request-model';
 
 /**
  * The hash chain of the audit log. Each record's hash covers its own fields and the previous
@@ -59,10 +59,6 @@ export interface ChainHead {
 }
 
 export const EMPTY_CHAIN: ChainHead = Object.freeze({ seq: 0n, hash: GENESIS_HASH });
-
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** The canonical bytes hashed for a record (see the module comment). */
 export function canonicalForm(prevHash: string, record: EventFields & { readonly seq: bigint }): Buffer {

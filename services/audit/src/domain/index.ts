@@ -2,7 +2,6 @@ export {
   CHAIN_VERSION,
   GENESIS_HASH,
   EMPTY_CHAIN,
-  sha256Hex,
   canonicalForm,
   chainHash,
   appendToChain,
@@ -15,4 +14,4 @@ export {
 } from './hash-chain.js';
 export { isAuditReader } from './reader-access.js';
 export { requestIdProblem, MAX_REQUEST_ID_LENGTH } from './request-id.js';
-export { canonicalJson, jsonDigest } from './canonical-json.js';
+export { canonicalJson, jsonDigest, sha256Hex } from '@portcullis/request-model';

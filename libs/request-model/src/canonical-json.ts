@@ -1,4 +1,4 @@
-import { sha256Hex } from './hash-chain.js';
+import { sha256Hex } from './digest.js';
 
 /**
  * RFC 8785 (JSON Canonicalization Scheme) for the values protobuf JSON produces: object keys
