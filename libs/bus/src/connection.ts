@@ -1,3 +1,4 @@
+import { PortcullisError } from '@portcullis/errors';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
@@ -27,8 +28,10 @@ export interface BusOptions {
   readonly connectTimeoutMs?: number;
 }
 
-export class BusUnavailableError extends Error {
-  readonly code = 'BUS_UNAVAILABLE' as const;
+export class BusUnavailableError extends PortcullisError<'BUS_UNAVAILABLE'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BUS_UNAVAILABLE', message, options);
+  }
 }
 
 export async function connectBus(options: BusOptions): Promise<Bus> {

@@ -1,16 +1,15 @@
+import { PortcullisError } from '@portcullis/errors';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { portcullisConfigSchema, type PortcullisConfig, type SecretRef } from './schema.js';
 
 /** Every problem found in a config, all at once, each with its location. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID' as const;
+export class ConfigError extends PortcullisError<'CONFIG_INVALID'> {
   constructor(
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super('CONFIG_INVALID', `invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { PortcullisError } from '@portcullis/errors';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 
@@ -8,8 +9,10 @@ export interface Database<DB> {
   close(): Promise<void>;
 }
 
-export class DatabaseUnavailableError extends Error {
-  readonly code = 'DATABASE_UNAVAILABLE' as const;
+export class DatabaseUnavailableError extends PortcullisError<'DATABASE_UNAVAILABLE'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_UNAVAILABLE', message, options);
+  }
 }
 
 /** Opens a pool for one service's schema. Each service owns one schema and never reads another's. */

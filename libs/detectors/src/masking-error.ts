@@ -1,3 +1,4 @@
+import { PortcullisError } from '@portcullis/errors';
 export type MaskingErrorCode = 'INVALID_JSON' | 'UNSUPPORTED_CONTENT_TYPE' | 'UNKNOWN_DETECTOR';
 
 /**
@@ -8,12 +9,4 @@ export type MaskingErrorCode = 'INVALID_JSON' | 'UNSUPPORTED_CONTENT_TYPE' | 'UN
  * `cause`, because V8's JSON errors embed a snippet of the input), so the error
  * is safe to log.
  */
-export class MaskingError extends Error {
-  override readonly name = 'MaskingError';
-  readonly code: MaskingErrorCode;
-
-  constructor(code: MaskingErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class MaskingError extends PortcullisError<MaskingErrorCode> {}

@@ -11,8 +11,11 @@ export interface Principal {
   readonly expiresAt: Date;
 }
 
-/** Why identity refused a token (the identity.v1 VerifyFailure codes), or could not be asked. */
-export const VERIFY_FAILURE_CODES = [
+/**
+ * Why identity refused a token: the one list of the identity.v1 `VerifyFailure.code` values. The
+ * identity service produces exactly these; the gateway maps each to its caller's protocol.
+ */
+export const TOKEN_FAILURE_CODES = [
   'TOKEN_MALFORMED',
   'SIGNATURE_INVALID',
   'TOKEN_EXPIRED',
@@ -23,13 +26,18 @@ export const VERIFY_FAILURE_CODES = [
   'CLAIM_INVALID',
   'ALGORITHM_NOT_ALLOWED',
   'ISSUER_UNAVAILABLE',
-  'IDENTITY_UNAVAILABLE',
 ] as const;
+export type TokenFailureCode = (typeof TOKEN_FAILURE_CODES)[number];
+
+/** A token failure, or the identity service could not be asked. */
+export const VERIFY_FAILURE_CODES = [...TOKEN_FAILURE_CODES, 'IDENTITY_UNAVAILABLE'] as const;
 export type VerifyFailureCode = (typeof VERIFY_FAILURE_CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(TOKEN_FAILURE_CODES);
 
 export type VerifyOutcome =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | { readonly ok: false; readonly code: VerifyFailureCode; readonly message: string };
 
 export interface IdentityClientOptions {
   readonly address: string;
@@ -83,7 +91,8 @@ export class IdentityClient {
       this.cache.set(key, { principal, until });
       return { ok: true, principal };
     }
-    if (result?.$case === 'failure') return { ok: false, code: result.value.code, message: result.value.message };
+    // A code this client does not know (a newer identity service) is still a refusal, never a pass.
+    if (result?.$case === 'failure') return { ok: false, code: KNOWN_CODES.has(result.value.code) ? (result.value.code as TokenFailureCode) : 'TOKEN_MALFORMED', message: result.value.message };
     return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'identity service returned no result' };
   }
 

@@ -1,3 +1,4 @@
+import { PortcullisError } from '@portcullis/errors';
 import { hostname } from 'node:os';
 
 /**
@@ -9,11 +10,9 @@ export interface EnvVar<T> {
   readonly parse: (raw: string) => T;
 }
 
-export class EnvError extends Error {
-  readonly code = 'ENV_INVALID' as const;
+export class EnvError extends PortcullisError<'ENV_INVALID'> {
   constructor(readonly problems: readonly string[]) {
-    super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'EnvError';
+    super('ENV_INVALID', `invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

@@ -1,12 +1,11 @@
 // What a failed service call looks like to the CLI, and the one line a person sees for it.
 // Pure: no gRPC import, so the wording is unit-tested without a server.
+import { PortcullisError } from '@portcullis/errors';
 
 export type ServiceName = 'approvals' | 'audit';
 
 /** A failed call, reduced to what the CLI may show. It never carries the caller's token. */
-export class CallError extends Error {
-  readonly code = 'CALL_FAILED' as const;
-
+export class CallError extends PortcullisError<'CALL_FAILED'> {
   constructor(
     readonly service: ServiceName,
     readonly address: string,
@@ -16,8 +15,7 @@ export class CallError extends Error {
     readonly reason: string | undefined,
     readonly details: string,
   ) {
-    super(details);
-    this.name = 'CallError';
+    super('CALL_FAILED', details);
   }
 }
 

@@ -1,24 +1,12 @@
+import { errorCode } from '@portcullis/errors';
+import { TOKEN_FAILURE_CODES } from '@portcullis/identity-client';
 import type { IssuerConfig } from '@portcullis/config';
 import type { FailureCode } from './verify-outcome.js';
 
 /** The `code` of a jose error, of our VerifyError, or undefined. Never `instanceof`: codes survive bundling and realms. */
-export function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
+export { errorCode };
 
-const FAILURE_CODES: ReadonlySet<string> = new Set<FailureCode>([
-  'TOKEN_MALFORMED',
-  'SIGNATURE_INVALID',
-  'TOKEN_EXPIRED',
-  'TOKEN_NOT_YET_VALID',
-  'ISSUER_UNTRUSTED',
-  'AUDIENCE_INVALID',
-  'LIFETIME_TOO_LONG',
-  'CLAIM_INVALID',
-  'ALGORITHM_NOT_ALLOWED',
-  'ISSUER_UNAVAILABLE',
-]);
+const FAILURE_CODES: ReadonlySet<string> = new Set<FailureCode>(TOKEN_FAILURE_CODES);
 
 export function isFailureCode(code: string | undefined): code is FailureCode {
   return code !== undefined && FAILURE_CODES.has(code);

@@ -1,15 +1,7 @@
-/** Why a token was refused. The same codes travel in `VerifyFailure.code` on the wire. */
-export type FailureCode =
-  | 'TOKEN_MALFORMED'
-  | 'SIGNATURE_INVALID'
-  | 'TOKEN_EXPIRED'
-  | 'TOKEN_NOT_YET_VALID'
-  | 'ISSUER_UNTRUSTED'
-  | 'AUDIENCE_INVALID'
-  | 'LIFETIME_TOO_LONG'
-  | 'CLAIM_INVALID'
-  | 'ALGORITHM_NOT_ALLOWED'
-  | 'ISSUER_UNAVAILABLE';
+import { PortcullisError } from '@portcullis/errors';
+import type { TokenFailureCode } from '@portcullis/identity-client';
+/** Why a token was refused: the one list in @portcullis/identity-client, as on the wire. */
+export type FailureCode = TokenFailureCode;
 
 /** A verified non-human identity. It never carries the token it was derived from. */
 export interface Principal {
@@ -37,13 +29,12 @@ export type VerifyOutcome = { readonly ok: true; readonly principal: Principal }
  * A refusal raised inside verification, branched on by `code` like jose's own errors. It never
  * leaves the domain: TokenVerifier turns it into a VerifyFailure value.
  */
-export class VerifyError extends Error {
-  override readonly name = 'VerifyError';
+export class VerifyError extends PortcullisError<FailureCode> {
   constructor(
-    readonly code: FailureCode,
+    code: FailureCode,
     message: string,
     readonly detail?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
