@@ -1,109 +1,103 @@
-// Ingress is the data path. It owns no decision: it verifies the caller through identity, asks
-// policy, durably records RequestReceived/DecisionMade, holds through approvals, forwards with the
-// credential it alone holds, masks the response in-process with the profiles the masking service
-// publishes, and records the completion. It
-// decides only one thing itself: when any of those parts cannot answer, the request is refused
-// (fail closed). It keeps no state between requests, so instances scale horizontally.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Ingress is the data path. It owns no decision: for every request of every protocol its request
+// flow verifies the caller through identity, durably records RequestReceived/DecisionMade (group
+// committed with other requests' events), takes the decision from policy (or one policy marked
+// cacheable, until any policy change), holds through approvals, forwards with the credential it
+// alone holds, masks the response in-process with the profiles the masking service publishes, and
+// records the completion. It decides only one thing itself: when any of those parts cannot answer,
+// the request is refused (fail closed). Sessions live in one process, but nothing a decision needs
+// does, so instances scale horizontally.
+import { randomUUID } from 'node:crypto';
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { IdentityClient } from '@portcullis/identity-client';
+import { eventsV1 } from '@portcullis/proto-gen';
 import type { App, Logger } from '@portcullis/service-kit';
 import type { IngressConfig } from './config.js';
-import { Gatekeeper, SHUTTING_DOWN } from './domain/gatekeeper.js';
+import { DecisionCache } from './domain/decision-cache.js';
+import { SYSTEM_CLOCK, type IdSource, type RequestLogPort } from './domain/ports.js';
+import { RequestFlow } from './domain/request-flow.js';
 import { EventsRecorder } from './bus/events.recorder.js';
 import { NatsPolicyDecider } from './bus/policy.decider.js';
 import { ApprovalGate } from './grpc/approval.gate.js';
 import { MaskingProfiles } from './grpc/masking-profiles.client.js';
-import { HttpProxyHandler, type HttpConnection } from './http/http.handler.js';
-import { writeRefusal } from './http/refusal.http.js';
-import { refusal } from './domain/refusal.js';
+import { createHttpListener } from './http/http.listener.js';
+import type { HttpConnection } from './http/http.exchange.js';
 import { UpstreamForwarder } from './http/upstream.forwarder.js';
+import type { Listener } from './listener/listener.js';
 
 export interface IngressApp extends App {
   readonly httpPort: () => number;
 }
 
+const UUIDS: IdSource = { next: () => randomUUID() };
+
 export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   const names = new BusNames(config.namespace);
+  const source = `ingress:${config.instanceId}`;
   const identity = new IdentityClient({ address: config.identityAddress });
   const masking = new MaskingProfiles(config.maskingAddress, logger);
   const connections = new Map<string, HttpConnection>(
     config.connections.map((c) => [c.config.name, { config: c.config, forwarder: new UpstreamForwarder(c.config, c.credential) }]),
   );
+  const decisions = new DecisionCache({ ttlMs: config.decisionCacheTtlMs, maxEntries: 10_000, now: SYSTEM_CLOCK.monotonic });
+  const requestLog: RequestLogPort = {
+    completed: (entry) => logger.info({ ...entry, durationMs: Math.round(entry.durationMs * 1000) / 1000 }, 'request completed'),
+  };
   let bus: Bus | undefined;
   let recorder: EventsRecorder | undefined;
   let approvals: ApprovalGate | undefined;
-  let server: Server | undefined;
-  let ready = false;
+  let http: Listener | undefined;
   let busConnected = false;
-  const shutdown = new AbortController();
-  const inFlight = new Set<Promise<void>>();
 
   return {
-    httpPort: () => (server?.address() as AddressInfo | null)?.port ?? 0,
+    httpPort: () => http?.port ?? 0,
     async start() {
-      bus = await connectBus({ url: config.natsUrl, name: `ingress:${config.instanceId}` });
+      bus = await connectBus({ url: config.natsUrl, name: source });
       busConnected = true;
       // Not ready while NATS is reconnecting: every request would be refused meanwhile.
       void (async () => {
         for await (const status of bus!.nc.status()) {
           if (status.type === 'disconnect') busConnected = false;
-          if (status.type === 'reconnect') busConnected = true;
+          if (status.type === 'reconnect') {
+            busConnected = true;
+            decisions.clear(); // a policy change may have been announced while we were away
+          }
         }
       })().catch(() => undefined);
       await ensureStreams(bus.jsm, names);
-      recorder = new EventsRecorder(new EventPublisher(bus.js, names), logger);
+      watchPolicyChanges(bus, names, decisions, logger);
+      const publisher = new EventPublisher(bus.js, names);
+      recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger);
       approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
-      const gatekeeper = new Gatekeeper(
-        { identity, policy: new NatsPolicyDecider(bus.nc, names.policyDecide, config.decisionTimeoutMs), events: recorder, approvals },
-        `ingress:${config.instanceId}`,
-      );
-      const proxy = new HttpProxyHandler(shutdown.signal, gatekeeper, connections, masking, logger);
       masking.start();
 
-      server = createServer((req, res) => {
-        if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-        if (req.url === '/readyz') {
-          // Ready once it can serve: bus connected and masking profiles loaded.
-          const ok = ready && masking.loaded && busConnected && !bus!.nc.isClosed();
-          return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
-        }
-        if (!ready) return void writeRefusal(res, refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down'), undefined);
-        // Bounded memory: every request may buffer a body and a response.
-        if (inFlight.size >= config.maxInFlight) return void writeRefusal(res, refusal('GATEWAY_BUSY', 'too many requests in flight; retry later'), undefined);
-        const work = proxy.handle(req, res).catch((err: unknown) => {
-          logger.error({ err }, 'request failed unexpectedly');
-          writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
-        });
-        inFlight.add(work);
-        void work.finally(() => inFlight.delete(work));
-      });
-      server.keepAliveTimeout = 65_000;
-      // Slow senders get seconds, not minutes (held requests wait on the response side, unaffected).
-      server.headersTimeout = 10_000;
-      server.requestTimeout = 60_000;
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(config.httpAddress.port, config.httpAddress.host, () => resolve());
-      });
-      ready = true;
-      logger.info({ address: `${config.httpAddress.host}:${(server.address() as AddressInfo).port}`, connections: [...connections.keys()] }, 'ingress listening');
+      // One shutdown signal for the listener and the flow: stopping releases held requests.
+      const shutdown = new AbortController();
+      const flow = new RequestFlow(
+        {
+          identity,
+          policy: new NatsPolicyDecider(bus.nc, names.policyDecide, config.decisionTimeoutMs),
+          events: recorder,
+          approvals,
+          masking,
+          clock: SYSTEM_CLOCK,
+          ids: UUIDS,
+          log: requestLog,
+        },
+        { shutdown: shutdown.signal, connections, decisions },
+      );
+      const listener = createHttpListener(
+        flow,
+        connections,
+        { host: config.httpAddress.host, port: config.httpAddress.port, maxInFlight: config.maxInFlight, drainMs: 10_000, ready: () => masking.loaded && busConnected && !bus!.nc.isClosed() },
+        logger,
+      );
+      listener.shutdown.addEventListener('abort', () => shutdown.abort(listener.shutdown.reason), { once: true });
+      await listener.listen();
+      http = listener;
+      logger.info({ connections: [...connections.keys()], decisionCacheTtlMs: config.decisionCacheTtlMs }, 'ingress serving');
     },
     async stop() {
-      ready = false;
-      if (server) {
-        const s = server;
-        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeIdleConnections();
-        // Held requests are released (refused, never forwarded); the rest may finish (bounded).
-        shutdown.abort(SHUTTING_DOWN);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-        clearTimeout(timer);
-        s.closeAllConnections();
-        await closed;
-      }
+      await http?.stop();
       await recorder?.flush();
       approvals?.close();
       identity.close();
@@ -112,4 +106,26 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       await bus?.close();
     },
   };
+}
+
+/**
+ * Every PolicyChanged event (a policy instance starting with its rule set) drops every remembered
+ * decision. The subscription is plain NATS on the events' subjects: JetStream delivers what it
+ * stores to core subscribers too, and a missed one is bounded by the cache's TTL.
+ */
+function watchPolicyChanges(bus: Bus, names: BusNames, decisions: DecisionCache, logger: Logger): void {
+  const sub = bus.nc.subscribe(names.policyChanges);
+  void (async () => {
+    for await (const msg of sub) {
+      let version = '';
+      try {
+        const event = eventsV1.Event.decode(msg.data);
+        if (event.body?.$case === 'policyChanged') version = event.body.value.policyVersion;
+      } catch {
+        // Unreadable: clear anyway; forgetting decisions is always safe.
+      }
+      decisions.clear();
+      logger.info({ policyVersion: version }, 'policy changed: remembered decisions dropped');
+    }
+  })().catch((err: unknown) => logger.error({ err }, 'policy change subscription failed'));
 }

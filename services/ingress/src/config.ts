@@ -16,6 +16,8 @@ export interface IngressConfig {
   readonly namespace: string;
   readonly instanceId: string;
   readonly decisionTimeoutMs: number;
+  /** How long a decision policy marked cacheable is reused for identical requests (0: never). */
+  readonly decisionCacheTtlMs: number;
   /** Requests handled at once (each may buffer a request and a response); beyond it, 503. */
   readonly maxInFlight: number;
   readonly logLevel: string;
@@ -33,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     PORTCULLIS_CONFIG: configPath(),
     INGRESS_INSTANCE_ID: instanceId(),
     INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
+    INGRESS_DECISION_CACHE_TTL_MS: integer(30_000, 0, 3_600_000),
     INGRESS_MAX_IN_FLIGHT: integer(1024, 1, 1_000_000),
     LOG_LEVEL: logLevel(),
   });
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.INGRESS_INSTANCE_ID,
     decisionTimeoutMs: vars.INGRESS_DECISION_TIMEOUT_MS,
+    decisionCacheTtlMs: vars.INGRESS_DECISION_CACHE_TTL_MS,
     maxInFlight: vars.INGRESS_MAX_IN_FLIGHT,
     logLevel: vars.LOG_LEVEL,
     connections,

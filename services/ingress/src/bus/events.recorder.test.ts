@@ -1,53 +1,138 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@portcullis/service-kit';
-import type { EventPublisher } from '@portcullis/bus';
 import type { eventsV1 } from '@portcullis/proto-gen';
-import { EventsRecorder } from './events.recorder.js';
+import type { GatewayEvent } from '../domain/events.js';
+import { EventsRecorder, type BatchPublish } from './events.recorder.js';
 
-const event = (n: number) => ({ id: `e${n}`, requestId: `r${n}`, connection: 'c', source: 's', occurredAt: new Date(0), body: undefined }) as eventsV1.Event;
 const silent = createLogger('test', 'silent');
+let counter = 0;
+const ids = { next: () => `id-${++counter}` };
 
-/** A publisher standing in for JetStream: records what was accepted, can be told to refuse. */
-function fakePublisher(failFirst = 0) {
-  const accepted: string[] = [];
-  let failures = failFirst;
+const event = (n: number): GatewayEvent => ({
+  id: `e${n}`,
+  occurredAt: new Date(0),
+  sessionId: 's',
+  requestId: `r${n}`,
+  connection: 'c',
+  kind: 'sessionEnded',
+  reason: 'closed',
+  requests: 1,
+  durationUs: 1,
+});
+
+/** Stands in for JetStream: each publish waits until released, and can be told to refuse. */
+function controlledBus() {
+  const batches: string[][] = [];
+  const waiting: { release: () => void; refuse: (err: Error) => void }[] = [];
+  const publish: BatchPublish = (_id, events: readonly eventsV1.Event[]) =>
+    new Promise((resolve, reject) => {
+      batches.push(events.map((e) => e.id));
+      waiting.push({ release: () => resolve(undefined), refuse: reject });
+    });
   return {
-    accepted,
-    publisher: {
-      publish: async (e: eventsV1.Event) => {
-        if (failures-- > 0) throw new Error('bus down');
-        accepted.push(e.id);
-        return accepted.length;
-      },
-    } as unknown as EventPublisher,
+    batches,
+    publish,
+    releaseNext: () => waiting.shift()!.release(),
+    refuseNext: (err = new Error('bus down')) => waiting.shift()!.refuse(err),
+    get pending() {
+      return waiting.length;
+    },
   };
 }
 
-describe('EventsRecorder', () => {
-  it('publishes later events in order', async () => {
-    const { publisher, accepted } = fakePublisher();
-    const recorder = new EventsRecorder(publisher, silent);
-    for (let i = 0; i < 600; i++) recorder.recordLater(event(i));
-    await recorder.flush();
-    expect(accepted).toEqual(Array.from({ length: 600 }, (_, i) => `e${i}`));
+/** Lets setImmediate callbacks and settled promises run. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('EventsRecorder (group commit)', () => {
+  it('sends a lone caller at once and resolves only when its batch is stored', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent);
+    let stored = false;
+    const done = recorder.record([event(1), event(2)]).then(() => (stored = true));
+    await turn();
+    expect(bus.batches).toEqual([['e1', 'e2']]);
+    expect(stored).toBe(false);
+    bus.releaseNext();
+    await done;
+    expect(stored).toBe(true);
   });
 
-  it('retries events the bus refused', async () => {
-    const { publisher, accepted } = fakePublisher(3);
-    const recorder = new EventsRecorder(publisher, silent);
-    recorder.recordLater(event(1));
-    recorder.recordLater(event(2));
-    await new Promise((r) => setTimeout(r, 1000));
-    await recorder.flush();
-    expect(accepted.sort()).toEqual(['e1', 'e2']);
+  it('gathers the events of concurrent callers into one batch while batches are in flight', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxInFlight: 1 });
+    const first = recorder.record([event(1)]);
+    await turn();
+    const rest = [recorder.record([event(2)]), recorder.record([event(3)])];
+    recorder.recordLater([event(4)]);
+    await turn();
+    expect(bus.batches).toEqual([['e1']]); // the others wait for the first ack
+    bus.releaseNext();
+    await first;
+    await turn();
+    expect(bus.batches).toEqual([['e1'], ['e2', 'e3', 'e4']]);
+    bus.releaseNext();
+    await Promise.all(rest);
   });
 
-  it('bounds the queue: overflow is dropped and counted, not buffered', async () => {
-    const never = { publish: () => new Promise(() => undefined) } as unknown as EventPublisher;
-    const recorder = new EventsRecorder(never, silent, { maxQueued: 10, batchSize: 1 });
-    for (let i = 0; i < 50; i++) recorder.recordLater(event(i));
-    // One event is in flight; ten wait; the rest are dropped.
-    expect(recorder.droppedCount).toBe(39);
-    await recorder.flush(50);
+  it('splits batches at the event limit, keeping order', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxInFlight: 4, maxBatchEvents: 2 });
+    recorder.recordLater([event(1), event(2), event(3), event(4), event(5)]);
+    await turn();
+    expect(bus.batches).toEqual([['e1', 'e2'], ['e3', 'e4'], ['e5']]);
+  });
+
+  it('rejects the callers of a refused batch (they fail closed) and retries its background events in order', async () => {
+    const bus = controlledBus();
+    let now = 0;
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { now: () => now });
+    recorder.recordLater([event(1)]);
+    const awaited = recorder.record([event(2)]);
+    await turn();
+    expect(bus.batches).toEqual([['e1', 'e2']]);
+    bus.refuseNext();
+    await expect(awaited).rejects.toThrow('bus down');
+    now += 10_000; // past the backoff
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(bus.batches.at(-1)).toEqual(['e1']);
+    bus.releaseNext();
+  });
+
+  it('never keeps an awaiting caller behind a retry backoff', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { now: () => 0 });
+    recorder.recordLater([event(1)]);
+    await turn();
+    bus.refuseNext(); // e1 now waits out a backoff
+    await turn();
+    const awaited = recorder.record([event(2)]);
+    await turn();
+    expect(bus.batches.at(-1)).toEqual(['e1', 'e2']);
+    bus.releaseNext();
+    await awaited;
+  });
+
+  it('bounds the background queue: overflow is dropped and counted, not buffered', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxQueued: 3, maxInFlight: 1 });
+    recorder.recordLater([event(1), event(2), event(3), event(4), event(5)]);
+    expect(recorder.droppedCount).toBe(2);
+    await turn();
+    expect(bus.batches).toEqual([['e1', 'e2', 'e3']]);
+  });
+
+  it('flushes what is queued on shutdown', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxInFlight: 1 });
+    recorder.recordLater([event(1)]);
+    await turn();
+    recorder.recordLater([event(2)]);
+    const flushed = recorder.flush(5000);
+    bus.releaseNext();
+    await turn();
+    await turn();
+    bus.releaseNext();
+    await flushed;
+    expect(bus.batches).toEqual([['e1'], ['e2']]);
   });
 });

@@ -1,64 +1,100 @@
-import type { EventPublisher } from '@portcullis/bus';
-import type { eventsV1 } from '@portcullis/proto-gen';
 import type { Logger } from '@portcullis/service-kit';
-import type { EventsPort } from '../domain/ports.js';
+import type { eventsV1 } from '@portcullis/proto-gen';
+import type { GatewayEvent } from '../domain/events.js';
+import type { EventsPort, IdSource } from '../domain/ports.js';
+import { eventToProto } from './events.mappers.js';
+
+/** Publishes one batch of events as one bus message; resolves once it is durably stored. */
+export type BatchPublish = (batchId: string, events: readonly eventsV1.Event[]) => Promise<unknown>;
 
 export interface EventsRecorderOptions {
-  /** Events waiting for the bus beyond this are dropped (and counted): memory stays bounded. */
+  /** Batches awaiting their ack at once; more events wait and join the next batch (group commit). */
+  readonly maxInFlight?: number;
+  /** Events per batch. */
+  readonly maxBatchEvents?: number;
+  /** Encoded bytes per batch (NATS refuses messages over its max_payload, 1 MiB by default). */
+  readonly maxBatchBytes?: number;
+  /** Background events waiting beyond this are dropped (and counted): memory stays bounded. */
   readonly maxQueued?: number;
-  /** How long one event is retried before it is given up. */
+  /** How long a background event is retried before it is given up. */
   readonly retryForMs?: number;
-  /** Events published per round trip while draining. */
-  readonly batchSize?: number;
+  readonly now?: () => number;
 }
 
-interface Queued {
+interface Pending {
   readonly event: eventsV1.Event;
+  readonly size: number;
+  /** Set for awaited events: settled when their batch is stored or refused. */
+  readonly waiter?: Waiter;
+  /** Background events only: retried until then. */
   readonly giveUpAt: number;
 }
 
+interface Waiter {
+  remaining: number;
+  failed: boolean;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 /**
- * Durable event recording for the gateway. `record` pipelines the publishes (one NATS connection
- * keeps them in order, so the stream stores them in the order given) and resolves when JetStream
- * has acknowledged them all. `recordLater` is for events after the caller has its answer: they are
- * published in pipelined batches and retried with backoff. The queue is bounded so a flood (or a
- * bus outage) cannot exhaust memory; what overflows is dropped, counted and logged.
+ * Durable event recording with group commit. Events of concurrent requests are gathered into one
+ * bus message (an EventBatch): when no batch is waiting for its ack the next one leaves at the end
+ * of the current event-loop turn (a sequential caller pays one round trip, no linger); while
+ * `maxInFlight` batches are in flight, new events gather and leave together when one is acked. One
+ * NATS connection keeps batches in publication order, and events keep their order within a batch,
+ * so the stream stores events in the order they were given.
+ *
+ * `record` resolves when every one of its events is stored and rejects if the bus refused its batch
+ * (the caller fails closed). `recordLater` is for events after the caller has its answer: a refused
+ * batch's background events are retried with backoff, within a bounded queue; what overflows is
+ * dropped, counted and logged.
  */
 export class EventsRecorder implements EventsPort {
-  private queue: Queued[] = [];
-  private running: Promise<void> | undefined;
-  private stopping = false;
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private backoffUntil = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
   private dropped = 0;
-  private readonly maxQueued: number;
-  private readonly retryForMs: number;
-  private readonly batchSize: number;
+  private queuedLater = 0;
+  private queuedAwaited = 0;
+  private stopping = false;
+  private idle: (() => void)[] = [];
+  private readonly options: Required<EventsRecorderOptions>;
 
   constructor(
-    private readonly publisher: EventPublisher,
+    private readonly publish: BatchPublish,
+    private readonly source: string,
+    private readonly ids: IdSource,
     private readonly logger: Logger,
     options: EventsRecorderOptions = {},
   ) {
-    this.maxQueued = options.maxQueued ?? 10_000;
-    this.retryForMs = options.retryForMs ?? 60_000;
-    this.batchSize = options.batchSize ?? 256;
+    this.options = { maxInFlight: 2, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, ...options };
   }
 
-  async record(events: readonly eventsV1.Event[]): Promise<void> {
-    await Promise.all(events.map((event) => this.publisher.publish(event)));
-  }
-
-  recordLater(event: eventsV1.Event): void {
-    if (this.queue.length >= this.maxQueued) {
-      this.dropped++;
-      if (this.dropped === 1 || this.dropped % 1000 === 0) {
-        this.logger.error({ dropped: this.dropped, queued: this.queue.length, requestId: event.requestId }, 'event queue full: events dropped');
-      }
-      return;
-    }
-    this.queue.push({ event, giveUpAt: Date.now() + this.retryForMs });
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
+  record(events: readonly GatewayEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { remaining: events.length, failed: false, resolve, reject };
+      for (const event of events) this.queue.push(this.pending(event, waiter));
+      this.queuedAwaited += events.length;
+      this.schedule();
     });
+  }
+
+  recordLater(events: readonly GatewayEvent[]): void {
+    for (const event of events) {
+      if (this.queuedLater >= this.options.maxQueued) {
+        this.dropped++;
+        if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.error({ dropped: this.dropped, requestId: event.requestId }, 'event queue full: events dropped');
+        continue;
+      }
+      this.queuedLater++;
+      this.queue.push(this.pending(event, undefined));
+    }
+    this.schedule();
   }
 
   /** Events dropped because the queue was full, since start. */
@@ -69,34 +105,107 @@ export class EventsRecorder implements EventsPort {
   /** On shutdown: keeps publishing what is queued for at most `deadlineMs`, then reports the rest. */
   async flush(deadlineMs = 5000): Promise<void> {
     this.stopping = true;
-    const deadline = Date.now() + deadlineMs;
-    while (this.running && Date.now() < deadline) {
-      await Promise.race([this.running, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<void>((resolve) => {
+      if (this.queue.length === 0 && this.inFlight === 0) return resolve();
+      this.idle.push(resolve);
+      this.backoffUntil = 0;
+      this.schedule();
+    });
+    await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+    clearTimeout(timer);
+    clearTimeout(this.retryTimer);
     if (this.queue.length > 0) this.logger.error({ lost: this.queue.length }, 'events not recorded before shutdown');
   }
 
-  private async drain(): Promise<void> {
-    let attempt = 0;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchSize);
-      const results = await Promise.allSettled(batch.map((item) => this.publisher.publish(item.event)));
-      const failed = batch.filter((_, i) => results[i]!.status === 'rejected');
-      if (failed.length === 0) {
-        attempt = 0;
-        continue;
+  private pending(event: GatewayEvent, waiter: Waiter | undefined): Pending {
+    const proto = eventToProto(event, this.source);
+    // Size is estimated from the fields that dominate it; the exact bytes are encoded at publish.
+    const size = 256 + (event.kind === 'requestReceived' && event.target ? JSON.stringify(event.target).length : 0);
+    return waiter ? { event: proto, size, waiter, giveUpAt: 0 } : { event: proto, size, giveUpAt: this.options.now() + this.options.retryForMs };
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0 || this.inFlight >= this.options.maxInFlight) return;
+    // A caller waiting on its events is never kept behind a retry's backoff: it tries now, and
+    // fails closed at once if the bus still refuses.
+    const wait = this.queuedAwaited > 0 ? 0 : this.backoffUntil - this.options.now();
+    if (wait > 0) {
+      if (this.scheduled) return;
+      this.scheduled = true;
+      this.retryTimer = setTimeout(() => this.send(), wait);
+      return;
+    }
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.scheduled = false;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // The rest of this event-loop turn: requests arriving together leave together.
+    setImmediate(() => this.send());
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    this.retryTimer = undefined;
+    while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight) {
+      const batch = this.take();
+      this.inFlight++;
+      this.publish(this.ids.next(), batch.map((p) => p.event)).then(
+        () => this.settled(batch, undefined),
+        (err: unknown) => this.settled(batch, err instanceof Error ? err : new Error(String(err))),
+      );
+    }
+  }
+
+  private take(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && count < this.options.maxBatchEvents) {
+      bytes += this.queue[count]!.size;
+      if (count > 0 && bytes > this.options.maxBatchBytes) break;
+      count++;
+    }
+    const batch = this.queue.splice(0, count);
+    for (const item of batch) if (item.waiter) this.queuedAwaited--;
+    return batch;
+  }
+
+  private settled(batch: readonly Pending[], err: Error | undefined): void {
+    this.inFlight--;
+    if (!err) {
+      this.failures = 0;
+      for (const item of batch) {
+        if (!item.waiter) this.queuedLater--;
+        else if (--item.waiter.remaining === 0 && !item.waiter.failed) item.waiter.resolve();
       }
-      const now = Date.now();
-      const retry = failed.filter((item) => item.giveUpAt > now && !this.stopping);
-      for (const item of failed.filter((item) => !retry.includes(item))) {
-        this.logger.error({ requestId: item.event.requestId, eventId: item.event.id, type: item.event.body?.$case }, 'event lost: the bus did not accept it in time');
+    } else {
+      this.failures++;
+      const now = this.options.now();
+      const retry: Pending[] = [];
+      for (const item of batch) {
+        if (item.waiter) {
+          if (!item.waiter.failed) {
+            item.waiter.failed = true;
+            item.waiter.reject(err);
+          }
+        } else if (item.giveUpAt > now && !this.stopping) {
+          retry.push(item);
+        } else {
+          this.queuedLater--;
+          this.logger.error({ requestId: item.event.requestId, eventId: item.event.id, type: item.event.body?.$case }, 'event lost: the bus did not accept it in time');
+        }
       }
-      // Failed events go back to the front, in their order, after a backoff.
+      // Refused background events go back to the front, in their order, after a backoff.
       this.queue.unshift(...retry);
       if (retry.length > 0) {
-        this.logger.warn({ failed: retry.length, attempt }, 'event publish failed, retrying');
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt++)));
+        this.backoffUntil = now + Math.min(2000, 100 * 2 ** (this.failures - 1));
+        this.logger.warn({ failed: retry.length, attempt: this.failures, err: err.message }, 'event publish failed, retrying');
       }
     }
+    if (this.queue.length === 0 && this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    this.schedule();
   }
 }

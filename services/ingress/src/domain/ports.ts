@@ -1,11 +1,12 @@
-import type { Principal, VerifyOutcome } from '@portcullis/identity-client';
-import type { commonV1, eventsV1 } from '@portcullis/proto-gen';
+import type { MaskingProfile } from '@portcullis/detectors';
+import type { VerifyOutcome } from '@portcullis/identity-client';
+import type { RequestContext } from './context.js';
+import type { Decision } from './decision.js';
+import type { GatewayEvent, ProtocolStatus } from './events.js';
+import type { RefusalCode } from './refusal.js';
 
-// The gatekeeper's view of the rest of the system. Adapters implement these over gRPC and NATS;
-// the gatekeeper itself knows no transport.
-
-export type Decision = commonV1.Decision;
-export type RequestContext = commonV1.RequestContext;
+// The flow's view of the rest of the system. Adapters implement these over gRPC and NATS; the
+// flow itself knows no transport.
 
 export interface IdentityPort {
   verify(token: string): Promise<VerifyOutcome>;
@@ -17,13 +18,11 @@ export interface PolicyPort {
   decide(context: RequestContext): Promise<DecideOutcome>;
 }
 
-export type EventBody = NonNullable<eventsV1.Event['body']>;
-
 export interface EventsPort {
   /** Resolves once every event is durably stored, in the order given. Rejects if the bus cannot. */
-  record(events: readonly eventsV1.Event[]): Promise<void>;
-  /** Records without holding up the caller; retries in the background. */
-  recordLater(event: eventsV1.Event): void;
+  record(events: readonly GatewayEvent[]): Promise<void>;
+  /** Records without holding up the caller; retried in the background, in order. */
+  recordLater(events: readonly GatewayEvent[]): void;
 }
 
 export type HoldResult =
@@ -34,8 +33,44 @@ export type HoldResult =
   | { readonly status: 'unavailable'; readonly message: string; readonly detail?: string };
 
 export interface ApprovalsPort {
-  /** Holds the request until it is approved, denied or expires, or the caller goes away. */
+  /** Holds the request until it is approved, denied or expires, or the signal aborts. */
   hold(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<HoldResult>;
 }
 
-export type { Principal };
+/** The masking profiles the masking service publishes (the current set, replaced whole). */
+export interface MaskingProfilesPort {
+  readonly profiles: ReadonlyMap<string, MaskingProfile>;
+}
+
+/** One structured line per finished request for the operator's log: codes and ids, never a value. */
+export interface RequestLogEntry {
+  readonly requestId: string;
+  readonly sessionId: string;
+  readonly connection: string;
+  readonly principal?: string;
+  readonly outcome: 'forwarded' | 'denied' | 'failed';
+  readonly status: ProtocolStatus;
+  readonly code?: RefusalCode;
+  /** The internal detail of a refusal (an underlying error), for the log only. */
+  readonly detail?: string;
+  readonly durationMs: number;
+}
+
+export interface RequestLogPort {
+  completed(entry: RequestLogEntry): void;
+}
+
+/** Time, injected so that tests freeze it. */
+export interface Clock {
+  /** Wall-clock milliseconds since the epoch (event timestamps, expiry). */
+  now(): number;
+  /** Monotonic milliseconds (durations). */
+  monotonic(): number;
+}
+
+/** Ids for requests, sessions and events (UUIDs in production). */
+export interface IdSource {
+  next(): string;
+}
+
+export const SYSTEM_CLOCK: Clock = Object.freeze({ now: () => Date.now(), monotonic: () => performance.now() });

@@ -3,11 +3,15 @@
  * Sent to the caller as a Server-Timing header: durations only, never values.
  */
 export class Stages {
-  private last = performance.now();
+  private last: number;
   private readonly entries: string[] = [];
 
+  constructor(private readonly monotonic: () => number) {
+    this.last = monotonic();
+  }
+
   lap(stage: string): void {
-    const now = performance.now();
+    const now = this.monotonic();
     this.entries.push(`${stage};dur=${(now - this.last).toFixed(3)}`);
     this.last = now;
   }

@@ -2,16 +2,21 @@ import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
 import { approvalsV1 } from '@portcullis/proto-gen';
+import { targetFromProto } from '@portcullis/request-model';
 import { callUnary, FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
-import type { ApprovalsPort, Decision, HoldResult, RequestContext } from '../domain/ports.js';
+import type { RequestContext } from '../domain/context.js';
+import type { Decision } from '../domain/decision.js';
+import { holdDescribes, type HeldRequest } from '../domain/hold-check.js';
+import type { ApprovalsPort, HoldResult } from '../domain/ports.js';
+import { contextToProto, decisionToProto } from '../bus/decision.mappers.js';
 
 /**
  * Holds a request through the approvals service.
  *
  * The approvals database is the only source of truth. A message on the bus is only a wake-up: it
  * makes the gate ask GetHold at once, and the request proceeds only if the stored hold says
- * APPROVED and describes this very request (same request id, connection, method, path and
- * requester). A forged "granted" event on NATS therefore releases nothing. GetHold is also polled
+ * APPROVED and describes this very request (`holdDescribes`: request, session, connection,
+ * requester and target, compared per protocol kind). A forged "granted" event on NATS therefore releases nothing. GetHold is also polled
  * as a backstop, and a hold still pending after its expiry (plus a grace period for the approvals
  * sweeper) counts as expired: a hold nobody answers is always a denial.
  */
@@ -35,11 +40,12 @@ export class ApprovalGate implements ApprovalsPort {
     try {
       let hold: approvalsV1.Hold | undefined;
       try {
-        hold = (await callUnary<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold({ context, decision }, new grpc.Metadata(), this.deadline(), cb))).hold;
+        const request = { context: contextToProto(context), decision: decisionToProto(decision) };
+        hold = (await callUnary<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold(request, new grpc.Metadata(), this.deadline(), cb))).hold;
       } catch (err) {
         return { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as grpc.ServiceError).details ?? (err as Error).message };
       }
-      if (!hold || !describesRequest(hold, context, decision)) {
+      if (!hold || !holdDescribes(heldRequest(hold), context, decision)) {
         this.logger.error({ requestId: context.requestId, holdId: hold?.id }, 'approvals returned a hold that does not describe this request');
         return { status: 'unavailable', message: 'the approvals service returned an inconsistent hold' };
       }
@@ -76,7 +82,7 @@ export class ApprovalGate implements ApprovalsPort {
         checking = true;
         try {
           const current = (await callUnary<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, new grpc.Metadata(), this.deadline(), cb))).hold;
-          if (current && !describesRequest(current, context, decision)) {
+          if (current && !holdDescribes(heldRequest(current), context, decision)) {
             this.logger.error({ requestId: context.requestId, holdId: hold.id }, 'stored hold no longer describes this request; refusing');
             return finish({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
           }
@@ -113,26 +119,19 @@ export class ApprovalGate implements ApprovalsPort {
   }
 }
 
-/**
- * The hold must be about exactly the request the gateway is holding, under exactly the approval
- * requirement policy decided: the same approver groups, and no longer to wait than its timeout.
- */
-function describesRequest(hold: approvalsV1.Hold, context: RequestContext, decision: Decision): boolean {
-  const target = context.target?.$case === 'http' ? context.target.value : undefined;
-  const groups = new Set(decision.approval?.approverGroups ?? []);
-  const timeoutMs = Number(decision.approval?.timeout?.seconds ?? 0n) * 1000 + (decision.approval?.timeout?.nanos ?? 0) / 1e6;
-  const windowMs = (hold.expiresAt?.getTime() ?? Infinity) - (hold.createdAt?.getTime() ?? 0);
-  return (
-    hold.approverGroups.length === groups.size &&
-    hold.approverGroups.every((group) => groups.has(group)) &&
-    windowMs <= timeoutMs + 1000 &&
-    hold.requestId === context.requestId &&
-    hold.connection === context.connection &&
-    hold.requester?.subject === context.principal?.subject &&
-    hold.requester?.issuer === context.principal?.issuer &&
-    hold.http?.method === target?.method &&
-    hold.http?.path === target?.path
-  );
+/** Wire -> the domain's view of a hold. */
+function heldRequest(hold: approvalsV1.Hold): HeldRequest {
+  return {
+    id: hold.id,
+    requestId: hold.requestId,
+    sessionId: hold.sessionId,
+    connection: hold.connection,
+    requester: { issuer: hold.requester?.issuer ?? '', subject: hold.requester?.subject ?? '' },
+    target: targetFromProto(hold.target),
+    approverGroups: hold.approverGroups,
+    createdAt: hold.createdAt?.getTime() ?? 0,
+    expiresAt: hold.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
+  };
 }
 
 function outcomeOf(hold: approvalsV1.Hold): HoldResult | undefined {

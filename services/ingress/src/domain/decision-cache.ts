@@ -1,0 +1,61 @@
+import type { Principal } from '@portcullis/identity-client';
+import { targetDigest } from '@portcullis/request-model';
+import type { RequestContext } from './context.js';
+import type { Decision } from './decision.js';
+
+export interface DecisionCacheOptions {
+  /** Longest a remembered decision is used, even if no policy change is seen (ms). 0 disables. */
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+  /** Monotonic ms. */
+  readonly now: () => number;
+}
+
+/**
+ * Decisions policy marked cacheable, remembered for identical requests: the same principal
+ * attributes (issuer, subject, client id, groups), connection and target. Everything a rule can
+ * match on today is in the key, so a remembered decision is the one policy would make again under
+ * the same rule set. Every entry is dropped when any policy instance announces a rule set
+ * (PolicyChanged), and none is used past its TTL, which bounds staleness if an announcement is
+ * missed. The audit record of a remembered decision says so (DecisionMade.from_cache).
+ */
+export class DecisionCache {
+  private readonly entries = new Map<string, { decision: Decision; until: number }>();
+
+  constructor(private readonly options: DecisionCacheOptions) {}
+
+  get(context: RequestContext): Decision | undefined {
+    if (this.options.ttlMs <= 0) return undefined;
+    const key = cacheKey(context);
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.until <= this.options.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return hit.decision;
+  }
+
+  put(context: RequestContext, decision: Decision): void {
+    if (this.options.ttlMs <= 0 || !decision.cacheable) return;
+    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(cacheKey(context), { decision, until: this.options.now() + this.options.ttlMs });
+  }
+
+  /** Forgets everything: a policy instance announced a rule set. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function cacheKey(context: RequestContext): string {
+  return JSON.stringify([principalKey(context.principal), context.connection, targetDigest(context.target)]);
+}
+
+function principalKey(p: Principal): unknown[] {
+  return [p.issuer, p.subject, p.clientId, [...p.groups].sort()];
+}

@@ -1,0 +1,63 @@
+import type { MaskingProfile } from '@portcullis/detectors';
+import type { Protocol, Target } from '@portcullis/request-model';
+import type { ProtocolStatus } from './events.js';
+import type { Refusal } from './refusal.js';
+import type { Stages } from './stages.js';
+
+/** How a caller opens a session: what its protocol carries before any request. */
+export interface SessionOpening {
+  readonly protocol: Protocol;
+  /** The caller's credential as presented (bearer token, PostgreSQL password); never logged. */
+  readonly token: string | undefined;
+  readonly clientAddress: string;
+}
+
+export type Described = { readonly ok: true; readonly target: Target } | { readonly ok: false; readonly refusal: Refusal };
+
+export type Masked = { readonly ok: true; readonly findings: Readonly<Record<string, number>> } | { readonly ok: false; readonly refusal: Refusal };
+
+/** A target's answer, held by the gateway until it is masked and sent. */
+export interface Reply {
+  /** Masks the reply in its own format (body, headers, rows). Fails closed: on failure nothing of it is sent. */
+  mask(profile: MaskingProfile): Masked;
+}
+
+export type Forwarded<R extends Reply> = { readonly ok: true; readonly reply: R } | { readonly ok: false; readonly refusal: Refusal };
+
+/** What reached the caller. */
+export interface Delivery {
+  readonly status: ProtocolStatus;
+  readonly bytes: number;
+  readonly rows: number;
+}
+
+/** Identifiers the caller may see with a response or a refusal. */
+export interface ResponseInfo {
+  readonly requestId: string;
+  readonly holdId?: string;
+  readonly stages?: Stages;
+}
+
+/**
+ * One request of a protocol adapter, as the flow sees it. The adapter translates between its wire
+ * protocol and these calls; the flow decides their order. Nothing reaches the target except through
+ * `forward`, which the flow calls only after a durable RequestReceived and an allow decision.
+ */
+export interface Exchange<R extends Reply = Reply> {
+  readonly protocol: Protocol;
+  /** The connection the caller named (it may not exist; the flow checks). */
+  readonly connection: string;
+  /** Aborts when the caller goes away. */
+  readonly gone: AbortSignal;
+  /**
+   * What the request asks the target to do, complete and checked (a body read, bounded), or why it
+   * cannot be served. Called only for an authenticated caller and a known connection.
+   */
+  describe(): Promise<Described>;
+  /** Sends exactly the described request to the target, with the credential the gateway holds. */
+  forward(info: { readonly requestId: string; readonly signal: AbortSignal }): Promise<Forwarded<R>>;
+  /** Sends the (masked) reply to the caller. */
+  respond(reply: R, info: ResponseInfo): Delivery;
+  /** Refuses in the caller's protocol and says what status the caller got. */
+  refuse(refusal: Refusal, info: Partial<ResponseInfo>): ProtocolStatus;
+}

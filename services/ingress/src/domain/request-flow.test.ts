@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import { maskText, type MaskingProfile } from '@portcullis/detectors';
+import type { Principal, VerifyOutcome } from '@portcullis/identity-client';
+import { mcpTarget, type Target } from '@portcullis/request-model';
+import { DecisionCache } from './decision-cache.js';
+import type { Decision } from './decision.js';
+import type { Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from './exchange.js';
+import type { GatewayEvent, ProtocolStatus } from './events.js';
+import type { DecideOutcome, HoldResult, RequestLogEntry } from './ports.js';
+import { refusal, type Refusal } from './refusal.js';
+import { RequestFlow, SHUTTING_DOWN } from './request-flow.js';
+
+// The flow with fake ports, driven through a protocol adapter that exists only here: a line
+// protocol whose requests are MCP-shaped tool calls. It shows what adding a protocol takes — an
+// Exchange (describe, forward, respond, refuse) — and that the flow does all the sequencing.
+
+const NOW = Date.parse('2026-12-02T00:00:00Z');
+const principal: Principal = { subject: 'agent-1', clientId: 'agent-1', groups: ['agents'], issuer: 'https://idp.test', expiresAt: new Date(NOW + 60_000) };
+
+const allow = (extra: Partial<Decision> = {}): Decision => ({ effect: 'allow', reasons: ['rule:read'], maskingProfiles: [], policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true, ...extra });
+const hold: Decision = { effect: 'require_approval', reasons: ['rule:hold'], maskingProfiles: [], approval: { approverGroups: ['approvers'], timeoutMs: 1000 }, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true };
+const cards: MaskingProfile = { name: 'cards', detectors: ['card'], fields: [] };
+
+/** The test protocol's reply: one line of text. */
+class LineReply implements Reply {
+  constructor(public text: string) {}
+  mask(profile: MaskingProfile): Masked {
+    if (this.text.includes('\u0000')) return { ok: false, refusal: refusal('RESPONSE_NOT_MASKABLE', 'binary line') };
+    const out = maskText(this.text, profile);
+    this.text = out.text;
+    return { ok: true, findings: out.findings };
+  }
+}
+
+/** The test protocol: a line naming a tool and its JSON arguments, answered by one line. */
+class LineExchange implements Exchange<LineReply> {
+  readonly protocol = 'mcp' as const;
+  readonly caller = new AbortController();
+  readonly gone = this.caller.signal;
+  forwarded = 0;
+  sent: string | undefined;
+  refused: Refusal | undefined;
+  holdId: string | undefined;
+  onForward: () => void = () => undefined;
+
+  constructor(
+    readonly connection: string,
+    private readonly line: string,
+    private readonly upstream: (line: string) => Forwarded<LineReply> = () => ({ ok: true, reply: new LineReply('card 4111 1111 1111 1111') }),
+  ) {}
+
+  async describe(): Promise<Described> {
+    const [tool, args] = this.line.split(' ', 2);
+    if (!tool) return { ok: false, refusal: refusal('BAD_REQUEST', 'empty line') };
+    try {
+      return { ok: true, target: mcpTarget('tools/call', tool, args ? JSON.parse(args) : undefined) };
+    } catch {
+      return { ok: false, refusal: refusal('BAD_REQUEST', 'arguments are not JSON') };
+    }
+  }
+
+  async forward(): Promise<Forwarded<LineReply>> {
+    this.forwarded++;
+    this.onForward();
+    return this.upstream(this.line);
+  }
+
+  respond(reply: LineReply, info: ResponseInfo) {
+    this.sent = reply.text;
+    this.holdId = info.holdId;
+    return { status: { jsonrpc: 0 }, bytes: reply.text.length, rows: 1 };
+  }
+
+  refuse(reason: Refusal, info: Partial<ResponseInfo>): ProtocolStatus {
+    this.refused = reason;
+    this.holdId = info.holdId;
+    return { jsonrpc: -32001 };
+  }
+}
+
+function setup(options: { decide?: () => DecideOutcome; hold?: (signal: AbortSignal) => Promise<HoldResult>; busDown?: boolean; cache?: boolean; profiles?: MaskingProfile[] } = {}) {
+  const clock = { wall: NOW, mono: 0, now: () => clock.wall, monotonic: () => clock.mono };
+  let n = 0;
+  const stored: GatewayEvent[] = [];
+  const later: GatewayEvent[] = [];
+  const logs: RequestLogEntry[] = [];
+  const calls = { verify: 0, decide: 0, hold: 0 };
+  const shutdown = new AbortController();
+  const tokens: Record<string, VerifyOutcome> = {
+    good: { ok: true, principal },
+    expired: { ok: false, code: 'TOKEN_EXPIRED', message: 'token has expired' },
+  };
+  const decisions = options.cache ? new DecisionCache({ ttlMs: 10_000, maxEntries: 100, now: clock.monotonic }) : undefined;
+  const flow = new RequestFlow(
+    {
+      identity: {
+        verify: async (token) => {
+          calls.verify++;
+          return tokens[token] ?? { ok: false, code: 'SIGNATURE_INVALID', message: 'bad signature' };
+        },
+      },
+      policy: {
+        decide: async () => {
+          calls.decide++;
+          return options.decide ? options.decide() : { ok: true, decision: allow() };
+        },
+      },
+      events: {
+        record: async (events) => {
+          if (options.busDown) throw new Error('stream full');
+          stored.push(...events);
+        },
+        recordLater: (events) => void later.push(...events),
+      },
+      approvals: {
+        hold: async (_context, _decision, signal) => {
+          calls.hold++;
+          return options.hold ? options.hold(signal) : { status: 'approved', holdId: 'h-1', approver: 'ops' };
+        },
+      },
+      masking: { profiles: new Map((options.profiles ?? [cards]).map((p) => [p.name, p])) },
+      clock,
+      ids: { next: () => `id-${++n}` },
+      log: { completed: (entry) => void logs.push(entry) },
+    },
+    { shutdown: shutdown.signal, connections: new Set(['tools']), ...(decisions ? { decisions } : {}) },
+  );
+  const opening = (token: string | undefined) => ({ protocol: 'mcp' as const, token, clientAddress: '127.0.0.1:5000' });
+  const kinds = (events: GatewayEvent[]) => events.map((e) => e.kind);
+  const completed = () => later.find((e) => e.kind === 'requestCompleted') as Extract<GatewayEvent, { kind: 'requestCompleted' }> | undefined;
+  return { flow, clock, stored, later, logs, calls, shutdown, opening, kinds, completed, decisions };
+}
+
+describe('RequestFlow: an allowed request', () => {
+  it('records SessionStarted, RequestReceived and DecisionMade durably before forwarding, then completes', async () => {
+    const t = setup();
+    const exchange = new LineExchange('tools', 'lookup {"id":1}');
+    exchange.onForward = () => expect(t.kinds(t.stored)).toEqual(['sessionStarted', 'requestReceived', 'decisionMade']);
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect(exchange.forwarded).toBe(1);
+    expect(exchange.sent).toBe('card 4111 1111 1111 1111');
+    expect(t.kinds(t.later)).toEqual(['requestCompleted', 'sessionEnded']);
+    const received = t.stored[1] as Extract<GatewayEvent, { kind: 'requestReceived' }>;
+    expect(received.target).toEqual({ kind: 'mcp', method: 'tools/call', name: 'lookup', argumentsJson: '{"id":1}' });
+    // Every event of the request and the session carries the session id.
+    expect(new Set([...t.stored, ...t.later].map((e) => e.sessionId))).toEqual(new Set([t.stored[0]!.sessionId]));
+    expect(t.completed()).toMatchObject({ outcome: 'forwarded', status: { jsonrpc: 0 }, rows: 1, reasons: [] });
+    expect(t.logs).toMatchObject([{ outcome: 'forwarded', principal: 'agent-1', connection: 'tools' }]);
+  });
+
+  it('masks the reply with the decision’s profiles before it is sent, and counts what it masked', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: allow({ maskingProfiles: ['cards'] }) }) });
+    const exchange = new LineExchange('tools', 'lookup');
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect(exchange.sent).toBe('card **** **** **** 1111');
+    expect(t.completed()?.masked).toEqual({ card: 1 });
+  });
+});
+
+describe('RequestFlow: every refusal, in the caller’s protocol, recorded, never forwarded', () => {
+  const refusedWith = async (t: ReturnType<typeof setup>, exchange: LineExchange, token: string | undefined = 'good') => {
+    await t.flow.serveOne(t.opening(token), exchange);
+    expect(exchange.forwarded).toBe(0);
+    expect(exchange.sent).toBeUndefined();
+    return exchange.refused?.code;
+  };
+
+  it('no token: TOKEN_MISSING, with RequestReceived and RequestCompleted but no session', async () => {
+    const t = setup();
+    const exchange = new LineExchange('tools', 'x');
+    await t.flow.serveOne(t.opening(undefined), exchange);
+    expect([exchange.refused?.code, exchange.forwarded]).toEqual(['TOKEN_MISSING', 0]);
+    expect(t.kinds(t.later)).toEqual(['requestReceived', 'requestCompleted']);
+    expect(t.completed()).toMatchObject({ outcome: 'denied', errorCode: 'TOKEN_MISSING', status: { jsonrpc: -32001 } });
+    expect(t.calls.decide).toBe(0);
+  });
+
+  it('a refused token: identity’s code passes through', async () => {
+    const t = setup();
+    expect(await refusedWith(t, new LineExchange('tools', 'x'), 'expired')).toBe('TOKEN_EXPIRED');
+    expect(await refusedWith(setup(), new LineExchange('tools', 'x'), 'forged')).toBe('SIGNATURE_INVALID');
+  });
+
+  it('an unknown connection, after authentication only; the session is still recorded', async () => {
+    const t = setup();
+    expect(await refusedWith(t, new LineExchange('nope', 'x'))).toBe('UNKNOWN_CONNECTION');
+    expect(t.kinds(t.later)).toEqual(['sessionStarted', 'requestReceived', 'requestCompleted', 'sessionEnded']);
+    expect(t.later[1]).toMatchObject({ connection: '_unknown', principal });
+  });
+
+  it('a request the adapter cannot describe', async () => {
+    expect(await refusedWith(setup(), new LineExchange('tools', 'x {oops'))).toBe('BAD_REQUEST');
+  });
+
+  it('policy that cannot answer: POLICY_UNAVAILABLE', async () => {
+    const t = setup({ decide: () => ({ ok: false, message: 'no policy service is running' }) });
+    expect(await refusedWith(t, new LineExchange('tools', 'x'))).toBe('POLICY_UNAVAILABLE');
+    expect(t.completed()?.outcome).toBe('failed');
+  });
+
+  it('a bus that cannot store the request: BUS_UNAVAILABLE', async () => {
+    expect(await refusedWith(setup({ busDown: true }), new LineExchange('tools', 'x'))).toBe('BUS_UNAVAILABLE');
+  });
+
+  it('a denial names its rules, to the caller and in the audit record', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: { ...allow(), effect: 'deny', reasons: ['rule:no-writes'] } }) });
+    const exchange = new LineExchange('tools', 'x');
+    expect(await refusedWith(t, exchange)).toBe('POLICY_DENIED');
+    expect(exchange.refused?.reasons).toEqual(['rule:no-writes']);
+    expect(t.completed()).toMatchObject({ outcome: 'denied', errorCode: 'POLICY_DENIED', reasons: ['rule:no-writes'] });
+  });
+
+  it.each([
+    [{ status: 'denied', holdId: 'h', approver: 'ops', reason: 'no' } as const, 'APPROVAL_DENIED', 'denied'],
+    [{ status: 'expired', holdId: 'h' } as const, 'APPROVAL_EXPIRED', 'denied'],
+    [{ status: 'cancelled', holdId: 'h' } as const, 'CALLER_GONE', 'failed'],
+    [{ status: 'unavailable', message: 'approvals down' } as const, 'APPROVALS_UNAVAILABLE', 'failed'],
+  ])('a hold that ends %o: %s', async (result, code, outcome) => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }), hold: async () => result });
+    expect(await refusedWith(t, new LineExchange('tools', 'x'))).toBe(code);
+    expect(t.completed()?.outcome).toBe(outcome);
+  });
+
+  it('a hold released by shutdown: GATEWAY_SHUTTING_DOWN, not forwarded', async () => {
+    const t = setup({
+      decide: () => ({ ok: true, decision: hold }),
+      hold: (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ status: 'cancelled', holdId: 'h' }))),
+    });
+    const run = refusedWith(t, new LineExchange('tools', 'x'));
+    await new Promise((resolve) => setImmediate(resolve));
+    t.shutdown.abort(SHUTTING_DOWN);
+    expect(await run).toBe('GATEWAY_SHUTTING_DOWN');
+  });
+
+  it('an approved hold is forwarded and its id is shown to the caller', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }) });
+    const exchange = new LineExchange('tools', 'x');
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect(exchange.forwarded).toBe(1);
+    expect(exchange.holdId).toBe('h-1');
+  });
+
+  it('a caller gone between the decision and the forward: CALLER_GONE', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }), hold: async () => ({ status: 'approved', holdId: 'h', approver: 'ops' }) });
+    const exchange = new LineExchange('tools', 'x');
+    exchange.caller.abort();
+    expect(await refusedWith(t, exchange)).toBe('CALLER_GONE');
+  });
+
+  it('an upstream failure passes through as a failure', async () => {
+    const t = setup();
+    const exchange = new LineExchange('tools', 'x', () => ({ ok: false, refusal: refusal('UPSTREAM_TIMEOUT', 'slow') }));
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect(exchange.refused?.code).toBe('UPSTREAM_TIMEOUT');
+    expect(t.completed()?.outcome).toBe('failed');
+  });
+
+  it('masking fails closed: a missing profile or an unmaskable reply is refused, never sent', async () => {
+    const missing = setup({ decide: () => ({ ok: true, decision: allow({ maskingProfiles: ['gone'] }) }) });
+    const a = new LineExchange('tools', 'x');
+    await missing.flow.serveOne(missing.opening('good'), a);
+    expect([a.refused?.code, a.sent]).toEqual(['MASKING_FAILED', undefined]);
+
+    const binary = setup({ decide: () => ({ ok: true, decision: allow({ maskingProfiles: ['cards'] }) }) });
+    const b = new LineExchange('tools', 'x', () => ({ ok: true, reply: new LineReply('\u0000') }));
+    await binary.flow.serveOne(binary.opening('good'), b);
+    expect([b.refused?.code, b.sent]).toEqual(['RESPONSE_NOT_MASKABLE', undefined]);
+  });
+});
+
+describe('RequestFlow: sessions of many requests', () => {
+  it('verifies once, records SessionStarted with the first request, and refuses once the principal expires', async () => {
+    const t = setup();
+    const opened = await t.flow.open(t.opening('good'));
+    if (!opened.ok) throw new Error('not opened');
+    expect((await t.flow.run(opened.session, new LineExchange('tools', 'a'))).ok).toBe(true);
+    expect((await t.flow.run(opened.session, new LineExchange('tools', 'b'))).ok).toBe(true);
+    expect(t.kinds(t.stored)).toEqual(['sessionStarted', 'requestReceived', 'decisionMade', 'requestReceived', 'decisionMade']);
+    t.clock.wall = principal.expiresAt.getTime();
+    const late = new LineExchange('tools', 'c');
+    expect(await t.flow.run(opened.session, late)).toMatchObject({ ok: false, refusal: { code: 'TOKEN_EXPIRED' } });
+    expect(late.forwarded).toBe(0);
+    t.flow.close(opened.session, 'principal_expired');
+    t.flow.close(opened.session, 'closed'); // a session ends once
+    expect(t.later.filter((e) => e.kind === 'sessionEnded')).toMatchObject([{ reason: 'principal_expired', requests: 2 }]);
+    expect(t.calls.verify).toBe(1);
+  });
+});
+
+describe('RequestFlow: remembered decisions', () => {
+  it('reuses a cacheable decision for an identical request, says so in DecisionMade, and asks again after a policy change', async () => {
+    const t = setup({ cache: true });
+    const run = (line: string) => t.flow.serveOne(t.opening('good'), new LineExchange('tools', line));
+    await run('lookup {"a":1,"b":2}');
+    await run('lookup {"b":2,"a":1}'); // the same arguments, canonically
+    expect(t.calls.decide).toBe(1);
+    const made = t.stored.filter((e) => e.kind === 'decisionMade') as Extract<GatewayEvent, { kind: 'decisionMade' }>[];
+    expect(made.map((e) => e.fromCache)).toEqual([false, true]);
+    await run('lookup {"a":2}');
+    expect(t.calls.decide).toBe(2);
+    t.decisions!.clear();
+    await run('lookup {"a":1,"b":2}');
+    expect(t.calls.decide).toBe(3);
+  });
+
+  it('never remembers a decision policy did not mark cacheable', async () => {
+    const t = setup({ cache: true, decide: () => ({ ok: true, decision: allow({ cacheable: false }) }) });
+    for (let i = 0; i < 3; i++) await t.flow.serveOne(t.opening('good'), new LineExchange('tools', 'x'));
+    expect(t.calls.decide).toBe(3);
+  });
+});
+
+describe('mcpTarget (what the test adapter describes)', () => {
+  it('canonicalises arguments so that key order never changes the target', () => {
+    const a: Target = mcpTarget('tools/call', 't', { b: [1, { d: 1, c: 2 }], a: 'x' });
+    expect(a).toEqual({ kind: 'mcp', method: 'tools/call', name: 't', argumentsJson: '{"a":"x","b":[1,{"c":2,"d":1}]}' });
+  });
+});

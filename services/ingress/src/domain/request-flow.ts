@@ -1,0 +1,301 @@
+import type { Principal } from '@portcullis/identity-client';
+import type { Target } from '@portcullis/request-model';
+import type { RequestContext } from './context.js';
+import type { DecisionCache } from './decision-cache.js';
+import type { Decision } from './decision.js';
+import type { Exchange, SessionOpening } from './exchange.js';
+import type { GatewayEvent, Outcome, ProtocolStatus, SessionEndReason } from './events.js';
+import { resolveProfile } from './masking.js';
+import type { ApprovalsPort, Clock, EventsPort, IdentityPort, IdSource, MaskingProfilesPort, PolicyPort, RequestLogPort } from './ports.js';
+import { DENIALS, refusal, type Refusal } from './refusal.js';
+import { Session } from './session.js';
+import { Stages } from './stages.js';
+
+/** The abort reason the gateway uses when it stops: held requests are refused, not forwarded. */
+export const SHUTTING_DOWN = 'portcullis:shutting-down';
+
+/** Stands for the connection of a request that named none the gateway knows. */
+export const UNKNOWN_CONNECTION = '_unknown';
+
+export interface FlowPorts {
+  readonly identity: IdentityPort;
+  readonly policy: PolicyPort;
+  readonly events: EventsPort;
+  readonly approvals: ApprovalsPort;
+  readonly masking: MaskingProfilesPort;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: RequestLogPort;
+}
+
+export interface FlowOptions {
+  /** Aborted (reason SHUTTING_DOWN) when the gateway stops: held requests are released, refused. */
+  readonly shutdown: AbortSignal;
+  readonly connections: { has(name: string): boolean };
+  readonly decisions?: DecisionCache;
+}
+
+export type Opened = { readonly ok: true; readonly session: Session } | { readonly ok: false; readonly refusal: Refusal; readonly sessionId: string };
+
+/** What became of one request: the refusal the caller got, if any (a session may end on it). */
+export type Ran = { readonly ok: true } | { readonly ok: false; readonly refusal: Refusal };
+
+type Authorization = { readonly ok: true; readonly decision: Decision; readonly holdId?: string } | { readonly ok: false; readonly refusal: Refusal; readonly holdId?: string };
+
+/** Identifies a request in every event and response. */
+interface Request {
+  readonly requestId: string;
+  readonly sessionId: string;
+  readonly connection: string;
+  readonly startedAt: number;
+  /** Subject of the caller, once verified (for the operator's log). */
+  readonly principal?: string;
+}
+
+/**
+ * The request path of every protocol: authenticate (once per session) → describe the target →
+ * durable RequestReceived → decision → hold → forward → mask → respond → RequestCompleted, refusing
+ * in the caller's protocol through the exchange. Nothing reaches a target unless every step
+ * answered: a part that cannot answer denies. Protocol adapters implement `Exchange` and call
+ * `serveOne` (a session of one request, HTTP) or `open` / `run` / `close` (MCP, PostgreSQL).
+ */
+export class RequestFlow {
+  /** SessionStarted of sessions whose first request has not been recorded yet (it rides along). */
+  private readonly unrecorded = new WeakMap<Session, GatewayEvent>();
+
+  constructor(
+    private readonly ports: FlowPorts,
+    private readonly options: FlowOptions,
+  ) {}
+
+  /** Verifies the caller and fixes its principal for the session. */
+  async open(opening: SessionOpening): Promise<Opened> {
+    const sessionId = this.ports.ids.next();
+    if (!opening.token) return { ok: false, sessionId, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
+    const verified = await this.ports.identity.verify(opening.token);
+    if (!verified.ok) return { ok: false, sessionId, refusal: refusal(verified.code, verified.message) };
+    const session = new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic());
+    this.unrecorded.set(session, {
+      ...this.envelope({ sessionId, requestId: '', connection: '' }),
+      kind: 'sessionStarted',
+      principal: session.principal,
+      protocol: session.protocol,
+      clientAddress: opening.clientAddress,
+    });
+    return { ok: true, session };
+  }
+
+  /** Ends the session once, recording SessionEnded (and SessionStarted, if no request recorded it). */
+  close(session: Session, reason: SessionEndReason): void {
+    if (!session.end(reason)) return;
+    const durationUs = (this.ports.clock.monotonic() - session.openedAt) * 1000;
+    this.ports.events.recordLater([
+      ...this.takeUnrecorded(session),
+      { ...this.envelope({ sessionId: session.id, requestId: '', connection: '' }), kind: 'sessionEnded', reason, requests: session.requests, durationUs },
+    ]);
+  }
+
+  /** A session of one request (HTTP): open, run, close. A caller that cannot open it is refused. */
+  async serveOne(opening: SessionOpening, exchange: Exchange): Promise<void> {
+    const startedAt = this.ports.clock.monotonic();
+    const stages = new Stages(() => this.ports.clock.monotonic());
+    const opened = await this.open(opening);
+    stages.lap('authn');
+    if (!opened.ok) {
+      const request = { requestId: this.ports.ids.next(), sessionId: opened.sessionId, connection: this.connectionName(exchange), startedAt };
+      return this.refuseEarly(exchange, request, opened.refusal, undefined, undefined, []);
+    }
+    try {
+      await this.run(opened.session, exchange, { startedAt, stages });
+    } finally {
+      this.close(opened.session, exchange.gone.aborted ? 'gone' : 'closed');
+    }
+  }
+
+  /** One request in an open session. */
+  async run(session: Session, exchange: Exchange, timing?: { startedAt: number; stages: Stages }): Promise<Ran> {
+    const clock = this.ports.clock;
+    const stages = timing?.stages ?? new Stages(() => clock.monotonic());
+    const principal = session.principal;
+    const request: Request = {
+      requestId: this.ports.ids.next(),
+      sessionId: session.id,
+      connection: this.connectionName(exchange),
+      startedAt: timing?.startedAt ?? clock.monotonic(),
+      principal: principal.subject,
+    };
+    const early = (reason: Refusal, target?: Target): Ran => {
+      this.refuseEarly(exchange, request, reason, principal, target, this.takeUnrecorded(session));
+      return { ok: false, refusal: reason };
+    };
+
+    const stale = session.recheck(clock.now());
+    if (stale) return early(stale);
+    if (!this.options.connections.has(exchange.connection)) return early(refusal('UNKNOWN_CONNECTION', `no connection named "${exchange.connection}"`));
+    const described = await exchange.describe();
+    if (!described.ok) return early(described.refusal);
+
+    const context: RequestContext = { requestId: request.requestId, sessionId: session.id, connection: request.connection, protocol: exchange.protocol, principal, target: described.target };
+    session.countRequest();
+    const signal = AbortSignal.any([exchange.gone, this.options.shutdown]);
+    const authz = await this.authorize(context, this.takeUnrecorded(session), signal, stages);
+    const holdId = authz.holdId;
+    if (!authz.ok) return this.refuse(exchange, request, authz.refusal, holdId);
+
+    // The caller may have left, or the gateway begun stopping, between the decision and now.
+    if (signal.aborted) return this.refuse(exchange, request, this.abortRefusal(), holdId);
+    const forwarded = await exchange.forward({ requestId: request.requestId, signal });
+    stages.lap('upstream');
+    if (!forwarded.ok) return this.refuse(exchange, request, forwarded.refusal, holdId);
+
+    let masked: Readonly<Record<string, number>> = {};
+    const profiles = authz.decision.maskingProfiles;
+    if (profiles.length > 0) {
+      const resolved = resolveProfile(this.ports.masking.profiles, profiles);
+      // Fail closed: nothing of an unmasked reply leaves the gateway.
+      if (!resolved.ok) return this.refuse(exchange, request, resolved.refusal, holdId);
+      const outcome = forwarded.reply.mask(resolved.profile);
+      stages.lap('mask');
+      if (!outcome.ok) return this.refuse(exchange, request, outcome.refusal, holdId);
+      masked = outcome.findings;
+    }
+    const delivery = exchange.respond(forwarded.reply, { requestId: request.requestId, stages, ...(holdId ? { holdId } : {}) });
+    this.complete(request, 'forwarded', delivery.status, { masked, responseBytes: delivery.bytes, rows: delivery.rows });
+    return { ok: true };
+  }
+
+  /**
+   * RequestReceived goes to the bus while policy decides (or with a remembered decision), and
+   * DecisionMade right after; both are awaited before anything else happens to the request, so no
+   * request reaches a target without both stored durably, in that order.
+   */
+  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], signal: AbortSignal, stages: Stages): Promise<Authorization> {
+    const received: GatewayEvent = { ...this.envelope(context), kind: 'requestReceived', principal: context.principal, protocol: context.protocol, target: context.target };
+    const remembered = this.options.decisions?.get(context);
+    let decision: Decision;
+    try {
+      if (remembered) {
+        decision = remembered;
+        await this.ports.events.record([...sessionEvents, received, this.decisionEvent(context, decision, true)]);
+      } else {
+        const recorded = this.ports.events.record([...sessionEvents, received]);
+        recorded.catch(() => undefined); // awaited below; never an unhandled rejection
+        const decided = await this.ports.policy.decide(context);
+        stages.lap('policy');
+        if (!decided.ok) {
+          await recorded.catch(() => undefined);
+          return { ok: false, refusal: refusal('POLICY_UNAVAILABLE', decided.message, [], decided.detail) };
+        }
+        decision = decided.decision;
+        this.options.decisions?.put(context, decision);
+        await Promise.all([recorded, this.ports.events.record([this.decisionEvent(context, decision, false)])]);
+      }
+    } catch (err) {
+      stages.lap('record');
+      return { ok: false, refusal: refusal('BUS_UNAVAILABLE', 'the event log is unavailable', [], (err as Error).message) };
+    }
+    stages.lap('record');
+
+    switch (decision.effect) {
+      case 'allow':
+        return { ok: true, decision };
+      case 'require_approval':
+        return this.holdForApproval(context, decision, signal, stages);
+      case 'deny':
+        return { ok: false, refusal: refusal('POLICY_DENIED', 'denied by policy', decision.reasons) };
+    }
+  }
+
+  private async holdForApproval(context: RequestContext, decision: Decision, signal: AbortSignal, stages: Stages): Promise<Authorization> {
+    const result = await this.ports.approvals.hold(context, decision, signal);
+    stages.lap('approval');
+    switch (result.status) {
+      case 'approved':
+        return { ok: true, decision, holdId: result.holdId };
+      case 'denied':
+        return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_DENIED', `denied by ${result.approver}: ${result.reason}`, decision.reasons) };
+      case 'expired':
+        return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_EXPIRED', 'nobody approved the request before its hold expired', decision.reasons) };
+      case 'cancelled': {
+        const holdId = result.holdId ? { holdId: result.holdId } : {};
+        if (this.options.shutdown.aborted) return { ok: false, ...holdId, refusal: refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down; the held request was not forwarded', decision.reasons) };
+        return { ok: false, ...holdId, refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
+      }
+      case 'unavailable':
+        return { ok: false, refusal: refusal('APPROVALS_UNAVAILABLE', result.message, decision.reasons, result.detail) };
+    }
+  }
+
+  private abortRefusal(): Refusal {
+    return this.options.shutdown.aborted ? refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down') : refusal('CALLER_GONE', 'the caller went away');
+  }
+
+  /** A refusal after the request was recorded: the caller gets it, and so does the audit log. */
+  private refuse(exchange: Exchange, request: Request, reason: Refusal, holdId: string | undefined): Ran {
+    const status = exchange.refuse(reason, { requestId: request.requestId, ...(holdId ? { holdId } : {}) });
+    this.complete(request, DENIALS.has(reason.code) ? 'denied' : 'failed', status, { refusal: reason });
+    return { ok: false, refusal: reason };
+  }
+
+  /**
+   * A request refused before any decision (no or bad token, unknown connection, bad request) still
+   * leaves RequestReceived and RequestCompleted in the audit log, without delaying the answer.
+   */
+  private refuseEarly(exchange: Exchange, request: Request, reason: Refusal, principal: Principal | undefined, target: Target | undefined, sessionEvents: readonly GatewayEvent[]): void {
+    const status = exchange.refuse(reason, { requestId: request.requestId });
+    this.ports.events.recordLater([
+      ...sessionEvents,
+      { ...this.envelope(request), kind: 'requestReceived', protocol: exchange.protocol, ...(principal ? { principal } : {}), ...(target ? { target } : {}) },
+    ]);
+    this.complete(request, 'denied', status, { refusal: reason });
+  }
+
+  /** Records the last event of a request without delaying the caller. */
+  private complete(request: Request, outcome: Outcome, status: ProtocolStatus, extra: { refusal?: Refusal; masked?: Readonly<Record<string, number>>; responseBytes?: number; rows?: number }): void {
+    const durationMs = this.ports.clock.monotonic() - request.startedAt;
+    this.ports.log.completed({
+      requestId: request.requestId,
+      sessionId: request.sessionId,
+      connection: request.connection,
+      ...(request.principal ? { principal: request.principal } : {}),
+      outcome,
+      status,
+      durationMs,
+      ...(extra.refusal ? { code: extra.refusal.code, ...(extra.refusal.detail ? { detail: extra.refusal.detail } : {}) } : {}),
+    });
+    this.ports.events.recordLater([
+      {
+        ...this.envelope(request),
+        kind: 'requestCompleted',
+        outcome,
+        status,
+        durationUs: durationMs * 1000,
+        masked: extra.masked ?? {},
+        responseBytes: extra.responseBytes ?? 0,
+        rows: extra.rows ?? 0,
+        ...(extra.refusal ? { errorCode: extra.refusal.code } : {}),
+        reasons: extra.refusal?.reasons ?? [],
+      },
+    ]);
+  }
+
+  private decisionEvent(context: RequestContext, decision: Decision, fromCache: boolean): GatewayEvent {
+    return { ...this.envelope(context), kind: 'decisionMade', decision, fromCache };
+  }
+
+  private takeUnrecorded(session: Session): GatewayEvent[] {
+    const started = this.unrecorded.get(session);
+    if (!started) return [];
+    this.unrecorded.delete(session);
+    return [started];
+  }
+
+  private connectionName(exchange: Exchange): string {
+    return this.options.connections.has(exchange.connection) ? exchange.connection : UNKNOWN_CONNECTION;
+  }
+
+  /** A fresh event envelope: its id is the JetStream dedupe key and the audit key. */
+  private envelope(about: { readonly requestId: string; readonly sessionId: string; readonly connection: string }) {
+    return { id: this.ports.ids.next(), occurredAt: new Date(this.ports.clock.now()), requestId: about.requestId, sessionId: about.sessionId, connection: about.connection };
+  }
+}

@@ -1,0 +1,50 @@
+import type { Principal } from '@portcullis/identity-client';
+import type { Protocol } from '@portcullis/request-model';
+import { refusal, type Refusal } from './refusal.js';
+
+/**
+ * A caller's session: one HTTP request, one MCP session, one PostgreSQL connection. The principal is
+ * fixed when the session opens and re-checked before every request (expiry here; revocation joins
+ * through the same check), so a session never outlives the credential that opened it.
+ */
+export class Session {
+  private decided = 0;
+  private endedReason: string | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly protocol: Protocol,
+    readonly principal: Principal,
+    readonly clientAddress: string,
+    /** Monotonic ms at open, for the session's duration. */
+    readonly openedAt: number,
+  ) {}
+
+  /** Requests decided in this session so far. */
+  get requests(): number {
+    return this.decided;
+  }
+
+  get ended(): boolean {
+    return this.endedReason !== undefined;
+  }
+
+  /** Why a request may not run in this session now, or undefined. `now` is wall-clock ms. */
+  recheck(now: number): Refusal | undefined {
+    if (this.ended) return refusal('GATEWAY_SHUTTING_DOWN', 'the session has ended');
+    if (this.principal.expiresAt.getTime() <= now) return refusal('TOKEN_EXPIRED', 'the token this session was opened with has expired');
+    return undefined;
+  }
+
+  /** Counts a request that reached a decision. */
+  countRequest(): void {
+    this.decided++;
+  }
+
+  /** Marks the session ended; true only for the first call (a session ends once). */
+  end(reason: string): boolean {
+    if (this.endedReason !== undefined) return false;
+    this.endedReason = reason;
+    return true;
+  }
+}

@@ -1,0 +1,159 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { MaskingProfile } from '@portcullis/detectors';
+import type { HttpConnectionConfig } from '@portcullis/config';
+import type { HttpTarget } from '@portcullis/request-model';
+import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
+import type { ProtocolStatus } from '../domain/events.js';
+import { refusal, type Refusal } from '../domain/refusal.js';
+import { reinterpretingHeader, reinterpretingParameter } from './headers.js';
+import { maskBody, maskHeaders } from './http-masking.js';
+import { writeRefusal } from './refusal.http.js';
+import type { UpstreamForwarder } from './upstream.forwarder.js';
+
+export interface HttpConnection {
+  readonly config: HttpConnectionConfig;
+  readonly forwarder: UpstreamForwarder;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Response headers that describe one hop; recomputed or dropped. */
+const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'proxy-authenticate', 'content-length', 'x-portcullis-request-id', 'x-portcullis-hold-id']);
+
+/** An upstream's answer, buffered (bounded) so that it is masked before its first byte leaves. */
+export class HttpReply implements Reply {
+  constructor(
+    readonly status: number,
+    public headers: Record<string, string | string[]>,
+    public body: Buffer,
+    private readonly contentType: string,
+    private readonly contentEncoding: string,
+  ) {}
+
+  mask(profile: MaskingProfile): Masked {
+    let findings: Record<string, number> = {};
+    if (this.body.length > 0) {
+      const outcome = maskBody(profile, this.contentType, this.contentEncoding, this.body);
+      if (!outcome.ok) return outcome;
+      this.body = outcome.body;
+      findings = { ...outcome.findings };
+    }
+    const masked = maskHeaders(profile, this.headers);
+    this.headers = masked.headers;
+    if (masked.findings > 0) findings.header = masked.findings;
+    return { ok: true, findings };
+  }
+}
+
+/**
+ * One request to `/http/<connection>/…`, translated for the flow: the canonical path and method are
+ * the target; the body is read (bounded) when the flow asks, so a held request keeps it; what is
+ * forwarded is exactly what was described. This adapter holds no sequencing of its own.
+ */
+export class HttpExchange implements Exchange<HttpReply> {
+  readonly protocol = 'http' as const;
+  readonly gone: AbortSignal;
+  private body: Buffer = EMPTY;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    readonly connection: string,
+    private readonly path: string,
+    private readonly search: string,
+    private readonly known: HttpConnection | undefined,
+  ) {
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    this.gone = gone.signal;
+  }
+
+  async describe(): Promise<Described> {
+    const method = this.req.method ?? '';
+    const limit = this.known!.config.maxRequestBytes;
+    if (!METHODS.has(method)) return fail(refusal('BAD_REQUEST', `method ${method} is not supported`));
+    const override = reinterpretingHeader(this.req.headers);
+    if (override) return fail(refusal('BAD_REQUEST', `header ${override} is not allowed: it would change the method or path after the policy decision`));
+    const body = await readBody(this.req, limit);
+    if (!body.ok && body.gone) return fail(refusal('CALLER_GONE', 'the caller went away while sending the body'));
+    if (!body.ok) return fail(refusal('REQUEST_TOO_LARGE', `request body exceeds ${limit} bytes`));
+    this.body = body.body;
+    const parameter = reinterpretingParameter(this.search, this.req.headers['content-type'], body.body);
+    if (parameter) return fail(refusal('BAD_REQUEST', `parameter ${parameter} is not allowed: it would change the method after the policy decision`));
+    const target: HttpTarget = { kind: 'http', method, path: this.path };
+    return { ok: true, target };
+  }
+
+  async forward(info: { readonly requestId: string }): Promise<Forwarded<HttpReply>> {
+    const upstream = await this.known!.forwarder.forward({
+      method: this.req.method ?? '',
+      path: this.path,
+      search: this.search,
+      headers: this.req.headers,
+      body: this.body,
+      requestId: info.requestId,
+      clientAddress: this.req.socket.remoteAddress ?? '',
+    });
+    if (!upstream.ok) return { ok: false, refusal: refusal(upstream.code, upstream.message) };
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (!DROP_RESPONSE.has(name) && value !== undefined) headers[name] = value;
+    }
+    const encoding = String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase();
+    return { ok: true, reply: new HttpReply(upstream.status, headers, upstream.body, String(upstream.headers['content-type'] ?? ''), encoding) };
+  }
+
+  respond(reply: HttpReply, info: ResponseInfo): Delivery {
+    const headers = reply.headers;
+    const head = this.req.method === 'HEAD';
+    // No length where there is no body (RFC 9110): HEAD answers, 204 and 304.
+    if (!head && reply.status !== 204 && reply.status !== 304) headers['content-length'] = String(reply.body.length);
+    headers['x-portcullis-request-id'] = info.requestId;
+    if (info.stages) headers['server-timing'] = info.stages.header();
+    if (info.holdId) headers['x-portcullis-hold-id'] = info.holdId;
+    this.res.writeHead(reply.status, headers);
+    this.res.end(head ? undefined : reply.body);
+    return { status: { http: reply.status }, bytes: reply.body.length, rows: 0 };
+  }
+
+  refuse(reason: Refusal, info: Partial<ResponseInfo>): ProtocolStatus {
+    return { http: writeRefusal(this.res, reason, info.requestId, info.holdId ? { 'x-portcullis-hold-id': info.holdId } : {}) };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function fail(reason: Refusal): Described {
+  return { ok: false, refusal: reason };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false; gone?: true }> {
+  const headers: IncomingHttpHeaders = req.headers;
+  // Neither a length nor chunked framing: the request has no body (RFC 9112 §6.3).
+  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return { ok: true, body: EMPTY };
+  }
+  const declared = Number(headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    return { ok: false };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        req.resume();
+        return { ok: false };
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return { ok: false, gone: true }; // the caller aborted mid-body
+  }
+  return { ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
+}

@@ -1,0 +1,52 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from '@portcullis/service-kit';
+import { refusal } from '../domain/refusal.js';
+import type { RequestFlow } from '../domain/request-flow.js';
+import { parseBearer } from '@portcullis/service-kit';
+import { Listener, type ListenerOptions } from '../listener/listener.js';
+import { HttpExchange, type HttpConnection } from './http.exchange.js';
+import { writeRefusal } from './refusal.http.js';
+import { parseRoute } from './route.js';
+
+export interface HttpListenerOptions extends Omit<ListenerOptions, 'name'> {
+  /** Whether the gateway can serve (bus connected, masking profiles loaded): /readyz. */
+  readonly ready: () => boolean;
+}
+
+/**
+ * The ingress HTTP port: `/healthz`, `/readyz`, and `/http/<connection>/…` through the request
+ * flow, one session per request. A request target that is not a well-formed route is refused
+ * before the flow (like a malformed request line: there is nothing to describe).
+ */
+export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<string, HttpConnection>, options: HttpListenerOptions, logger: Logger): Listener {
+  const server = createServer((req, res) => handle(req, res));
+  server.keepAliveTimeout = 65_000;
+  // Slow senders get seconds, not minutes (held requests wait on the response side, unaffected).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  const listener = new Listener(server, { ...options, name: 'http' }, logger, () => server.closeIdleConnections());
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (req.url === '/readyz') {
+      const ok = listener.serving && options.ready();
+      return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
+    }
+    const admission = listener.admission();
+    if (admission === 'stopping') return void writeRefusal(res, refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down'), undefined);
+    // Bounded memory: every request may buffer a body and a response.
+    if (admission === 'busy') return void writeRefusal(res, refusal('GATEWAY_BUSY', 'too many requests in flight; retry later'), undefined);
+    const route = parseRoute(req.url ?? '');
+    if (!route.ok) return void writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), undefined);
+    const exchange = new HttpExchange(req, res, route.connection, route.path, route.search, connections.get(route.connection));
+    const opening = { protocol: 'http' as const, token: parseBearer(req.headers.authorization), clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
+    listener.track(
+      flow.serveOne(opening, exchange).catch((err: unknown) => {
+        logger.error({ err }, 'request failed unexpectedly');
+        writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
+      }),
+    );
+  }
+
+  return listener;
+}
