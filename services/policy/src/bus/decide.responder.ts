@@ -21,7 +21,11 @@ export function respondToDecisions(nc: NatsConnection, subject: string, engine: 
         const request = policyV1.DecideRequest.decode(msg.data);
         const facts = factsFromProto(request);
         decision = facts.ok ? decisionToProto(engine.decide(facts.facts), instance) : refusal(facts.reason, engine.version, instance);
-        logger.debug({ requestId: request.context?.requestId, connection: request.context?.connection, effect: decision.effect, reasons: decision.reasons }, 'decided');
+        const context = request.context;
+        logger.debug(
+          { requestId: context?.requestId, sessionId: context?.sessionId, connection: context?.connection, principal: context?.principal?.subject, protocol: context?.target?.$case, effect: decision.effect, reasons: decision.reasons, cacheable: decision.cacheable },
+          'decided',
+        );
       } catch {
         decision = refusal('error:malformed-request', engine.version, instance);
         logger.warn({ bytes: msg.data.length }, 'malformed decide request');

@@ -1,1 +1,1 @@
-export { PolicyEngine, type Decision, type Effect, type RequestFacts } from './policy-engine.js';
+export { PolicyEngine, type Decision, type Effect, type Reason, type RequestFacts } from './policy-engine.js';

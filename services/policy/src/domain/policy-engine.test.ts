@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePortcullisConfig } from '@portcullis/config';
+import type { Target } from '@portcullis/request-model';
 import { PolicyEngine } from './policy-engine.js';
 import { compilePathGlob } from './path-glob.js';
 
@@ -27,35 +28,35 @@ policies:
 `);
 const engine = new PolicyEngine(config.policies);
 const agent = { subject: 'demo-agent', groups: ['agents'] };
+const http = (method: string, path: string): Target => ({ kind: 'http', method, path });
 
 describe('PolicyEngine', () => {
   it('allows a matching GET and names the rule and masking profile', () => {
-    const d = engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/customers' } });
+    const d = engine.decide({ connection: 'demo-http', principal: agent, target: http('GET', '/customers') });
     expect(d).toMatchObject({ effect: 'allow', reasons: ['rule:agents-read'], maskingProfiles: ['default'] });
     expect(d.policyVersion).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('holds writes for approval with the rule approver groups and timeout', () => {
-    const d = engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'POST', path: '/echo' } });
+    const d = engine.decide({ connection: 'demo-http', principal: agent, target: http('POST', '/echo') });
     expect(d).toMatchObject({ effect: 'require_approval', reasons: ['rule:agents-write'], approval: { approverGroups: ['approvers'], timeoutMs: 120_000 } });
   });
 
   it('denies DELETE by rule', () => {
-    expect(engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'DELETE', path: '/x' } })).toMatchObject({ effect: 'deny', reasons: ['rule:agents-no-delete'] });
+    expect(engine.decide({ connection: 'demo-http', principal: agent, target: http('DELETE', '/x') })).toMatchObject({ effect: 'deny', reasons: ['rule:agents-no-delete'] });
   });
 
   it('lets a deny override an allow whatever the rule order', () => {
-    expect(engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/admin/users' } })).toMatchObject({ effect: 'deny', reasons: ['rule:no-admin'] });
+    expect(engine.decide({ connection: 'demo-http', principal: agent, target: http('GET', '/admin/users') })).toMatchObject({ effect: 'deny', reasons: ['rule:no-admin'] });
   });
 
-  it('denies by default: unknown group, other connection, no HTTP facts', () => {
-    expect(engine.decide({ connection: 'demo-http', principal: { subject: 'x', groups: ['strangers'] }, http: { method: 'GET', path: '/' } }).reasons).toEqual(['default-deny']);
-    expect(engine.decide({ connection: 'other', principal: agent, http: { method: 'GET', path: '/' } }).effect).toBe('deny');
-    expect(engine.decide({ connection: 'demo-http', principal: agent }).reasons).toEqual(['default-deny']);
-  });
+  it('denies by default: unknown group, other connection', () => {
+    expect(engine.decide({ connection: 'demo-http', principal: { subject: 'x', groups: ['strangers'] }, target: http('GET', '/') }).reasons).toEqual(['default-deny']);
+    expect(engine.decide({ connection: 'other', principal: agent, target: http('GET', '/') }).effect).toBe('deny');
+      });
 
   it('denies everything with no rules at all', () => {
-    expect(new PolicyEngine([]).decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/' } })).toMatchObject({ effect: 'deny', reasons: ['default-deny'] });
+    expect(new PolicyEngine([]).decide({ connection: 'demo-http', principal: agent, target: http('GET', '/') })).toMatchObject({ effect: 'deny', reasons: ['default-deny'] });
   });
 
   it('masks with every winning rule profile, whatever the order', () => {
@@ -67,7 +68,7 @@ policies:
   - { id: customers-cards, effect: allow, match: { groups: [agents], http: { paths: ["/customers/**"] } }, maskingProfile: cards }
   - { id: customers-emails, effect: allow, match: { groups: [agents], http: { paths: ["/customers/**"] } }, maskingProfile: emails }
 `).policies;
-    const d = new PolicyEngine(rules).decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/customers/1' } });
+    const d = new PolicyEngine(rules).decide({ connection: 'demo-http', principal: agent, target: http('GET', '/customers/1') });
     expect(d).toMatchObject({ effect: 'allow', reasons: ['rule:broad', 'rule:customers-cards', 'rule:customers-emails'], maskingProfiles: ['cards', 'emails'] });
   });
 
@@ -78,7 +79,7 @@ policies:
   - { id: dba, effect: require_approval, match: { groups: [agents] }, approval: { approverGroups: [dba, leads], timeout: 10m } }
   - { id: sec, effect: require_approval, match: { groups: [agents] }, approval: { approverGroups: [${groups}], timeout: 1m } }
 `).policies;
-    const facts = { connection: 'demo-http', principal: agent, http: { method: 'POST', path: '/' } };
+    const facts = { connection: 'demo-http', principal: agent, target: http('POST', '/') };
     expect(new PolicyEngine(rules('security, leads')).decide(facts)).toMatchObject({ effect: 'require_approval', approval: { approverGroups: ['leads'], timeoutMs: 60_000 } });
     expect(new PolicyEngine(rules('security')).decide(facts)).toMatchObject({ effect: 'deny', reasons: ['rule:dba', 'rule:sec', 'conflicting-approvers'] });
   });
@@ -91,17 +92,17 @@ policies:
   - { id: read, effect: allow, match: { groups: [agents] }, maskingProfile: pii }
   - { id: reports, effect: require_approval, match: { http: { paths: ["/reports/**"] } }, approval: { approverGroups: [leads] } }
 `).policies;
-    const d = new PolicyEngine(rules).decide({ connection: 'demo-http', principal: agent, http: { method: 'GET', path: '/reports/x' } });
+    const d = new PolicyEngine(rules).decide({ connection: 'demo-http', principal: agent, target: http('GET', '/reports/x') });
     expect(d).toMatchObject({ effect: 'require_approval', maskingProfiles: ['pii'] });
   });
 
   it('applies rules about GET to HEAD', () => {
-    expect(engine.decide({ connection: 'demo-http', principal: agent, http: { method: 'HEAD', path: '/admin/x' } })).toMatchObject({ effect: 'deny' });
+    expect(engine.decide({ connection: 'demo-http', principal: agent, target: http('HEAD', '/admin/x') })).toMatchObject({ effect: 'deny' });
     const getOnly = new PolicyEngine(parsePortcullisConfig(`
 connections: [{ name: demo-http, type: http, upstream: "http://127.0.0.1:1" }]
 policies: [{ id: g, effect: allow, match: { http: { methods: [GET] } } }]
 `).policies);
-    expect(getOnly.decide({ connection: 'demo-http', principal: agent, http: { method: 'HEAD', path: '/' } }).effect).toBe('allow');
+    expect(getOnly.decide({ connection: 'demo-http', principal: agent, target: http('HEAD', '/') }).effect).toBe('allow');
   });
 
   // No timing assertion: a backtracking matcher needs minutes on these inputs and fails by the
@@ -113,6 +114,70 @@ policies: [{ id: g, effect: allow, match: { http: { methods: [GET] } } }]
 
   it('changes version when the rules change', () => {
     expect(new PolicyEngine(config.policies.slice(1)).version).not.toBe(engine.version);
+  });
+});
+
+describe('PolicyEngine with MCP and SQL requests', () => {
+  // The rule language has HTTP conditions only (and only http connections): to the engine a
+  // connection is a name, and an MCP or SQL request is decided by the group, subject and
+  // connection conditions alone.
+  const rules = parsePortcullisConfig(`
+connections:
+  - { name: demo-http, type: http, upstream: "http://127.0.0.1:1" }
+  - { name: warehouse, type: http, upstream: "http://127.0.0.1:2" }
+maskingProfiles: [{ name: pii, detectors: [email] }]
+policies:
+  - { id: agents-warehouse, effect: allow, match: { groups: [agents], connections: [warehouse] }, maskingProfile: pii }
+  - { id: readers-get, effect: allow, match: { groups: [readers], http: { methods: [GET] } } }
+  - { id: no-delete, effect: deny, match: { http: { methods: [DELETE] } } }
+  - { id: no-admin, effect: deny, match: { http: { paths: ["/**"] } } }
+  - { id: http-anything, effect: require_approval, match: { groups: [agents], http: {} }, approval: { approverGroups: [leads] } }
+`).policies;
+  const policy = new PolicyEngine(rules);
+  const reader = { subject: 'report-bot', groups: ['readers'] };
+  const toolCall: Target = { kind: 'mcp', method: 'tools/call', name: 'delete_customer', argumentsJson: '{"id":42}' };
+  const select: Target = { kind: 'sql', statement: 'select * from customers where id = $1', parameters: [{ text: '42' }, null] };
+
+  it('applies a rule without HTTP conditions to MCP and SQL requests, masking included', () => {
+    for (const target of [toolCall, select]) {
+      expect(policy.decide({ connection: 'warehouse', principal: agent, target })).toEqual({
+        effect: 'allow',
+        reasons: ['rule:agents-warehouse'],
+        maskingProfiles: ['pii'],
+        policyVersion: policy.version,
+        cacheable: true,
+      });
+    }
+  });
+
+  it('never matches an MCP or SQL request with a rule that has HTTP conditions', () => {
+    // An MCP method spelled like an HTTP one is still not an HTTP request.
+    const lookalike: Target = { kind: 'mcp', method: 'GET', name: '/reports', argumentsJson: '' };
+    for (const target of [toolCall, select, lookalike]) {
+      expect(policy.decide({ connection: 'demo-http', principal: reader, target })).toMatchObject({ effect: 'deny', reasons: ['default-deny'], cacheable: true });
+    }
+  });
+
+  it('denies MCP and SQL requests by default', () => {
+    for (const target of [toolCall, select]) {
+      expect(policy.decide({ connection: 'lake', principal: agent, target })).toMatchObject({ effect: 'deny', reasons: ['default-deny'], maskingProfiles: [] });
+      expect(new PolicyEngine([]).decide({ connection: 'warehouse', principal: agent, target })).toMatchObject({ effect: 'deny', reasons: ['default-deny'] });
+    }
+  });
+
+  it('still applies the HTTP rules to HTTP requests on the same connection', () => {
+    expect(policy.decide({ connection: 'warehouse', principal: agent, target: http('GET', '/x') })).toMatchObject({ effect: 'deny', reasons: ['rule:no-admin'], maskingProfiles: ['pii'] });
+    expect(policy.decide({ connection: 'lake', principal: reader, target: http('HEAD', '/') })).toMatchObject({ effect: 'deny', reasons: ['rule:no-admin'] });
+  });
+});
+
+describe('PolicyEngine cacheable decisions', () => {
+  it('marks every decision made from today\'s rules cacheable: their conditions depend on the request alone', () => {
+    expect(engine.cacheable).toBe(true);
+    for (const [method, path] of [['GET', '/x'], ['POST', '/x'], ['DELETE', '/x'], ['OPTIONS', '/x']] as const) {
+      expect(engine.decide({ connection: 'demo-http', principal: agent, target: http(method, path) }).cacheable).toBe(true);
+    }
+    expect(new PolicyEngine([]).decide({ connection: 'demo-http', principal: agent, target: http('GET', '/') }).cacheable).toBe(true);
   });
 });
 

@@ -1,0 +1,78 @@
+import { ensureStreams, newEvent, type Bus, type BusNames, type EventPublisher } from '@portcullis/bus';
+import type { eventsV1 } from '@portcullis/proto-gen';
+import type { Logger } from '@portcullis/service-kit';
+
+/** How long to wait before the first retry; each further retry waits twice as long, up to maxMs. */
+export interface RetryDelays {
+  readonly firstMs: number;
+  readonly maxMs: number;
+}
+
+export const ANNOUNCE_RETRY: RetryDelays = { firstMs: 1000, maxMs: 30_000 };
+
+export interface PolicyChangedOptions {
+  readonly bus: Pick<Bus, 'jsm'>;
+  readonly publisher: EventPublisher;
+  readonly names: BusNames;
+  /** "policy:<instanceId>". */
+  readonly source: string;
+  readonly policyVersion: string;
+  readonly rules: number;
+  readonly logger: Logger;
+  readonly retry: RetryDelays;
+}
+
+/**
+ * Announces the rule set this instance decides with: one durable PolicyChanged event, so audit
+ * records which rules each instance decided by and gateways that remember decisions drop them.
+ *
+ * Deciding never waits on it: the event is a notification, and refusing to decide would not make
+ * a gateway's remembered decisions any fresher. But a gateway that never hears of the new rules
+ * keeps reusing decisions made under the old ones, so a failure is logged as an error and retried
+ * (same event id, deduplicated by JetStream) until the event is stored or the instance stops.
+ */
+export class PolicyChangedPublisher {
+  readonly event: eventsV1.Event;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: PolicyChangedOptions) {
+    this.event = newEvent({
+      requestId: '',
+      connection: '',
+      source: options.source,
+      body: { $case: 'policyChanged', value: { policyVersion: options.policyVersion, rules: options.rules } },
+    });
+  }
+
+  /** The first attempt. Resolves either way: a failure has been logged and a retry scheduled. */
+  announce(): Promise<void> {
+    return this.attempt(1, this.options.retry.firstMs);
+  }
+
+  /** No further retries; waits for an attempt in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+  }
+
+  private attempt(attempt: number, retryInMs: number): Promise<void> {
+    const { bus, publisher, names, policyVersion, rules, logger, retry } = this.options;
+    const fields = { policyVersion, rules, eventId: this.event.id, attempt };
+    this.inFlight = (async () => {
+      try {
+        // Every attempt: the streams may be what was missing.
+        await ensureStreams(bus.jsm, names);
+        const seq = await publisher.publish(this.event);
+        logger.info({ ...fields, subject: names.eventSubject(this.event), seq }, 'policy change announced');
+      } catch (err) {
+        if (this.stopped) return;
+        logger.error({ ...fields, err, retryInMs }, 'policy change NOT announced: audit cannot tell which rules this instance decides with and gateways may reuse decisions made under other rules; retrying');
+        this.timer = setTimeout(() => void this.attempt(attempt + 1, Math.min(retryInMs * 2, retry.maxMs)), retryInMs);
+      }
+    })();
+    return this.inFlight;
+  }
+}
