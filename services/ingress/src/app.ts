@@ -118,13 +118,14 @@ function watchPolicyChanges(bus: Bus, names: BusNames, decisions: DecisionCache,
   void (async () => {
     for await (const msg of sub) {
       let version = '';
+      // Idempotent: an announcement seen twice (a retried publish) only clears an emptier cache.
       try {
         const event = eventsV1.Event.decode(msg.data);
         if (event.body?.$case === 'policyChanged') version = event.body.value.policyVersion;
       } catch {
         // Unreadable: clear anyway; forgetting decisions is always safe.
       }
-      decisions.clear();
+      decisions.policyChanged(version || undefined);
       logger.info({ policyVersion: version }, 'policy changed: remembered decisions dropped');
     }
   })().catch((err: unknown) => logger.error({ err }, 'policy change subscription failed'));

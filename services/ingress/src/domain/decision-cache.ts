@@ -17,12 +17,23 @@ export interface DecisionCacheOptions {
  * match on today is in the key, so a remembered decision is the one policy would make again under
  * the same rule set. Every entry is dropped when any policy instance announces a rule set
  * (PolicyChanged), and none is used past its TTL, which bounds staleness if an announcement is
- * missed. The audit record of a remembered decision says so (DecisionMade.from_cache).
+ * missed. Under a rolling change only decisions of the newest announced version are kept. The audit record of a remembered decision says so (DecisionMade.from_cache).
  */
 export class DecisionCache {
   private readonly entries = new Map<string, { decision: Decision; until: number }>();
+  /** The rule set most recently announced; during a rolling change older instances still answer. */
+  private current: string | undefined;
 
   constructor(private readonly options: DecisionCacheOptions) {}
+
+  /**
+   * A policy instance announced the rule set it decides with: forget everything, and from now on
+   * remember only decisions made under that version (an old instance's answers are used, not kept).
+   */
+  policyChanged(version: string | undefined): void {
+    this.entries.clear();
+    if (version) this.current = version;
+  }
 
   get(context: RequestContext): Decision | undefined {
     if (this.options.ttlMs <= 0) return undefined;
@@ -38,6 +49,7 @@ export class DecisionCache {
 
   put(context: RequestContext, decision: Decision): void {
     if (this.options.ttlMs <= 0 || !decision.cacheable) return;
+    if (this.current !== undefined && decision.policyVersion !== this.current) return;
     if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(cacheKey(context), { decision, until: this.options.now() + this.options.ttlMs });
   }
