@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { jetstream } from '@nats-io/jetstream';
+import { BATCH_TYPE, BusNames, connectBus, ensureStreams, EVENT_TYPE_HEADER, EventPublisher, newEvent, type Bus } from '@portcullis/bus';
+import type { Principal } from '@portcullis/identity-client';
+import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
+import { mcpTarget, targetToProto, type Target } from '@portcullis/request-model';
+import { createLogger } from '@portcullis/service-kit';
+import { deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
+import { EventsRecorder } from './bus/events.recorder.js';
+import type { RequestContext } from './domain/context.js';
+import type { Decision } from './domain/decision.js';
+import type { GatewayEvent } from './domain/events.js';
+import { ApprovalGate } from './grpc/approval.gate.js';
+
+// The gateway's bus adapters against a real NATS JetStream server: group-committed events as the
+// stream stores them, and the approval gate facing forged wake-ups and holds that describe another
+// request. The approvals service is played by a real gRPC server that answers what each test
+// needs — including what a broken or compromised approvals service could answer, which the real
+// one never would.
+
+const quiet = createLogger('ingress-test', 'silent');
+const ids = { next: () => randomUUID() };
+let bus: Bus;
+let names: BusNames;
+let url: string;
+
+beforeAll(async () => {
+  url = await natsUrl();
+  names = new BusNames(uniqueNamespace('ing'));
+  bus = await connectBus({ url, name: 'ingress-test' });
+  await ensureStreams(bus.jsm, names);
+});
+
+afterAll(async () => {
+  await bus?.close();
+  if (url) await deleteStreams(url, names.namespace).catch(() => undefined);
+});
+
+const principal: Principal = { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'], issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 60_000) };
+
+const received = (n: number): GatewayEvent => ({ id: `ev-${n}-${randomUUID()}`, occurredAt: new Date(), sessionId: 'sess-1', requestId: `req-${n}`, connection: 'demo', kind: 'requestReceived', protocol: 'http', principal, target: { kind: 'http', method: 'GET', path: `/items/${n}` } });
+
+describe('EventsRecorder over JetStream', () => {
+  it('stores the events of concurrent requests as batches, every event intact and in order', async () => {
+    const publisher = new EventPublisher(bus.js, names);
+    const recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, 'ingress:test', events), 'ingress:test', ids, quiet);
+    const events = Array.from({ length: 40 }, (_, i) => received(i));
+    await Promise.all(events.map((event) => recorder.record([event])));
+
+    const stream = await bus.jsm.streams.info(names.eventsStream);
+    const consumer = await jetstream(bus.nc).consumers.get(names.eventsStream);
+    const stored: eventsV1.Event[] = [];
+    let messages = 0;
+    while (stored.length < events.length && messages < stream.state.messages) {
+      const msg = await consumer.next({ expires: 2000 });
+      if (!msg) break;
+      messages++;
+      expect(msg.headers?.get(EVENT_TYPE_HEADER)).toBe(BATCH_TYPE);
+      expect(msg.subject.startsWith(`${names.namespace}.evt.batch.`)).toBe(true);
+      for (const bytes of eventsV1.EventBatch.decode(msg.data).events) stored.push(eventsV1.Event.decode(bytes));
+    }
+    expect(stored.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(messages).toBeLessThan(events.length); // gathered, not one message per event
+    expect(stored[3]).toMatchObject({ source: 'ingress:test', sessionId: 'sess-1', requestId: 'req-3', body: { $case: 'requestReceived', value: { target: { $case: 'http', value: { path: '/items/3' } } } } });
+  });
+
+  it('fails the callers closed when the stream refuses, and stores nothing half-written', async () => {
+    const publisher = new EventPublisher(bus.js, new BusNames(uniqueNamespace('none'))); // no such stream
+    const recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, 'ingress:test', events), 'ingress:test', ids, quiet);
+    await expect(recorder.record([received(1)])).rejects.toThrow();
+  });
+});
+
+/** A real gRPC ApprovalsService whose answers each test sets. */
+function approvalsDouble() {
+  let created: (request: approvalsV1.CreateHoldRequest) => approvalsV1.Hold;
+  let current: () => approvalsV1.Hold;
+  let gets = 0;
+  const server = new grpc.Server();
+  server.addService(approvalsV1.ApprovalsServiceService, {
+    createHold: (call: grpc.ServerUnaryCall<approvalsV1.CreateHoldRequest, approvalsV1.CreateHoldResponse>, cb: grpc.sendUnaryData<approvalsV1.CreateHoldResponse>) => cb(null, { hold: created(call.request) }),
+    getHold: (_call: unknown, cb: grpc.sendUnaryData<approvalsV1.GetHoldResponse>) => {
+      gets++;
+      cb(null, { hold: current() });
+    },
+    listHolds: (_c: unknown, cb: grpc.sendUnaryData<approvalsV1.ListHoldsResponse>) => cb(null, { holds: [] }),
+    approve: (_c: unknown, cb: grpc.sendUnaryData<approvalsV1.ApproveResponse>) => cb({ code: grpc.status.UNIMPLEMENTED }),
+    deny: (_c: unknown, cb: grpc.sendUnaryData<approvalsV1.DenyResponse>) => cb({ code: grpc.status.UNIMPLEMENTED }),
+  });
+  return {
+    server,
+    set(onCreate: typeof created, onGet: typeof current) {
+      created = onCreate;
+      current = onGet;
+    },
+    get gets() {
+      return gets;
+    },
+    async start(): Promise<string> {
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      return `127.0.0.1:${port}`;
+    },
+  };
+}
+
+describe('ApprovalGate against real NATS', () => {
+  const approvals = approvalsDouble();
+  let gate: ApprovalGate;
+  const decision: Decision = { effect: 'require_approval', reasons: ['rule:hold'], maskingProfiles: [], approval: { approverGroups: ['approvers'], timeoutMs: 60_000 }, policyVersion: 'v', decidedBy: 'p', cacheable: true };
+  const context = (target: Target): RequestContext => ({ requestId: randomUUID(), sessionId: randomUUID(), connection: 'demo', protocol: target.kind, principal, target });
+
+  /** The hold the approvals service stores for `request`, in a status, optionally about something else. */
+  const holdFor = (request: approvalsV1.CreateHoldRequest, status: approvalsV1.HoldStatus, target?: Target): approvalsV1.Hold => ({
+    id: randomUUID(),
+    requestId: request.context!.requestId,
+    sessionId: request.context!.sessionId,
+    connection: request.context!.connection,
+    requester: request.context!.principal,
+    target: target ? targetToProto(target) : request.context!.target,
+    reasons: request.decision!.reasons,
+    approverGroups: request.decision!.approval!.approverGroups,
+    status,
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+    resolvedAt: undefined,
+    resolvedBy: status === approvalsV1.HoldStatus.HOLD_STATUS_APPROVED ? 'approver' : '',
+    resolutionReason: '',
+  });
+
+  beforeAll(async () => {
+    gate = new ApprovalGate(await approvals.start(), bus.nc, names, quiet, { pollMs: 60_000, graceMs: 1000, deadlineMs: 2000 });
+  });
+  afterAll(() => {
+    gate?.close();
+    approvals.server.forceShutdown();
+  });
+
+  const toolCall = mcpTarget('tools/call', 'transfer', { amount: 5000, to: 'acct-1' });
+
+  it('ignores a forged "granted" wake-up: the stored hold is still pending, so nothing is released', async () => {
+    let stored: approvalsV1.Hold | undefined;
+    approvals.set(
+      (req) => (stored = holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_PENDING)),
+      () => stored!,
+    );
+    const ctx = context(toolCall);
+    const aborter = new AbortController();
+    const result = gate.hold(ctx, decision, aborter.signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Anyone on the bus can publish this; it names the request and claims approval.
+    const forged = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:forged', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'mallory' } } });
+    const before = approvals.gets;
+    await bus.js.publish(names.eventSubject(forged), eventsV1.Event.encode(forged).finish(), { msgID: forged.id });
+    for (let i = 0; i < 50 && approvals.gets === before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(approvals.gets).toBeGreaterThan(before); // the wake-up made the gate look…
+    aborter.abort(); // …and the hold is still pending: the caller gives up, nothing was released
+    expect(await result).toMatchObject({ status: 'cancelled' });
+  });
+
+  it.each<[string, Target]>([
+    ['the same tool with other arguments', mcpTarget('tools/call', 'transfer', { amount: 5, to: 'acct-1' })],
+    ['an HTTP request (another protocol kind)', { kind: 'http', method: 'POST', path: '/transfer' }],
+    ['a SQL statement (another protocol kind)', { kind: 'sql', statement: 'select 1', parameters: [] }],
+  ])('refuses an APPROVED hold that describes %s', async (_what, other) => {
+    approvals.set(
+      (req) => holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, other),
+      () => {
+        throw new Error('not asked');
+      },
+    );
+    expect(await gate.hold(context(toolCall), decision, new AbortController().signal)).toMatchObject({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
+  });
+
+  it('refuses when the stored hold changes to describe another request after a wake-up', async () => {
+    let stored: approvalsV1.Hold | undefined;
+    approvals.set(
+      (req) => (stored = holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_PENDING)),
+      () => ({ ...stored!, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'approver', target: targetToProto({ kind: 'sql', statement: 'drop table t', parameters: [] }) }),
+    );
+    const ctx = context({ kind: 'sql', statement: 'delete from t where id = $1', parameters: [{ text: '7' }] });
+    const result = gate.hold(ctx, decision, new AbortController().signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const wake = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'approver' } } });
+    bus.nc.publish(names.eventSubject(wake), eventsV1.Event.encode(wake).finish());
+    expect(await result).toMatchObject({ status: 'unavailable' });
+  });
+
+  it('releases the request its approved hold describes, after the wake-up', async () => {
+    let stored: approvalsV1.Hold | undefined;
+    let approved = false;
+    approvals.set(
+      (req) => (stored = holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_PENDING)),
+      () => (approved ? { ...stored!, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'approver' } : stored!),
+    );
+    const ctx = context(toolCall);
+    const result = gate.hold(ctx, decision, new AbortController().signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    approved = true;
+    const wake = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'approver' } } });
+    bus.nc.publish(names.eventSubject(wake), eventsV1.Event.encode(wake).finish());
+    expect(await result).toMatchObject({ status: 'approved', holdId: stored!.id });
+  });
+});
