@@ -260,6 +260,34 @@ describe('audit', () => {
     expect(show.stdout).toContain('decision.made');
   });
 
+  it('records each HTTP request as a session of one: SessionStarted and SessionEnded around it, one session id on all', async () => {
+    const res = await env.gateway('/http/demo-http/echo', { token: agentToken });
+    const [received] = await eventually(async () => {
+      const rows = await env.auditEvents(requestIdOf(res));
+      return rows.length === 3 ? rows : undefined;
+    });
+    const sessionId = String(received!.event_json.sessionId);
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const session = await eventually(async () => {
+      const { rows } = await env.sql().query("select type, request_id, event_json from audit.events where event_json->>'sessionId' = $1 order by seq", [sessionId]);
+      return rows.length === 5 ? (rows as { type: string; request_id: string; event_json: Record<string, unknown> }[]) : undefined;
+    });
+    expect(session.map((e) => e.type)).toEqual(['session.started', 'request.received', 'decision.made', 'request.completed', 'session.ended']);
+    expect(session[0]!.event_json.sessionStarted).toMatchObject({ protocol: 'http', principal: { clientId: 'demo-agent' } });
+    expect(session[4]!.event_json.sessionEnded).toMatchObject({ reason: 'SESSION_END_REASON_CLOSED', requests: 1 });
+    expect(session[3]!.event_json.requestCompleted).toMatchObject({ outcome: 'OUTCOME_FORWARDED', httpStatus: 200 });
+  });
+
+  it('says in the audit log when a decision was remembered rather than asked again', async () => {
+    const first = await env.gateway('/http/demo-http/echo?cache=1', { token: agentToken });
+    const second = await env.gateway('/http/demo-http/echo?cache=2', { token: agentToken });
+    const decisionOf = async (res: Response) =>
+      (await eventually(async () => (await env.auditEvents(requestIdOf(res))).find((e) => e.type === 'decision.made')))!.event_json.decisionMade as Record<string, unknown>;
+    const [a, b] = [await decisionOf(first), await decisionOf(second)];
+    expect(b).toMatchObject({ fromCache: true, decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:agents-read-demo-http'], cacheable: true } });
+    expect((a.decision as Record<string, unknown>).policyVersion).toBe((b.decision as Record<string, unknown>).policyVersion);
+  });
+
   it('records refused callers too, without their token', async () => {
     const res = await env.gateway('/http/demo-http/echo', { token: 'abc' });
     const events = await eventually(async () => {
