@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusNames, connectBus, type Bus } from '@portcullis/bus';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { approvalsV1, commonV1, eventsV1 } from '@portcullis/proto-gen';
 import { createLogger, grpcReason, type App } from '@portcullis/service-kit';
 import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, uniqueSuffix, type TestDatabase } from '@portcullis/testkit';
-import { createDatabase } from '@portcullis/db';
+import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
+import { canonicalJson, targetDigest } from '@portcullis/request-model';
 import { createApp, type Authenticate } from './app.js';
 import { loadConfig } from './config.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
+import { migrations } from './db/migrations/index.js';
 import { HoldService } from './holds.service.js';
 
 const { HoldStatus } = approvalsV1;
@@ -47,14 +51,19 @@ function clientFor(port: number) {
   };
 }
 
-function holdRequest(options: { requestId?: string; requester?: { subject: string; groups: string[] }; approverGroups?: string[]; timeoutSeconds?: number } = {}): approvalsV1.CreateHoldRequest {
+type TargetOneof = commonV1.RequestContext['target'];
+
+function holdRequest(
+  options: { requestId?: string; requester?: { subject: string; groups: string[] }; approverGroups?: string[]; timeoutSeconds?: number; target?: TargetOneof; sessionId?: string } = {},
+): approvalsV1.CreateHoldRequest {
   const requester = options.requester ?? { subject: 'demo-agent', groups: ['agents'] };
   return {
     context: {
       requestId: options.requestId ?? `req-${uniqueSuffix()}`,
       connection: 'demo-http',
       principal: { subject: requester.subject, clientId: requester.subject, groups: requester.groups, issuer: 'http://idp.test', expiresAt: undefined },
-      target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
+      sessionId: options.sessionId ?? '',
+      target: 'target' in options ? options.target : { $case: 'http', value: { method: 'POST', path: '/echo' } },
     },
     decision: {
       effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
@@ -63,6 +72,7 @@ function holdRequest(options: { requestId?: string; requester?: { subject: strin
       approval: { approverGroups: options.approverGroups ?? ['approvers'], timeout: { seconds: BigInt(options.timeoutSeconds ?? 120), nanos: 0 } },
       policyVersion: 'v1',
       decidedBy: 'policy:test',
+      cacheable: false,
     },
   };
 }
@@ -85,6 +95,9 @@ describe('approvals service', () => {
   const apps: App[] = [];
   let a: ReturnType<typeof clientFor>;
   let b: ReturnType<typeof clientFor>;
+  let database: Database<ApprovalsDB>;
+  /** A hold the previous version wrote (HTTP columns, no target), inserted before the apps migrate. */
+  const legacy = { id: randomUUID(), requestId: `req-legacy-${uniqueSuffix()}`, method: 'POST', path: '/orders/café/42' };
 
   /** Events of one hold on the stream, in stream order, with their JetStream message ids. */
   async function eventsOf(holdId: string) {
@@ -107,6 +120,13 @@ describe('approvals service', () => {
 
   beforeAll(async () => {
     [db, url] = await Promise.all([createTestDatabase(), natsUrl()]);
+    database = createDatabase<ApprovalsDB>({ url: db.url, schema: 'approvals', applicationName: 'approvals-int-test' });
+    const previous = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '20261202000000'));
+    await migrateToLatest(database, 'approvals', previous);
+    await sql`
+      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, requester_client_id, requester_groups, http_method, http_path, reasons, approver_groups, expires_at)
+      values (${legacy.id}, ${legacy.requestId}, 'demo-http', 'http://idp.test', 'demo-agent', 'demo-agent', '{agents}', ${legacy.method}, ${legacy.path}, '{rule:agents-write}', '{approvers}', now() + interval '1 hour')
+    `.execute(database.db);
     ns = uniqueNamespace();
     names = new BusNames(ns);
     const logger = createLogger('approvals', 'silent');
@@ -135,6 +155,7 @@ describe('approvals service', () => {
     b?.close();
     for (const app of apps) await app.stop();
     await bus?.close();
+    await database?.close();
     if (url && ns) await deleteStreams(url, ns);
     await db?.drop();
   });
@@ -146,7 +167,8 @@ describe('approvals service', () => {
       requestId: request.context!.requestId,
       connection: 'demo-http',
       requester: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
-      http: { method: 'POST', path: '/echo' },
+      target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
+      sessionId: '',
       reasons: ['rule:agents-write'],
       approverGroups: ['approvers'],
       status: HoldStatus.HOLD_STATUS_PENDING,
@@ -172,7 +194,10 @@ describe('approvals service', () => {
     expect(requested!.event).toMatchObject({
       requestId: request.context!.requestId,
       connection: 'demo-http',
-      body: { $case: 'approvalRequested', value: { holdId: hold.id, approverGroups: ['approvers'], expiresAt: hold.expiresAt, reasons: ['rule:agents-write'], requester: 'demo-agent' } },
+      body: {
+        $case: 'approvalRequested',
+        value: { holdId: hold.id, approverGroups: ['approvers'], expiresAt: hold.expiresAt, reasons: ['rule:agents-write'], requester: 'demo-agent', target: { $case: 'http', value: { method: 'POST', path: '/echo' } } },
+      },
     });
     expect(requested!.event.source).toMatch(/^approvals:int-[ab]$/);
   });
@@ -183,6 +208,62 @@ describe('approvals service', () => {
     expect(await refusal(a.createHold(notApproval))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
     expect(await refusal(a.createHold(holdRequest({ requestId: 'has.dots' })))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
     expect(await refusal(a.createHold(holdRequest({ approverGroups: [] })))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
+    expect(await refusal(a.createHold(holdRequest({ target: undefined })))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
+    const notCanonical = holdRequest({ target: { $case: 'mcp', value: { method: 'tools/call', name: 'refund', argumentsJson: '{"order":42,"amount":1}' } } });
+    expect(await refusal(a.createHold(notCanonical))).toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_HOLD' });
+  });
+
+  it('holds MCP and SQL requests exactly as asked, in their session, and announces what they would release', async () => {
+    const mcp = holdRequest({ sessionId: 'sess-mcp', target: { $case: 'mcp', value: { method: 'tools/call', name: 'refund', argumentsJson: canonicalJson({ order: 42, amount: { value: 10, currency: 'EUR' } }) } } });
+    const parameters = [{ value: { $case: 'text' as const, value: 'null' } }, { value: { $case: 'binary' as const, value: Buffer.from([0, 1, 255]) } }, { value: undefined }];
+    const statement = { $case: 'sql' as const, value: { statement: 'update orders set note = $1, blob = $2, gone = $3', parameters } };
+    const sqlRequest = holdRequest({ sessionId: 'sess-sql', target: statement });
+    for (const request of [mcp, sqlRequest]) {
+      const hold = await a.createHold(request);
+      expect(hold).toMatchObject({ target: request.context!.target, sessionId: request.context!.sessionId, status: HoldStatus.HOLD_STATUS_PENDING });
+      expect(await b.getHold(hold.id)).toEqual(hold);
+      expect((await b.createHold(request)).id).toBe(hold.id);
+      const [requested] = await untilEvents(hold.id, 1);
+      expect(requested!.event.sessionId).toBe(request.context!.sessionId);
+      expect(requested!.event.body).toMatchObject({ $case: 'approvalRequested', value: { holdId: hold.id, target: request.context!.target } });
+    }
+  });
+
+  it('refuses a known request id with other MCP arguments, other SQL parameters or another protocol: HOLD_CONFLICT', async () => {
+    const args = (amount: number) => canonicalJson({ order: 42, amount });
+    const mcp = holdRequest({ target: { $case: 'mcp', value: { method: 'tools/call', name: 'refund', argumentsJson: args(10) } } });
+    await a.createHold(mcp);
+    const moreMoney = holdRequest({ requestId: mcp.context!.requestId, target: { $case: 'mcp', value: { method: 'tools/call', name: 'refund', argumentsJson: args(10_000) } } });
+    expect(await refusal(b.createHold(moreMoney))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+    const asSql = holdRequest({ requestId: mcp.context!.requestId, target: { $case: 'sql', value: { statement: 'tools/call', parameters: [] } } });
+    expect(await refusal(b.createHold(asSql))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+
+    const param = (value: commonV1.SqlParameter['value']) => ({ value });
+    const target = (...parameters: commonV1.SqlParameter[]): TargetOneof => ({ $case: 'sql', value: { statement: 'delete from orders where note = $1', parameters } });
+    const sqlRequest = holdRequest({ target: target(param({ $case: 'text', value: 'null' })) });
+    await a.createHold(sqlRequest);
+    for (const other of [target(param(undefined)), target(param({ $case: 'text', value: 'nul' })), target(param({ $case: 'binary', value: Buffer.from('null') })), target()]) {
+      expect(await refusal(b.createHold(holdRequest({ requestId: sqlRequest.context!.requestId, target: other })))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+    }
+    // The same request in another session is another request too.
+    expect(await refusal(b.createHold({ ...sqlRequest, context: { ...sqlRequest.context!, sessionId: 'sess-other' } }))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+  });
+
+  it('reads a hold written before targets existed as an HTTP hold, which still compares and is approvable', async () => {
+    const target = { $case: 'http' as const, value: { method: legacy.method, path: legacy.path } };
+    const hold = await a.getHold(legacy.id);
+    expect(hold).toMatchObject({ requestId: legacy.requestId, target, sessionId: '', status: HoldStatus.HOLD_STATUS_PENDING });
+    // The digest the migration computed in SQL is the one the library computes (non-ASCII path included).
+    const row = await database.db.selectFrom('holds').select(['target_kind', 'target_digest']).where('id', '=', legacy.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ target_kind: 'http', target_digest: targetDigest({ kind: 'http', method: legacy.method, path: legacy.path }) });
+
+    expect((await b.createHold(holdRequest({ requestId: legacy.requestId, target }))).id).toBe(legacy.id);
+    const elsewhere = holdRequest({ requestId: legacy.requestId, target: { $case: 'http', value: { method: legacy.method, path: '/orders/cafe/42' } } });
+    expect(await refusal(b.createHold(elsewhere))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+
+    expect(await a.approve('approver-token', legacy.id)).toMatchObject({ status: HoldStatus.HOLD_STATUS_APPROVED, target, resolvedBy: 'demo-approver' });
+    const [granted] = await untilEvents(legacy.id, 1);
+    expect(granted!.event).toMatchObject({ id: `${legacy.id}.granted`, sessionId: '', body: { $case: 'approvalGranted', value: { holdId: legacy.id } } });
   });
 
   it('lists a hold to its approvers only', async () => {
@@ -279,27 +360,24 @@ describe('approvals service', () => {
 
   it('publishes events committed without a relay kick (e.g. during a NATS outage) on the next tick', async () => {
     // A writer whose relay never runs: its outbox rows are only published by the instances' timers.
-    const database = createDatabase<ApprovalsDB>({ url: db.url, schema: 'approvals', applicationName: 'approvals-int-test' });
-    try {
-      const silent = new HoldService({ db: database.db, source: 'approvals:offline', logger: createLogger('approvals', 'silent'), onEventsCommitted: () => undefined });
-      const created = await silent.create({
-        requestId: `req-${uniqueSuffix()}`,
-        connection: 'demo-http',
-        requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
-        reasons: ['rule:agents-write'],
-        approverGroups: ['approvers'],
-        timeoutMs: 60_000,
-      });
-      if (!created.ok) throw new Error(created.failure.message);
-      const [requested] = await untilEvents(created.value.id, 1);
-      expect(requested!.event.source).toBe('approvals:offline');
-      const pending = await eventually(async () => {
-        const row = await database.db.selectFrom('outbox').select(({ fn }) => fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
-        return row.n === '0' ? row : undefined;
-      }, 5000, 'outbox to drain');
-      expect(pending.n).toBe('0');
-    } finally {
-      await database.close();
-    }
+    const silent = new HoldService({ db: database.db, source: 'approvals:offline', logger: createLogger('approvals', 'silent'), onEventsCommitted: () => undefined });
+    const created = await silent.create({
+      requestId: `req-${uniqueSuffix()}`,
+      connection: 'demo-http',
+      requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
+      target: { kind: 'sql', statement: 'select 1', parameters: [] },
+      sessionId: 'sess-offline',
+      reasons: ['rule:agents-write'],
+      approverGroups: ['approvers'],
+      timeoutMs: 60_000,
+    });
+    if (!created.ok) throw new Error(created.failure.message);
+    const [requested] = await untilEvents(created.value.id, 1);
+    expect(requested!.event.source).toBe('approvals:offline');
+    const pending = await eventually(async () => {
+      const row = await database.db.selectFrom('outbox').select(({ fn }) => fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+      return row.n === '0' ? row : undefined;
+    }, 5000, 'outbox to drain');
+    expect(pending.n).toBe('0');
   });
 });

@@ -1,10 +1,11 @@
 // The approvals service owns held requests. When policy says require_approval, the gateway asks it
-// to hold the request; approvers (authenticated through the identity service) list holds of their
-// groups and approve or deny them; holds nobody answers expire. It decides who may resolve a hold
-// (an approver, never the requester, once, before expiry) and announces every step on the bus
-// through a transactional outbox, so an event is never lost and never describes a rolled-back change.
-// All state is in PostgreSQL (schema `approvals`) and every resolution is one conditional UPDATE,
-// so any number of instances can run at once.
+// to hold the request — exactly that request (an HTTP call, an MCP call with its arguments, a SQL
+// statement with its parameters), so approving it releases nothing else. Approvers (authenticated
+// through the identity service) list holds of their groups and approve or deny them; holds nobody
+// answers expire. It decides who may resolve a hold (an approver, never the requester, once, before
+// expiry) and announces every step on the bus through a transactional outbox, so an event is never
+// lost and never describes a rolled-back change. All state is in PostgreSQL (schema `approvals`)
+// and every resolution is one conditional UPDATE, so any number of instances can run at once.
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';

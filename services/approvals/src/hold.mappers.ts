@@ -1,4 +1,5 @@
 import { approvalsV1, commonV1 } from '@portcullis/proto-gen';
+import { targetFromProto, targetToProto } from '@portcullis/request-model';
 import { fail, ok, type Hold, type HoldStatus, type NewHold, type Result } from './domain/index.js';
 
 const STATUSES: Record<HoldStatus, approvalsV1.HoldStatus> = {
@@ -10,20 +11,23 @@ const STATUSES: Record<HoldStatus, approvalsV1.HoldStatus> = {
 
 /**
  * CreateHold request -> what to hold. Only a require_approval decision with an approval
- * requirement can be held; value rules (ids, groups, timeout range) are the domain's.
+ * requirement, about a request with a target, can be held; value rules (ids, groups, timeout
+ * range, what a target must name) are the domain's.
  */
 export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result<NewHold> {
   const { context, decision } = request;
   if (!context?.principal) return fail('INVALID_HOLD', 'context with a principal is required');
   if (decision?.effect !== commonV1.Effect.EFFECT_REQUIRE_APPROVAL) return fail('INVALID_HOLD', 'only a require_approval decision can be held');
   if (!decision.approval?.timeout) return fail('INVALID_HOLD', 'decision.approval with a timeout is required');
+  const target = targetFromProto(context.target);
+  if (!target) return fail('INVALID_HOLD', 'context.target (http, mcp or sql) is required: a hold must name the request it releases');
   const { seconds, nanos } = decision.approval.timeout;
-  const target = context.target;
   return ok({
     requestId: context.requestId,
     connection: context.connection,
     requester: { issuer: context.principal.issuer, subject: context.principal.subject, clientId: context.principal.clientId, groups: context.principal.groups },
-    ...(target?.$case === 'http' ? { http: { method: target.value.method, path: target.value.path } } : {}),
+    target,
+    sessionId: context.sessionId,
     reasons: decision.reasons,
     approverGroups: decision.approval.approverGroups,
     timeoutMs: Number(seconds) * 1000 + Math.floor(nanos / 1e6),
@@ -36,7 +40,8 @@ export function holdToProto(hold: Hold): approvalsV1.Hold {
     requestId: hold.requestId,
     connection: hold.connection,
     requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: hold.requester.issuer, expiresAt: undefined },
-    http: hold.http ? { method: hold.http.method, path: hold.http.path } : undefined,
+    target: targetToProto(hold.target),
+    sessionId: hold.sessionId,
     reasons: [...hold.reasons],
     approverGroups: [...hold.approverGroups],
     status: STATUSES[hold.status],

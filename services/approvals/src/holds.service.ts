@@ -119,6 +119,9 @@ export class HoldService {
         requestId: hold.requestId,
         holdId: hold.id,
         connection: hold.connection,
+        ...(hold.sessionId ? { sessionId: hold.sessionId } : {}),
+        // The kind only: a SQL statement or MCP arguments may carry data no log should hold.
+        protocol: hold.target.kind,
         requester: hold.requester.subject,
         ...(hold.resolvedBy ? { approver: hold.resolvedBy } : {}),
         ...(hold.status === 'pending' ? { approverGroups: hold.approverGroups, expiresAt: hold.expiresAt.toISOString() } : {}),

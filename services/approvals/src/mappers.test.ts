@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BusNames } from '@portcullis/bus';
 import { approvalsV1, commonV1, eventsV1 } from '@portcullis/proto-gen';
+import { mcpTarget, targetFromProto, type Target } from '@portcullis/request-model';
 import type { Hold } from './domain/index.js';
 import { approvalEvent, outboxEventFor } from './events.mappers.js';
 import { holdToProto, newHoldFromProto } from './hold.mappers.js';
@@ -10,7 +11,8 @@ const pending: Hold = {
   requestId: 'req-1',
   connection: 'demo-http',
   requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
-  http: { method: 'POST', path: '/echo' },
+  target: { kind: 'http', method: 'POST', path: '/echo' },
+  sessionId: 'sess-1',
   reasons: ['rule:agents-write'],
   approverGroups: ['approvers'],
   status: 'pending',
@@ -18,6 +20,13 @@ const pending: Hold = {
   expiresAt: new Date('2026-01-01T12:02:00Z'),
 };
 const resolvedAt = new Date('2026-01-01T12:01:00Z');
+
+/** One target of each kind, with the awkward cases: nested arguments, NULL, text "null", bytes. */
+const TARGETS: Record<Target['kind'], Target> = {
+  http: { kind: 'http', method: 'DELETE', path: '/orders/42' },
+  mcp: mcpTarget('tools/call', 'refund', { order: 42, amount: { value: 10, currency: 'EUR' } }),
+  sql: { kind: 'sql', statement: 'update orders set note = $1, blob = $2, gone = $3 where id = $4', parameters: [{ text: 'null' }, { binary: Buffer.from([0, 1, 255]) }, null, { text: '42' }] },
+};
 
 describe('approvalEvent', () => {
   const names = new BusNames('portcullis');
@@ -30,7 +39,18 @@ describe('approvalEvent', () => {
       requestId: 'req-1',
       connection: 'demo-http',
       source: 'approvals:a',
-      body: { $case: 'approvalRequested', value: { holdId: pending.id, approverGroups: ['approvers'], expiresAt: pending.expiresAt, reasons: ['rule:agents-write'], requester: 'demo-agent' } },
+      sessionId: 'sess-1',
+      body: {
+        $case: 'approvalRequested',
+        value: {
+          holdId: pending.id,
+          approverGroups: ['approvers'],
+          expiresAt: pending.expiresAt,
+          reasons: ['rule:agents-write'],
+          requester: 'demo-agent',
+          target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
+        },
+      },
     });
     expect(names.eventSubject(event)).toBe('portcullis.evt.approval.requested.demo-http.req-1');
   });
@@ -42,6 +62,13 @@ describe('approvalEvent', () => {
     expect(denied).toMatchObject({ id: `${pending.id}.denied`, body: { $case: 'approvalDenied', value: { approver: 'boss', reason: 'no' } } });
     const expired = approvalEvent({ ...pending, status: 'expired', resolvedAt }, 's');
     expect(expired).toMatchObject({ id: `${pending.id}.expired`, body: { $case: 'approvalExpired', value: { holdId: pending.id } } });
+    for (const event of [granted, denied, expired]) expect(event.sessionId).toBe('sess-1');
+  });
+
+  it.each(Object.values(TARGETS))('tells approvers exactly what a $kind hold would release', (target) => {
+    const event = eventsV1.Event.decode(outboxEventFor({ ...pending, target }, 's').payload);
+    const body = event.body?.$case === 'approvalRequested' ? event.body.value : undefined;
+    expect(targetFromProto(body?.target)).toEqual(target);
   });
 
   it('stores the encoded event in the outbox row', () => {
@@ -57,6 +84,7 @@ describe('hold mappers', () => {
       requestId: 'req-1',
       connection: 'demo-http',
       principal: { subject: 'demo-agent', clientId: 'cid', groups: ['agents'], issuer: 'iss', expiresAt: undefined },
+      sessionId: 'sess-1',
       target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
     },
     decision: {
@@ -66,6 +94,7 @@ describe('hold mappers', () => {
       approval: { approverGroups: ['approvers'], timeout: { seconds: 90n, nanos: 500_000_000 } },
       policyVersion: 'v',
       decidedBy: 'p',
+      cacheable: false,
     },
   };
 
@@ -75,11 +104,28 @@ describe('hold mappers', () => {
       requestId: 'req-1',
       connection: 'demo-http',
       requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
-      http: { method: 'POST', path: '/echo' },
+      target: { kind: 'http', method: 'POST', path: '/echo' },
+      sessionId: 'sess-1',
       reasons: ['rule:agents-write'],
       approverGroups: ['approvers'],
       timeoutMs: 90_500,
     });
+  });
+
+  it('refuses a request without a target: a hold must name what it releases', () => {
+    const result = newHoldFromProto({ ...request, context: { ...request.context!, target: undefined } });
+    expect(result).toEqual({ ok: false, failure: { code: 'INVALID_HOLD', message: 'context.target (http, mcp or sql) is required: a hold must name the request it releases' } });
+  });
+
+  it.each(Object.values(TARGETS))('carries a $kind target from CreateHold to the wire and back intact', (target) => {
+    const wire = holdToProto({ ...pending, target });
+    expect(wire.target?.$case).toBe(target.kind);
+    const decoded = approvalsV1.Hold.decode(approvalsV1.Hold.encode(wire).finish());
+    expect(targetFromProto(decoded.target)).toEqual(target);
+    expect(decoded.sessionId).toBe('sess-1');
+
+    const created = newHoldFromProto({ ...request, context: { ...request.context!, target: decoded.target } });
+    expect(created.ok && created.value.target).toEqual(target);
   });
 
   it('refuses a request without a principal, another effect, or no timeout', () => {

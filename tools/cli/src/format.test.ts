@@ -25,7 +25,7 @@ function hold(overrides: Partial<approvalsV1.Hold> = {}): approvalsV1.Hold {
     requestId: 'req-1',
     connection: 'orders-api',
     requester: { subject: 'svc-reporting', clientId: 'svc-reporting', groups: [], issuer: 'http://idp', expiresAt: undefined },
-    http: { method: 'DELETE', path: '/orders/42' },
+    target: { $case: 'http', value: { method: 'DELETE', path: '/orders/42' } },
     reasons: ['rule:deletes-need-approval'],
     status: HoldStatus.HOLD_STATUS_PENDING,
     expiresAt: new Date(NOW.getTime() + 4 * 60_000 + 5_000),
@@ -67,8 +67,42 @@ describe('holds', () => {
   it('lists pending holds with requester, target, reasons and time left', () => {
     const text = formatHoldsTable([hold()], NOW, { withStatus: false });
     const [header, row] = text.split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['ID', 'REQUESTED BY', 'CONNECTION', 'METHOD PATH', 'REASONS', 'EXPIRES IN']);
-    expect(row?.split(/\s{2,}/)).toEqual(['h-1', 'svc-reporting', 'orders-api', 'DELETE /orders/42', 'rule:deletes-need-approval', '4m 05s']);
+    expect(header?.split(/\s{2,}/)).toEqual(['ID', 'REQUESTED BY', 'CONNECTION', 'TARGET', 'REASONS', 'EXPIRES IN']);
+    expect(row?.split(/\s{2,}/)).toEqual(['h-1', 'svc-reporting', 'orders-api', 'http DELETE /orders/42', 'rule:deletes-need-approval', '4m 05s']);
+    expect(text.split('\n')).toHaveLength(2); // an HTTP target is all in its line
+  });
+
+  it('summarises MCP and SQL targets in the table and shows them in full below it', () => {
+    const mcp = hold({ id: 'h-2', target: { $case: 'mcp', value: { method: 'tools/call', name: 'refund', argumentsJson: '{"amount":10,"order":42}' } } });
+    const sql = hold({
+      id: 'h-3',
+      target: {
+        $case: 'sql',
+        value: { statement: 'update orders\n   set note = $1, blob = $2, gone = $3\n where id = 42 and status = \'open\'', parameters: [{ value: { $case: 'text', value: 'null' } }, { value: { $case: 'binary', value: Buffer.from([0, 1, 255]) } }, { value: undefined }] },
+      },
+    });
+    const [, ...lines] = formatHoldsTable([hold(), mcp, sql], NOW, { withStatus: false }).split('\n');
+    expect(lines.slice(0, 3).map((l) => l.split(/\s{2,}/)[3])).toEqual(['http DELETE /orders/42', 'mcp tools/call refund', 'sql update orders set note = $1, blob = $2, gone = $3 where…']);
+    expect(lines.slice(3)).toEqual([
+      '',
+      'hold h-2',
+      '  method     tools/call',
+      '  name       refund',
+      '  arguments  {"amount":10,"order":42}',
+      'hold h-3',
+      '  statement  update orders',
+      '                set note = $1, blob = $2, gone = $3',
+      "              where id = 42 and status = 'open'",
+      '  $1         "null"',
+      '  $2         3 bytes: 0001ff',
+      '  $3         NULL',
+    ]);
+  });
+
+  it('shows "-" for a hold without a target (never invents one)', () => {
+    const text = formatHoldsTable([hold({ target: undefined })], NOW, { withStatus: false });
+    expect(text.split('\n')[1]?.split(/\s{2,}/)[3]).toBe('-');
+    expect(formatResolvedHold(hold({ target: undefined, status: HoldStatus.HOLD_STATUS_APPROVED }))).toBe('hold h-1 approved (request req-1)');
   });
 
   it('adds a status column with --all and leaves time left empty for resolved holds', () => {
@@ -88,13 +122,17 @@ describe('holds', () => {
 
   it('describes a resolved hold in one line', () => {
     const denied = hold({ status: HoldStatus.HOLD_STATUS_DENIED, resolutionReason: 'not during freeze' });
-    expect(formatResolvedHold(denied)).toBe('hold h-1 denied (request req-1 DELETE /orders/42): not during freeze');
-    expect(formatResolvedHold(hold({ status: HoldStatus.HOLD_STATUS_APPROVED }))).toBe('hold h-1 approved (request req-1 DELETE /orders/42)');
+    expect(formatResolvedHold(denied)).toBe('hold h-1 denied (request req-1, http DELETE /orders/42): not during freeze');
+    expect(formatResolvedHold(hold({ status: HoldStatus.HOLD_STATUS_APPROVED }))).toBe('hold h-1 approved (request req-1, http DELETE /orders/42)');
+    const sql = hold({ status: HoldStatus.HOLD_STATUS_APPROVED, target: { $case: 'sql', value: { statement: 'delete\nfrom orders', parameters: [] } } });
+    expect(formatResolvedHold(sql)).toBe('hold h-1 approved (request req-1, sql delete from orders)');
   });
 
-  it('renders --json with the protobuf JSON mapping', () => {
+  it('renders --json with the protobuf JSON mapping, the full target included', () => {
     const [first] = JSON.parse(holdsJson([hold()])) as Record<string, unknown>[];
-    expect(first).toMatchObject({ id: 'h-1', status: 'HOLD_STATUS_PENDING', expiresAt: '2025-06-01T12:04:05.000Z' });
+    expect(first).toMatchObject({ id: 'h-1', status: 'HOLD_STATUS_PENDING', expiresAt: '2025-06-01T12:04:05.000Z', http: { method: 'DELETE', path: '/orders/42' } });
+    const sql = hold({ sessionId: 's-1', target: { $case: 'sql', value: { statement: 'select $1', parameters: [{ value: { $case: 'binary', value: Buffer.from([0, 1, 255]) } }] } } });
+    expect(JSON.parse(holdsJson([sql]))[0]).toMatchObject({ sessionId: 's-1', sql: { statement: 'select $1', parameters: [{ binary: 'AAH/' }] } });
   });
 });
 
@@ -118,6 +156,8 @@ describe('summarizeEvent', () => {
     [{ decisionMade: { decision: { effect: 'EFFECT_REQUIRE_APPROVAL', reasons: ['rule:a', 'rule:b'] } } }, 'require_approval [rule:a, rule:b]'],
     [{ decisionMade: { decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:r'], maskingProfiles: ['pii'] } } }, 'allow [rule:r] mask=pii'],
     [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], expiresAt: '2025-06-01T12:05:00Z' } }, 'hold h-1 for sre until 2025-06-01T12:05:00Z'],
+    [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], mcp: { method: 'tools/call', name: 'refund', argumentsJson: '{}' } } }, 'hold h-1 of mcp tools/call refund for sre'],
+    [{ approvalRequested: { holdId: 'h-1', http: { method: 'DELETE', path: '/orders/42' }, reasons: ['rule:d'] } }, 'hold h-1 of http DELETE /orders/42 [rule:d]'],
     [{ approvalGranted: { holdId: 'h-1', approver: 'alice' } }, 'approved by alice (hold h-1)'],
     [{ approvalDenied: { holdId: 'h-1', approver: 'bob', reason: 'freeze' } }, 'denied by bob: "freeze" (hold h-1)'],
     [{ approvalExpired: { holdId: 'h-1' } }, 'expired (hold h-1)'],

@@ -1,7 +1,9 @@
 // Pure rendering of holds and audit records for the terminal and for --json. The generated proto
 // types are the CLI's model on purpose: it only displays what the services return, so a separate
 // domain layer would be a copy with no decisions in it. `now` is passed in, never read here.
-import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
+import { approvalsV1, auditV1, eventsV1 } from '@portcullis/proto-gen';
+import { targetFromProto } from '@portcullis/request-model';
+import { formatTargetDetails, holdTarget, targetSummary } from './target-format.js';
 
 type Hold = approvalsV1.Hold;
 type AuditRecord = auditV1.AuditRecord;
@@ -37,26 +39,32 @@ export function requesterLabel(requester: Hold['requester']): string {
   return subject || clientId || '-';
 }
 
+/**
+ * The holds as a table, one line each with the target summarised, followed by the full target of
+ * every hold whose line cannot carry it (MCP arguments, SQL statement and parameters): an approver
+ * sees exactly what approving would release without asking for --json.
+ */
 export function formatHoldsTable(holds: readonly Hold[], now: Date, options: { withStatus: boolean }): string {
   if (holds.length === 0) return options.withStatus ? 'no holds' : 'no pending holds';
-  const headers = ['ID', 'REQUESTED BY', 'CONNECTION', 'METHOD PATH', 'REASONS', ...(options.withStatus ? ['STATUS'] : []), 'EXPIRES IN'];
+  const headers = ['ID', 'REQUESTED BY', 'CONNECTION', 'TARGET', 'REASONS', ...(options.withStatus ? ['STATUS'] : []), 'EXPIRES IN'];
   const rows = holds.map((h) => {
     const pending = h.status === approvalsV1.HoldStatus.HOLD_STATUS_PENDING;
     return [
       h.id,
       requesterLabel(h.requester),
       h.connection || '-',
-      h.http ? `${h.http.method} ${h.http.path}` : '-',
+      targetSummary(holdTarget(h)),
       h.reasons.join(', ') || '-',
       ...(options.withStatus ? [holdStatusLabel(h.status)] : []),
       !pending ? '-' : h.expiresAt ? formatRemaining(h.expiresAt.getTime() - now.getTime()) : '-',
     ];
   });
-  return formatTable(headers, rows);
+  const details = formatTargetDetails(holds);
+  return details ? `${formatTable(headers, rows)}\n\n${details}` : formatTable(headers, rows);
 }
 
 export function formatResolvedHold(hold: Hold): string {
-  const target = hold.http ? ` ${hold.http.method} ${hold.http.path}` : '';
+  const target = hold.target ? `, ${targetSummary(holdTarget(hold))}` : '';
   const reason = hold.resolutionReason ? `: ${hold.resolutionReason}` : '';
   return `hold ${hold.id} ${holdStatusLabel(hold.status)} (request ${hold.requestId || '-'}${target})${reason}`;
 }
@@ -114,7 +122,8 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
   approvalRequested: (b) => {
     const groups = strs(b, 'approverGroups');
     const expires = str(b, 'expiresAt');
-    return `hold ${str(b, 'holdId') || '?'}${groups.length ? ` for ${groups.join(', ')}` : ''}${expires ? ` until ${expires}` : ''}${list(b, 'reasons')}`;
+    const target = targetFromProto(eventsV1.ApprovalRequested.fromJSON(b).target);
+    return `hold ${str(b, 'holdId') || '?'}${target ? ` of ${targetSummary(target)}` : ''}${groups.length ? ` for ${groups.join(', ')}` : ''}${expires ? ` until ${expires}` : ''}${list(b, 'reasons')}`;
   },
   approvalGranted: (b) => `approved by ${str(b, 'approver') || '?'} (hold ${str(b, 'holdId') || '?'})`,
   approvalDenied: (b) => {

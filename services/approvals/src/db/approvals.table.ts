@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Protocol } from '@portcullis/request-model';
 import type { HoldStatus } from '../domain/index.js';
 
 /** Row types of the `approvals` schema. Only repositories see them; everything else sees domain types. */
@@ -15,8 +16,14 @@ export interface HoldsTable {
   requester_subject: string;
   requester_client_id: string;
   requester_groups: string[];
-  http_method: string | null;
-  http_path: string | null;
+  /** The domain Target as JSON (see holds.repository.ts), read as unknown until validated. Never updated. */
+  target: ColumnType<unknown, string, never>;
+  /** targetDigest(target), written with it and checked against it on every read. */
+  target_digest: ColumnType<string, string, never>;
+  /** Derived by the database from target->>'kind' (a generated column). */
+  target_kind: ColumnType<Protocol, never, never>;
+  /** '' for holds created before sessions were recorded. */
+  session_id: ColumnType<string, string, never>;
   reasons: string[];
   approver_groups: string[];
   status: Generated<HoldStatus>;

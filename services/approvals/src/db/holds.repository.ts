@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { targetDigest, type SqlParameter, type Target } from '@portcullis/request-model';
 import type { Hold, HoldStatus, NewHold } from '../domain/index.js';
 import type { ApprovalsDB, HoldsTable } from './approvals.table.js';
 
@@ -21,8 +22,9 @@ export async function insertHoldIfAbsent(db: Executor, id: string, hold: NewHold
       requester_subject: hold.requester.subject,
       requester_client_id: hold.requester.clientId,
       requester_groups: [...hold.requester.groups],
-      http_method: hold.http?.method ?? null,
-      http_path: hold.http?.path ?? null,
+      target: targetToColumn(hold.target),
+      target_digest: targetDigest(hold.target),
+      session_id: hold.sessionId,
       reasons: [...hold.reasons],
       approver_groups: [...hold.approverGroups],
       expires_at: sql<Date>`now() + ${hold.timeoutMs}::double precision * interval '1 millisecond'`,
@@ -103,13 +105,15 @@ export async function expireDueHolds(db: Executor, limit: number): Promise<Hold[
   return rows.map(holdFromRow).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
 }
 
+/** Row -> domain. A row whose target cannot be read is an error, never a hold without a target. */
 function holdFromRow(row: Selectable<HoldsTable>): Hold {
   return {
     id: row.id,
     requestId: row.request_id,
     connection: row.connection,
     requester: { issuer: row.requester_issuer, subject: row.requester_subject, clientId: row.requester_client_id, groups: row.requester_groups },
-    ...(row.http_method !== null && row.http_path !== null ? { http: { method: row.http_method, path: row.http_path } } : {}),
+    target: targetFromRow(row),
+    sessionId: row.session_id,
     reasons: row.reasons,
     approverGroups: row.approver_groups,
     status: row.status as HoldStatus,
@@ -119,4 +123,75 @@ function holdFromRow(row: Selectable<HoldsTable>): Hold {
     ...(row.resolved_by !== null ? { resolvedBy: row.resolved_by } : {}),
     ...(row.resolution_reason !== null ? { resolutionReason: row.resolution_reason } : {}),
   };
+}
+
+// The `target` column holds the domain Target as JSON, field for field, except that a binary SQL
+// parameter (bytes JSON cannot carry) is written as {"base64": "..."}. Fields are copied one by
+// one in both directions, so nothing the domain does not know is stored or read back.
+
+type ColumnParameter = { text: string } | { base64: string } | null;
+
+function targetToColumn(target: Target): string {
+  switch (target.kind) {
+    case 'http':
+      return JSON.stringify({ kind: 'http', method: target.method, path: target.path });
+    case 'mcp':
+      return JSON.stringify({ kind: 'mcp', method: target.method, name: target.name, argumentsJson: target.argumentsJson });
+    case 'sql':
+      return JSON.stringify({ kind: 'sql', statement: target.statement, parameters: target.parameters.map(parameterToColumn) });
+  }
+}
+
+function parameterToColumn(parameter: SqlParameter): ColumnParameter {
+  if (parameter === null) return null;
+  return 'text' in parameter ? { text: parameter.text } : { base64: Buffer.from(parameter.binary).toString('base64') };
+}
+
+/** The row's target, after checking it is well-formed and still has the digest it was written with. */
+function targetFromRow(row: Selectable<HoldsTable>): Target {
+  const target = readTarget(row.target);
+  if (!target) throw new Error(`hold ${row.id}: unreadable target`);
+  if (targetDigest(target) !== row.target_digest) throw new Error(`hold ${row.id}: target does not match its digest`);
+  return target;
+}
+
+function readTarget(value: unknown): Target | undefined {
+  if (!isRecord(value)) return undefined;
+  const { kind } = value;
+  if (kind === 'http') {
+    const [method, path] = [text(value, 'method'), text(value, 'path')];
+    return method !== undefined && path !== undefined ? { kind, method, path } : undefined;
+  }
+  if (kind === 'mcp') {
+    const [method, name, argumentsJson] = [text(value, 'method'), text(value, 'name'), text(value, 'argumentsJson')];
+    return method !== undefined && name !== undefined && argumentsJson !== undefined ? { kind, method, name, argumentsJson } : undefined;
+  }
+  if (kind === 'sql') {
+    const statement = text(value, 'statement');
+    const { parameters } = value;
+    if (statement === undefined || !Array.isArray(parameters)) return undefined;
+    const read = parameters.map(readParameter);
+    return read.every((p): p is SqlParameter => p !== undefined) ? { kind, statement, parameters: read } : undefined;
+  }
+  return undefined;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function readParameter(value: unknown): SqlParameter | undefined {
+  if (value === null) return null;
+  if (!isRecord(value)) return undefined;
+  const plain = text(value, 'text');
+  if (plain !== undefined) return { text: plain };
+  const base64 = text(value, 'base64');
+  return base64 !== undefined && BASE64.test(base64) ? { binary: Buffer.from(base64, 'base64') } : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' ? value : undefined;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mcpTarget, type Target } from '@portcullis/request-model';
 import type { Actor, Hold, NewHold } from './hold.js';
-import { checkNewHold, checkResolution, isApprover, isHoldId, MAX_DENY_REASON_LENGTH } from './hold-rules.js';
+import { checkNewHold, checkResolution, isApprover, isHoldId, MAX_DENY_REASON_LENGTH, sameRequest } from './hold-rules.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const hold: Hold = {
@@ -8,7 +9,8 @@ const hold: Hold = {
   requestId: 'req-1',
   connection: 'demo-http',
   requester: { issuer: 'https://idp.test', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
-  http: { method: 'POST', path: '/echo' },
+  target: { kind: 'http', method: 'POST', path: '/echo' },
+  sessionId: 'sess-1',
   reasons: ['rule:agents-write'],
   approverGroups: ['approvers'],
   status: 'pending',
@@ -46,7 +48,7 @@ describe('checkResolution', () => {
     const stranger = { issuer: 'https://idp.test', subject: 'someone', groups: ['other'] };
     expect(checkResolution(hold, stranger, approve, now)?.code).toBe('NOT_AN_APPROVER');
     expect(checkResolution(hold, stranger, deny('no'), now)?.code).toBe('NOT_AN_APPROVER');
-    expect(checkResolution(hold, { subject: 'nobody', groups: [] }, approve, now)?.code).toBe('NOT_AN_APPROVER');
+    expect(checkResolution(hold, { issuer: 'https://idp.test', subject: 'nobody', groups: [] }, approve, now)?.code).toBe('NOT_AN_APPROVER');
   });
 
   it('never lets the requester resolve its own request, even as an approver', () => {
@@ -56,7 +58,7 @@ describe('checkResolution', () => {
   });
 
   it('tells a non-approver nothing about the hold state', () => {
-    expect(checkResolution({ ...hold, status: 'approved' }, { subject: 'x', groups: [] }, approve, now)?.code).toBe('NOT_AN_APPROVER');
+    expect(checkResolution({ ...hold, status: 'approved' }, { issuer: 'https://idp.test', subject: 'x', groups: [] }, approve, now)?.code).toBe('NOT_AN_APPROVER');
   });
 
   it.each(['approved', 'denied', 'expired'] as const)('refuses to resolve a %s hold again', (status) => {
@@ -85,8 +87,8 @@ describe('checkResolution', () => {
 describe('isApprover', () => {
   it('matches any one of several approver groups', () => {
     const multi = { ...hold, approverGroups: ['approvers', 'oncall'] };
-    expect(isApprover(multi, { subject: 'a', groups: ['oncall'] })).toBe(true);
-    expect(isApprover(multi, { subject: 'a', groups: ['agents'] })).toBe(false);
+    expect(isApprover(multi, { issuer: 'https://idp.test', subject: 'a', groups: ['oncall'] })).toBe(true);
+    expect(isApprover(multi, { issuer: 'https://idp.test', subject: 'a', groups: ['agents'] })).toBe(false);
   });
 });
 
@@ -104,7 +106,9 @@ describe('checkNewHold', () => {
   const draft: NewHold = {
     requestId: 'req-1',
     connection: 'demo-http',
-    requester: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents', 'agents'] },
+    requester: { issuer: 'https://idp.test', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents', 'agents'] },
+    target: { kind: 'http', method: 'POST', path: '/echo' },
+    sessionId: 'sess-1',
     reasons: ['rule:agents-write'],
     approverGroups: [' approvers ', 'approvers', ''],
     timeoutMs: 120_000,
@@ -126,5 +130,119 @@ describe('checkNewHold', () => {
   it('refuses a timeout beyond a week or not a number', () => {
     expect(checkNewHold({ ...draft, timeoutMs: 8 * 24 * 3600 * 1000 }).ok).toBe(false);
     expect(checkNewHold({ ...draft, timeoutMs: Number.NaN }).ok).toBe(false);
+  });
+
+  const refusal = (target: unknown) => {
+    const result = checkNewHold({ ...draft, target: target as Target });
+    return result.ok ? undefined : result.failure;
+  };
+
+  it('refuses a hold without a target, or of a kind it does not know: it would release any request', () => {
+    expect(refusal(undefined)).toEqual({ code: 'INVALID_HOLD', message: 'target (http, mcp or sql) is required: a hold without one would release any request' });
+    expect(refusal(null)?.code).toBe('INVALID_HOLD');
+    expect(refusal({ kind: 'grpc', method: 'x' })?.code).toBe('INVALID_HOLD');
+  });
+
+  it('refuses a target that names nothing', () => {
+    expect(refusal({ kind: 'http', method: '', path: '/x' })?.message).toBe('http target needs a method and a path');
+    expect(refusal({ kind: 'http', method: 'GET', path: '' })?.code).toBe('INVALID_HOLD');
+    expect(refusal({ kind: 'mcp', method: '', name: 'x', argumentsJson: '' })?.message).toBe('mcp target needs a method');
+    expect(refusal({ kind: 'sql', statement: ' \n', parameters: [] })?.message).toBe('sql target needs a statement');
+  });
+
+  it('accepts MCP arguments only as canonical JSON, so equal arguments always compare equal', () => {
+    expect(refusal(mcpTarget('tools/call', 'refund', { order: 42, amount: { value: 10, currency: 'EUR' } }))).toBeUndefined();
+    expect(refusal(mcpTarget('tools/list', '', undefined))).toBeUndefined();
+    for (const argumentsJson of ['{"order":42,"amount":1}', '{ "amount": 1 }', '{"a":1', 'null ']) {
+      expect(refusal({ kind: 'mcp', method: 'tools/call', name: 'refund', argumentsJson })?.message).toBe('mcp arguments must be canonical JSON (RFC 8785)');
+    }
+  });
+
+  it('refuses what PostgreSQL would reject or silently alter (NUL, an unpaired surrogate)', () => {
+    expect(refusal(mcpTarget('tools/call', 'ref\0und', {}))?.message).toBe('target must not contain NUL characters or unpaired surrogates');
+    expect(refusal({ kind: 'http', method: 'GET', path: '/\ud800' })?.code).toBe('INVALID_HOLD');
+    expect(refusal({ kind: 'sql', statement: 'select $1', parameters: [{ text: 'a\0b' }] })?.code).toBe('INVALID_HOLD');
+    // Bytes are bytes: a binary parameter may hold anything.
+    expect(refusal({ kind: 'sql', statement: 'select $1, $2', parameters: [{ binary: new Uint8Array([0, 0xd8]) }, null] })).toBeUndefined();
+    expect(refusal({ kind: 'http', method: 'GET', path: '/caf\u00e9/😀' })).toBeUndefined();
+  });
+});
+
+describe('sameRequest: CreateHold is idempotent for the same request only', () => {
+  const draftOf = (target: Target, overrides: Partial<NewHold> = {}): NewHold => ({
+    requestId: hold.requestId,
+    connection: hold.connection,
+    requester: hold.requester,
+    target,
+    sessionId: hold.sessionId,
+    reasons: hold.reasons,
+    approverGroups: hold.approverGroups,
+    timeoutMs: 60_000,
+    ...overrides,
+  });
+  const holdOf = (target: Target): Hold => ({ ...hold, target });
+  const same = (held: Target, asked: Target) => sameRequest(holdOf(held), draftOf(asked));
+
+  const refund = (args: unknown) => mcpTarget('tools/call', 'refund', args);
+  const select = (...parameters: ({ text: string } | { binary: Uint8Array } | null)[]): Target => ({ kind: 'sql', statement: 'select * from orders where id = $1', parameters });
+
+  it('is the same request for an identical target of each kind', () => {
+    expect(same({ kind: 'http', method: 'POST', path: '/echo' }, { kind: 'http', method: 'POST', path: '/echo' })).toBe(true);
+    expect(same(refund({ order: 42 }), refund({ order: 42 }))).toBe(true);
+    expect(same(select({ text: '42' }, null, { binary: new Uint8Array([1, 2]) }), select({ text: '42' }, null, { binary: new Uint8Array([1, 2]) }))).toBe(true);
+  });
+
+  it('HTTP: another method or path is another request', () => {
+    expect(same({ kind: 'http', method: 'POST', path: '/echo' }, { kind: 'http', method: 'POST', path: '/echo/' })).toBe(false);
+    expect(same({ kind: 'http', method: 'POST', path: '/echo' }, { kind: 'http', method: 'PUT', path: '/echo' })).toBe(false);
+  });
+
+  it('MCP: the same tool with other arguments is another request', () => {
+    expect(same(refund({ order: 42, amount: 10 }), refund({ order: 42, amount: 10_000 }))).toBe(false);
+    expect(same(refund({ order: 42 }), refund(undefined))).toBe(false);
+    expect(same(refund({ order: 42 }), mcpTarget('tools/call', 'refund-all', { order: 42 }))).toBe(false);
+    expect(same(refund({ order: 42 }), mcpTarget('prompts/get', 'refund', { order: 42 }))).toBe(false);
+  });
+
+  it('MCP: the key order of the arguments does not matter, their canonical JSON is compared', () => {
+    expect(same(refund({ order: 42, amount: { value: 10, currency: 'EUR' } }), refund(JSON.parse('{"amount":{"currency":"EUR","value":10},"order":42}')))).toBe(true);
+  });
+
+  it('SQL: the same statement with other parameters is another request', () => {
+    expect(same(select({ text: '42' }), select({ text: '43' }))).toBe(false);
+    expect(same(select({ text: '42' }), select({ text: '42' }, { text: '' }))).toBe(false);
+    expect(same(select({ binary: new Uint8Array([1]) }), select({ binary: new Uint8Array([2]) }))).toBe(false);
+    expect(same(select({ text: '42' }), { kind: 'sql', statement: 'select * from orders where id = $1 ', parameters: [{ text: '42' }] })).toBe(false);
+  });
+
+  it('SQL: NULL, the text "null", the empty text and the same bytes as binary all differ', () => {
+    expect(same(select(null), select({ text: 'null' }))).toBe(false);
+    expect(same(select(null), select({ text: '' }))).toBe(false);
+    expect(same(select({ text: 'ab' }), select({ binary: new TextEncoder().encode('ab') }))).toBe(false);
+  });
+
+  it('a target of another kind is never the same request', () => {
+    expect(same({ kind: 'http', method: 'tools/call', path: 'refund' }, mcpTarget('tools/call', 'refund', undefined))).toBe(false);
+    expect(same(select(), { kind: 'http', method: 'POST', path: '/echo' })).toBe(false);
+  });
+
+  it('a hold read without a target matches nothing, not even a draft without one', () => {
+    expect(sameRequest({ ...hold, target: undefined as unknown as Target }, draftOf(undefined as unknown as Target))).toBe(false);
+  });
+
+  it.each([
+    ['request id', { requestId: 'req-2' }],
+    ['connection', { connection: 'other' }],
+    ['requester issuer', { requester: { ...hold.requester, issuer: 'https://other-idp.test' } }],
+    ['requester subject', { requester: { ...hold.requester, subject: 'someone' } }],
+    ['session', { sessionId: 'sess-2' }],
+    ['approver groups', { approverGroups: ['approvers', 'friends'] }],
+    ['reasons', { reasons: ['rule:other'] }],
+  ] as const)('another %s is another request', (_, overrides) => {
+    expect(sameRequest(hold, draftOf(hold.target, overrides))).toBe(false);
+  });
+
+  it('compares groups and reasons as sets', () => {
+    expect(sameRequest({ ...hold, approverGroups: ['a', 'b'] }, draftOf(hold.target, { approverGroups: ['b', 'a', 'a'] }))).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { canonicalJson, PROTOCOLS, sameTarget, type Target } from '@portcullis/request-model';
 import type { Actor, Hold, NewHold, Resolution } from './hold.js';
 import { fail, ok, type Failure, type Result } from './failure.js';
 
@@ -45,8 +46,8 @@ function isRequester(hold: Hold, actor: Actor): boolean {
 
 /**
  * Whether an existing hold is the one `draft` asks for. CreateHold is idempotent per request id,
- * but only for the same request: a different request under a known id is a conflict, never a
- * hold to wait on.
+ * but only for the same request: a different request under a known id (another path, other MCP
+ * arguments, other SQL parameters, another protocol) is a conflict, never a hold to wait on.
  */
 export function sameRequest(hold: Hold, draft: NewHold): boolean {
   return (
@@ -54,8 +55,8 @@ export function sameRequest(hold: Hold, draft: NewHold): boolean {
     hold.connection === draft.connection &&
     hold.requester.issuer === draft.requester.issuer &&
     hold.requester.subject === draft.requester.subject &&
-    hold.http?.method === draft.http?.method &&
-    hold.http?.path === draft.http?.path &&
+    hold.sessionId === draft.sessionId &&
+    sameTarget(hold.target, draft.target) &&
     sameSet(hold.approverGroups, draft.approverGroups) &&
     sameSet(hold.reasons, draft.reasons)
   );
@@ -79,11 +80,55 @@ export function checkNewHold(hold: NewHold): Result<NewHold> {
   if (!SUBJECT_TOKEN.test(hold.requestId)) problems.push('request id must be 1-128 of [A-Za-z0-9_-]');
   if (!SUBJECT_TOKEN.test(hold.connection)) problems.push('connection must be 1-128 of [A-Za-z0-9_-]');
   if (hold.requester.subject.trim() === '') problems.push('requester subject is required');
+  const targetProblem = checkTarget(hold.target);
+  if (targetProblem) problems.push(targetProblem);
   const approverGroups = distinct(hold.approverGroups);
   if (approverGroups.length === 0) problems.push('at least one approver group is required');
   if (!Number.isFinite(hold.timeoutMs) || hold.timeoutMs <= 0 || hold.timeoutMs > MAX_TIMEOUT_MS) problems.push(`timeout must be in (0, ${MAX_TIMEOUT_MS}] ms`);
   if (problems.length > 0) return fail('INVALID_HOLD', problems.join('; '));
   return ok({ ...hold, approverGroups, reasons: distinct(hold.reasons), requester: { ...hold.requester, groups: distinct(hold.requester.groups) } });
+}
+
+/** Characters PostgreSQL text cannot store (NUL) or would silently replace (an unpaired surrogate). */
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+/**
+ * What a hold must name so that approving it releases one known request: a target of a known kind
+ * whose identifying field is set, stored exactly (nothing PostgreSQL would reject or alter), with
+ * MCP arguments already canonical so that equal arguments compare equal whatever their key order.
+ */
+function checkTarget(target: Target | undefined): string | undefined {
+  if (!target || !PROTOCOLS.includes(target.kind)) return 'target (http, mcp or sql) is required: a hold without one would release any request';
+  const texts = targetTexts(target);
+  if (texts.some((text) => UNSTORABLE.test(text))) return 'target must not contain NUL characters or unpaired surrogates';
+  switch (target.kind) {
+    case 'http':
+      return target.method === '' || target.path === '' ? 'http target needs a method and a path' : undefined;
+    case 'mcp':
+      if (target.method === '') return 'mcp target needs a method';
+      return target.argumentsJson === '' || isCanonicalJson(target.argumentsJson) ? undefined : 'mcp arguments must be canonical JSON (RFC 8785)';
+    case 'sql':
+      return target.statement.trim() === '' ? 'sql target needs a statement' : undefined;
+  }
+}
+
+function targetTexts(target: Target): string[] {
+  switch (target.kind) {
+    case 'http':
+      return [target.method, target.path];
+    case 'mcp':
+      return [target.method, target.name, target.argumentsJson];
+    case 'sql':
+      return [target.statement, ...target.parameters.flatMap((p) => (p !== null && 'text' in p ? [p.text] : []))];
+  }
+}
+
+function isCanonicalJson(text: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(text)) === text;
+  } catch {
+    return false;
+  }
 }
 
 function distinct(values: readonly string[]): string[] {

@@ -1,3 +1,5 @@
+import type { Target } from '@portcullis/request-model';
+
 /** Where a hold is in its life: it starts pending and is resolved exactly once. */
 export type HoldStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -16,7 +18,10 @@ export interface Hold {
   readonly requestId: string;
   readonly connection: string;
   readonly requester: Requester;
-  readonly http?: { readonly method: string; readonly path: string };
+  /** Exactly the request that approving releases: an HTTP call, an MCP call or a SQL statement. */
+  readonly target: Target;
+  /** Session of the held request; '' for holds created before sessions were recorded. */
+  readonly sessionId: string;
   /** Reasons of the policy decision that asked for approval (e.g. "rule:agents-write"). */
   readonly reasons: readonly string[];
   readonly approverGroups: readonly string[];
@@ -34,7 +39,8 @@ export interface NewHold {
   readonly requestId: string;
   readonly connection: string;
   readonly requester: Requester;
-  readonly http?: { readonly method: string; readonly path: string };
+  readonly target: Target;
+  readonly sessionId: string;
   readonly reasons: readonly string[];
   readonly approverGroups: readonly string[];
   readonly timeoutMs: number;
