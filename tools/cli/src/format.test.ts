@@ -152,7 +152,11 @@ describe('verify', () => {
 
 describe('summarizeEvent', () => {
   it.each([
-    [{ requestReceived: { principal: { subject: 'svc-reporting' }, protocol: 'http', http: { method: 'GET', path: '/orders' } } }, 'svc-reporting: GET /orders (http)'],
+    [{ requestReceived: { principal: { subject: 'svc-reporting' }, protocol: 'http', http: { method: 'GET', path: '/orders' } } }, 'svc-reporting: http GET /orders (http)'],
+    [{ requestReceived: { principal: { subject: 'agent' }, protocol: 'mcp', mcp: { method: 'tools/call', name: 'refund', argumentsJson: '{"a":1}' } } }, 'agent: mcp tools/call refund (mcp)'],
+    [{ sessionStarted: { principal: { subject: 'agent' }, protocol: 'http', clientAddress: '127.0.0.1:5000' } }, 'session of agent (http) from 127.0.0.1:5000'],
+    [{ sessionEnded: { reason: 'SESSION_END_REASON_CLOSED', requests: 1 } }, 'session ended closed after 1 request(s)'],
+    [{ policyChanged: { policyVersion: 'abc', rules: 3 } }, 'policy abc (3 rules)'],
     [{ decisionMade: { decision: { effect: 'EFFECT_REQUIRE_APPROVAL', reasons: ['rule:a', 'rule:b'] } } }, 'require_approval [rule:a, rule:b]'],
     [{ decisionMade: { decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:r'], maskingProfiles: ['pii'] } } }, 'allow [rule:r] mask=pii'],
     [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], expiresAt: '2025-06-01T12:05:00Z' } }, 'hold h-1 for sre until 2025-06-01T12:05:00Z'],
@@ -161,8 +165,10 @@ describe('summarizeEvent', () => {
     [{ approvalGranted: { holdId: 'h-1', approver: 'alice' } }, 'approved by alice (hold h-1)'],
     [{ approvalDenied: { holdId: 'h-1', approver: 'bob', reason: 'freeze' } }, 'denied by bob: "freeze" (hold h-1)'],
     [{ approvalExpired: { holdId: 'h-1' } }, 'expired (hold h-1)'],
-    [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', status: 200, durationUs: '1234', masked: { card: 2 } } }, 'forwarded 200 in 1.2 ms masked card:2'],
-    [{ requestCompleted: { outcome: 'OUTCOME_DENIED', status: 403, reasons: ['approval:expired'] } }, 'denied 403 [approval:expired]'],
+    [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', httpStatus: 200, durationUs: '1234', masked: { card: 2 } } }, 'forwarded 200 in 1.2 ms masked card:2'],
+    [{ requestCompleted: { outcome: 'OUTCOME_DENIED', httpStatus: 403, reasons: ['approval:expired'] } }, 'denied 403 [approval:expired]'],
+    [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', sqlstate: '00000', rows: '3' } }, 'forwarded SQLSTATE 00000 3 row(s)'],
+    [{ requestCompleted: { outcome: 'OUTCOME_DENIED', jsonrpcCode: -32001 } }, 'denied JSON-RPC -32001'],
     [{ request_completed: { outcome: 'OUTCOME_FAILED', error_code: 'UPSTREAM_UNAVAILABLE' } }, 'failed UPSTREAM_UNAVAILABLE'],
   ])('%j → %s', (event, summary) => expect(summarizeEvent(JSON.stringify({ id: 'e1', ...event }))).toBe(summary));
 
@@ -186,7 +192,7 @@ describe('formatMicros', () => {
 
 describe('audit events', () => {
   const records = [
-    record(12n, 'request.completed', { requestCompleted: { outcome: 'OUTCOME_FORWARDED', status: 200 } }),
+    record(12n, 'request.completed', { requestCompleted: { outcome: 'OUTCOME_FORWARDED', httpStatus: 200 } }),
     record(10n, 'decision.made', { decisionMade: { decision: { effect: 'EFFECT_DENY', reasons: ['rule:x'] } } }),
   ];
 

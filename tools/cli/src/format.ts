@@ -110,10 +110,16 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
   requestReceived: (b) => {
     const principal = obj(b, 'principal');
     const who = str(principal, 'subject') || str(principal, 'clientId') || '?';
-    const http = obj(b, 'http');
+    const target = targetFromProto(eventsV1.RequestReceived.fromJSON(b).target);
     const protocol = str(b, 'protocol');
-    return `${who}: ${http ? `${str(http, 'method')} ${str(http, 'path')}` : '-'}${protocol ? ` (${protocol})` : ''}`;
+    return `${who}: ${target ? targetSummary(target) : '-'}${protocol ? ` (${protocol})` : ''}`;
   },
+  sessionStarted: (b) => {
+    const principal = obj(b, 'principal');
+    return `session of ${str(principal, 'subject') || str(principal, 'clientId') || '?'} (${str(b, 'protocol') || '?'}) from ${str(b, 'clientAddress') || '?'}`;
+  },
+  sessionEnded: (b) => `session ended ${enumLabel(str(b, 'reason') || 'SESSION_END_REASON_UNSPECIFIED', 'SESSION_END_REASON_')} after ${String(get(b, 'requests') ?? 0)} request(s)`,
+  policyChanged: (b) => `policy ${str(b, 'policyVersion') || '?'} (${String(get(b, 'rules') ?? 0)} rules)`,
   decisionMade: (b) => {
     const d = obj(b, 'decision') ?? {};
     const profiles = strs(d, 'maskingProfiles');
@@ -133,8 +139,15 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
   approvalExpired: (b) => `expired (hold ${str(b, 'holdId') || '?'})`,
   requestCompleted: (b) => {
     const parts = [enumLabel(str(b, 'outcome') || 'OUTCOME_UNSPECIFIED', 'OUTCOME_')];
-    const status = get(b, 'status');
-    if (typeof status === 'number' && status !== 0) parts.push(String(status));
+    // The status in the caller's protocol: an HTTP status, a SQLSTATE or a JSON-RPC error code.
+    const http = get(b, 'httpStatus');
+    const sqlstate = str(b, 'sqlstate');
+    const jsonrpc = get(b, 'jsonrpcCode');
+    if (typeof http === 'number') parts.push(String(http));
+    else if (sqlstate) parts.push(`SQLSTATE ${sqlstate}`);
+    else if (typeof jsonrpc === 'number') parts.push(`JSON-RPC ${jsonrpc}`);
+    const rows = Number(get(b, 'rows') ?? 0);
+    if (rows > 0) parts.push(`${rows} row(s)`);
     const us = Number(get(b, 'durationUs') ?? 0); // uint64: a string in the JSON mapping
     if (us > 0) parts.push(`in ${formatMicros(us)}`);
     const errorCode = str(b, 'errorCode');

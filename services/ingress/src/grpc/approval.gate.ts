@@ -3,7 +3,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
 import { approvalsV1 } from '@portcullis/proto-gen';
 import { targetFromProto } from '@portcullis/request-model';
-import { callUnary, FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT, grpcReason, type Logger } from '@portcullis/service-kit';
 import type { RequestContext } from '../domain/context.js';
 import type { Decision } from '../domain/decision.js';
 import { holdDescribes, type HeldRequest } from '../domain/hold-check.js';
@@ -43,7 +43,10 @@ export class ApprovalGate implements ApprovalsPort {
         const request = { context: contextToProto(context), decision: decisionToProto(decision) };
         hold = (await callUnary<approvalsV1.CreateHoldResponse>((cb) => this.client.createHold(request, new grpc.Metadata(), this.deadline(), cb))).hold;
       } catch (err) {
-        return { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as grpc.ServiceError).details ?? (err as Error).message };
+        const detail = (err as grpc.ServiceError).details ?? (err as Error).message;
+        // Another request is held under this id: never wait on it (fail closed, say why in the log).
+        if (grpcReason(err) === 'HOLD_CONFLICT') return { status: 'unavailable', message: 'the approvals service holds a different request under this id', detail };
+        return { status: 'unavailable', message: 'the approvals service is unavailable', detail };
       }
       if (!hold || !holdDescribes(heldRequest(hold), context, decision)) {
         this.logger.error({ requestId: context.requestId, holdId: hold?.id }, 'approvals returned a hold that does not describe this request');
