@@ -326,7 +326,8 @@ describe('audit', () => {
 describe('scaling and failure', () => {
   it('gives each request exactly one decision with two policy instances running', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push(requestIdOf(await env.gateway('/http/demo-http/echo', { token: agentToken })));
+    // Distinct paths: each request is new to the gateway, so policy is asked every time (no remembered decision).
+    for (let i = 0; i < 20; i++) ids.push(requestIdOf(await env.gateway(`/http/demo-http/echo/two-deciders-${i}`, { token: agentToken })));
     const deciders = new Set<string>();
     for (const id of ids) {
       const events = await eventually(async () => {
@@ -344,7 +345,8 @@ describe('scaling and failure', () => {
     await env.stack.stopService('policy');
     const before = env.received.length;
     const started = Date.now();
-    const res = await env.gateway('/http/demo-http/echo', { token: agentToken });
+    // A request policy has not decided before: nothing remembered can answer for it.
+    const res = await env.gateway('/http/demo-http/echo/policy-down', { token: agentToken });
     expect(res.status).toBe(503);
     expect((await errorOf(res)).code).toBe('POLICY_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -354,6 +356,12 @@ describe('scaling and failure', () => {
       return rows.length === 2 ? rows : undefined;
     })).map((e) => e.type);
     expect(types).toEqual(['request.received', 'request.completed']);
+    // A decision policy made and marked cacheable before the outage is the same decision it would
+    // make now (no rule set was announced since); it still answers, and the record says so.
+    const remembered = await env.gateway('/http/demo-http/echo', { token: agentToken });
+    expect(remembered.status).toBe(200);
+    const decided = await eventually(async () => (await env.auditEvents(requestIdOf(remembered))).find((e) => e.type === 'decision.made'));
+    expect(decided.event_json.decisionMade).toMatchObject({ fromCache: true });
     await env.stack.startService('policy');
     expect((await env.gateway('/http/demo-http/echo', { token: agentToken })).status).toBe(200);
   });
