@@ -77,7 +77,7 @@ export class E2eEnvironment {
   readonly tokens: string[] = [];
   private pool?: pg.Pool;
 
-  async start(options: { policyInstances?: number; logLevel?: string; env?: Record<string, string> } = {}): Promise<void> {
+  async start(options: { policyInstances?: number; logLevel?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<void> {
     const [idp, upstream, identity, policy, approvals, masking, audit, ingress] = await freePorts(8);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
@@ -96,6 +96,7 @@ export class E2eEnvironment {
       logDir: this.logDir,
       logLevel: options.logLevel ?? 'debug',
       env: { APPROVALS_SWEEP_INTERVAL_MS: '200', ...(options.env ?? {}) },
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     });
     // The upstream runs in this process so tests can see exactly what reached it.
     this.upstream = createDemoUpstream({ host: '127.0.0.1', port: upstream!, apiKey: this.stack.demoApiKey, onRequest: (r) => this.received.push(r) });

@@ -39,6 +39,8 @@ export interface StackOptions {
   /** Start nats-server / PostgreSQL when they are local and not running. */
   readonly startInfra?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra node flags for every service process, e.g. `--cpu-prof` to profile under load. */
+  readonly nodeArgs?: readonly string[];
   readonly say?: Say;
 }
 
@@ -156,7 +158,7 @@ export class Stack {
     const log = createWriteStream(logPath, { flags: 'a' });
     // Each service in its own process group: a terminal's Ctrl-C reaches only the launcher, which
     // then stops every service once, in order, so each drains instead of seeing two signals.
-    const child = spawn(process.execPath, [join(REPO_ROOT, instance.entry)], { env: { PATH: process.env.PATH ?? '', ...instance.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, detached: true });
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), join(REPO_ROOT, instance.entry)], { env: { PATH: process.env.PATH ?? '', ...instance.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, detached: true });
     this.orphanGuard();
     instance.child = child;
     instance.log = log;
