@@ -28,6 +28,11 @@ function firstLine(command: string, args: string[]): string {
   return `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
 }
 
+/** 1, 5 and 15 min load averages. */
+export function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
 export interface Machine {
   readonly summary: string;
   readonly loadAverage: string;
@@ -39,7 +44,7 @@ export function describeMachine(nginx: boolean): Machine {
   const cpu = cpus();
   return {
     summary: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()} ${release()}, Node ${process.version}`,
-    loadAverage: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: loadAverage(),
     // `wrk -v` prints "wrk debian/4.1.0-3+b2 [epoll] Copyright …"
     wrk: /^wrk (\S+)/.exec(firstLine('wrk', ['-v']))?.[1] ?? 'unknown',
     nginx: nginx ? (/nginx\/(\S+)/.exec(firstLine('nginx', ['-v']))?.[1] ?? 'unknown') : undefined,

@@ -8,6 +8,7 @@ export interface ReportInput {
   readonly date: Date;
   readonly machine: Machine;
   readonly settings: string;
+  readonly loadAverageAtEnd: string;
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly rounds: number;
@@ -34,6 +35,8 @@ export function keptAnalysis(previous: string | undefined): string {
 
 const ms = (n: number) => (Number.isNaN(n) ? '–' : Math.abs(n) < 10 ? n.toFixed(3) : n.toFixed(1));
 const signed = (n: number) => (Number.isNaN(n) ? '–' : `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`);
+/** Audit figures: whole ms (occurred_at has ms precision). */
+const wholeMs = (n: number) => (Number.isNaN(n) ? '–' : `${n < 0 ? '−' : ''}${Math.abs(n).toFixed(0)}`);
 const pct = (n: number) => (Number.isNaN(n) ? '–' : `${(100 * n).toFixed(1)} %`);
 
 /** Budget outcome: undefined when a figure it needs is missing or invalid. */
@@ -77,7 +80,7 @@ function budgets(view: RoundView): [string, Verdict][] {
     ['HTTP sequential p99 ≤ 4 ms above the bare Node hop', known(p99, p99 <= 4, `${signed(p99)} ms`)],
     [
       'audit lag p99 ≤ 1 s, log settled (16 connections)',
-      audit && !Number.isNaN(audit.p99) ? { pass: audit.settled && audit.p99 <= 1000, value: `p99 ${ms(audit.p99)} ms${audit.settled ? '' : ', not settled'}` } : undefined,
+      audit && !Number.isNaN(audit.p99) ? { pass: audit.settled && audit.p99 <= 1000, value: `p99 ${wholeMs(audit.p99)} ms${audit.settled ? '' : ', not settled'}` } : undefined,
     ],
   ];
 }
@@ -110,11 +113,11 @@ function auditTable(input: ReportInput): string {
       line('by type', (a) => Object.entries(a.byType).map(([t, n]) => `${t} ${n}`).join('<br>')),
       line('events per request', (a, m) => (a.events / m.result.requests).toFixed(2)),
       line('events/s produced in the run', (a) => a.perSecond.toFixed(0)),
-      line('lag p50 ms', (a) => ms(a.p50)),
-      line('lag p99 ms', (a) => ms(a.p99)),
-      line('lag max ms', (a) => ms(a.max)),
-      line('last event committed after load end, ms', (a) => signed(a.lastAfterLoadMs)),
-      line('row count settled', (a) => (a.settled ? `yes (last growth ${ms(a.lastGrowthAfterLoadMs)} ms after load end)` : `**no**, still growing after ${input.auditWaitSeconds} s`)),
+      line('lag p50 ms', (a) => wholeMs(a.p50)),
+      line('lag p99 ms', (a) => wholeMs(a.p99)),
+      line('lag max ms', (a) => wholeMs(a.max)),
+      line('last event committed after load end, ms', (a) => wholeMs(a.lastAfterLoadMs)),
+      line('row count settled', (a) => (a.settled ? `yes (last growth seen ${wholeMs(a.lastGrowthAfterLoadMs)} ms after load end)` : `**no**, still growing after ${input.auditWaitSeconds} s`)),
     ],
   );
 }
@@ -153,8 +156,12 @@ loopback — wrk, the four targets, the demo upstream, NATS and PostgreSQL — s
 pessimistic for a real deployment; compare rows of the same run.
 
 - **Date:** ${input.date.toISOString()}
-- **Machine:** ${input.machine.summary}; load average ${input.machine.loadAverage} at the start (shared machine: expect noise)
-- **Load generator:** wrk ${input.machine.wrk} (Debian), a separate process; nginx ${input.machine.nginx ?? 'not installed'}
+- **Machine:** ${input.machine.summary}
+- **Load average (1, 5, 15 min):** ${input.machine.loadAverage} at the start, ${input.loadAverageAtEnd} at the end (the
+  load includes the bench's own; a shared machine adds noise, so compare targets within a round)
+- **Load generator:** wrk ${input.machine.wrk} (Debian), a separate process; nginx ${input.machine.nginx ?? 'not installed'}. The bench
+  runs \`apt-get install -y wrk nginx-light\` when they are missing; without nginx its rows are skipped.
+  NATS and PostgreSQL are found as for the e2e tests (NATS_URL, DATABASE_URL, else local defaults).
 - **Settings:** \`${input.settings}\`. Each measured run (${input.seconds} s) follows a ${input.warmupSeconds} s wrk warm-up of the same
   target at the same concurrency. ${input.rounds} round(s); the order of targets is reversed every other round so
   machine drift hits all alike. After every gateway run the bench waits (≤ ${input.auditWaitSeconds} s) until the audit

@@ -10,7 +10,7 @@ import { freePorts, REPO_ROOT } from '@portcullis/stack';
 import { AuditProbe } from './audit.js';
 import { describeConfig, loadBenchConfig } from './config.js';
 import { startGatewayStack } from './gateway.js';
-import { describeMachine, ensureTools } from './machine.js';
+import { describeMachine, ensureTools, loadAverage } from './machine.js';
 import { errorsOf, measureRounds } from './measure.js';
 import { startNginx } from './nginx.js';
 import { Cleanup, startService } from './processes.js';
@@ -74,6 +74,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     date: started,
     machine,
     settings: describeConfig(config),
+    loadAverageAtEnd: loadAverage(),
     seconds: config.seconds,
     warmupSeconds: config.warmupSeconds,
     rounds: config.rounds,
