@@ -12,6 +12,8 @@ export interface ReportInput {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly rounds: number;
+  /** Targets in round 1's order. */
+  readonly order: readonly TargetName[];
   readonly auditWaitSeconds: number;
   /** Body bytes of one answer per target (from the pre-flight GET). */
   readonly bodyBytes: Partial<Record<TargetName, number>>;
@@ -162,10 +164,12 @@ pessimistic for a real deployment; compare rows of the same run.
 - **Load generator:** wrk ${input.machine.wrk} (Debian), a separate process; nginx ${input.machine.nginx ?? 'not installed'}. The bench
   runs \`apt-get install -y wrk nginx-light\` when they are missing; without nginx its rows are skipped.
   NATS and PostgreSQL are found as for the e2e tests (NATS_URL, DATABASE_URL, else local defaults).
-- **Settings:** \`${input.settings}\`. Each measured run (${input.seconds} s) follows a ${input.warmupSeconds} s wrk warm-up of the same
-  target at the same concurrency. ${input.rounds} round(s); the order of targets is reversed every other round so
-  machine drift hits all alike. After every gateway run the bench waits (≤ ${input.auditWaitSeconds} s) until the audit
-  row count stops growing, so no backlog runs under the next target.
+- **Settings:** \`${input.settings}\`
+- **Procedure:** each measured run (${input.seconds} s) follows a ${input.warmupSeconds} s wrk warm-up of the same target at
+  the same concurrency. ${input.rounds} round(s), each all sequential runs then all 16-connection runs, in the
+  order ${input.order.join(' → ')}, reversed every other round so machine drift hits all targets alike.
+  After every gateway run the bench waits (≤ ${input.auditWaitSeconds} s) until the audit row count stops growing,
+  so no backlog runs under the next target.
 - **Request:** an allowed \`GET /echo\` of the demo upstream (it echoes what it received, so the
   body grows with the headers a hop adds). Every response must be 2xx: rows with non-2xx answers or
   socket errors are marked and left out of ratios and budgets (wrk counts 3xx as success; the

@@ -78,6 +78,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     seconds: config.seconds,
     warmupSeconds: config.warmupSeconds,
     rounds: config.rounds,
+    order: targets.map((t) => t.name),
     auditWaitSeconds: config.auditWaitSeconds,
     bodyBytes,
     skipped,
