@@ -54,7 +54,7 @@ export class AuditProbe {
         count = now;
         grewAt = Date.now();
       }
-      if (Date.now() - Math.max(grewAt, since) >= QUIET_MS) return { settled: true, lastGrowthMs: grewAt - since, count };
+      if (Date.now() - grewAt >= QUIET_MS) return { settled: true, lastGrowthMs: grewAt - since, count };
       if (Date.now() > deadline) return { settled: false, lastGrowthMs: grewAt - since, count };
     }
   }
