@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createConnection } from 'node:net';
+
+/**
+ * Everything the bench started, stopped in reverse order exactly once: at the end, on failure, or
+ * on SIGINT/SIGTERM. Once closed, whatever registers is stopped at once and the run is abandoned.
+ */
+export class Cleanup {
+  private readonly steps: { what: string; stop: () => Promise<void> }[] = [];
+  private readonly children = new Set<ChildProcess>();
+  private running?: Promise<void>;
+
+  constructor(private readonly say: (line: string) => void) {
+    // A bench killed outright must not leave its children serving.
+    process.once('exit', () => {
+      for (const child of this.children) child.kill('SIGKILL');
+    });
+  }
+
+  get closed(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Throws when the run was interrupted, so no further step starts. */
+  throwIfClosed(): void {
+    if (this.closed) throw new Error('bench interrupted');
+  }
+
+  add(what: string, stop: () => Promise<void>): void {
+    if (this.closed) {
+      void stop().catch(() => undefined);
+      this.throwIfClosed();
+    }
+    this.steps.push({ what, stop });
+  }
+
+  /** Tracks a child process: killed on process exit, whatever happens. */
+  track(child: ChildProcess): void {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.splice(0).reverse()) {
+        try {
+          await step.stop();
+        } catch (err) {
+          this.say(`stopping ${step.what} failed: ${(err as Error).message}`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+export interface Service {
+  readonly name: string;
+  readonly port: number;
+}
+
+/**
+ * Starts a long-running child (nginx, the bare hop), logs its output to `logPath` and resolves once
+ * its port accepts connections; registers its stop (SIGTERM, then SIGKILL after 5 s).
+ */
+export async function startService(
+  cleanup: Cleanup,
+  options: { name: string; command: string; args: string[]; env?: Record<string, string>; port: number; logPath: string },
+): Promise<Service> {
+  const log = createWriteStream(options.logPath, { flags: 'a' });
+  // stdin stays a pipe: a child of ours may exit when it closes, so it cannot outlive the bench.
+  const child = spawn(options.command, options.args, { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  cleanup.track(child);
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  let exited: string | undefined;
+  let markGone!: () => void;
+  const gone = new Promise<void>((resolve) => (markGone = resolve));
+  child.once('exit', (code, signal) => ((exited = String(code ?? signal)), markGone()));
+  child.once('error', (err) => ((stderr += err.message), (exited ??= 'spawn error'), markGone()));
+  child.once('close', () => log.end());
+  cleanup.add(options.name, async () => {
+    if (exited !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await gone;
+    clearTimeout(timer);
+  });
+
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${options.name} exited during start (${exited}): ${stderr.trim() || `see ${options.logPath}`}`);
+    if (await accepts(options.port)) return { name: options.name, port: options.port };
+    if (Date.now() > deadline) throw new Error(`${options.name} did not listen on 127.0.0.1:${options.port} within 10 s; see ${options.logPath}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
