@@ -4,7 +4,7 @@ const pexec = promisify(execFile);
 import { CLIENTS, E2eEnvironment } from './dist/e2e/harness.js';
 const dir = process.argv[2] ?? '/tmp/prof';
 const env = new E2eEnvironment();
-await env.start({ logLevel: 'warn', ...(process.env.PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } : {}) });
+await env.start({ logLevel: 'warn', env: { INGRESS_EVENT_BATCHES_IN_FLIGHT: process.env.INFLIGHT ?? '1' }, ...(process.env.PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } : {}) });
 try {
   const token = await env.token(CLIENTS.agent);
   const run = async (args) => (await pexec('wrk', args)).stdout;

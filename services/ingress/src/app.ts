@@ -66,7 +66,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       await ensureStreams(bus.jsm, names);
       watchPolicyChanges(bus, names, decisions, logger);
       const publisher = new EventPublisher(bus.js, names);
-      recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger);
+      recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger, { maxInFlight: config.eventBatchesInFlight });
       approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
       masking.start();
 

@@ -16,6 +16,8 @@ export interface IngressConfig {
   readonly namespace: string;
   readonly instanceId: string;
   readonly decisionTimeoutMs: number;
+  /** Event batches awaiting their JetStream ack at once; more events wait and join the next batch. */
+  readonly eventBatchesInFlight: number;
   /** How long a decision policy marked cacheable is reused for identical requests (0: never). */
   readonly decisionCacheTtlMs: number;
   /** Requests handled at once (each may buffer a request and a response); beyond it, 503. */
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     INGRESS_INSTANCE_ID: instanceId(),
     INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
     INGRESS_DECISION_CACHE_TTL_MS: integer(30_000, 0, 3_600_000),
+    INGRESS_EVENT_BATCHES_IN_FLIGHT: integer(1, 1, 64),
     INGRESS_MAX_IN_FLIGHT: integer(1024, 1, 1_000_000),
     LOG_LEVEL: logLevel(),
   });
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     instanceId: vars.INGRESS_INSTANCE_ID,
     decisionTimeoutMs: vars.INGRESS_DECISION_TIMEOUT_MS,
     decisionCacheTtlMs: vars.INGRESS_DECISION_CACHE_TTL_MS,
+    eventBatchesInFlight: vars.INGRESS_EVENT_BATCHES_IN_FLIGHT,
     maxInFlight: vars.INGRESS_MAX_IN_FLIGHT,
     logLevel: vars.LOG_LEVEL,
     connections,

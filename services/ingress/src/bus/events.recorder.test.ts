@@ -46,7 +46,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 describe('EventsRecorder (group commit)', () => {
   it('sends a lone caller at once and resolves only when its batch is stored', async () => {
     const bus = controlledBus();
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent);
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, lingerMs: 0 });
     let stored = false;
     const done = recorder.record([event(1), event(2)]).then(() => (stored = true));
     await turn();
@@ -59,7 +59,7 @@ describe('EventsRecorder (group commit)', () => {
 
   it('gathers the events of concurrent callers into one batch while batches are in flight', async () => {
     const bus = controlledBus();
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxInFlight: 1 });
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, maxInFlight: 1 });
     const first = recorder.record([event(1)]);
     await turn();
     const rest = [recorder.record([event(2)]), recorder.record([event(3)])];
@@ -76,8 +76,8 @@ describe('EventsRecorder (group commit)', () => {
 
   it('splits batches at the event limit, keeping order', async () => {
     const bus = controlledBus();
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxInFlight: 4, maxBatchEvents: 2 });
-    recorder.recordLater([event(1), event(2), event(3), event(4), event(5)]);
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, maxInFlight: 4, maxBatchEvents: 2 });
+    void recorder.record([event(1), event(2), event(3), event(4), event(5)]);
     await turn();
     expect(bus.batches).toEqual([['e1', 'e2'], ['e3', 'e4'], ['e5']]);
   });
@@ -85,7 +85,7 @@ describe('EventsRecorder (group commit)', () => {
   it('rejects the callers of a refused batch (they fail closed) and retries its background events in order', async () => {
     const bus = controlledBus();
     let now = 0;
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { now: () => now });
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, now: () => now });
     recorder.recordLater([event(1)]);
     const awaited = recorder.record([event(2)]);
     await turn();
@@ -100,7 +100,7 @@ describe('EventsRecorder (group commit)', () => {
 
   it('never keeps an awaiting caller behind a retry backoff', async () => {
     const bus = controlledBus();
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { now: () => 0 });
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, now: () => 0 });
     recorder.recordLater([event(1)]);
     await turn();
     bus.refuseNext(); // e1 now waits out a backoff
@@ -112,9 +112,26 @@ describe('EventsRecorder (group commit)', () => {
     await awaited;
   });
 
+  it('lets background events ride with the next awaited batch, or leave alone after the linger', async () => {
+    const bus = controlledBus();
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 50 });
+    recorder.recordLater([event(1)]);
+    await turn();
+    expect(bus.batches).toEqual([]); // lingering for company
+    const awaited = recorder.record([event(2)]);
+    await turn();
+    expect(bus.batches).toEqual([['e1', 'e2']]);
+    bus.releaseNext();
+    await awaited;
+    recorder.recordLater([event(3)]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(bus.batches.at(-1)).toEqual(['e3']);
+    bus.releaseNext();
+  });
+
   it('bounds the background queue: overflow is dropped and counted, not buffered', async () => {
     const bus = controlledBus();
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxQueued: 3, maxInFlight: 1 });
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, maxQueued: 3, maxInFlight: 1 });
     recorder.recordLater([event(1), event(2), event(3), event(4), event(5)]);
     expect(recorder.droppedCount).toBe(2);
     await turn();
@@ -123,7 +140,7 @@ describe('EventsRecorder (group commit)', () => {
 
   it('flushes what is queued on shutdown', async () => {
     const bus = controlledBus();
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { maxInFlight: 1 });
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, maxInFlight: 1 });
     recorder.recordLater([event(1)]);
     await turn();
     recorder.recordLater([event(2)]);

@@ -10,6 +10,12 @@ export type BatchPublish = (batchId: string, events: readonly eventsV1.Event[]) 
 export interface EventsRecorderOptions {
   /** Batches awaiting their ack at once; more events wait and join the next batch (group commit). */
   readonly maxInFlight?: number;
+  /**
+   * Longest a background event waits for a batch to ride in (ms). Background events leave with the
+   * next awaited batch, so under traffic they never cost a round trip of their own; when nothing
+   * else is sent they go alone after this linger.
+   */
+  readonly lingerMs?: number;
   /** Events per batch. */
   readonly maxBatchEvents?: number;
   /** Encoded bytes per batch (NATS refuses messages over its max_payload, 1 MiB by default). */
@@ -39,9 +45,10 @@ interface Waiter {
 
 /**
  * Durable event recording with group commit. Events of concurrent requests are gathered into one
- * bus message (an EventBatch): when no batch is waiting for its ack the next one leaves at the end
- * of the current event-loop turn (a sequential caller pays one round trip, no linger); while
- * `maxInFlight` batches are in flight, new events gather and leave together when one is acked. One
+ * bus message (an EventBatch): when a slot is free an awaited batch leaves at the end of the current
+ * event-loop turn (a sequential caller pays one round trip, no linger); while `maxInFlight` batches
+ * are in flight, new events gather and leave together when one is acked. Background events (after
+ * the caller has its answer) ride along with the next awaited batch, or leave after `lingerMs`. One
  * NATS connection keeps batches in publication order, and events keep their order within a batch,
  * so the stream stores events in the order they were given.
  *
@@ -71,7 +78,7 @@ export class EventsRecorder implements EventsPort {
     private readonly logger: Logger,
     options: EventsRecorderOptions = {},
   ) {
-    this.options = { maxInFlight: 2, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, ...options };
+    this.options = { maxInFlight: 2, lingerMs: 5, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, ...options };
   }
 
   record(events: readonly GatewayEvent[]): Promise<void> {
@@ -110,6 +117,11 @@ export class EventsRecorder implements EventsPort {
       if (this.queue.length === 0 && this.inFlight === 0) return resolve();
       this.idle.push(resolve);
       this.backoffUntil = 0;
+      if (this.retryTimer) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
+        this.scheduled = false;
+      }
       this.schedule();
     });
     await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
@@ -127,9 +139,15 @@ export class EventsRecorder implements EventsPort {
 
   private schedule(): void {
     if (this.queue.length === 0 || this.inFlight >= this.options.maxInFlight) return;
-    // A caller waiting on its events is never kept behind a retry's backoff: it tries now, and
-    // fails closed at once if the bus still refuses.
-    const wait = this.queuedAwaited > 0 ? 0 : this.backoffUntil - this.options.now();
+    const now = this.options.now();
+    // A caller waiting on its events goes at once (requests arriving together leave together) and
+    // is never kept behind a retry's backoff: it tries now, and fails
+    // closed at once if the bus still refuses. Background events only linger for company, and wait
+    // out a backoff; one batch of them at a time.
+    let wait: number;
+    if (this.queuedAwaited > 0) wait = 0;
+    else if (this.inFlight > 0) return; // they leave when the batch in flight is acked
+    else wait = Math.max(this.backoffUntil - now, this.stopping ? 0 : this.options.lingerMs);
     if (wait > 0) {
       if (this.scheduled) return;
       this.scheduled = true;
@@ -143,14 +161,16 @@ export class EventsRecorder implements EventsPort {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    // The rest of this event-loop turn: requests arriving together leave together.
-    setImmediate(() => this.send());
+    // Nothing in flight: leave as soon as the current callback is done (the caller is alone, or
+    // its company is already queued). Otherwise the next ack sends whatever gathered meanwhile.
+    if (this.inFlight === 0) queueMicrotask(() => this.send());
+    else setImmediate(() => this.send());
   }
 
   private send(): void {
     this.scheduled = false;
     this.retryTimer = undefined;
-    while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight) {
+    while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight && (this.queuedAwaited > 0 || this.inFlight === 0)) {
       const batch = this.take();
       this.inFlight++;
       this.publish(this.ids.next(), batch.map((p) => p.event)).then(

@@ -137,14 +137,13 @@ export class RequestFlow {
 
     const context: RequestContext = { requestId: request.requestId, sessionId: session.id, connection: request.connection, protocol: exchange.protocol, principal, target: described.target };
     session.countRequest();
-    const signal = AbortSignal.any([exchange.gone, this.options.shutdown]);
-    const authz = await this.authorize(context, this.takeUnrecorded(session), signal, stages);
+    const authz = await this.authorize(context, this.takeUnrecorded(session), exchange.gone, stages);
     const holdId = authz.holdId;
     if (!authz.ok) return this.refuse(exchange, request, authz.refusal, holdId);
 
     // The caller may have left, or the gateway begun stopping, between the decision and now.
-    if (signal.aborted) return this.refuse(exchange, request, this.abortRefusal(), holdId);
-    const forwarded = await exchange.forward({ requestId: request.requestId, signal });
+    if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(), holdId);
+    const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone });
     stages.lap('upstream');
     if (!forwarded.ok) return this.refuse(exchange, request, forwarded.refusal, holdId);
 
@@ -169,7 +168,7 @@ export class RequestFlow {
    * DecisionMade right after; both are awaited before anything else happens to the request, so no
    * request reaches a target without both stored durably, in that order.
    */
-  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], signal: AbortSignal, stages: Stages): Promise<Authorization> {
+  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], gone: AbortSignal, stages: Stages): Promise<Authorization> {
     const received: GatewayEvent = { ...this.envelope(context), kind: 'requestReceived', principal: context.principal, protocol: context.protocol, target: context.target };
     const remembered = this.options.decisions?.get(context);
     let decision: Decision;
@@ -200,7 +199,8 @@ export class RequestFlow {
       case 'allow':
         return { ok: true, decision };
       case 'require_approval':
-        return this.holdForApproval(context, decision, signal, stages);
+        // A hold ends when the caller goes away or the gateway stops, whichever comes first.
+        return this.holdForApproval(context, decision, AbortSignal.any([gone, this.options.shutdown]), stages);
       case 'deny':
         return { ok: false, refusal: refusal('POLICY_DENIED', 'denied by policy', decision.reasons) };
     }
