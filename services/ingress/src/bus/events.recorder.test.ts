@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@portcullis/service-kit';
 import type { eventsV1 } from '@portcullis/proto-gen';
 import type { GatewayEvent } from '../domain/events.js';
@@ -44,6 +44,9 @@ function controlledBus() {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('EventsRecorder (group commit)', () => {
+  // Timers (linger, backoff) run on a fake clock; setImmediate and microtasks stay real.
+  afterEach(() => vi.useRealTimers());
+
   it('sends a lone caller at once and resolves only when its batch is stored', async () => {
     const bus = controlledBus();
     const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, lingerMs: 0 });
@@ -83,17 +86,18 @@ describe('EventsRecorder (group commit)', () => {
   });
 
   it('rejects the callers of a refused batch (they fail closed) and retries its background events in order', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const bus = controlledBus();
-    let now = 0;
-    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0, now: () => now });
+    const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 0 });
     recorder.recordLater([event(1)]);
     const awaited = recorder.record([event(2)]);
     await turn();
     expect(bus.batches).toEqual([['e1', 'e2']]);
     bus.refuseNext();
     await expect(awaited).rejects.toThrow('bus down');
-    now += 10_000; // past the backoff
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await turn();
+    expect(bus.batches).toHaveLength(1); // backing off
+    await vi.advanceTimersByTimeAsync(150);
     expect(bus.batches.at(-1)).toEqual(['e1']);
     bus.releaseNext();
   });
@@ -113,6 +117,7 @@ describe('EventsRecorder (group commit)', () => {
   });
 
   it('lets background events ride with the next awaited batch, or leave alone after the linger', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const bus = controlledBus();
     const recorder = new EventsRecorder(bus.publish, 'ingress:test', ids, silent, { lingerMs: 50 });
     recorder.recordLater([event(1)]);
@@ -124,7 +129,9 @@ describe('EventsRecorder (group commit)', () => {
     bus.releaseNext();
     await awaited;
     recorder.recordLater([event(3)]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await turn();
+    expect(bus.batches).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(50);
     expect(bus.batches.at(-1)).toEqual(['e3']);
     bus.releaseNext();
   });
