@@ -3,12 +3,19 @@ import { newEvent } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
 import { appendToChain, EMPTY_CHAIN, jsonDigest, sha256Hex, verifyChain } from './domain/index.js';
 import type { EventRow } from './db/events.table.js';
-import { chainedFromRow, entryFromMessage, rowFromChained } from './event.mappers.js';
+import { chainedFromRow, entriesFromMessage, rowFromChained, type ReceivedMessage } from './event.mappers.js';
 
 const AT = new Date('2025-01-02T03:04:05.678Z');
 
-function received(event: eventsV1.Event, streamSeq = 7) {
-  return { data: eventsV1.Event.encode(event).finish(), subject: `t.evt.request.received.${event.connection}.${event.requestId}`, msgId: event.id, streamSeq };
+function received(event: eventsV1.Event, streamSeq = 7): ReceivedMessage {
+  return { data: eventsV1.Event.encode(event).finish(), subject: `t.evt.request.received.${event.connection}.${event.requestId}`, msgId: event.id, eventType: 'request.received', streamSeq };
+}
+
+/** The one entry of a single-event message. */
+function entryFromMessage(message: ReceivedMessage) {
+  const entries = entriesFromMessage(message);
+  expect(entries).toHaveLength(1);
+  return entries[0]!;
 }
 
 const decision = newEvent({
@@ -20,7 +27,7 @@ const decision = newEvent({
   body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], maskingProfiles: [], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } } },
 });
 
-describe('entryFromMessage', () => {
+describe('entriesFromMessage (single events)', () => {
   it('takes the fields of a valid event and keeps its exact bytes', () => {
     const message = received(decision);
     const entry = entryFromMessage(message);
@@ -33,7 +40,7 @@ describe('entryFromMessage', () => {
 
   it('records undecodable bytes as invalid, named by message id or stream seq, placed by subject', () => {
     const data = Uint8Array.of(0x0a, 0x05, 0x41);
-    expect(entryFromMessage({ data, subject: 't.evt.request.received.crm.req-9', msgId: 'm-1', streamSeq: 3 })).toMatchObject({
+    expect(entryFromMessage({ data, subject: 't.evt.request.received.crm.req-9', msgId: 'm-1', eventType: undefined, streamSeq: 3 })).toMatchObject({
       eventId: 'm-1',
       type: 'invalid',
       requestId: 'req-9',
@@ -44,7 +51,7 @@ describe('entryFromMessage', () => {
       eventJsonDigest: '',
       payloadDigest: sha256Hex(data),
     });
-    expect(entryFromMessage({ data, subject: 't.evt.odd', msgId: undefined, streamSeq: 3 })).toMatchObject({ eventId: 'invalid:3', requestId: '', connection: '' });
+    expect(entryFromMessage({ data, subject: 't.evt.odd', msgId: undefined, eventType: undefined, streamSeq: 3 })).toMatchObject({ eventId: 'invalid:3', requestId: '', connection: '' });
   });
 
   it('treats an event without id as invalid', () => {
@@ -62,7 +69,7 @@ describe('entryFromMessage', () => {
 
 describe('rows', () => {
   it('hash the same when read back (jsonb reorders keys; pg returns int8 as text)', async () => {
-    const entries = [entryFromMessage(received(decision, 1)), entryFromMessage({ data: Uint8Array.of(1, 2), subject: 'x', msgId: undefined, streamSeq: 2 })];
+    const entries = [entryFromMessage(received(decision, 1)), entryFromMessage({ data: Uint8Array.of(1, 2), subject: 'x', msgId: undefined, eventType: undefined, streamSeq: 2 })];
     const plan = appendToChain(EMPTY_CHAIN, entries, new Set());
     const readBack: EventRow[] = plan.appended.map(rowFromChained).map((row) => ({
       ...row,

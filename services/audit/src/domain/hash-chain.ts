@@ -52,6 +52,12 @@ export interface ChainedFields extends EventFields {
   readonly hash: string;
 }
 
+/** A stored record as verification reads it: a column the hash does not cover may contradict it. */
+export interface StoredRecord extends ChainedFields {
+  /** Why the record's other stored columns disagree with what its hash covers; undefined if they agree. */
+  readonly inconsistency?: string;
+}
+
 /** The last record of the chain (seq 0 and the genesis hash when the log is empty). */
 export interface ChainHead {
   readonly seq: bigint;
@@ -134,14 +140,15 @@ export interface ChainVerdict {
 
 /**
  * Walks the records in seq order and checks, for each: its seq follows the previous one with no
- * gap (starting at 1), its prev_hash is the previous record's hash (genesis for the first), and its
- * hash is the hash of its own fields. Stops at the first record that fails. Records are consumed one
+ * gap (starting at 1), its prev_hash is the previous record's hash (genesis for the first), its
+ * hash is the hash of its own fields, and its other columns agree with them. Stops at the first
+ * record that fails. Records are consumed one
  * at a time, so the log can be streamed in pages.
  *
  * A hash chain cannot see its own tail being cut or its last record rewritten as a whole; anchoring
  * the head elsewhere (the AUDIT stream, a SIEM) closes that gap.
  */
-export async function verifyChain(records: AsyncIterable<ChainedFields> | Iterable<ChainedFields>): Promise<ChainVerdict> {
+export async function verifyChain(records: AsyncIterable<StoredRecord> | Iterable<StoredRecord>): Promise<ChainVerdict> {
   let previous: ChainHead = EMPTY_CHAIN;
   let verified = 0;
   const bad = (record: ChainedFields, message: string): ChainVerdict => ({
@@ -162,6 +169,7 @@ export async function verifyChain(records: AsyncIterable<ChainedFields> | Iterab
     if (chainHash(record.prevHash, record) !== record.hash) {
       return bad(record, `hash of seq ${record.seq} does not match its contents`);
     }
+    if (record.inconsistency) return bad(record, `seq ${record.seq}: ${record.inconsistency}`);
     previous = { seq: record.seq, hash: record.hash };
     verified++;
   }

@@ -8,6 +8,7 @@ export {
   verifyChain,
   type EventFields,
   type ChainedFields,
+  type StoredRecord,
   type ChainHead,
   type AppendPlan,
   type ChainVerdict,

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as createEvents from './20251122020000-create-events.js';
+import * as addSessionId from './20261202020000-add-session-id.js';
 
 /** Every migration of the audit schema, by name; applied in name (timestamp) order. */
 export const migrations: Record<string, Migration> = {
   '20251122020000-create-events': createEvents,
+  '20261202020000-add-session-id': addSessionId,
 };
