@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { pgErrorKind } from '@portcullis/db';
 import { appendToChain, EMPTY_CHAIN, verifyChain, type AppendPlan, type ChainHead, type ChainVerdict, type StoredRecord } from './domain/index.js';
-import { beginAppend, commit, copyEvents, encodeEvents, eventsForRequest, eventsPage, readHead, rollback, storedEventIds, type StoredHead } from './db/events.repository.js';
+import { appendAfter, beginAppend, commit, copyAndCommit, encodeEvents, eventsForRequest, eventsPage, HEAD_MOVED, readHead, rollback, storedEventIds, type StoredHead } from './db/events.repository.js';
 import type { AuditDatabase, EventRow } from './db/events.table.js';
 import { chainedFromRow, rowFromChained, type IncomingEntry } from './event.mappers.js';
 
@@ -17,14 +17,17 @@ type Plan = AppendPlan<IncomingEntry>;
 
 const NOTHING_STORED: ReadonlySet<string> = new Set();
 
+/** How far the latest append has got: the next one plans after its plan, and queues behind its lock. */
+interface Progress {
+  /** The head its plan leaves (undefined if it failed before planning). */
+  readonly planned: Promise<ChainHead | undefined>;
+  /** Settles once it holds the chain lock, or has given up. */
+  readonly locked: Promise<void>;
+}
+
 /** The hash-chained log in PostgreSQL: appends batches, lists a request's records, verifies. */
 export class AuditLog {
-  /** The head once every append planned so far has committed: a guess the database confirms or refutes. */
-  private expected: ChainHead | undefined;
-  /** Appends planned so far; an append's outcome updates `expected` only if it is the latest. */
-  private planned = 0;
-  /** Settles once the latest append holds the chain lock (or has given up): the next one queues behind it. */
-  private latestLocked: Promise<void> = Promise.resolve();
+  private latest: Progress = { planned: Promise.resolve(undefined), locked: Promise.resolve() };
 
   constructor(
     private readonly db: Kysely<AuditDatabase>,
@@ -35,48 +38,53 @@ export class AuditLog {
 
   /**
    * Appends a batch in one transaction under the chain lock, so concurrent instances append one
-   * after the other, each from the head as it is once the lock is granted. Events already stored
+   * after the other, each after the head as it is once the lock is granted. Events already stored
    * are skipped; either the whole batch is recorded or none of it.
    *
    * May be called again before the previous append has finished, and then overlaps with it: the
-   * batch is hashed into the chain and encoded at once, after the head the previous appends will
-   * leave; its transaction asks for the lock as soon as the previous one holds it, so batches are
-   * recorded in call order. In the transaction, three round trips: [begin, lock, read the head],
-   * [COPY], [commit]. A head other than the planned one (another instance appended, an earlier
-   * append failed) costs a new plan under the lock; an event already stored (a redelivery) fails
-   * the COPY on its unique id, and the batch is planned again, in a new transaction, without the
-   * events already stored.
+   * batch is hashed into the chain and encoded as soon as the previous batch is planned, after the
+   * head that one leaves, and sent as soon as the previous one holds the lock, so batches are
+   * recorded in call order, and PostgreSQL has the next one as soon as it has committed one. The
+   * transaction is then one round trip: begin, lock, check the head is the planned one, COPY,
+   * commit. If it is not (another instance appended, an earlier append failed, or this is the
+   * first), or an event is already stored (a redelivery fails the COPY on its unique id), the batch
+   * is planned again under the lock, after the actual head and without the stored events (and may
+   * then land after the next one).
    */
   async append(entries: readonly IncomingEntry[]): Promise<AppendResult> {
     if (entries.length === 0) return { appended: 0, duplicates: 0, seqRange: undefined };
-    const ticket = ++this.planned;
-    const guess = this.expected;
-    const early = guess && encoded(appendToChain(guess, entries, NOTHING_STORED));
-    this.expected = early?.plan.head;
-    const previousLocked = this.latestLocked;
+    const previous = this.latest;
+    let planned!: (head: ChainHead | undefined) => void;
     let locked!: () => void;
-    this.latestLocked = new Promise<void>((resolve) => (locked = resolve));
+    this.latest = { planned: new Promise((resolve) => (planned = resolve)), locked: new Promise((resolve) => (locked = resolve)) };
     let failed = false;
-    const client = await this.pool.connect().catch((err: unknown) => {
-      locked();
-      throw err;
-    });
+    let client: pg.PoolClient | undefined;
     try {
-      await previousLocked;
-      const planAfter = (head: ChainHead) => (early && guess.hash === head.hash ? early : encoded(appendToChain(head, entries, NOTHING_STORED)));
-      const plan = await inTransaction(client, locked, planAfter).catch((err: unknown) => {
-        if (pgErrorKind(err) !== 'unique_violation') throw err;
-        return inTransaction(client, () => undefined, async (head) => encoded(appendToChain(head, entries, await storedEventIds(client, entries.map((e) => e.eventId)))));
-      });
-      if (ticket === this.planned) this.expected = plan.head;
+      client = await this.pool.connect();
+      const conn = client;
+      const guess = await previous.planned;
+      const early = guess && encoded(appendToChain(guess, entries, NOTHING_STORED));
+      if (early) planned(early.plan.head);
+      await previous.locked;
+      if (guess && early) {
+        try {
+          await appendAfter(conn, storedHead(guess), early.rows, locked);
+          return resultOf(early.plan);
+        } catch (err) {
+          await rollback(conn).catch(() => undefined);
+          if ((err as { code?: unknown }).code !== HEAD_MOVED && pgErrorKind(err) !== 'unique_violation') throw err;
+        }
+      }
+      const plan = await replan(conn, entries, locked);
+      planned(plan.head); // no-op after an early plan: a promise settles once
       return resultOf(plan);
     } catch (err) {
-      if (ticket === this.planned) this.expected = undefined;
       failed = true; // the connection may be unusable: the pool replaces it
       throw err;
     } finally {
+      planned(undefined);
       locked();
-      client.release(failed);
+      client?.release(failed);
     }
   }
 
@@ -112,16 +120,17 @@ function encoded(plan: Plan): EncodedPlan {
 }
 
 /**
- * [begin, lock, read the head] (then `locked()`), plan after that head, [COPY], [commit]; rolled
- * back if any of it fails.
+ * The append planned under the lock: [begin, lock, read the head] (then `locked()`), [which
+ * events are stored already], plan after the head without them, [COPY, commit]; rolled back if any
+ * of it fails.
  */
-async function inTransaction(client: pg.PoolClient, locked: () => void, planAfter: (head: ChainHead) => EncodedPlan | Promise<EncodedPlan>): Promise<Plan> {
+async function replan(client: pg.PoolClient, entries: readonly IncomingEntry[], locked: () => void): Promise<Plan> {
   try {
     const head = headOf(await beginAppend(client));
     locked();
-    const { plan, rows } = await planAfter(head);
-    if (plan.appended.length > 0) await copyEvents(client, rows);
-    await commit(client);
+    const { plan, rows } = encoded(appendToChain(head, entries, await storedEventIds(client, entries.map((e) => e.eventId))));
+    if (plan.appended.length > 0) await copyAndCommit(client, rows);
+    else await commit(client);
     return plan;
   } catch (err) {
     await rollback(client).catch(() => undefined);
@@ -131,6 +140,10 @@ async function inTransaction(client: pg.PoolClient, locked: () => void, planAfte
 
 function headOf(stored: StoredHead | undefined): ChainHead {
   return stored ? { seq: BigInt(stored.seq), hash: stored.hash } : EMPTY_CHAIN;
+}
+
+function storedHead(head: ChainHead): StoredHead {
+  return { seq: head.seq.toString(), hash: head.hash };
 }
 
 function resultOf(plan: Plan): AppendResult {

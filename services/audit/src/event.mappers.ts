@@ -1,6 +1,6 @@
 import { BATCH_TYPE, eventType, NO_TOKEN } from '@portcullis/bus';
 import { auditV1, eventsV1 } from '@portcullis/proto-gen';
-import { canonicalJson, jsonDigest, sha256Hex, type ChainedFields, type ChainVerdict, type EventFields, type StoredRecord } from './domain/index.js';
+import { canonicalJson, jsonDigest, sha256Hex, type ChainLink, type ChainVerdict, type EventFields, type StoredRecord } from './domain/index.js';
 import type { EventRow, NewEventRow } from './db/events.table.js';
 
 /** A message as taken off the bus, without transport types. */
@@ -165,21 +165,21 @@ function representable(date: Date | undefined): Date | undefined {
   return year >= 1 && year <= 9999 ? date : undefined;
 }
 
-export function rowFromChained(entry: IncomingEntry & ChainedFields): NewEventRow {
+export function rowFromChained({ event, seq, prevHash, hash }: ChainLink<IncomingEntry>): NewEventRow {
   return {
-    seq: entry.seq.toString(),
-    event_id: entry.eventId,
-    type: entry.type,
-    request_id: entry.requestId,
-    connection: entry.connection,
-    source: entry.source,
-    session_id: entry.sessionId,
-    occurred_at: entry.occurredAt ?? null,
-    stream_seq: String(entry.streamSeq),
-    payload: entry.payload,
-    event_json: entry.eventJson,
-    prev_hash: entry.prevHash,
-    hash: entry.hash,
+    seq: seq.toString(),
+    event_id: event.eventId,
+    type: event.type,
+    request_id: event.requestId,
+    connection: event.connection,
+    source: event.source,
+    session_id: event.sessionId,
+    occurred_at: event.occurredAt ?? null,
+    stream_seq: String(event.streamSeq),
+    payload: event.payload,
+    event_json: event.eventJson,
+    prev_hash: prevHash,
+    hash,
   };
 }
 

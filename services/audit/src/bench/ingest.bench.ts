@@ -11,13 +11,14 @@
 // --rate events/s for --seconds, and the lag from publish to commit is read off the table's head
 // every 20 ms. --app loads createApp from another build (e.g. an older one, for a side-by-side
 // figure); it defaults to this build. Prints one summary line and a JSON line per run.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { BusNames, connectBus, ensureStreams, EventPublisher } from '@portcullis/bus';
@@ -137,11 +138,51 @@ async function main(): Promise<void> {
 
 type Head = () => Promise<{ seq: number; streamSeq: number }>;
 
-async function backlog(app: App, publisher: EventPublisher, head: Head) {
+/**
+ * CPU time (ms) used so far by this process and, on Linux, by every postgres and nats-server
+ * process: where the work of an ingest goes. (On a shared machine these include other users'
+ * load on the same servers.)
+ */
+function cpuNow(): { self: number; postgres: number; nats: number } {
+  const usage = process.cpuUsage();
+  const ticks = (name: string) => {
+    let pids: string[] = [];
+    try {
+      pids = execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    } catch {
+      return 0;
+    }
+    return pids.reduce((sum, pid) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return sum + Number(fields[11]) + Number(fields[12]);
+      } catch {
+        return sum;
+      }
+    }, 0);
+  };
+  return { self: (usage.user + usage.system) / 1000, postgres: ticks('postgres') * 10, nats: ticks('nats-server') * 10 };
+}
+
+/** CPU ms per 1000 events between two cpuNow() readings. */
+function cpuPer1000(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, events: number) {
+  const per = (k: keyof typeof before) => Math.round(((after[k] - before[k]) / events) * 1000);
+  return { audit: per('self'), postgres: per('postgres'), nats: per('nats') };
+}
+
+/** Publishes the backlog; the events are not kept, so that they do not weigh on the audit service's heap. */
+async function publishBacklog(publisher: EventPublisher): Promise<{ count: number; avgBytes: number; publishMs: number }> {
   const list = new EventMix().events(Number(values.events));
   const publishStarted = performance.now();
   await publishAll(publisher, list);
-  const publishMs = performance.now() - publishStarted;
+  return { count: list.length, avgBytes: averageSize(list), publishMs: performance.now() - publishStarted };
+}
+
+async function backlog(app: App, publisher: EventPublisher, head: Head) {
+  const { count, avgBytes, publishMs } = await publishBacklog(publisher);
+  const cpuBefore = cpuNow();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const startedAt = performance.now();
   await app.start();
   const readyMs = performance.now() - startedAt;
@@ -150,17 +191,22 @@ async function backlog(app: App, publisher: EventPublisher, head: Head) {
   for (;;) {
     const { seq } = await head();
     if (seq > 0) first ??= performance.now();
-    if (seq >= list.length) break;
+    if (seq >= count) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   const ingestMs = performance.now() - ready;
-  const perSecond = Math.round((list.length / ingestMs) * 1000);
+  const cpu = cpuPer1000(cpuBefore, cpuNow(), count);
+  loop.disable();
+  const loopDelay = { p50: Math.round(loop.percentile(50) / 1e5) / 10, p99: Math.round(loop.percentile(99) / 1e5) / 10, max: Math.round(loop.max / 1e5) / 10 };
+  const perSecond = Math.round((count / ingestMs) * 1000);
   console.log(
-    `backlog: ${list.length} events (avg ${averageSize(list)} B, batch ${values.batch}) published in ${Math.round(publishMs)} ms; ` +
-      `recorded in ${Math.round(ingestMs)} ms after start = ${perSecond} events/s (first commit after ${Math.round((first ?? ready) - ready)} ms; start ${Math.round(readyMs)} ms)`,
+    `backlog: ${count} events (avg ${avgBytes} B, batch ${values.batch}) published in ${Math.round(publishMs)} ms; ` +
+      `recorded in ${Math.round(ingestMs)} ms after start = ${perSecond} events/s (first commit after ${Math.round((first ?? ready) - ready)} ms; start ${Math.round(readyMs)} ms); ` +
+      `CPU ms per 1000 events: audit ${cpu.audit}, postgres ${cpu.postgres}, nats-server ${cpu.nats}; ` +
+      `event loop delay p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99} ms`,
   );
   // The window is in ms since the process started, to cut a --cpu-prof profile to the ingest.
-  return { mode: 'backlog', events: list.length, avgBytes: averageSize(list), ingestMs: Math.round(ingestMs), eventsPerSecond: perSecond, window: [Math.round(ready), Math.round(ready + ingestMs)] };
+  return { mode: 'backlog', events: count, avgBytes, ingestMs: Math.round(ingestMs), eventsPerSecond: perSecond, cpuMsPer1000: cpu, loopDelayMs: loopDelay, window: [Math.round(ready), Math.round(ready + ingestMs)] };
 }
 
 async function sustained(app: App, namespace: string, head: Head) {

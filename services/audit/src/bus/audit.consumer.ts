@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, DeliverPolicy, PubHeaders, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, type BusNames } from '@portcullis/bus';
 import type { Logger } from '@portcullis/service-kit';
@@ -76,6 +76,9 @@ interface Delivery {
 /** How long one fetch waits for messages; the client's minimum, so a stop is quick. */
 const FETCH_EXPIRES_MS = 1000;
 
+/** Longest stretch of decoding before pending I/O is let through (ms). */
+const SLICE_MS = 2;
+
 /**
  * Pulls events (single events and batches of them) and records them in batches of at most
  * maxEntries events. A message is acked only after every one of its events committed; a batch
@@ -152,8 +155,21 @@ export async function startAuditIngest(
     buffer.end();
   })();
 
-  // Decoding and digesting (CPU), while earlier batches are being written.
-  const prepare = (batch: readonly Delivery[]): IncomingEntry[] => batch.flatMap((d) => entriesFromMessage(d.message, d.content));
+  // Decoding and digesting (CPU), while earlier batches are being written: in slices of a couple
+  // of milliseconds, so the replies of the transaction in flight (the lock granted, the COPY done)
+  // are answered at once instead of after a whole batch's worth of work.
+  const prepare = async (batch: readonly Delivery[]): Promise<IncomingEntry[]> => {
+    const entries: IncomingEntry[] = [];
+    let sliceStarted = performance.now();
+    for (const d of batch) {
+      for (const entry of entriesFromMessage(d.message, d.content)) entries.push(entry);
+      if (performance.now() - sliceStarted > SLICE_MS) {
+        await yieldToIo();
+        sliceStarted = performance.now();
+      }
+    }
+    return entries;
+  };
 
   /**
    * Records a batch's entries in transactions of at most maxEntries (more than one only for a
@@ -197,7 +213,7 @@ export async function startAuditIngest(
   const run = async () => {
     const inFlight: Promise<boolean>[] = [];
     for await (const batch of batches(buffer, { maxSize: options.maxEntries, maxWaitMs: options.maxWaitMs, sizeOf: (d) => d.size })) {
-      const entries = prepare(batch);
+      const entries = await prepare(batch);
       if (inFlight.length >= 2 && !(await inFlight.shift()!) && !stopping) await pause(writeFailures);
       inFlight.push(record(batch, entries));
     }

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 
 // COPY … FROM STDIN (FORMAT binary) for node-postgres, which has no API of its own for it: a
-// Submittable the client queues like any query, and a writer of the binary tuple format.
+// Submittable the client queues like any query (the protocol as pg-copy-streams speaks it), and a
+// writer of the binary tuple format.
 
 /** The part of node-postgres' connection that COPY FROM STDIN needs (the part pg-copy-streams uses). */
 interface CopyConnection {
@@ -10,8 +11,13 @@ interface CopyConnection {
   endCopyFrom(): void;
 }
 
-/** Runs `statement` (a `COPY … FROM STDIN`) with all of `data`; resolves with the number of rows copied. */
-export function copyFrom(client: pg.ClientBase, statement: string, data: Buffer): Promise<number> {
+/**
+ * Runs `query`, a parameterless query whose statements include one `COPY … FROM STDIN` (it may
+ * have others before and after it, e.g. begin, checks, commit: one round trip for all), with all of
+ * `data` as the COPY's input. `onCopyIn` is called when the COPY starts, i.e. when every statement
+ * before it has run. Resolves with the number of rows copied, rejects with the first error.
+ */
+export function copyFrom(client: pg.ClientBase, query: string, data: Buffer, onCopyIn: () => void = () => undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     let rows = 0;
     let error: Error | undefined;
@@ -23,13 +29,14 @@ export function copyFrom(client: pg.ClientBase, statement: string, data: Buffer)
       else resolve(rows);
     };
     const submittable = {
-      submit: (connection: CopyConnection) => connection.query(statement),
+      submit: (connection: CopyConnection) => connection.query(query),
       handleCopyInResponse: (connection: CopyConnection) => {
         connection.sendCopyFromChunk(data);
         connection.endCopyFrom();
+        onCopyIn();
       },
       handleCommandComplete: (message: { text: string }) => {
-        rows = Number(message.text.split(' ')[1] ?? 0); // "COPY <n>"
+        if (message.text.startsWith('COPY ')) rows = Number(message.text.slice(5));
       },
       // At once: a connection that broke sends no ReadyForQuery.
       handleError: (err: Error) => {
@@ -62,43 +69,49 @@ export interface CopyValues {
 }
 export type CopyType = keyof CopyValues;
 
+/** A column of a binary COPY: its type, and how to take its value from a row. */
+export interface CopyColumn<R> {
+  readonly type: CopyType;
+  readonly value: (row: R) => CopyValues[CopyType] | null;
+}
+
 /**
- * The binary COPY format (PostgreSQL docs, "COPY: Binary Format") of `rows`, whose values are in
- * the order and of the types of `columns`: header, each row as a field count and length-prefixed
- * fields in the types' binary send formats (int8 and timestamptz as big-endian 64-bit integers,
- * text and bytea as their bytes, jsonb as version 1 and the JSON text), trailer. Sized first, then
- * written into one buffer.
+ * The binary COPY format (PostgreSQL docs, "COPY: Binary Format") of `rows`, one tuple per row
+ * with the values of `columns`: header, each tuple as a field count and length-prefixed fields in
+ * the types' binary send formats (int8 and timestamptz as big-endian 64-bit integers, text and
+ * bytea as their bytes, jsonb as version 1 and the JSON text), trailer; in one buffer.
  */
-export function binaryCopy(columns: readonly CopyType[], rows: readonly (readonly (CopyValues[CopyType] | null)[])[]): Buffer {
-  let size = SIGNATURE.length + 8 + 2;
+export function binaryCopy<R>(columns: readonly CopyColumn<R>[], rows: readonly R[]): Buffer {
+  // Sized from above (a UTF-16 code unit is at most 3 UTF-8 bytes), so each value is measured
+  // and written in one pass; allocUnsafe does not clear, so the slack costs nothing.
+  let bound = SIGNATURE.length + 8 + 2;
   for (const row of rows) {
-    size += 2 + 4 * columns.length;
-    for (let i = 0; i < columns.length; i++) size += valueSize(columns[i]!, row[i] ?? null);
+    bound += 2 + 4 * columns.length;
+    for (const column of columns) bound += maxSize(column.type, column.value(row));
   }
-  const buf = Buffer.allocUnsafe(size);
+  const buf = Buffer.allocUnsafe(bound);
   let at = SIGNATURE.copy(buf, 0);
   at = buf.writeInt32BE(0, at); // flags
   at = buf.writeInt32BE(0, at); // header extension length
   for (const row of rows) {
     at = buf.writeInt16BE(columns.length, at);
-    for (let i = 0; i < columns.length; i++) at = writeValue(buf, at, columns[i]!, row[i] ?? null);
+    for (const column of columns) at = writeValue(buf, at, column.type, column.value(row));
   }
-  buf.writeInt16BE(-1, at);
-  return buf;
+  return buf.subarray(0, buf.writeInt16BE(-1, at));
 }
 
-function valueSize(type: CopyType, value: CopyValues[CopyType] | null): number {
+function maxSize(type: CopyType, value: CopyValues[CopyType] | null): number {
   if (value === null) return 0;
   switch (type) {
     case 'int8':
     case 'timestamptz':
       return 8;
     case 'text':
-      return Buffer.byteLength(value as string, 'utf8');
+      return 3 * (value as string).length;
     case 'bytea':
       return (value as Uint8Array).length;
     case 'jsonb':
-      return 1 + Buffer.byteLength(value as string, 'utf8');
+      return 1 + 3 * (value as string).length;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import { binaryCopy, copyFrom, type CopyType, type CopyValues } from './copy-from.js';
+import { binaryCopy, copyFrom, type CopyColumn, type CopyType, type CopyValues } from './copy-from.js';
 import { SCHEMA, type AuditDatabase, type EventRow, type NewEventRow } from './events.table.js';
 
 // Queries on audit.events. Reads take `Kysely | Transaction`; the append path takes one pg client
@@ -14,6 +14,8 @@ const EVENTS = `${SCHEMA}.events`;
  */
 export const CHAIN_LOCK_KEY = 0x6175646974;
 
+const LOCK = `select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
+
 /** A head as the append path reads it (seq as pg returns int8: a decimal string). */
 export interface StoredHead {
   readonly seq: string;
@@ -26,9 +28,7 @@ export interface StoredHead {
  * so the head is read after the lock is granted and is never stale. Returns undefined for an empty log.
  */
 export async function beginAppend(client: pg.ClientBase): Promise<StoredHead | undefined> {
-  const results = (await client.query(
-    `begin; select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}); select seq, hash from ${EVENTS} order by seq desc limit 1`,
-  )) as unknown as pg.QueryResult<StoredHead>[];
+  const results = (await client.query(`begin; ${LOCK}; select seq, hash from ${EVENTS} order by seq desc limit 1`)) as unknown as pg.QueryResult<StoredHead>[];
   return results[2]?.rows[0];
 }
 
@@ -52,42 +52,60 @@ export async function rollback(client: pg.ClientBase): Promise<void> {
   await client.query('rollback');
 }
 
-const COLUMNS = [
-  ['seq', 'int8'],
-  ['event_id', 'text'],
-  ['type', 'text'],
-  ['request_id', 'text'],
-  ['connection', 'text'],
-  ['source', 'text'],
-  ['session_id', 'text'],
-  ['occurred_at', 'timestamptz'],
-  ['stream_seq', 'int8'],
-  ['payload', 'bytea'],
-  ['event_json', 'jsonb'],
-  ['prev_hash', 'text'],
-  ['hash', 'text'],
-] as const satisfies readonly (readonly [keyof NewEventRow, CopyType])[];
+const column = (name: keyof NewEventRow, type: CopyType): CopyColumn<NewEventRow> & { readonly name: string } => ({
+  name,
+  type,
+  value: (row) => (row[name] ?? null) as CopyValues[CopyType] | null,
+});
 
-const COPY_EVENTS = `copy ${EVENTS} (${COLUMNS.map(([name]) => name).join(', ')}) from stdin (format binary)`;
-const COPY_TYPES = COLUMNS.map(([, type]) => type);
+const COLUMNS = [
+  column('seq', 'int8'),
+  column('event_id', 'text'),
+  column('type', 'text'),
+  column('request_id', 'text'),
+  column('connection', 'text'),
+  column('source', 'text'),
+  column('session_id', 'text'),
+  column('occurred_at', 'timestamptz'),
+  column('stream_seq', 'int8'),
+  column('payload', 'bytea'),
+  column('event_json', 'jsonb'),
+  column('prev_hash', 'text'),
+  column('hash', 'text'),
+];
+
+const COPY_EVENTS = `copy ${EVENTS} (${COLUMNS.map((c) => c.name).join(', ')}) from stdin (format binary)`;
 
 /** Rows in the binary COPY format of `copyEvents` (CPU only: done before the transaction if it can be). */
 export function encodeEvents(rows: readonly NewEventRow[]): Buffer {
-  return binaryCopy(
-    COPY_TYPES,
-    rows.map((row) => COLUMNS.map(([name]) => (row[name] ?? null) as CopyValues[CopyType] | null)),
-  );
+  return binaryCopy(COLUMNS, rows);
 }
 
 /**
- * Inserts rows encoded by encodeEvents with one binary COPY: nothing is escaped or parsed as text
- * but the JSON, PostgreSQL inserts them in multi-row heap writes, and the statement is the same
- * whatever the number of rows. A row whose event id is already stored fails the whole COPY
- * (unique_violation).
+ * Inserts rows encoded by encodeEvents with one binary COPY and commits, in one round trip (COPY
+ * and COMMIT in one query): nothing is escaped or parsed as text but the JSON, PostgreSQL inserts
+ * the rows in multi-row heap writes, and the statement is the same whatever their number. A row
+ * whose event id is already stored fails it (unique_violation).
  */
-export async function copyEvents(client: pg.ClientBase, encoded: Buffer): Promise<number> {
-  return copyFrom(client, COPY_EVENTS, encoded);
+export async function copyAndCommit(client: pg.ClientBase, encoded: Buffer): Promise<number> {
+  return copyFrom(client, `${COPY_EVENTS}; commit`, encoded);
 }
+
+/**
+ * The whole append in one round trip, for rows planned after `head`: begin, the chain lock, the
+ * check that `head` is still the chain's head (else SQLSTATE PC001, see HEAD_MOVED, and nothing is
+ * written), the COPY, commit. `locked` is called once the lock is held and the head checked. On
+ * failure the transaction is left aborted: roll back.
+ */
+export async function appendAfter(client: pg.ClientBase, head: StoredHead, encoded: Buffer, locked: () => void): Promise<number> {
+  // Inlined, as a query with COPY takes no parameters: both are checked to be what they must be.
+  if (!/^\d{1,19}$/.test(head.seq) || !/^[0-9a-f]{64}$/.test(head.hash)) throw new Error(`not a chain head: ${head.seq} ${head.hash}`);
+  const query = `begin; ${LOCK}; select ${SCHEMA}.expect_head(${head.seq}, '${head.hash}'); ${COPY_EVENTS}; commit`;
+  return copyFrom(client, query, encoded, locked);
+}
+
+/** SQLSTATE of audit.expect_head when the head is not the one expected. */
+export const HEAD_MOVED = 'PC001';
 
 export async function eventsForRequest(db: Kysely<AuditDatabase>, requestId: string): Promise<EventRow[]> {
   return db.selectFrom('events').selectAll().where('request_id', '=', requestId).orderBy('seq').execute();

@@ -18,7 +18,7 @@ function event(n: number, overrides: Partial<EventFields> = {}): EventFields {
 }
 
 function chainOf(count: number): ChainedFields[] {
-  return [...appendToChain(EMPTY_CHAIN, Array.from({ length: count }, (_, i) => event(i + 1)), new Set()).appended];
+  return appendToChain(EMPTY_CHAIN, Array.from({ length: count }, (_, i) => event(i + 1)), new Set()).appended.map(({ event, ...link }) => ({ ...event, ...link }));
 }
 
 async function* asAsync<T>(items: readonly T[]): AsyncIterable<T> {
@@ -62,11 +62,12 @@ describe('appendToChain', () => {
 
     const second = appendToChain(first.head, [event(3)], new Set());
     expect(second.appended[0]).toMatchObject({ seq: 3n, prevHash: first.head.hash });
+    expect(second.appended[0]!.hash).toBe(chainHash(first.head.hash, { ...event(3), seq: 3n }));
   });
 
   it('skips ids already stored or repeated in the batch without advancing the chain', () => {
     const plan = appendToChain(EMPTY_CHAIN, [event(1), event(2), event(1), event(3)], new Set(['evt-2']));
-    expect(plan.appended.map((r) => [r.eventId, r.seq])).toEqual([
+    expect(plan.appended.map((r) => [r.event.eventId, r.seq])).toEqual([
       ['evt-1', 1n],
       ['evt-3', 2n],
     ]);
@@ -76,9 +77,10 @@ describe('appendToChain', () => {
     expect(none).toEqual({ appended: [], duplicates: 1, head: plan.head });
   });
 
-  it('keeps the extra fields of the caller', () => {
-    const plan = appendToChain(EMPTY_CHAIN, [{ ...event(1), payload: 'x' }], new Set());
-    expect(plan.appended[0]!.payload).toBe('x');
+  it("links the caller's own events, not copies", () => {
+    const mine = { ...event(1), payload: 'x' };
+    const plan = appendToChain(EMPTY_CHAIN, [mine], new Set());
+    expect(plan.appended[0]!.event).toBe(mine);
   });
 });
 

@@ -1,4 +1,4 @@
-import { sha256Hex } from '@portcullis/request-model';
+import { sha256Hex } from './digest.js';
 
 /**
  * The hash chain of the audit log. Each record's hash covers its own fields and the previous
@@ -97,9 +97,17 @@ function netstring(value: string): string {
   return `${Buffer.byteLength(value, 'utf8')}:${value},`;
 }
 
-export interface AppendPlan<T> {
+/** An event placed in the chain (the event itself is not copied: this runs for every event). */
+export interface ChainLink<T extends EventFields> {
+  readonly event: T;
+  readonly seq: bigint;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AppendPlan<T extends EventFields> {
   /** The new records, in order, with seq head+1, head+2, … and their links. */
-  readonly appended: readonly (T & ChainedFields)[];
+  readonly appended: readonly ChainLink<T>[];
   /** Events skipped because their id is already stored or repeats one earlier in the batch. */
   readonly duplicates: number;
   /** The head after the append (unchanged when nothing is appended). */
@@ -113,14 +121,14 @@ export interface AppendPlan<T> {
  */
 export function appendToChain<T extends EventFields>(head: ChainHead, events: readonly T[], stored: ReadonlySet<string>): AppendPlan<T> {
   const seen = new Set(stored);
-  const appended: (T & ChainedFields)[] = [];
+  const appended: ChainLink<T>[] = [];
   let current = head;
   for (const event of events) {
     if (seen.has(event.eventId)) continue;
     seen.add(event.eventId);
     const seq = current.seq + 1n;
     const hash = sha256Hex(canonicalText(current.hash, seq, event));
-    appended.push({ ...event, seq, prevHash: current.hash, hash });
+    appended.push({ event, seq, prevHash: current.hash, hash });
     current = { seq, hash };
   }
   return { appended, duplicates: events.length - appended.length, head: current };
