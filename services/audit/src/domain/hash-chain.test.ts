@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendToChain, canonicalForm, chainHash, EMPTY_CHAIN, GENESIS_HASH, sha256Hex, verifyChain, type ChainedFields, type EventFields } from './index.js';
+import { appendToChain, canonicalForm, chainHash, EMPTY_CHAIN, GENESIS_HASH, sha256Hex, verifyChain, type ChainedFields, type EventFields, type StoredRecord } from './index.js';
 
 const AT = new Date('2025-01-02T03:04:05.678Z');
 
@@ -123,6 +123,12 @@ describe('verifyChain', () => {
     const verdict = await verifyChain(records);
     expect(verdict).toMatchObject({ ok: false, records: 2, firstBadSeq: 3n });
     expect(verdict.message).toBe('prev_hash of seq 3 does not match the hash of seq 2');
+  });
+
+  it('finds a record whose other columns contradict what its hash covers', async () => {
+    const records: StoredRecord[] = chainOf(3);
+    records[1] = { ...records[1]!, inconsistency: 'session_id "x" is not the event\'s ("y")' };
+    await expect(verifyChain(records)).resolves.toMatchObject({ ok: false, records: 1, firstBadSeq: 2n, message: 'seq 2: session_id "x" is not the event\'s ("y")' });
   });
 
   it('finds a gap at the record after it', async () => {
