@@ -99,7 +99,8 @@ async function publisherRole(): Promise<void> {
   }
   await Promise.all(pending);
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${out.join('\n')}\nend ${sent} ${seconds}\n`);
+  const usage = process.cpuUsage();
+  process.stdout.write(`${out.join('\n')}\nend ${sent} ${seconds} ${(usage.user + usage.system) / 1000}\n`);
   await bus.close();
 }
 
@@ -211,16 +212,17 @@ async function backlog(app: App, publisher: EventPublisher, head: Head) {
 
 async function sustained(app: App, namespace: string, head: Head) {
   await app.start();
+  const cpuBefore = cpuNow();
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--role', 'publish', '--namespace', namespace, '--rate', values.rate, '--seconds', values.seconds, '--batch', values.batch], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
   });
   const sent: { seq: number; at: number; count: number }[] = [];
-  let end = { events: 0, seconds: 0 };
+  let end = { events: 0, seconds: 0, cpuMs: 0 };
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     const [a, b, c] = line.split(' ');
-    if (a === 'end') end = { events: Number(b), seconds: Number(c) };
+    if (a === 'end') end = { events: Number(b), seconds: Number(c), cpuMs: Number(line.split(' ')[3]) };
     else sent.push({ seq: Number(a), at: Number(b), count: Number(c) });
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -235,6 +237,7 @@ async function sustained(app: App, namespace: string, head: Head) {
     if (childDone && samples.length > 1 && Date.now() - samples.find((s) => s.seq === h.seq)!.at > 30_000) throw new Error(`stuck at ${h.seq} of ${end.events}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  const cpu = { ...cpuPer1000(cpuBefore, cpuNow(), end.events), publisher: Math.round((end.cpuMs / end.events) * 1000) };
   const lags: number[] = [];
   let i = 0;
   for (const m of sent.sort((a, b) => a.seq - b.seq)) {
@@ -245,10 +248,11 @@ async function sustained(app: App, namespace: string, head: Head) {
   lags.sort((a, b) => a - b);
   const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))]!;
   const ingestSeconds = (samples.at(-1)!.at - (sent[0]?.at ?? 0)) / 1000;
-  const summary = { mode: 'sustained', rate: Number(values.rate), published: end.events, publishSeconds: Number(end.seconds.toFixed(2)), lagP50Ms: pct(50), lagP99Ms: pct(99), lagMaxMs: lags.at(-1)! };
+  const summary = { mode: 'sustained', rate: Number(values.rate), published: end.events, publishSeconds: Number(end.seconds.toFixed(2)), lagP50Ms: pct(50), lagP99Ms: pct(99), lagMaxMs: lags.at(-1)!, cpuMsPer1000: cpu };
   console.log(
     `sustained: ${end.events} events offered at ${values.rate}/s (achieved ${Math.round(end.events / end.seconds)}/s, batch ${values.batch}); ` +
-      `all recorded ${ingestSeconds.toFixed(1)} s after the first publish; lag publish→commit p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${lags.at(-1)} ms (±20 ms sampling)`,
+      `all recorded ${ingestSeconds.toFixed(1)} s after the first publish; lag publish→commit p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${lags.at(-1)} ms (±20 ms sampling); ` +
+      `CPU ms per 1000 events: audit ${cpu.audit}, postgres ${cpu.postgres}, nats-server ${cpu.nats}, publisher ${cpu.publisher}`,
   );
   return summary;
 }

@@ -131,10 +131,15 @@ export async function startAuditIngest(
     while (!stopping) {
       await buffer.room(aborter.signal);
       if (stopping) break;
+      let missedHeartbeats = false;
       try {
+        const fetched = await consumer.fetch({ max_messages: fetchSize(), expires: FETCH_EXPIRES_MS });
+        void (async () => {
+          for await (const status of fetched.status()) if (status.type === 'heartbeats_missed') missedHeartbeats = true;
+        })();
         let messages = 0;
         let events = 0;
-        for await (const m of await consumer.fetch({ max_messages: fetchSize(), expires: FETCH_EXPIRES_MS })) {
+        for await (const m of fetched) {
           const d = delivery(m);
           buffer.push(d);
           messages++;
@@ -144,6 +149,13 @@ export async function startAuditIngest(
         fetchFailures = 0;
       } catch (err) {
         if (stopping) break;
+        await yieldToIo(); // the status loop above sees the notification that came with the error
+        if (missedHeartbeats) {
+          // A busy machine, not a lost server (that fails the next fetch too): what the fetch
+          // brought is buffered; fetch again at once instead of backing off.
+          logger.warn({ err }, 'a fetch missed its heartbeats; fetching again');
+          continue;
+        }
         fetchFailures++;
         logger.error({ err, retryInMs: backoffMs(fetchFailures) }, 'fetching events failed');
         if (/consumer (not found|deleted)/i.test((err as Error).message)) {
