@@ -409,7 +409,7 @@ describe('audit service (integration)', () => {
   it('stops mid-stream without losing or doubling events', async () => {
     await apps.at(-1)!.stop();
     const before = await rowCount();
-    const total = 3000;
+    const total = 10_000; // enough that some of it is still on the bus when stop() resolves
     await Promise.all(Array.from({ length: total }, (_, i) => publisher.publish(event(`stop-${i % 10}`, completed))));
     const stopping = await startApp('d');
     await eventually(async () => ((await rowCount()) > before ? true : undefined), 10_000, 'first batch');
