@@ -109,15 +109,31 @@ describe('audit service (integration)', () => {
   });
   const decided: EventBody = {
     $case: 'decisionMade',
-    value: { decision: { effect: 1, reasons: ['rule:agents-read'], maskingProfiles: ['pii'], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } },
+    value: { decision: { effect: 1, reasons: ['rule:agents-read'], maskingProfiles: ['pii'], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: false }, fromCache: false },
   };
   const completed: EventBody = {
     $case: 'requestCompleted',
-    value: { outcome: eventsV1.Outcome.OUTCOME_FORWARDED, status: 200, durationUs: 1234n, masked: { email: 2 }, responseBytes: 99n, errorCode: '', reasons: ['rule:agents-read'] },
+    value: {
+      outcome: eventsV1.Outcome.OUTCOME_FORWARDED,
+      status: { $case: 'httpStatus', value: 200 },
+      durationUs: 1234n,
+      masked: { email: 2 },
+      responseBytes: 99n,
+      errorCode: '',
+      reasons: ['rule:agents-read'],
+      rows: 0n,
+    },
   };
   const held: EventBody = {
     $case: 'approvalRequested',
-    value: { holdId: 'hold-1', approverGroups: ['ops'], expiresAt: new Date('2030-01-01T00:00:00Z'), reasons: ['rule:needs-approval'], requester: 'agent-1' },
+    value: {
+      holdId: 'hold-1',
+      approverGroups: ['ops'],
+      expiresAt: new Date('2030-01-01T00:00:00Z'),
+      reasons: ['rule:needs-approval'],
+      requester: 'agent-1',
+      target: { $case: 'http', value: { method: 'GET', path: '/orders' } },
+    },
   };
 
   /** The record of `e` as the service must have computed it, checked against the documented form. */
@@ -393,7 +409,7 @@ describe('audit service (integration)', () => {
   it('stops mid-stream without losing or doubling events', async () => {
     await apps.at(-1)!.stop();
     const before = await rowCount();
-    const total = 3000;
+    const total = 10_000; // enough that some of it is still on the bus when stop() resolves
     await Promise.all(Array.from({ length: total }, (_, i) => publisher.publish(event(`stop-${i % 10}`, completed))));
     const stopping = await startApp('d');
     await eventually(async () => ((await rowCount()) > before ? true : undefined), 10_000, 'first batch');

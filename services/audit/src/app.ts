@@ -27,7 +27,7 @@ export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps =
   const names = new BusNames(config.namespace);
   const ingestOptions: IngestOptions = { ...DEFAULT_INGEST, ...deps.ingest };
   const database = createDatabase<AuditDatabase>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `audit:${config.instanceId}` });
-  const log = new AuditLog(database.db);
+  const log = new AuditLog(database.db, database.pool);
   const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
   const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token));
   const grpc = new GrpcServer(config.grpcAddress, [auditHandler(log, readerGuard(authenticate, config.readerGroups, logger), logger)], logger);

@@ -3,12 +3,19 @@ import { newEvent } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
 import { appendToChain, EMPTY_CHAIN, jsonDigest, sha256Hex, verifyChain } from './domain/index.js';
 import type { EventRow } from './db/events.table.js';
-import { chainedFromRow, entryFromMessage, rowFromChained } from './event.mappers.js';
+import { chainedFromRow, entriesFromMessage, rowFromChained, type ReceivedMessage } from './event.mappers.js';
 
 const AT = new Date('2025-01-02T03:04:05.678Z');
 
-function received(event: eventsV1.Event, streamSeq = 7) {
-  return { data: eventsV1.Event.encode(event).finish(), subject: `t.evt.request.received.${event.connection}.${event.requestId}`, msgId: event.id, streamSeq };
+function received(event: eventsV1.Event, streamSeq = 7): ReceivedMessage {
+  return { data: eventsV1.Event.encode(event).finish(), subject: `t.evt.request.received.${event.connection}.${event.requestId}`, msgId: event.id, eventType: 'request.received', streamSeq };
+}
+
+/** The one entry of a single-event message. */
+function entryFromMessage(message: ReceivedMessage) {
+  const entries = entriesFromMessage(message);
+  expect(entries).toHaveLength(1);
+  return entries[0]!;
 }
 
 const decision = newEvent({
@@ -17,10 +24,10 @@ const decision = newEvent({
   connection: 'crm',
   source: 'ingress:a',
   occurredAt: AT,
-  body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], maskingProfiles: [], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a' } } },
+  body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], maskingProfiles: [], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: false }, fromCache: false } },
 });
 
-describe('entryFromMessage', () => {
+describe('entriesFromMessage (single events)', () => {
   it('takes the fields of a valid event and keeps its exact bytes', () => {
     const message = received(decision);
     const entry = entryFromMessage(message);
@@ -33,7 +40,7 @@ describe('entryFromMessage', () => {
 
   it('records undecodable bytes as invalid, named by message id or stream seq, placed by subject', () => {
     const data = Uint8Array.of(0x0a, 0x05, 0x41);
-    expect(entryFromMessage({ data, subject: 't.evt.request.received.crm.req-9', msgId: 'm-1', streamSeq: 3 })).toMatchObject({
+    expect(entryFromMessage({ data, subject: 't.evt.request.received.crm.req-9', msgId: 'm-1', eventType: undefined, streamSeq: 3 })).toMatchObject({
       eventId: 'm-1',
       type: 'invalid',
       requestId: 'req-9',
@@ -44,7 +51,7 @@ describe('entryFromMessage', () => {
       eventJsonDigest: '',
       payloadDigest: sha256Hex(data),
     });
-    expect(entryFromMessage({ data, subject: 't.evt.odd', msgId: undefined, streamSeq: 3 })).toMatchObject({ eventId: 'invalid:3', requestId: '', connection: '' });
+    expect(entryFromMessage({ data, subject: 't.evt.odd', msgId: undefined, eventType: undefined, streamSeq: 3 })).toMatchObject({ eventId: 'invalid:3', requestId: '', connection: '' });
   });
 
   it('treats an event without id as invalid', () => {
@@ -62,7 +69,7 @@ describe('entryFromMessage', () => {
 
 describe('rows', () => {
   it('hash the same when read back (jsonb reorders keys; pg returns int8 as text)', async () => {
-    const entries = [entryFromMessage(received(decision, 1)), entryFromMessage({ data: Uint8Array.of(1, 2), subject: 'x', msgId: undefined, streamSeq: 2 })];
+    const entries = [entryFromMessage(received(decision, 1)), entryFromMessage({ data: Uint8Array.of(1, 2), subject: 'x', msgId: undefined, eventType: undefined, streamSeq: 2 })];
     const plan = appendToChain(EMPTY_CHAIN, entries, new Set());
     const readBack: EventRow[] = plan.appended.map(rowFromChained).map((row) => ({
       ...row,
@@ -80,3 +87,83 @@ function reorderKeys(value: unknown): unknown {
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reorderKeys(v)]));
   return value;
 }
+
+describe('entriesFromMessage (batches)', () => {
+  const session = [
+    newEvent({ id: 'evt-s', requestId: '', sessionId: 'sess-1', connection: 'crm', source: 'ingress:a', occurredAt: AT, body: { $case: 'sessionStarted', value: { principal: undefined, protocol: 'mcp', clientAddress: '10.0.0.1:5000' } } }),
+    { ...decision, id: 'evt-d', sessionId: 'sess-1' },
+  ];
+  const elements = session.map((e) => eventsV1.Event.encode(e).finish());
+  const batch = (data: Uint8Array, overrides: Partial<ReceivedMessage> = {}): ReceivedMessage => ({
+    data,
+    subject: 't.evt.batch.ingress-a.b1',
+    msgId: 'batch:b1',
+    eventType: 'batch',
+    streamSeq: 9,
+    ...overrides,
+  });
+  const encodeBatch = (parts: readonly Uint8Array[]) => eventsV1.EventBatch.encode({ events: parts.map((p) => Buffer.from(p)) }).finish();
+
+  it('makes one entry per event, each with its own bytes, digest and id, and the session id', () => {
+    const entries = entriesFromMessage(batch(encodeBatch(elements)));
+    expect(entries.map((e) => [e.eventId, e.type, e.sessionId, e.requestId, e.streamSeq])).toEqual([
+      ['evt-s', 'session.started', 'sess-1', '', 9],
+      ['evt-d', 'decision.made', 'sess-1', 'req-1', 9],
+    ]);
+    entries.forEach((entry, i) => {
+      expect([...entry.payload]).toEqual([...elements[i]!]);
+      expect(entry.payloadDigest).toBe(sha256Hex(elements[i]!));
+      expect(entry.eventJsonDigest).toBe(jsonDigest(eventsV1.Event.toJSON(session[i]!)));
+    });
+  });
+
+  it('knows a batch by its subject when the header is missing (it would pass for an Event)', () => {
+    const data = encodeBatch(elements);
+    expect(entriesFromMessage(batch(data, { eventType: undefined })).map((e) => e.eventId)).toEqual(['evt-s', 'evt-d']);
+    expect(eventsV1.Event.decode(data).id).not.toBe(''); // why the subject matters
+  });
+
+  it('records a batch whose envelope does not decode, or that holds nothing, as one invalid entry', () => {
+    const broken = Uint8Array.of(0x0a, 0x7f, 0x01);
+    expect(entriesFromMessage(batch(broken))).toEqual([expect.objectContaining({ eventId: 'batch:b1', type: 'invalid', requestId: '', connection: '', payloadDigest: sha256Hex(broken) })]);
+    expect(entriesFromMessage(batch(broken, { msgId: undefined }))).toEqual([expect.objectContaining({ eventId: 'invalid:9' })]);
+    expect(entriesFromMessage(batch(new Uint8Array(0)))).toEqual([expect.objectContaining({ eventId: 'batch:b1', type: 'invalid' })]);
+  });
+
+  it('records an element that is not an event as invalid, named by batch and index, the same every time', () => {
+    const bad = Uint8Array.of(0x0a, 0x09, 0x41);
+    const message = batch(encodeBatch([elements[0]!, bad, elements[1]!]));
+    const entries = entriesFromMessage(message);
+    expect(entries.map((e) => [e.eventId, e.type])).toEqual([
+      ['evt-s', 'session.started'],
+      ['invalid:batch:b1:1', 'invalid'],
+      ['evt-d', 'decision.made'],
+    ]);
+    expect([...entries[1]!.payload]).toEqual([...bad]);
+    expect(entriesFromMessage(message).map((e) => e.eventId)).toEqual(entries.map((e) => e.eventId));
+    expect(entriesFromMessage({ ...message, msgId: undefined })[1]!.eventId).toBe('invalid:9:1');
+  });
+
+  it('places an invalid single event by its subject, "_" being none', () => {
+    expect(entriesFromMessage({ data: Uint8Array.of(1), subject: 't.evt.session.started._.sess-2', msgId: 'm', eventType: undefined, streamSeq: 1 })[0]).toMatchObject({
+      connection: '',
+      requestId: 'sess-2',
+      sessionId: '',
+    });
+  });
+});
+
+describe('chainedFromRow', () => {
+  const [entry] = entriesFromMessage(received({ ...decision, sessionId: 'sess-1' }));
+  const [link] = appendToChain(EMPTY_CHAIN, [entry!], new Set()).appended;
+  const stored = (sessionId: string): EventRow => ({ ...rowFromChained(link!), session_id: sessionId, occurred_at: AT, recorded_at: AT, payload: Buffer.from(entry!.payload), event_json: JSON.parse(entry!.eventJson!) });
+
+  it('accepts the event’s session id, or none (records from before the column)', () => {
+    expect(chainedFromRow(stored('sess-1')).inconsistency).toBeUndefined();
+    expect(chainedFromRow(stored('')).inconsistency).toBeUndefined();
+  });
+
+  it('reports a session id the event does not have', () => {
+    expect(chainedFromRow(stored('sess-2')).inconsistency).toBe('session_id "sess-2" is not the event\'s ("sess-1")');
+  });
+});

@@ -1,6 +1,6 @@
-import { eventType } from '@portcullis/bus';
+import { BATCH_TYPE, eventType, NO_TOKEN } from '@portcullis/bus';
 import { auditV1, eventsV1 } from '@portcullis/proto-gen';
-import { canonicalJson, jsonDigest, sha256Hex, type ChainedFields, type ChainVerdict, type EventFields } from './domain/index.js';
+import { canonicalJson, jsonDigest, sha256Hex, type ChainLink, type ChainVerdict, type EventFields, type StoredRecord } from './domain/index.js';
 import type { EventRow, NewEventRow } from './db/events.table.js';
 
 /** A message as taken off the bus, without transport types. */
@@ -9,11 +9,15 @@ export interface ReceivedMessage {
   readonly subject: string;
   /** The Nats-Msg-Id header, if any. */
   readonly msgId: string | undefined;
+  /** The Portcullis-Event-Type header, if any ("batch" on a batch message). */
+  readonly eventType: string | undefined;
   readonly streamSeq: number;
 }
 
 /** A received event, ready to be placed in the chain and stored. */
 export interface IncomingEntry extends EventFields {
+  /** The event's session ("" when it has none); not in the canonical form, but in event_json. */
+  readonly sessionId: string;
   readonly payload: Uint8Array;
   /**
    * Protobuf JSON mapping of the event in canonical form (RFC 8785), so that its SHA-256 is the
@@ -27,31 +31,50 @@ export interface IncomingEntry extends EventFields {
 export const INVALID_TYPE = 'invalid';
 
 /**
- * Bus message -> log entry. A message that is not a valid Event is still recorded, never dropped:
- * type "invalid", id from its Nats-Msg-Id header (else "invalid:<stream seq>"), connection and
- * request id from its subject (`<ns>.evt.<domain>.<type>.<connection>.<requestId>`) when it has
- * that shape. Text is made storable (PostgreSQL text and jsonb refuse NUL) before it is hashed.
+ * The encoded events a message carries: one (the message itself), several (an EventBatch, whose
+ * elements are each the exact encoding of one Event), or none usable (a batch whose envelope does
+ * not decode, or that holds no event). Cheap: nothing is decoded beyond the batch envelope.
  */
-export function entryFromMessage(message: ReceivedMessage): IncomingEntry {
-  const payloadDigest = sha256Hex(message.data);
-  const decoded = decodeEvent(message.data);
-  if (!decoded) {
-    const tokens = message.subject.split('.');
-    const [connection, requestId] = tokens.length === 6 ? [tokens[4]!, tokens[5]!] : ['', ''];
-    return {
-      eventId: storable(message.msgId || `invalid:${message.streamSeq}`),
-      type: INVALID_TYPE,
-      requestId: storable(requestId),
-      connection: storable(connection),
-      source: '',
-      occurredAt: undefined,
-      payloadDigest,
-      eventJson: null,
-      eventJsonDigest: '',
-      payload: message.data,
-      streamSeq: message.streamSeq,
-    };
+export type MessageContent = { readonly ok: true; readonly batch: boolean; readonly events: readonly Uint8Array[] } | { readonly ok: false };
+
+/**
+ * A batch is recognised by its event-type header or by its subject (`<ns>.evt.batch.…`): either
+ * says so, because an EventBatch also decodes as an Event (its elements would pass for an id).
+ */
+export function messageContent(message: ReceivedMessage): MessageContent {
+  if (!isBatch(message)) return { ok: true, batch: false, events: [message.data] };
+  try {
+    const { events } = eventsV1.EventBatch.decode(message.data);
+    return events.length > 0 ? { ok: true, batch: true, events } : { ok: false };
+  } catch {
+    return { ok: false };
   }
+}
+
+function isBatch(message: ReceivedMessage): boolean {
+  return message.eventType === BATCH_TYPE || message.subject.split('.', 3)[2] === BATCH_TYPE;
+}
+
+/**
+ * Bus message -> log entries, one per event it carries, each with its own bytes and digests.
+ * Nothing is dropped: a message that is not a valid Event, or a batch whose envelope does not
+ * decode, is one record of type "invalid" (id from its Nats-Msg-Id header, else
+ * "invalid:<stream seq>"; connection and request (or session) id from its subject,
+ * `<ns>.evt.<domain>.<type>.<connection>.<id>`, when it has that shape), and so is an element of a
+ * batch that is not a valid Event (id "invalid:<batch msg id or stream seq>:<index>", the same on
+ * every redelivery). Text is made storable (PostgreSQL text and jsonb refuse NUL) before it is hashed.
+ */
+export function entriesFromMessage(message: ReceivedMessage, content: MessageContent = messageContent(message)): IncomingEntry[] {
+  if (!content.ok) return [invalidEntry(message.data, message.msgId || `invalid:${message.streamSeq}`, NOWHERE, message.streamSeq)];
+  if (!content.batch) return [entryFromEvent(message.data, message.streamSeq) ?? invalidEntry(message.data, message.msgId || `invalid:${message.streamSeq}`, placeFromSubject(message.subject), message.streamSeq)];
+  const batchId = message.msgId || String(message.streamSeq);
+  return content.events.map((data, index) => entryFromEvent(data, message.streamSeq) ?? invalidEntry(data, `invalid:${batchId}:${index}`, NOWHERE, message.streamSeq));
+}
+
+/** The entry of one encoded Event, or undefined when the bytes are not a usable Event. */
+function entryFromEvent(data: Uint8Array, streamSeq: number): IncomingEntry | undefined {
+  const decoded = decodeEvent(data);
+  if (!decoded) return undefined;
   const { event, json } = decoded;
   return {
     eventId: storable(event.id),
@@ -59,12 +82,49 @@ export function entryFromMessage(message: ReceivedMessage): IncomingEntry {
     requestId: storable(event.requestId),
     connection: storable(event.connection),
     source: storable(event.source),
+    sessionId: storable(event.sessionId),
     occurredAt: representable(event.occurredAt),
-    payloadDigest,
+    payloadDigest: sha256Hex(data),
     eventJson: json,
     eventJsonDigest: sha256Hex(json),
-    payload: message.data,
-    streamSeq: message.streamSeq,
+    payload: data,
+    streamSeq,
+  };
+}
+
+interface Place {
+  readonly connection: string;
+  readonly requestId: string;
+}
+
+const NOWHERE: Place = { connection: '', requestId: '' };
+
+/**
+ * Where an event subject places its event: connection and last token (the request id, or the
+ * session id of a session event: it goes to request_id, which the hash covers); `_` is none.
+ */
+function placeFromSubject(subject: string): Place {
+  const tokens = subject.split('.');
+  if (tokens.length !== 6 || tokens[2] === BATCH_TYPE) return NOWHERE;
+  const token = (t: string) => (t === NO_TOKEN ? '' : t);
+  return { connection: token(tokens[4]!), requestId: token(tokens[5]!) };
+}
+
+function invalidEntry(data: Uint8Array, eventId: string, place: Place, streamSeq: number): IncomingEntry {
+  return {
+    eventId: storable(eventId),
+    type: INVALID_TYPE,
+    requestId: storable(place.requestId),
+    connection: storable(place.connection),
+    source: '',
+    // Not taken from the subject: session_id is checked against event_json, and there is none.
+    sessionId: '',
+    occurredAt: undefined,
+    payloadDigest: sha256Hex(data),
+    eventJson: null,
+    eventJsonDigest: '',
+    payload: data,
+    streamSeq,
   };
 }
 
@@ -105,26 +165,33 @@ function representable(date: Date | undefined): Date | undefined {
   return year >= 1 && year <= 9999 ? date : undefined;
 }
 
-export function rowFromChained(entry: IncomingEntry & ChainedFields): NewEventRow {
+export function rowFromChained({ event, seq, prevHash, hash }: ChainLink<IncomingEntry>): NewEventRow {
   return {
-    seq: entry.seq.toString(),
-    event_id: entry.eventId,
-    type: entry.type,
-    request_id: entry.requestId,
-    connection: entry.connection,
-    source: entry.source,
-    occurred_at: entry.occurredAt ?? null,
-    stream_seq: String(entry.streamSeq),
-    payload: entry.payload,
-    event_json: entry.eventJson,
-    prev_hash: entry.prevHash,
-    hash: entry.hash,
+    seq: seq.toString(),
+    event_id: event.eventId,
+    type: event.type,
+    request_id: event.requestId,
+    connection: event.connection,
+    source: event.source,
+    session_id: event.sessionId,
+    occurred_at: event.occurredAt ?? null,
+    stream_seq: String(event.streamSeq),
+    payload: event.payload,
+    event_json: event.eventJson,
+    prev_hash: prevHash,
+    hash,
   };
 }
 
-/** A stored row as the chain sees it: its fields, with the digests recomputed from what is stored. */
-export function chainedFromRow(row: EventRow): ChainedFields {
+/**
+ * A stored row as the chain sees it: its fields, with the digests recomputed from what is stored,
+ * and whether session_id (not in the canonical form) agrees with event_json (which is). "" always
+ * agrees: records written before the column existed have it.
+ */
+export function chainedFromRow(row: EventRow): StoredRecord {
+  const sessionId = sessionIdOf(row.event_json);
   return {
+    inconsistency: row.session_id === '' || row.session_id === sessionId ? undefined : `session_id "${row.session_id}" is not the event's ("${sessionId}")`,
     seq: BigInt(row.seq),
     eventId: row.event_id,
     type: row.type,
@@ -137,6 +204,11 @@ export function chainedFromRow(row: EventRow): ChainedFields {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+function sessionIdOf(eventJson: unknown): string {
+  const value = eventJson && typeof eventJson === 'object' ? (eventJson as { sessionId?: unknown }).sessionId : undefined;
+  return typeof value === 'string' ? value : '';
 }
 
 export function recordToProto(row: EventRow): auditV1.AuditRecord {

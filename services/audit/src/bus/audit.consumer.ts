@@ -1,22 +1,25 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, DeliverPolicy, PubHeaders, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { BusNames } from '@portcullis/bus';
+import { EVENT_TYPE_HEADER, type BusNames } from '@portcullis/bus';
 import type { Logger } from '@portcullis/service-kit';
 import type { AppendResult } from '../audit-log.service.js';
-import { entryFromMessage, type IncomingEntry } from '../event.mappers.js';
+import { entriesFromMessage, messageContent, type IncomingEntry, type MessageContent, type ReceivedMessage } from '../event.mappers.js';
 import { batches } from './batches.js';
+import { FetchBuffer } from './fetch-buffer.js';
 
 /** Name of the shared durable consumer: every audit instance pulls from it, each event goes to one. */
 export const AUDIT_DURABLE = 'audit';
 
 export interface IngestOptions {
-  /** Largest batch written in one transaction. */
-  readonly maxBatch: number;
+  /** Most log entries (events) written in one transaction. */
+  readonly maxEntries: number;
   /** Longest wait for a batch to fill once it has its first event (ms). */
   readonly maxWaitMs: number;
+  /** Most messages (single events or batches of them) asked for in one fetch. */
+  readonly fetchMessages: number;
 }
 
-export const DEFAULT_INGEST: IngestOptions = Object.freeze({ maxBatch: 500, maxWaitMs: 250 });
+export const DEFAULT_INGEST: IngestOptions = Object.freeze({ maxEntries: 1000, maxWaitMs: 250, fetchMessages: 500 });
 
 const NANOS_PER_MS = 1_000_000;
 const ACK_WAIT_MS = 30_000;
@@ -30,7 +33,7 @@ export async function ensureAuditConsumer(jsm: JetStreamManager, names: BusNames
   const mutable = {
     description: 'audit: records every event in the hash-chained log',
     ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
-    max_ack_pending: options.maxBatch * 20,
+    max_ack_pending: options.fetchMessages * 20,
     max_deliver: -1,
   };
   const exists = async () => (await jsm.consumers.info(names.eventsStream, AUDIT_DURABLE).catch(() => undefined)) !== undefined;
@@ -62,13 +65,25 @@ export interface AuditIngest {
 /** Where batches go: resolves once they are durably recorded. */
 export type BatchSink = (entries: readonly IncomingEntry[]) => Promise<AppendResult>;
 
+/** A fetched message, what it carries, and how many log entries it makes. */
+interface Delivery {
+  readonly m: JsMsg;
+  readonly message: ReceivedMessage;
+  readonly content: MessageContent;
+  readonly size: number;
+}
+
 /** How long one fetch waits for messages; the client's minimum, so a stop is quick. */
 const FETCH_EXPIRES_MS = 1000;
 
+/** Longest stretch of decoding before pending I/O is let through (ms). */
+const SLICE_MS = 2;
+
 /**
- * Pulls events and records them in batches. A batch is acked only after its transaction
- * committed; a batch that fails is nak'ed with a delay (it is redelivered, here or to another
- * instance) and this instance backs off. Recording is idempotent, so a redelivery after a commit
+ * Pulls events (single events and batches of them) and records them in batches of at most
+ * maxEntries events. A message is acked only after every one of its events committed; a batch
+ * that fails is nak'ed with a delay (it is redelivered, here or to another instance) and this
+ * instance backs off. Recording is idempotent, so a redelivery after a commit
  * whose ack was lost is harmless.
  *
  * Fetches (not `consume()`) because a fetch can be let run to its end: `consume()` leaves pull
@@ -91,14 +106,56 @@ export async function startAuditIngest(
   let writeFailures = 0;
   const pause = (failures: number) => sleep(backoffMs(failures), undefined, { signal: aborter.signal }).catch(() => undefined);
 
-  /** Every message of one fetch after another; the next fetch starts as soon as one ends. */
-  async function* pull(): AsyncGenerator<JsMsg> {
+  /** A fetched message with what it carries: its weight in a transaction is its number of events. */
+  const delivery = (m: JsMsg): Delivery => {
+    const message: ReceivedMessage = {
+      data: m.data,
+      subject: m.subject,
+      msgId: m.headers?.get(PubHeaders.MsgIdHdr) || undefined,
+      eventType: m.headers?.get(EVENT_TYPE_HEADER) || undefined,
+      streamSeq: m.info.streamSequence,
+    };
+    const content = messageContent(message);
+    return { m, message, content, size: content.ok ? content.events.length : 1 };
+  };
+
+  // Fetched, not yet recorded: about two transactions' worth, so one is always ready while the
+  // next fetch is on its way, and a fetch brings about that much (in messages, from the events per
+  // message seen so far: a fetch of 500 batches would hold tens of thousands of events).
+  const buffer = new FetchBuffer<Delivery>(2 * options.maxEntries, (d) => d.size);
+  let eventsPerMessage = 1;
+  const fetchSize = () => Math.max(1, Math.min(options.fetchMessages, Math.round((2 * options.maxEntries) / eventsPerMessage)));
+
+  /** Fetch after fetch into the buffer, each read to its end as it arrives, until stop(). */
+  const fetching = (async () => {
     while (!stopping) {
+      await buffer.room(aborter.signal);
+      if (stopping) break;
+      let missedHeartbeats = false;
       try {
-        for await (const m of await consumer.fetch({ max_messages: options.maxBatch, expires: FETCH_EXPIRES_MS })) yield m;
+        const fetched = await consumer.fetch({ max_messages: fetchSize(), expires: FETCH_EXPIRES_MS });
+        void (async () => {
+          for await (const status of fetched.status()) if (status.type === 'heartbeats_missed') missedHeartbeats = true;
+        })();
+        let messages = 0;
+        let events = 0;
+        for await (const m of fetched) {
+          const d = delivery(m);
+          buffer.push(d);
+          messages++;
+          events += d.size;
+        }
+        if (messages > 0) eventsPerMessage = 0.5 * eventsPerMessage + 0.5 * (events / messages);
         fetchFailures = 0;
       } catch (err) {
-        if (stopping) return;
+        if (stopping) break;
+        await yieldToIo(); // the status loop above sees the notification that came with the error
+        if (missedHeartbeats) {
+          // A busy machine, not a lost server (that fails the next fetch too): what the fetch
+          // brought is buffered; fetch again at once instead of backing off.
+          logger.warn({ err }, 'a fetch missed its heartbeats; fetching again');
+          continue;
+        }
         fetchFailures++;
         logger.error({ err, retryInMs: backoffMs(fetchFailures) }, 'fetching events failed');
         if (/consumer (not found|deleted)/i.test((err as Error).message)) {
@@ -107,46 +164,74 @@ export async function startAuditIngest(
         await pause(fetchFailures);
       }
     }
-  }
+    buffer.end();
+  })();
 
-  // Decoding and digesting (CPU) is done before the previous batch's transaction is awaited, so it
-  // overlaps with PostgreSQL's work; the transactions themselves still run one after the other.
-  const prepare = (batch: readonly JsMsg[]): IncomingEntry[] =>
-    batch.map((m) =>
-      entryFromMessage({ data: m.data, subject: m.subject, msgId: m.headers?.get(PubHeaders.MsgIdHdr) || undefined, streamSeq: m.info.streamSequence }),
-    );
+  // Decoding and digesting (CPU), while earlier batches are being written: in slices of a couple
+  // of milliseconds, so the replies of the transaction in flight (the lock granted, the COPY done)
+  // are answered at once instead of after a whole batch's worth of work.
+  const prepare = async (batch: readonly Delivery[]): Promise<IncomingEntry[]> => {
+    const entries: IncomingEntry[] = [];
+    let sliceStarted = performance.now();
+    for (const d of batch) {
+      for (const entry of entriesFromMessage(d.message, d.content)) entries.push(entry);
+      if (performance.now() - sliceStarted > SLICE_MS) {
+        await yieldToIo();
+        sliceStarted = performance.now();
+      }
+    }
+    return entries;
+  };
 
-  const record = async (batch: readonly JsMsg[], entries: readonly IncomingEntry[]): Promise<boolean> => {
+  /**
+   * Records a batch's entries in transactions of at most maxEntries (more than one only for a
+   * message larger than that), then acks its messages; if any transaction fails, naks them all
+   * (what was committed is skipped as duplicate when they come back).
+   */
+  const record = async (batch: readonly Delivery[], entries: readonly IncomingEntry[]): Promise<boolean> => {
     const started = performance.now();
-    const streamSeqs = [batch[0]?.info.streamSequence, batch.at(-1)?.info.streamSequence];
+    const streamSeqs = [batch[0]?.message.streamSeq, batch.at(-1)?.message.streamSeq];
     try {
-      const result = await sink(entries);
-      for (const m of batch) m.ack();
+      let appended = 0;
+      let duplicates = 0;
+      let first: bigint | undefined;
+      let last: bigint | undefined;
+      for (let i = 0; i < entries.length; i += options.maxEntries) {
+        const result = await sink(entries.slice(i, i + options.maxEntries));
+        appended += result.appended;
+        duplicates += result.duplicates;
+        first ??= result.seqRange?.[0];
+        last = result.seqRange?.[1] ?? last;
+      }
+      for (const d of batch) d.m.ack();
       writeFailures = 0;
       logger.debug(
-        { count: batch.length, appended: result.appended, duplicates: result.duplicates, seqRange: result.seqRange?.map(String), streamSeqs, ms: Math.round(performance.now() - started) },
+        { messages: batch.length, count: entries.length, appended, duplicates, seqRange: first === undefined ? undefined : [String(first), String(last)], streamSeqs, ms: Math.round(performance.now() - started) },
         'batch recorded',
       );
       return true;
     } catch (err) {
       writeFailures++;
       const retryInMs = backoffMs(writeFailures);
-      for (const m of batch) m.nak(retryInMs);
-      logger.error({ err, count: batch.length, streamSeqs, retryInMs }, 'batch not recorded; it will be redelivered');
+      for (const d of batch) d.m.nak(retryInMs);
+      logger.error({ err, messages: batch.length, count: entries.length, streamSeqs, retryInMs }, 'batch not recorded; it will be redelivered');
       return false;
     }
   };
 
+  // Two batches in flight: while one is being written, the next is already hashed into the chain,
+  // encoded and waiting for the lock, and the one after is being decoded. The sink records them in
+  // call order; each is acked when its own transactions have committed.
   const run = async () => {
-    let previous: Promise<boolean> = Promise.resolve(true);
-    for await (const batch of batches(pull(), { maxSize: options.maxBatch, maxWaitMs: options.maxWaitMs })) {
-      const entries = prepare(batch);
-      if (!(await previous) && !stopping) await pause(writeFailures);
-      previous = record(batch, entries);
+    const inFlight: Promise<boolean>[] = [];
+    for await (const batch of batches(buffer, { maxSize: options.maxEntries, maxWaitMs: options.maxWaitMs, sizeOf: (d) => d.size })) {
+      const entries = await prepare(batch);
+      if (inFlight.length >= 2 && !(await inFlight.shift()!) && !stopping) await pause(writeFailures);
+      inFlight.push(record(batch, entries));
     }
-    await previous;
+    await Promise.all(inFlight);
   };
-  const done = run();
+  const done = Promise.all([fetching, run()]);
 
   return {
     async stop() {

@@ -63,6 +63,13 @@ describe('batches', () => {
     await expect(iterator.next()).resolves.toEqual({ done: true, value: undefined });
   });
 
+  it('cuts by size: an item that would overflow starts the next batch, a large one is alone', async () => {
+    const c = channel<number>();
+    c.push(3, 4, 2, 9, 1, 1);
+    c.end();
+    await expect(collect(batches(c.source, { maxSize: 8, maxWaitMs: 10_000, sizeOf: (n) => n }))).resolves.toEqual([[3, 4], [2], [9], [1, 1]]);
+  });
+
   it('surfaces a source failure to the caller', async () => {
     const failing: AsyncIterable<number> = {
       async *[Symbol.asyncIterator]() {

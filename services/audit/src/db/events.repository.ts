@@ -1,7 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { binaryCopy, copyFrom, type CopyColumn, type CopyType, type CopyValues } from './copy-from.js';
 import { SCHEMA, type AuditDatabase, type EventRow, type NewEventRow } from './events.table.js';
 
-// Queries on audit.events. Each takes `Kysely | Transaction` so the caller owns the transaction.
+// Queries on audit.events. Reads take `Kysely | Transaction`; the append path takes one pg client
+// (COPY has no Kysely API), and the caller owns the transaction.
+
+const EVENTS = `${SCHEMA}.events`;
 
 /**
  * Key of the transaction-scoped advisory lock that serialises appends ('audit' in ASCII). Every
@@ -9,39 +14,98 @@ import { SCHEMA, type AuditDatabase, type EventRow, type NewEventRow } from './e
  */
 export const CHAIN_LOCK_KEY = 0x6175646974;
 
-/** Waits for, then holds until commit/rollback, the right to append to the chain. */
-export async function lockChain(db: Kysely<AuditDatabase>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${sql.lit(CHAIN_LOCK_KEY)})`.execute(db);
+const LOCK = `select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
+
+/** A head as the append path reads it (seq as pg returns int8: a decimal string). */
+export interface StoredHead {
+  readonly seq: string;
+  readonly hash: string;
+}
+
+/**
+ * Opens a transaction on `client`, takes the chain lock and reads the head, in one round trip: a
+ * parameterless multi-statement query. Each statement takes its own snapshot under READ COMMITTED,
+ * so the head is read after the lock is granted and is never stale. Returns undefined for an empty log.
+ */
+export async function beginAppend(client: pg.ClientBase): Promise<StoredHead | undefined> {
+  const results = (await client.query(`begin; ${LOCK}; select seq, hash from ${EVENTS} order by seq desc limit 1`)) as unknown as pg.QueryResult<StoredHead>[];
+  return results[2]?.rows[0];
 }
 
 /** The last record's seq and hash, or undefined when the log is empty. */
-export async function readHead(db: Kysely<AuditDatabase>): Promise<{ seq: string; hash: string } | undefined> {
+export async function readHead(db: Kysely<AuditDatabase>): Promise<StoredHead | undefined> {
   return db.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
 /** Which of `eventIds` are already recorded. */
-export async function storedEventIds(db: Kysely<AuditDatabase>, eventIds: readonly string[]): Promise<Set<string>> {
+export async function storedEventIds(client: pg.ClientBase, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const rows = await db.selectFrom('events').select('event_id').where('event_id', 'in', [...new Set(eventIds)]).execute();
+  const { rows } = await client.query<{ event_id: string }>(`select event_id from ${EVENTS} where event_id = any($1::text[])`, [[...new Set(eventIds)]]);
   return new Set(rows.map((r) => r.event_id));
 }
 
-/**
- * Inserts rows as one statement over column arrays (`unnest`): a dozen parameters whatever the
- * batch size, instead of a dozen per row.
- */
-export async function insertEvents(db: Kysely<AuditDatabase>, rows: readonly NewEventRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const column = <K extends keyof NewEventRow>(key: K) => rows.map((row) => row[key] ?? null);
-  await sql`
-    insert into ${sql.id(SCHEMA, 'events')}
-      (seq, event_id, type, request_id, connection, source, occurred_at, stream_seq, payload, event_json, prev_hash, hash)
-    select * from unnest(
-      ${column('seq')}::bigint[], ${column('event_id')}::text[], ${column('type')}::text[], ${column('request_id')}::text[],
-      ${column('connection')}::text[], ${column('source')}::text[], ${column('occurred_at')}::timestamptz[],
-      ${column('stream_seq')}::bigint[], ${column('payload')}::bytea[], ${column('event_json')}::jsonb[],
-      ${column('prev_hash')}::text[], ${column('hash')}::text[])`.execute(db);
+export async function commit(client: pg.ClientBase): Promise<void> {
+  await client.query('commit');
 }
+
+export async function rollback(client: pg.ClientBase): Promise<void> {
+  await client.query('rollback');
+}
+
+const column = (name: keyof NewEventRow, type: CopyType): CopyColumn<NewEventRow> & { readonly name: string } => ({
+  name,
+  type,
+  value: (row) => (row[name] ?? null) as CopyValues[CopyType] | null,
+});
+
+const COLUMNS = [
+  column('seq', 'int8'),
+  column('event_id', 'text'),
+  column('type', 'text'),
+  column('request_id', 'text'),
+  column('connection', 'text'),
+  column('source', 'text'),
+  column('session_id', 'text'),
+  column('occurred_at', 'timestamptz'),
+  column('stream_seq', 'int8'),
+  column('payload', 'bytea'),
+  column('event_json', 'jsonb'),
+  column('prev_hash', 'text'),
+  column('hash', 'text'),
+];
+
+const COPY_EVENTS = `copy ${EVENTS} (${COLUMNS.map((c) => c.name).join(', ')}) from stdin (format binary)`;
+
+/** Rows in the binary COPY format of `copyEvents` (CPU only: done before the transaction if it can be). */
+export function encodeEvents(rows: readonly NewEventRow[]): Buffer {
+  return binaryCopy(COLUMNS, rows);
+}
+
+/**
+ * Inserts rows encoded by encodeEvents with one binary COPY and commits, in one round trip (COPY
+ * and COMMIT in one query): nothing is escaped or parsed as text but the JSON, PostgreSQL inserts
+ * the rows in multi-row heap writes, and the statement is the same whatever their number. A row
+ * whose event id is already stored fails it (unique_violation).
+ */
+export async function copyAndCommit(client: pg.ClientBase, encoded: Buffer): Promise<number> {
+  return copyFrom(client, `${COPY_EVENTS}; commit`, encoded);
+}
+
+/**
+ * The whole append in one round trip, for rows planned after `head`: begin, the chain lock, the
+ * check that `head` is still the chain's head (else SQLSTATE PC001, see HEAD_MOVED, and nothing is
+ * written), the COPY, commit. `locked` is called once the lock is held and the head checked. On
+ * failure the transaction is left aborted: roll back.
+ */
+export async function appendAfter(client: pg.ClientBase, head: StoredHead, encoded: Buffer, locked: () => void): Promise<number> {
+  // Inlined, as a query with COPY takes no parameters: both are checked to be what they must be.
+  if (!/^\d{1,19}$/.test(head.seq) || !/^[0-9a-f]{64}$/.test(head.hash)) throw new Error(`not a chain head: ${head.seq} ${head.hash}`);
+  const query = `begin; ${LOCK}; select ${SCHEMA}.expect_head(${head.seq}, '${head.hash}'); ${COPY_EVENTS}; commit`;
+  return copyFrom(client, query, encoded, locked);
+}
+
+/** SQLSTATE of audit.expect_head when the head is not the one expected. */
+export const HEAD_MOVED = 'PC001';
 
 export async function eventsForRequest(db: Kysely<AuditDatabase>, requestId: string): Promise<EventRow[]> {
   return db.selectFrom('events').selectAll().where('request_id', '=', requestId).orderBy('seq').execute();

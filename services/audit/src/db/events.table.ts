@@ -12,6 +12,8 @@ export interface EventsTable {
   request_id: ColumnType<string, string, never>;
   connection: ColumnType<string, string, never>;
   source: ColumnType<string, string, never>;
+  /** The event's session ("" when none, and on records written before the column existed). */
+  session_id: ColumnType<string, string, never>;
   occurred_at: ColumnType<Date | null, Date | null, never>;
   recorded_at: ColumnType<Date, never, never>;
   stream_seq: ColumnType<string, string, never>;

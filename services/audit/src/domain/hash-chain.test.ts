@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendToChain, canonicalForm, chainHash, EMPTY_CHAIN, GENESIS_HASH, sha256Hex, verifyChain, type ChainedFields, type EventFields } from './index.js';
+import { appendToChain, canonicalForm, chainHash, EMPTY_CHAIN, GENESIS_HASH, sha256Hex, verifyChain, type ChainedFields, type EventFields, type StoredRecord } from './index.js';
 
 const AT = new Date('2025-01-02T03:04:05.678Z');
 
@@ -18,7 +18,7 @@ function event(n: number, overrides: Partial<EventFields> = {}): EventFields {
 }
 
 function chainOf(count: number): ChainedFields[] {
-  return [...appendToChain(EMPTY_CHAIN, Array.from({ length: count }, (_, i) => event(i + 1)), new Set()).appended];
+  return appendToChain(EMPTY_CHAIN, Array.from({ length: count }, (_, i) => event(i + 1)), new Set()).appended.map(({ event, ...link }) => ({ ...event, ...link }));
 }
 
 async function* asAsync<T>(items: readonly T[]): AsyncIterable<T> {
@@ -62,11 +62,12 @@ describe('appendToChain', () => {
 
     const second = appendToChain(first.head, [event(3)], new Set());
     expect(second.appended[0]).toMatchObject({ seq: 3n, prevHash: first.head.hash });
+    expect(second.appended[0]!.hash).toBe(chainHash(first.head.hash, { ...event(3), seq: 3n }));
   });
 
   it('skips ids already stored or repeated in the batch without advancing the chain', () => {
     const plan = appendToChain(EMPTY_CHAIN, [event(1), event(2), event(1), event(3)], new Set(['evt-2']));
-    expect(plan.appended.map((r) => [r.eventId, r.seq])).toEqual([
+    expect(plan.appended.map((r) => [r.event.eventId, r.seq])).toEqual([
       ['evt-1', 1n],
       ['evt-3', 2n],
     ]);
@@ -76,9 +77,10 @@ describe('appendToChain', () => {
     expect(none).toEqual({ appended: [], duplicates: 1, head: plan.head });
   });
 
-  it('keeps the extra fields of the caller', () => {
-    const plan = appendToChain(EMPTY_CHAIN, [{ ...event(1), payload: 'x' }], new Set());
-    expect(plan.appended[0]!.payload).toBe('x');
+  it("links the caller's own events, not copies", () => {
+    const mine = { ...event(1), payload: 'x' };
+    const plan = appendToChain(EMPTY_CHAIN, [mine], new Set());
+    expect(plan.appended[0]!.event).toBe(mine);
   });
 });
 
@@ -121,6 +123,12 @@ describe('verifyChain', () => {
     const verdict = await verifyChain(records);
     expect(verdict).toMatchObject({ ok: false, records: 2, firstBadSeq: 3n });
     expect(verdict.message).toBe('prev_hash of seq 3 does not match the hash of seq 2');
+  });
+
+  it('finds a record whose other columns contradict what its hash covers', async () => {
+    const records: StoredRecord[] = chainOf(3);
+    records[1] = { ...records[1]!, inconsistency: 'session_id "x" is not the event\'s ("y")' };
+    await expect(verifyChain(records)).resolves.toMatchObject({ ok: false, records: 1, firstBadSeq: 2n, message: 'seq 2: session_id "x" is not the event\'s ("y")' });
   });
 
   it('finds a gap at the record after it', async () => {

@@ -1,4 +1,4 @@
-import { sha256Hex } from '@portcullis/request-model';
+import { sha256Hex } from './digest.js';
 
 /**
  * The hash chain of the audit log. Each record's hash covers its own fields and the previous
@@ -52,6 +52,12 @@ export interface ChainedFields extends EventFields {
   readonly hash: string;
 }
 
+/** A stored record as verification reads it: a column the hash does not cover may contradict it. */
+export interface StoredRecord extends ChainedFields {
+  /** Why the record's other stored columns disagree with what its hash covers; undefined if they agree. */
+  readonly inconsistency?: string;
+}
+
 /** The last record of the chain (seq 0 and the genesis hash when the log is empty). */
 export interface ChainHead {
   readonly seq: bigint;
@@ -91,9 +97,17 @@ function netstring(value: string): string {
   return `${Buffer.byteLength(value, 'utf8')}:${value},`;
 }
 
-export interface AppendPlan<T> {
+/** An event placed in the chain (the event itself is not copied: this runs for every event). */
+export interface ChainLink<T extends EventFields> {
+  readonly event: T;
+  readonly seq: bigint;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AppendPlan<T extends EventFields> {
   /** The new records, in order, with seq head+1, head+2, … and their links. */
-  readonly appended: readonly (T & ChainedFields)[];
+  readonly appended: readonly ChainLink<T>[];
   /** Events skipped because their id is already stored or repeats one earlier in the batch. */
   readonly duplicates: number;
   /** The head after the append (unchanged when nothing is appended). */
@@ -107,14 +121,14 @@ export interface AppendPlan<T> {
  */
 export function appendToChain<T extends EventFields>(head: ChainHead, events: readonly T[], stored: ReadonlySet<string>): AppendPlan<T> {
   const seen = new Set(stored);
-  const appended: (T & ChainedFields)[] = [];
+  const appended: ChainLink<T>[] = [];
   let current = head;
   for (const event of events) {
     if (seen.has(event.eventId)) continue;
     seen.add(event.eventId);
     const seq = current.seq + 1n;
     const hash = sha256Hex(canonicalText(current.hash, seq, event));
-    appended.push({ ...event, seq, prevHash: current.hash, hash });
+    appended.push({ event, seq, prevHash: current.hash, hash });
     current = { seq, hash };
   }
   return { appended, duplicates: events.length - appended.length, head: current };
@@ -134,14 +148,15 @@ export interface ChainVerdict {
 
 /**
  * Walks the records in seq order and checks, for each: its seq follows the previous one with no
- * gap (starting at 1), its prev_hash is the previous record's hash (genesis for the first), and its
- * hash is the hash of its own fields. Stops at the first record that fails. Records are consumed one
+ * gap (starting at 1), its prev_hash is the previous record's hash (genesis for the first), its
+ * hash is the hash of its own fields, and its other columns agree with them. Stops at the first
+ * record that fails. Records are consumed one
  * at a time, so the log can be streamed in pages.
  *
  * A hash chain cannot see its own tail being cut or its last record rewritten as a whole; anchoring
  * the head elsewhere (the AUDIT stream, a SIEM) closes that gap.
  */
-export async function verifyChain(records: AsyncIterable<ChainedFields> | Iterable<ChainedFields>): Promise<ChainVerdict> {
+export async function verifyChain(records: AsyncIterable<StoredRecord> | Iterable<StoredRecord>): Promise<ChainVerdict> {
   let previous: ChainHead = EMPTY_CHAIN;
   let verified = 0;
   const bad = (record: ChainedFields, message: string): ChainVerdict => ({
@@ -162,6 +177,7 @@ export async function verifyChain(records: AsyncIterable<ChainedFields> | Iterab
     if (chainHash(record.prevHash, record) !== record.hash) {
       return bad(record, `hash of seq ${record.seq} does not match its contents`);
     }
+    if (record.inconsistency) return bad(record, `seq ${record.seq}: ${record.inconsistency}`);
     previous = { seq: record.seq, hash: record.hash };
     verified++;
   }
