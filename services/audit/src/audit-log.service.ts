@@ -60,12 +60,13 @@ export class AuditLog {
     let failed = false;
     let client: pg.PoolClient | undefined;
     try {
-      client = await this.pool.connect();
-      const conn = client;
       const guess = await previous.planned;
       const early = guess && encoded(appendToChain(guess, entries, NOTHING_STORED));
       if (early) planned(early.plan.head);
       await previous.locked;
+      // Only now: an append holding a client while waiting for an earlier one that waits for a client would deadlock.
+      client = await this.pool.connect();
+      const conn = client;
       if (guess && early) {
         try {
           await appendAfter(conn, storedHead(guess), early.rows, locked);

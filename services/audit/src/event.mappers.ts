@@ -146,7 +146,7 @@ function decodeEvent(data: Uint8Array): { event: eventsV1.Event; json: string } 
 const NUL = /\u0000/g;
 
 function storable(text: string): string {
-  return text.replace(NUL, '\uFFFD');
+  return text.includes('\u0000') ? text.replace(NUL, '\uFFFD') : text;
 }
 
 function withoutNul(value: unknown): unknown {

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   };
   try {
     await ensureStreams(bus.jsm, names);
-    const result = Number(values.rate) > 0 ? await sustained(app, namespace, head) : await backlog(app, new EventPublisher(bus.js, names), head);
+    const result = Number(values.rate) > 0 ? await sustained(app, namespace, head, sqlClient) : await backlog(app, new EventPublisher(bus.js, names), head, sqlClient);
     const { rows } = await sqlClient.query<{ n: string; ids: string; max: string }>('select count(*) as n, count(distinct event_id) as ids, max(seq) as max from audit.events');
     const integrity = rows[0]!.n === rows[0]!.ids && rows[0]!.n === rows[0]!.max ? 'ok' : `BROKEN ${JSON.stringify(rows[0])}`;
     console.log(JSON.stringify({ ...result, batch: values.batch, app: values.app ?? 'this build', records: Number(rows[0]!.n), integrity }));
@@ -165,6 +165,18 @@ function cpuNow(): { self: number; postgres: number; nats: number } {
   return { self: (usage.user + usage.system) / 1000, postgres: ticks('postgres') * 10, nats: ticks('nats-server') * 10 };
 }
 
+/** Where the server's write-ahead log is, and how many checkpoints it has made: what the ingest costs the database. */
+async function walNow(sql: pg.Client): Promise<{ lsn: string; checkpoints: number }> {
+  const { rows } = await sql.query<{ lsn: string; checkpoints: string }>('select pg_current_wal_lsn()::text as lsn, (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints');
+  return { lsn: rows[0]!.lsn, checkpoints: Number(rows[0]!.checkpoints) };
+}
+
+async function walSince(sql: pg.Client, before: { lsn: string; checkpoints: number }, events: number): Promise<{ walBytesPerEvent: number; checkpoints: number }> {
+  const after = await walNow(sql);
+  const { rows } = await sql.query<{ bytes: string }>('select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) as bytes', [after.lsn, before.lsn]);
+  return { walBytesPerEvent: Math.round(Number(rows[0]!.bytes) / events), checkpoints: after.checkpoints - before.checkpoints };
+}
+
 /** CPU ms per 1000 events between two cpuNow() readings. */
 function cpuPer1000(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, events: number) {
   const per = (k: keyof typeof before) => Math.round(((after[k] - before[k]) / events) * 1000);
@@ -179,8 +191,9 @@ async function publishBacklog(publisher: EventPublisher): Promise<{ count: numbe
   return { count: list.length, avgBytes: averageSize(list), publishMs: performance.now() - publishStarted };
 }
 
-async function backlog(app: App, publisher: EventPublisher, head: Head) {
+async function backlog(app: App, publisher: EventPublisher, head: Head, sql: pg.Client) {
   const { count, avgBytes, publishMs } = await publishBacklog(publisher);
+  const walBefore = await walNow(sql);
   const cpuBefore = cpuNow();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -197,6 +210,7 @@ async function backlog(app: App, publisher: EventPublisher, head: Head) {
   }
   const ingestMs = performance.now() - ready;
   const cpu = cpuPer1000(cpuBefore, cpuNow(), count);
+  const wal = await walSince(sql, walBefore, count);
   loop.disable();
   const loopDelay = { p50: Math.round(loop.percentile(50) / 1e5) / 10, p99: Math.round(loop.percentile(99) / 1e5) / 10, max: Math.round(loop.max / 1e5) / 10 };
   const perSecond = Math.round((count / ingestMs) * 1000);
@@ -204,15 +218,16 @@ async function backlog(app: App, publisher: EventPublisher, head: Head) {
     `backlog: ${count} events (avg ${avgBytes} B, batch ${values.batch}) published in ${Math.round(publishMs)} ms; ` +
       `recorded in ${Math.round(ingestMs)} ms after start = ${perSecond} events/s (first commit after ${Math.round((first ?? ready) - ready)} ms; start ${Math.round(readyMs)} ms); ` +
       `CPU ms per 1000 events: audit ${cpu.audit}, postgres ${cpu.postgres}, nats-server ${cpu.nats}; ` +
-      `event loop delay p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99} ms`,
+      `event loop delay p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99} ms; WAL ${wal.walBytesPerEvent} B/event, ${wal.checkpoints} checkpoints`,
   );
   // The window is in ms since the process started, to cut a --cpu-prof profile to the ingest.
-  return { mode: 'backlog', events: count, avgBytes, ingestMs: Math.round(ingestMs), eventsPerSecond: perSecond, cpuMsPer1000: cpu, loopDelayMs: loopDelay, window: [Math.round(ready), Math.round(ready + ingestMs)] };
+  return { mode: 'backlog', events: count, avgBytes, ingestMs: Math.round(ingestMs), eventsPerSecond: perSecond, cpuMsPer1000: cpu, loopDelayMs: loopDelay, ...wal, window: [Math.round(ready), Math.round(ready + ingestMs)] };
 }
 
-async function sustained(app: App, namespace: string, head: Head) {
+async function sustained(app: App, namespace: string, head: Head, sql: pg.Client) {
   await app.start();
   const cpuBefore = cpuNow();
+  const walBefore = await walNow(sql);
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--role', 'publish', '--namespace', namespace, '--rate', values.rate, '--seconds', values.seconds, '--batch', values.batch], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
@@ -238,6 +253,7 @@ async function sustained(app: App, namespace: string, head: Head) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const cpu = { ...cpuPer1000(cpuBefore, cpuNow(), end.events), publisher: Math.round((end.cpuMs / end.events) * 1000) };
+  const wal = await walSince(sql, walBefore, end.events);
   const lags: number[] = [];
   let i = 0;
   for (const m of sent.sort((a, b) => a.seq - b.seq)) {
@@ -248,11 +264,12 @@ async function sustained(app: App, namespace: string, head: Head) {
   lags.sort((a, b) => a - b);
   const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))]!;
   const ingestSeconds = (samples.at(-1)!.at - (sent[0]?.at ?? 0)) / 1000;
-  const summary = { mode: 'sustained', rate: Number(values.rate), published: end.events, publishSeconds: Number(end.seconds.toFixed(2)), lagP50Ms: pct(50), lagP99Ms: pct(99), lagMaxMs: lags.at(-1)!, cpuMsPer1000: cpu };
+  const summary = { mode: 'sustained', rate: Number(values.rate), published: end.events, publishSeconds: Number(end.seconds.toFixed(2)), lagP50Ms: pct(50), lagP99Ms: pct(99), lagMaxMs: lags.at(-1)!, cpuMsPer1000: cpu, ...wal };
   console.log(
     `sustained: ${end.events} events offered at ${values.rate}/s (achieved ${Math.round(end.events / end.seconds)}/s, batch ${values.batch}); ` +
       `all recorded ${ingestSeconds.toFixed(1)} s after the first publish; lag publish→commit p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${lags.at(-1)} ms (±20 ms sampling); ` +
-      `CPU ms per 1000 events: audit ${cpu.audit}, postgres ${cpu.postgres}, nats-server ${cpu.nats}, publisher ${cpu.publisher}`,
+      `CPU ms per 1000 events: audit ${cpu.audit}, postgres ${cpu.postgres}, nats-server ${cpu.nats}, publisher ${cpu.publisher}; ` +
+      `WAL ${wal.walBytesPerEvent} B/event, ${wal.checkpoints} checkpoints`,
   );
   return summary;
 }

@@ -83,8 +83,8 @@ const SLICE_MS = 2;
  * Pulls events (single events and batches of them) and records them in batches of at most
  * maxEntries events. A message is acked only after every one of its events committed; a batch
  * that fails is nak'ed with a delay (it is redelivered, here or to another instance) and this
- * instance backs off. Recording is idempotent, so a redelivery after a commit
- * whose ack was lost is harmless.
+ * instance backs off. Recording is idempotent, so a redelivery after a commit whose ack was lost
+ * is harmless.
  *
  * Fetches (not `consume()`) because a fetch can be let run to its end: `consume()` leaves pull
  * requests open on the server after it is closed, and whatever the server sends to them (a nak'ed

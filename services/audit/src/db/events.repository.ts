@@ -28,8 +28,10 @@ export interface StoredHead {
  * so the head is read after the lock is granted and is never stale. Returns undefined for an empty log.
  */
 export async function beginAppend(client: pg.ClientBase): Promise<StoredHead | undefined> {
-  const results = (await client.query(`begin; ${LOCK}; select seq, hash from ${EVENTS} order by seq desc limit 1`)) as unknown as pg.QueryResult<StoredHead>[];
-  return results[2]?.rows[0];
+  const results: unknown = await client.query(`begin; ${LOCK}; select seq, hash from ${EVENTS} order by seq desc limit 1`);
+  // node-postgres answers a multi-statement query with one result per statement.
+  if (!Array.isArray(results) || results.length !== 3) throw new Error('begin, lock and head read did not give three results');
+  return (results[2] as pg.QueryResult<StoredHead>).rows[0];
 }
 
 /** The last record's seq and hash, or undefined when the log is empty. */
