@@ -1,25 +1,54 @@
 import { sha256Hex } from './digest.js';
 
+// Canonical JSON runs on the audit ingest hot path (several times per event) and for every MCP
+// target: it is built in one pass, without entry arrays, filters or comparators (about twice as
+// fast as the obvious version, with far less garbage). canonical-json.test.ts holds it equal to
+// that obvious version on a corpus.
+
 /**
  * RFC 8785 (JSON Canonicalization Scheme) for the values protobuf JSON produces: object keys
- * sorted by UTF-16 code units, no whitespace, strings and numbers as ECMAScript serialises them.
- * Integers beyond 2^53 never occur (protobuf JSON writes 64-bit integers as strings).
+ * sorted by UTF-16 code units, no whitespace, strings and numbers as ECMAScript serialises them,
+ * members whose value is undefined left out. Throws on what JSON cannot hold.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('non-finite number in JSON');
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new Error(`${typeof value} is not a JSON value`);
-    return text;
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error('non-finite number in JSON');
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? arrayJson(value) : objectJson(value as Record<string, unknown>);
+    default:
+      throw new Error(`${typeof value} is not a JSON value`);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The digest of a JSON value as the chain covers it; "" for no value. */
+function arrayJson(items: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(items[i]);
+  return `${out}]`;
+}
+
+function objectJson(object: Record<string, unknown>): string {
+  // The default sort compares UTF-16 code units, as RFC 8785 wants.
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    const member = object[key];
+    if (member === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += JSON.stringify(key);
+    out += ':';
+    out += canonicalJson(member);
+  }
+  return `${out}}`;
+}
+
+/** The digest of a JSON value as the audit chain covers it; "" for no value. */
 export function jsonDigest(value: unknown): string {
   return value === null || value === undefined ? '' : sha256Hex(canonicalJson(value));
 }

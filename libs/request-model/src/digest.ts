@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-/** SHA-256 as lowercase hex; strings are hashed as UTF-8. */
+/** SHA-256 as lowercase hex; strings are hashed as UTF-8. One-shot: about half the cost of a Hash object. */
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }

@@ -1,4 +1,4 @@
-import { sha256Hex } from './digest.js';
+import { sha256Hex } from '@portcullis/request-model';
 
 /**
  * The hash chain of the audit log. Each record's hash covers its own fields and the previous

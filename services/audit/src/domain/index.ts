@@ -16,4 +16,4 @@ export {
 } from './hash-chain.js';
 export { isAuditReader } from './reader-access.js';
 export { requestIdProblem, MAX_REQUEST_ID_LENGTH } from './request-id.js';
-export { canonicalJson, jsonDigest, sha256Hex } from './digest.js';
+export { canonicalJson, jsonDigest, sha256Hex } from '@portcullis/request-model';
