@@ -43,7 +43,7 @@ export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps =
       // migrateToLatest takes Database<unknown>, which a typed Database<DB> is not assignable to.
       await migrateToLatest(database, SCHEMA, migrations);
       await ensureAuditConsumer(bus.jsm, names, ingestOptions);
-      ingest = await startAuditIngest(bus.js, bus.jsm, names, (entries) => log.append(entries), logger, ingestOptions);
+      ingest = await startAuditIngest(bus.nc, bus.jsm, names, (entries) => log.append(entries), logger, ingestOptions);
       await grpc.listen();
       grpc.setServing(true);
       logger.info({ stream: names.eventsStream, readerGroups: config.readerGroups.length }, 'audit recording');

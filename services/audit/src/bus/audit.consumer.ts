@@ -1,11 +1,14 @@
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
-import { AckPolicy, DeliverPolicy, PubHeaders, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, PubHeaders, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { errorCode } from '@portcullis/errors';
 import { EVENT_TYPE_HEADER, type BusNames } from '@portcullis/bus';
 import type { Logger } from '@portcullis/service-kit';
 import type { AppendResult } from '../audit-log.service.js';
 import { entriesFromMessage, messageContent, type IncomingEntry, type MessageContent, type ReceivedMessage } from '../event.mappers.js';
 import { batches } from './batches.js';
 import { FetchBuffer } from './fetch-buffer.js';
+import { pullPending, type PulledMessage } from './pull.js';
 
 /** Name of the shared durable consumer: every audit instance pulls from it, each event goes to one. */
 export const AUDIT_DURABLE = 'audit';
@@ -15,11 +18,13 @@ export interface IngestOptions {
   readonly maxEntries: number;
   /** Longest wait for a batch to fill once it has its first event (ms). */
   readonly maxWaitMs: number;
-  /** Most messages (single events or batches of them) asked for in one fetch. */
+  /** Most messages (single events or batches of them) asked for in one pull. */
   readonly fetchMessages: number;
+  /** Pause after a pull that found less than it asked for (ms): bounds wake-ups when idle. */
+  readonly pollMs: number;
 }
 
-export const DEFAULT_INGEST: IngestOptions = Object.freeze({ maxEntries: 1000, maxWaitMs: 250, fetchMessages: 500 });
+export const DEFAULT_INGEST: IngestOptions = Object.freeze({ maxEntries: 1000, maxWaitMs: 100, fetchMessages: 500, pollMs: 100 });
 
 const NANOS_PER_MS = 1_000_000;
 const ACK_WAIT_MS = 30_000;
@@ -67,14 +72,14 @@ export type BatchSink = (entries: readonly IncomingEntry[]) => Promise<AppendRes
 
 /** A fetched message, what it carries, and how many log entries it makes. */
 interface Delivery {
-  readonly m: JsMsg;
+  readonly m: PulledMessage;
   readonly message: ReceivedMessage;
   readonly content: MessageContent;
   readonly size: number;
 }
 
-/** How long one fetch waits for messages; the client's minimum, so a stop is quick. */
-const FETCH_EXPIRES_MS = 1000;
+/** How long a pull may take to be answered before it counts as failed. */
+const PULL_TIMEOUT_MS = 5000;
 
 /** Longest stretch of decoding before pending I/O is let through (ms). */
 const SLICE_MS = 2;
@@ -86,19 +91,20 @@ const SLICE_MS = 2;
  * instance backs off. Recording is idempotent, so a redelivery after a commit whose ack was lost
  * is harmless.
  *
- * Fetches (not `consume()`) because a fetch can be let run to its end: `consume()` leaves pull
- * requests open on the server after it is closed, and whatever the server sends to them (a nak'ed
- * message too) waits out the ack wait before anyone else may record it.
+ * Pulls with `no_wait` (not `consume()` or long fetches): nothing stays open on the server, so
+ * nothing is sent to a reader that stopped (it would wait out the ack wait before anyone else could
+ * record it), and the process wakes once per pull rather than once per message — on a machine
+ * shared with the gateway, every wake-up is taken from the data path.
  */
 export async function startAuditIngest(
-  js: JetStreamClient,
+  nc: NatsConnection,
   jsm: JetStreamManager,
   names: BusNames,
   sink: BatchSink,
   logger: Logger,
   options: IngestOptions = DEFAULT_INGEST,
 ): Promise<AuditIngest> {
-  const consumer = await js.consumers.get(names.eventsStream, AUDIT_DURABLE);
+  await jsm.consumers.info(names.eventsStream, AUDIT_DURABLE); // exists, or start fails
   const aborter = new AbortController();
   let stopping = false;
   // Consecutive failures, counted apart: a bus hiccup must not lengthen the next database back-off.
@@ -107,13 +113,13 @@ export async function startAuditIngest(
   const pause = (failures: number) => sleep(backoffMs(failures), undefined, { signal: aborter.signal }).catch(() => undefined);
 
   /** A fetched message with what it carries: its weight in a transaction is its number of events. */
-  const delivery = (m: JsMsg): Delivery => {
+  const delivery = (m: PulledMessage): Delivery => {
     const message: ReceivedMessage = {
       data: m.data,
       subject: m.subject,
       msgId: m.headers?.get(PubHeaders.MsgIdHdr) || undefined,
       eventType: m.headers?.get(EVENT_TYPE_HEADER) || undefined,
-      streamSeq: m.info.streamSequence,
+      streamSeq: m.streamSequence,
     };
     const content = messageContent(message);
     return { m, message, content, size: content.ok ? content.events.length : 1 };
@@ -126,39 +132,33 @@ export async function startAuditIngest(
   let eventsPerMessage = 1;
   const fetchSize = () => Math.max(1, Math.min(options.fetchMessages, Math.round((2 * options.maxEntries) / eventsPerMessage)));
 
-  /** Fetch after fetch into the buffer, each read to its end as it arrives, until stop(). */
+  /**
+   * Pull after pull into the buffer until stop(). A pull takes what is pending and ends (no
+   * request stays open on the server); one that came back short is followed by a pause of
+   * `pollMs`, so a lightly loaded audit wakes a few times a second instead of once per message,
+   * and a loaded one pulls back to back.
+   */
   const fetching = (async () => {
     while (!stopping) {
       await buffer.room(aborter.signal);
       if (stopping) break;
-      let missedHeartbeats = false;
+      const wanted = fetchSize();
       try {
-        const fetched = await consumer.fetch({ max_messages: fetchSize(), expires: FETCH_EXPIRES_MS });
-        void (async () => {
-          for await (const status of fetched.status()) if (status.type === 'heartbeats_missed') missedHeartbeats = true;
-        })();
-        let messages = 0;
+        const pulled = await pullPending(nc, names.eventsStream, AUDIT_DURABLE, wanted, PULL_TIMEOUT_MS);
         let events = 0;
-        for await (const m of fetched) {
+        for (const m of pulled) {
           const d = delivery(m);
           buffer.push(d);
-          messages++;
           events += d.size;
         }
-        if (messages > 0) eventsPerMessage = 0.5 * eventsPerMessage + 0.5 * (events / messages);
+        if (pulled.length > 0) eventsPerMessage = 0.5 * eventsPerMessage + 0.5 * (events / pulled.length);
         fetchFailures = 0;
+        if (pulled.length < wanted) await sleep(options.pollMs, undefined, { signal: aborter.signal }).catch(() => undefined);
       } catch (err) {
         if (stopping) break;
-        await yieldToIo(); // the status loop above sees the notification that came with the error
-        if (missedHeartbeats) {
-          // A busy machine, not a lost server (that fails the next fetch too): what the fetch
-          // brought is buffered; fetch again at once instead of backing off.
-          logger.warn({ err }, 'a fetch missed its heartbeats; fetching again');
-          continue;
-        }
         fetchFailures++;
-        logger.error({ err, retryInMs: backoffMs(fetchFailures) }, 'fetching events failed');
-        if (/consumer (not found|deleted)/i.test((err as Error).message)) {
+        logger.error({ err, retryInMs: backoffMs(fetchFailures) }, 'pulling events failed');
+        if (errorCode(err) === 'NO_CONSUMER') {
           await ensureAuditConsumer(jsm, names, options).catch((e: unknown) => logger.error({ err: e }, 'cannot recreate the audit consumer'));
         }
         await pause(fetchFailures);
