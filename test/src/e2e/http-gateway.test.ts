@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { fingerprint } from '@portcullis/demo-upstream';
+import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { divertStream, eventually } from '@portcullis/testkit';
@@ -260,22 +261,43 @@ describe('audit', () => {
     expect(show.stdout).toContain('decision.made');
   });
 
-  it('records each HTTP request as a session of one: SessionStarted and SessionEnded around it, one session id on all', async () => {
-    const res = await env.gateway('/http/demo-http/echo', { token: agentToken });
-    const [received] = await eventually(async () => {
-      const rows = await env.auditEvents(requestIdOf(res));
-      return rows.length === 3 ? rows : undefined;
-    });
-    const sessionId = String(received!.event_json.sessionId);
-    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    const session = await eventually(async () => {
-      const { rows } = await env.sql().query("select type, request_id, event_json from audit.events where event_json->>'sessionId' = $1 order by seq", [sessionId]);
-      return rows.length === 5 ? (rows as { type: string; request_id: string; event_json: Record<string, unknown> }[]) : undefined;
-    });
-    expect(session.map((e) => e.type)).toEqual(['session.started', 'request.received', 'decision.made', 'request.completed', 'session.ended']);
-    expect(session[0]!.event_json.sessionStarted).toMatchObject({ protocol: 'http', principal: { clientId: 'demo-agent' } });
-    expect(session[4]!.event_json.sessionEnded).toMatchObject({ reason: 'SESSION_END_REASON_CLOSED', requests: 1 });
-    expect(session[3]!.event_json.requestCompleted).toMatchObject({ outcome: 'OUTCOME_FORWARDED', httpStatus: 200 });
+  it('records a keep-alive connection as one session while its token stays the same, with one session id on every event', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (token: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.get(`${env.stack.ingressUrl}/http/demo-http/echo`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers['x-portcullis-request-id'])));
+        });
+        req.on('error', reject);
+      });
+    const sessionOf = async (requestId: string) => {
+      const [received] = await eventually(async () => {
+        const rows = await env.auditEvents(requestId);
+        return rows.length === 3 ? rows : undefined;
+      });
+      return String(received!.event_json.sessionId);
+    };
+    const otherToken = await env.token(CLIENTS.agent);
+    const [a, b] = [await get(agentToken), await get(agentToken)];
+    const c = await get(otherToken); // another credential on the same connection: a new session
+    agent.destroy(); // the connection ends: so does its session
+    const [sa, sb, sc] = [await sessionOf(a), await sessionOf(b), await sessionOf(c)];
+    expect(sa).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sb).toBe(sa);
+    expect(sc).not.toBe(sa);
+    const eventsOf = (sessionId: string, count: number) =>
+      eventually(async () => {
+        const { rows } = await env.sql().query('select type, request_id, event_json from audit.events where session_id = $1 order by seq', [sessionId]);
+        return rows.length === count ? (rows as { type: string; request_id: string; event_json: Record<string, unknown> }[]) : undefined;
+      });
+    const first = await eventsOf(sa, 8);
+    expect(first.map((e) => e.type)).toEqual(['session.started', 'request.received', 'decision.made', 'request.completed', 'request.received', 'decision.made', 'request.completed', 'session.ended']);
+    expect(first[0]!.event_json.sessionStarted).toMatchObject({ protocol: 'http', principal: { clientId: 'demo-agent' } });
+    expect(first[7]!.event_json.sessionEnded).toMatchObject({ reason: 'SESSION_END_REASON_CLOSED', requests: 2 });
+    expect(first[3]!.event_json.requestCompleted).toMatchObject({ outcome: 'OUTCOME_FORWARDED', httpStatus: 200 });
+    const second = await eventsOf(sc, 5);
+    expect(second.map((e) => e.type)).toEqual(['session.started', 'request.received', 'decision.made', 'request.completed', 'session.ended']);
   });
 
   it('says in the audit log when a decision was remembered rather than asked again', async () => {

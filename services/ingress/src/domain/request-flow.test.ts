@@ -287,6 +287,29 @@ describe('RequestFlow: sessions of many requests', () => {
   });
 });
 
+describe('RequestFlow: a connection whose requests carry their credential (HTTP keep-alive)', () => {
+  it('keeps one session while the credential is the same, and starts a new one when it changes or expires', async () => {
+    const t = setup();
+    t.flow['ports'].identity.verify = async (token: string) => {
+      t.calls.verify++;
+      return { ok: true, principal: { ...principal, subject: token, expiresAt: new Date(t.clock.wall + 60_000) } };
+    };
+    const first = await t.flow.serve(t.opening('good'), new LineExchange('tools', 'a'), undefined);
+    const same = await t.flow.serve(t.opening('good'), new LineExchange('tools', 'b'), first);
+    expect(same).toBe(first);
+    expect(t.calls.verify).toBe(1);
+    const other = await t.flow.serve(t.opening('other'), new LineExchange('tools', 'c'), same);
+    expect(other).not.toBe(first);
+    expect(t.later.filter((e) => e.kind === 'sessionEnded')).toMatchObject([{ sessionId: first!.id, reason: 'closed', requests: 2 }]);
+    t.clock.wall += 60_000;
+    const renewed = await t.flow.serve(t.opening('other'), new LineExchange('tools', 'd'), other);
+    expect(t.later.filter((e) => e.kind === 'sessionEnded').at(-1)).toMatchObject({ sessionId: other!.id, reason: 'principal_expired' });
+    expect(renewed).not.toBe(other); // identity verified the credential again (and here accepts it)
+    const started = t.stored.filter((e) => e.kind === 'sessionStarted').map((e) => e.sessionId);
+    expect(started).toEqual([first!.id, other!.id, renewed!.id]);
+  });
+});
+
 describe('RequestFlow: remembered decisions', () => {
   it('reuses a cacheable decision for an identical request, says so in DecisionMade, and asks again after a policy change', async () => {
     const t = setup({ cache: true });

@@ -1,5 +1,5 @@
 import type { Principal } from '@portcullis/identity-client';
-import type { Target } from '@portcullis/request-model';
+import { sha256Hex, type Target } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
 import type { DecisionCache } from './decision-cache.js';
 import type { Decision } from './decision.js';
@@ -74,7 +74,7 @@ export class RequestFlow {
     if (!opening.token) return { ok: false, sessionId, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
     const verified = await this.ports.identity.verify(opening.token);
     if (!verified.ok) return { ok: false, sessionId, refusal: refusal(verified.code, verified.message) };
-    const session = new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic());
+    const session = new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic(), sha256Hex(opening.token));
     this.unrecorded.set(session, {
       ...this.envelope({ sessionId, requestId: '', connection: '' }),
       kind: 'sessionStarted',
@@ -95,21 +95,41 @@ export class RequestFlow {
     ]);
   }
 
-  /** A session of one request (HTTP): open, run, close. A caller that cannot open it is refused. */
+  /** A session of one request: open, run, close. A caller that cannot open it is refused. */
   async serveOne(opening: SessionOpening, exchange: Exchange): Promise<void> {
+    let session: Session | undefined;
+    try {
+      session = await this.serve(opening, exchange, undefined);
+    } finally {
+      if (session) this.close(session, exchange.gone.aborted ? 'gone' : 'closed');
+    }
+  }
+
+  /**
+   * One request of a connection that carries each request's credential (HTTP keep-alive): it runs
+   * in `session` if that session was opened with this very credential and is still valid;
+   * otherwise that session ends (a new credential, or its principal expired) and a new one opens,
+   * verifying the credential. Returns the session the connection keeps, if any; the caller closes
+   * it when the connection ends.
+   */
+  async serve(opening: SessionOpening, exchange: Exchange, session: Session | undefined): Promise<Session | undefined> {
     const startedAt = this.ports.clock.monotonic();
     const stages = new Stages(() => this.ports.clock.monotonic());
+    if (session && opening.token && session.openedWith(sha256Hex(opening.token)) && !session.recheck(this.ports.clock.now())) {
+      stages.lap('authn');
+      await this.run(session, exchange, { startedAt, stages });
+      return session;
+    }
+    if (session) this.close(session, session.recheck(this.ports.clock.now())?.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'closed');
     const opened = await this.open(opening);
     stages.lap('authn');
     if (!opened.ok) {
       const request = { requestId: this.ports.ids.next(), sessionId: opened.sessionId, connection: this.connectionName(exchange), startedAt };
-      return this.refuseEarly(exchange, request, opened.refusal, undefined, undefined, []);
+      this.refuseEarly(exchange, request, opened.refusal, undefined, undefined, []);
+      return undefined;
     }
-    try {
-      await this.run(opened.session, exchange, { startedAt, stages });
-    } finally {
-      this.close(opened.session, exchange.gone.aborted ? 'gone' : 'closed');
-    }
+    await this.run(opened.session, exchange, { startedAt, stages });
+    return opened.session;
   }
 
   /** One request in an open session. */

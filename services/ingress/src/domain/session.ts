@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '@portcullis/identity-client';
 import type { Protocol } from '@portcullis/request-model';
 import { refusal, type Refusal } from './refusal.js';
@@ -18,7 +19,14 @@ export class Session {
     readonly clientAddress: string,
     /** Monotonic ms at open, for the session's duration. */
     readonly openedAt: number,
+    /** SHA-256 of the credential that opened the session (never the credential itself). */
+    private readonly credentialDigest: string,
   ) {}
+
+  /** Whether `digest` is that of the credential this session was opened with. */
+  openedWith(digest: string): boolean {
+    return digest.length === this.credentialDigest.length && timingSafeEqual(Buffer.from(digest), Buffer.from(this.credentialDigest));
+  }
 
   /** Requests decided in this session so far. */
   get requests(): number {

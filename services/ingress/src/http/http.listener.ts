@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '@portcullis/service-kit';
 import { refusal } from '../domain/refusal.js';
 import type { RequestFlow } from '../domain/request-flow.js';
+import type { Session } from '../domain/session.js';
 import { parseBearer } from '@portcullis/service-kit';
 import { Listener, type ListenerOptions } from '../listener/listener.js';
 import { HttpExchange, type HttpConnection } from './http.exchange.js';
@@ -15,8 +17,10 @@ export interface HttpListenerOptions extends Omit<ListenerOptions, 'name'> {
 
 /**
  * The ingress HTTP port: `/healthz`, `/readyz`, and `/http/<connection>/…` through the request
- * flow, one session per request. A request target that is not a well-formed route is refused
- * before the flow (like a malformed request line: there is nothing to describe).
+ * flow. A keep-alive connection is a session for as long as its requests carry the credential that
+ * opened it (the flow decides: `serve`); the session ends with the connection, a new credential or
+ * the principal's expiry. A request target that is not a well-formed route is refused before the
+ * flow (like a malformed request line: there is nothing to describe).
  */
 export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<string, HttpConnection>, options: HttpListenerOptions, logger: Logger): Listener {
   const server = createServer((req, res) => handle(req, res));
@@ -25,6 +29,14 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   const listener = new Listener(server, { ...options, name: 'http' }, logger, () => server.closeIdleConnections());
+  // Node serves one request at a time per connection, so a connection has at most one session.
+  const sessions = new WeakMap<Socket, Session>();
+  server.on('connection', (socket: Socket) => {
+    socket.once('close', () => {
+      const session = sessions.get(socket);
+      if (session) flow.close(session, listener.shutdown.aborted ? 'shutdown' : 'closed');
+    });
+  });
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -40,11 +52,21 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
     if (!route.ok) return void writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), undefined);
     const exchange = new HttpExchange(req, res, route.connection, route.path, route.search, connections.get(route.connection));
     const opening = { protocol: 'http' as const, token: parseBearer(req.headers.authorization), clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
+    const socket = req.socket;
     listener.track(
-      flow.serveOne(opening, exchange).catch((err: unknown) => {
-        logger.error({ err }, 'request failed unexpectedly');
-        writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
-      }),
+      flow.serve(opening, exchange, sessions.get(socket)).then(
+        (session) => {
+          if (session) sessions.set(socket, session);
+          else sessions.delete(socket);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'request failed unexpectedly');
+          const session = sessions.get(socket);
+          if (session) flow.close(session, 'closed');
+          sessions.delete(socket);
+          writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
+        },
+      ),
     );
   }
 
