@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { pgErrorKind } from '@portcullis/db';
 import { appendToChain, EMPTY_CHAIN, verifyChain, type AppendPlan, type ChainHead, type ChainVerdict, type StoredRecord } from './domain/index.js';
-import { appendAfter, beginAppend, commit, copyAndCommit, encodeEvents, eventsForRequest, eventsPage, HEAD_MOVED, readHead, rollback, storedEventIds, type StoredHead } from './db/events.repository.js';
+import { appendAfter, beginAppend, commit, copyAndCommit, encodeEvents, eventsForRequest, eventsForSession, eventsPage, HEAD_MOVED, readHead, rollback, storedEventIds, type StoredHead } from './db/events.repository.js';
 import type { AuditDatabase, EventRow } from './db/events.table.js';
 import { chainedFromRow, rowFromChained, type IncomingEntry } from './event.mappers.js';
 
@@ -91,6 +91,10 @@ export class AuditLog {
 
   async list(requestId: string): Promise<EventRow[]> {
     return eventsForRequest(this.db, requestId);
+  }
+
+  async listSession(sessionId: string): Promise<EventRow[]> {
+    return eventsForSession(this.db, sessionId);
   }
 
   /** Verifies every record up to the head as of now, reading page by page. */

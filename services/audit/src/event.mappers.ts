@@ -224,6 +224,7 @@ export function recordToProto(row: EventRow): auditV1.AuditRecord {
     eventJson: row.event_json === null ? '' : JSON.stringify(row.event_json),
     prevHash: row.prev_hash,
     hash: row.hash,
+    sessionId: row.session_id,
   };
 }
 

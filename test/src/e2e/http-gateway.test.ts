@@ -296,6 +296,12 @@ describe('audit', () => {
     expect(first[0]!.event_json.sessionStarted).toMatchObject({ protocol: 'http', principal: { clientId: 'demo-agent' } });
     expect(first[7]!.event_json.sessionEnded).toMatchObject({ reason: 'SESSION_END_REASON_CLOSED', requests: 2 });
     expect(first[3]!.event_json.requestCompleted).toMatchObject({ outcome: 'OUTCOME_FORWARDED', httpStatus: 200 });
+    // The session replayed with the CLI, as an auditor would.
+    const replay = await env.cli(['audit', 'session', sa], approverToken);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout.match(/session\.started|request\.received|request\.completed|session\.ended/g)).toEqual(['session.started', 'request.received', 'request.completed', 'request.received', 'request.completed', 'session.ended']);
+    const show = await env.cli(['audit', 'show', a], approverToken);
+    expect(show.stdout).toContain(`session ${sa}`);
     const second = await eventsOf(sc, 5);
     expect(second.map((e) => e.type)).toEqual(['session.started', 'request.received', 'decision.made', 'request.completed', 'session.ended']);
   });

@@ -21,6 +21,7 @@ describe('parseArgv', () => {
     [['--reason=no', 'approvals', 'deny', 'h-1'], { kind: 'approvals.deny', id: 'h-1', reason: 'no' }],
     [['audit', 'verify', '--json'], { kind: 'audit.verify', json: true }],
     [['audit', 'show', 'req-1'], { kind: 'audit.show', requestId: 'req-1', json: false }],
+    [['audit', 'session', 's-1', '--json'], { kind: 'audit.session', sessionId: 's-1', json: true }],
     [['help'], { kind: 'help' }],
     [['--help'], { kind: 'help' }],
     [['approvals', 'deny', '-h'], { kind: 'help' }],
@@ -43,6 +44,7 @@ describe('parseArgv', () => {
     [['approvals', 'list', '--reason', 'x'], "option --reason does not apply to 'approvals list'"],
     [['audit', 'verify', '--all'], "option --all does not apply to 'audit verify'"],
     [['audit', 'show'], "'audit show' needs <request-id>"],
+    [['audit', 'session'], "'audit session' needs <session-id>"],
   ])('%j is a usage error', (argv, message) => expect(usageError(argv)).toBe(message));
 
   it('reports unknown options and missing option values', () => {

@@ -8,7 +8,8 @@ export type Command =
   | { readonly kind: 'approvals.approve'; readonly id: string }
   | { readonly kind: 'approvals.deny'; readonly id: string; readonly reason: string }
   | { readonly kind: 'audit.verify'; readonly json: boolean }
-  | { readonly kind: 'audit.show'; readonly requestId: string; readonly json: boolean };
+  | { readonly kind: 'audit.show'; readonly requestId: string; readonly json: boolean }
+  | { readonly kind: 'audit.session'; readonly sessionId: string; readonly json: boolean };
 
 /** Connection options given on the command line; each falls back to env, then a default. */
 export interface ConnectionFlags {
@@ -29,6 +30,7 @@ Commands:
   approvals deny <id> --reason <text>   refuse a held request; the reason is required
   audit verify [--json]                 check the audit log's hash chain
   audit show <request-id> [--json]      a request's audit events, in order
+  audit session <session-id> [--json]   a session's audit events, in order (its replay)
   help                                  show this text
 
 Options:
@@ -85,6 +87,11 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
     args: ['request-id'],
     options: ['json'],
     build: ([requestId], v) => ({ kind: 'audit.show', requestId: requestId ?? '', json: v.json === true }),
+  },
+  'audit session': {
+    args: ['session-id'],
+    options: ['json'],
+    build: ([sessionId], v) => ({ kind: 'audit.session', sessionId: sessionId ?? '', json: v.json === true }),
   },
 };
 

@@ -13,6 +13,7 @@ export interface ApprovalsApi {
 
 export interface AuditApi {
   listEvents(requestId: string): Promise<auditV1.AuditRecord[]>;
+  listSessionEvents(sessionId: string): Promise<auditV1.AuditRecord[]>;
   verifyChain(): Promise<auditV1.VerifyChainResponse>;
   close(): void;
 }
@@ -38,7 +39,8 @@ export function grpcAuditApi(endpoint: Endpoint): AuditApi {
   const client = new auditV1.AuditServiceClient(endpoint.address, grpc.credentials.createInsecure());
   const call = caller('audit', endpoint);
   return {
-    listEvents: async (requestId) => (await call(client.listEvents.bind(client), { requestId })).records,
+    listEvents: async (requestId) => (await call(client.listEvents.bind(client), { requestId, sessionId: '' })).records,
+    listSessionEvents: async (sessionId) => (await call(client.listEvents.bind(client), { requestId: '', sessionId })).records,
     verifyChain: () => call(client.verifyChain.bind(client), {}),
     close: () => client.close(),
   };

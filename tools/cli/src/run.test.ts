@@ -27,6 +27,7 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
       endpoints.push(endpoint);
       return {
         listEvents: async () => [],
+        listSessionEvents: async (id) => (calls.push(`session ${id}`), [auditV1.AuditRecord.fromPartial({ seq: 1n, type: 'session.started', sessionId: id, eventJson: '{"sessionStarted":{"protocol":"http"}}' })]),
         verifyChain: async () => auditV1.VerifyChainResponse.fromPartial({ ok: true, records: 3n, headHash: 'cafe' }),
         close: () => calls.push('close'),
         ...overrides.audit,
@@ -112,5 +113,12 @@ describe('run', () => {
     const h = harness();
     expect(await h.exec(['audit', 'verify'])).toBe(0);
     expect(h.out).toEqual(['audit chain OK: 3 records, head cafe']);
+  });
+
+  it('replays a session with audit session', async () => {
+    const { exec, out, calls } = harness();
+    expect(await exec(['audit', 'session', 'sess-1'])).toBe(0);
+    expect(calls).toContain('session sess-1');
+    expect(out.join('\n')).toContain('session.started');
   });
 });

@@ -3,7 +3,7 @@
 import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
 import type { ApprovalsApi, AuditApi, Endpoint } from './clients.js';
 import { approveHold, denyHold, listHolds } from './commands/approvals.js';
-import { showRequest, verifyChain } from './commands/audit.js';
+import { showRequest, showSession, verifyChain } from './commands/audit.js';
 import { describeCallError, isCallError } from './errors.js';
 
 export interface Io {
@@ -70,12 +70,11 @@ async function dispatch(
   io: Io,
   clients: Clients,
 ): Promise<number> {
-  if (command.kind === 'audit.verify' || command.kind === 'audit.show') {
+  if (command.kind === 'audit.verify' || command.kind === 'audit.show' || command.kind === 'audit.session') {
     const api = clients.audit(endpoint.audit);
     try {
-      return command.kind === 'audit.verify'
-        ? await verifyChain(api, command, io)
-        : await showRequest(api, command.requestId, command, io);
+      if (command.kind === 'audit.verify') return await verifyChain(api, command, io);
+      return command.kind === 'audit.show' ? await showRequest(api, command.requestId, command, io) : await showSession(api, command.sessionId, command, io);
     } finally {
       api.close();
     }

@@ -113,6 +113,11 @@ export async function eventsForRequest(db: Kysely<AuditDatabase>, requestId: str
   return db.selectFrom('events').selectAll().where('request_id', '=', requestId).orderBy('seq').execute();
 }
 
+/** A session's records in chain order (index session_id, seq): the session replayed. */
+export async function eventsForSession(db: Kysely<AuditDatabase>, sessionId: string): Promise<EventRow[]> {
+  return db.selectFrom('events').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
+}
+
 /** Records with afterSeq < seq <= throughSeq, in seq order, at most `limit`. */
 export async function eventsPage(db: Kysely<AuditDatabase>, afterSeq: bigint, throughSeq: bigint, limit: number): Promise<EventRow[]> {
   return db

@@ -12,6 +12,14 @@ export function auditHandler(log: AuditLog, guard: ReaderGuard, logger: Logger):
   const implementation: auditV1.AuditServiceServer = {
     listEvents: unary(async (request: auditV1.ListEventsRequest, call) => {
       const principal = await guard(call.metadata, 'ListEvents');
+      if (request.sessionId !== '') {
+        if (request.requestId !== '') throw grpcError(grpc.status.INVALID_ARGUMENT, 'INVALID_REQUEST_ID', 'name a request_id or a session_id, not both');
+        const problem = requestIdProblem(request.sessionId, 'session_id');
+        if (problem) throw grpcError(grpc.status.INVALID_ARGUMENT, 'INVALID_REQUEST_ID', problem);
+        const rows = await log.listSession(request.sessionId);
+        logger.info({ principal: principal.subject, sessionId: request.sessionId, records: rows.length }, 'audit events read');
+        return { records: rows.map(recordToProto) };
+      }
       const problem = requestIdProblem(request.requestId);
       if (problem) throw grpcError(grpc.status.INVALID_ARGUMENT, 'INVALID_REQUEST_ID', problem);
       const rows = await log.list(request.requestId);
