@@ -43,14 +43,16 @@ export class EventPublisher {
   }
 
   /**
-   * Publishes several events as one message (group commit): one publish, one ack, one delivery to
-   * audit. Resolves once JetStream has stored the batch. `batchId` is the message id, so a retry of
-   * the same batch is deduplicated; audit also deduplicates each event by its own id.
+   * Publishes several events (each already encoded as an Event) as one message (group commit): one
+   * publish, one ack, one delivery to audit. Resolves once JetStream has stored the batch.
+   * `batchId` is the message id (JetStream drops a repeat of the same batch within its window);
+   * audit also deduplicates each event by its own id, which is what makes a retry in another batch
+   * harmless.
    */
-  async publishBatch(batchId: string, source: string, events: readonly eventsV1.Event[]): Promise<number> {
+  async publishBatch(batchId: string, source: string, events: readonly Uint8Array[]): Promise<number> {
     const h = headers();
     h.set(EVENT_TYPE_HEADER, BATCH_TYPE);
-    const payload = eventsV1.EventBatch.encode({ events: events.map((event) => toBuffer(eventsV1.Event.encode(event).finish())) }).finish();
+    const payload = eventsV1.EventBatch.encode({ events: events.map(toBuffer) }).finish();
     const ack = await this.js.publish(this.names.batchSubject(source, batchId), payload, {
       msgID: `batch:${batchId}`,
       headers: h,

@@ -9,6 +9,7 @@ import type { VerifyOutcome } from '@portcullis/identity-client';
 import { auditV1, eventsV1 } from '@portcullis/proto-gen';
 import { createLogger, grpcReason } from '@portcullis/service-kit';
 import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { AUDIT_DURABLE } from './bus/audit.consumer.js';
 import { createApp } from './app.js';
 import { loadConfig, type AuditConfig } from './config.js';
 import { chainHash, GENESIS_HASH, jsonDigest, sha256Hex } from './domain/index.js';
@@ -86,8 +87,8 @@ describe('audit service (integration)', () => {
     return md;
   }
 
-  function listEvents(requestId: string, token: string | null = 'reader-token'): Promise<auditV1.AuditRecord[]> {
-    return new Promise((resolve, reject) => client.listEvents({ requestId }, metadata(token), (err, res) => (err ? reject(err) : resolve(res.records))));
+  function listEvents(requestId: string, token: string | null = 'reader-token', sessionId = ''): Promise<auditV1.AuditRecord[]> {
+    return new Promise((resolve, reject) => client.listEvents({ requestId, sessionId }, metadata(token), (err, res) => (err ? reject(err) : resolve(res.records))));
   }
 
   function verifyChain(token: string | null = 'reader-token'): Promise<auditV1.VerifyChainResponse> {
@@ -316,6 +317,17 @@ describe('audit service (integration)', () => {
     });
   });
 
+  it('recreates its durable consumer when it is deleted under it, and records what was published meanwhile', async () => {
+    await bus.jsm.consumers.delete(names.eventsStream, AUDIT_DURABLE);
+    const e = event('req-after-delete', completed);
+    await publisher.publish(e);
+    const records = await eventually(async () => {
+      const found = await listEvents('req-after-delete');
+      return found.length === 1 ? found : undefined;
+    }, 20_000, 'the event recorded after the consumer was recreated');
+    expectRecordOf(records[0]!, e);
+  });
+
   it('lets only audit readers read, and checks the request id', async () => {
     const refused = async (call: Promise<unknown>) => {
       const err = await call.then(
@@ -333,6 +345,9 @@ describe('audit service (integration)', () => {
     await expect(refused(listEvents(''))).resolves.toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_REQUEST_ID' });
     await expect(refused(listEvents('r'.repeat(129)))).resolves.toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_REQUEST_ID' });
     await expect(listEvents('r'.repeat(128))).resolves.toEqual([]);
+    await expect(refused(listEvents('req-one', 'reader-token', 'sess-1'))).resolves.toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_REQUEST_ID' });
+    await expect(refused(listEvents('', 'reader-token', 's'.repeat(129)))).resolves.toEqual({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_REQUEST_ID' });
+    await expect(listEvents('', 'reader-token', 'no-such-session')).resolves.toEqual([]);
   });
 
   it('keeps one chain with two instances on the same database and stream', async () => {

@@ -36,6 +36,9 @@ interface Row {
   prev_hash: string;
 }
 
+/** Events as the gateway hands them to publishBatch: each encoded once. */
+const encoded = (events: readonly eventsV1.Event[]) => events.map((e) => eventsV1.Event.encode(e).finish());
+
 describe('batch ingest (integration)', () => {
   const namespace = uniqueNamespace('auditb');
   const names = new BusNames(namespace);
@@ -117,7 +120,7 @@ describe('batch ingest (integration)', () => {
 
   it('records a batch as one record per event, in order, each with its own bytes, id and digest', async () => {
     const events = mix.events(10).slice(0, 10);
-    const streamSeq = await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', events);
+    const streamSeq = await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', encoded(events));
 
     const recorded = await settled(10, 'event_id = any($1)', [ids(events)]);
     expect(recorded.map((r) => r.event_id)).toEqual(ids(events));
@@ -135,7 +138,7 @@ describe('batch ingest (integration)', () => {
 
   it('stores the session id of session and request events, indexed for replay', async () => {
     const session = mix.session();
-    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', session);
+    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', encoded(session));
     const recorded = await settled(session.length, 'event_id = any($1)', [ids(session)]);
     expect([recorded[0]!.type, recorded.at(-1)!.type]).toEqual(['session.started', 'session.ended']);
     expect(new Set(recorded.map((r) => r.session_id))).toEqual(new Set([session[0]!.sessionId]));
@@ -148,12 +151,12 @@ describe('batch ingest (integration)', () => {
 
   it('records an event once, whether its batch arrives again under another id or it also comes alone', async () => {
     const events = mix.events(6).slice(0, 6);
-    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', events);
+    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', encoded(events));
     await settled(6, 'event_id = any($1)', [ids(events)]);
-    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', events); // the stream keeps both
+    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', encoded(events)); // the stream keeps both
     await publisher.publish(events[2]!); // and the same event alone
     const extra = mix.events(3).slice(0, 3);
-    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', [events[4]!, ...extra, events[0]!]); // old and new mixed
+    await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', encoded([events[4]!, ...extra, events[0]!])); // old and new mixed
 
     await settled(3, 'event_id = any($1)', [ids(extra)]);
     expect((await rows('event_id = any($1)', [ids(events)])).map((r) => r.event_id)).toEqual(ids(events));
@@ -207,7 +210,7 @@ describe('batch ingest (integration)', () => {
     const published = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const events = mix.events(20);
-        await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', events);
+        await publisher.publishBatch(`b${++batchNo}`, 'ingress:batch-test', encoded(events));
         return events.length;
       }),
     );

@@ -22,8 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { BusNames, connectBus, ensureStreams, EventPublisher } from '@portcullis/bus';
-import type { eventsV1 } from '@portcullis/proto-gen';
-import { eventsV1 as events } from '@portcullis/proto-gen';
+import { eventsV1 as events, type eventsV1 } from '@portcullis/proto-gen';
 import { createLogger, type App, type Logger } from '@portcullis/service-kit';
 import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
 import type { AuditConfig } from '../config.js';
@@ -55,7 +54,7 @@ async function publishAll(publisher: EventPublisher, list: readonly eventsV1.Eve
     const chunk = list.slice(i, i + size);
     i += size;
     const sentAt = Date.now();
-    const p = (size === 1 && batchRange.max === 1 ? publisher.publish(chunk[0]!) : publisher.publishBatch(randomUUID(), chunk[0]!.source, chunk)).then((seq) => {
+    const p = (size === 1 && batchRange.max === 1 ? publisher.publish(chunk[0]!) : publisher.publishBatch(randomUUID(), chunk[0]!.source, chunk.map((e) => events.Event.encode(e).finish()))).then((seq) => {
       onSent?.(seq, sentAt, size);
       pending.delete(p);
     });

@@ -79,7 +79,7 @@ interface Delivery {
 }
 
 /** How long a pull may take to be answered before it counts as failed. */
-const PULL_TIMEOUT_MS = 5000;
+const PULL_TIMEOUT_MS = 1000;
 
 /** Longest stretch of decoding before pending I/O is let through (ms). */
 const SLICE_MS = 2;
@@ -158,7 +158,8 @@ export async function startAuditIngest(
         if (stopping) break;
         fetchFailures++;
         logger.error({ err, retryInMs: backoffMs(fetchFailures) }, 'pulling events failed');
-        if (errorCode(err) === 'NO_CONSUMER') {
+        // A deleted consumer answers nothing (2.9) or 503: make sure it exists (idempotent).
+        if (errorCode(err) === 'NO_CONSUMER' || errorCode(err) === 'PULL_FAILED') {
           await ensureAuditConsumer(jsm, names, options).catch((e: unknown) => logger.error({ err: e }, 'cannot recreate the audit consumer'));
         }
         await pause(fetchFailures);

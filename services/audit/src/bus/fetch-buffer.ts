@@ -1,9 +1,8 @@
 /**
- * The buffer between fetching and recording. The fetcher pushes each fetched message at once, so
- * a fetch is always read to its end (one left half-read fails with "heartbeats missed" once the
- * server has sent all of it, and its unread messages wait out the ack wait), and asks for the next
- * fetch only once the buffer holds less than its limit. The recorder reads it as an async iterable,
- * which ends after end() once everything buffered is read.
+ * The buffer between pulling and recording. The puller pushes each pulled message at once and asks
+ * for the next pull only once the buffer holds less than its limit, so memory stays bounded while
+ * the database is slow. The recorder reads it as an async iterable, which ends after end() once
+ * everything buffered is read.
  */
 export class FetchBuffer<T> implements AsyncIterable<T> {
   private items: T[] = [];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@portcullis/service-kit';
-import type { eventsV1 } from '@portcullis/proto-gen';
+import { eventsV1 } from '@portcullis/proto-gen';
 import type { GatewayEvent } from '../domain/events.js';
 import { EventsRecorder, type BatchPublish } from './events.recorder.js';
 
@@ -24,9 +24,9 @@ const event = (n: number): GatewayEvent => ({
 function controlledBus() {
   const batches: string[][] = [];
   const waiting: { release: () => void; refuse: (err: Error) => void }[] = [];
-  const publish: BatchPublish = (_id, events: readonly eventsV1.Event[]) =>
+  const publish: BatchPublish = (_id, events: readonly Uint8Array[]) =>
     new Promise((resolve, reject) => {
-      batches.push(events.map((e) => e.id));
+      batches.push(events.map((bytes) => eventsV1.Event.decode(bytes).id));
       waiting.push({ release: () => resolve(undefined), refuse: reject });
     });
   return {
@@ -75,6 +75,18 @@ describe('EventsRecorder (group commit)', () => {
     expect(bus.batches).toEqual([['e1'], ['e2', 'e3', 'e4']]);
     bus.releaseNext();
     await Promise.all(rest);
+  });
+
+  it('keeps every batch under the byte limit, measured on the encoded events', async () => {
+    const bus = controlledBus();
+    const sizes: number[] = [];
+    const measuring: BatchPublish = (id, events) => (sizes.push(events.reduce((n, e) => n + e.length, 0)), bus.publish(id, events));
+    const recorder = new EventsRecorder(measuring, 'ingress:test', ids, silent, { lingerMs: 0, maxInFlight: 64, maxBatchBytes: 4096 });
+    const big = (n: number): GatewayEvent => ({ ...event(n), kind: 'requestReceived', protocol: 'http', principal: { subject: 's', clientId: 'c', issuer: 'i', expiresAt: new Date(0), groups: Array.from({ length: 150 }, (_, g) => `group-${g}`) } });
+    void recorder.record(Array.from({ length: 20 }, (_, i) => big(i)));
+    await turn();
+    expect(bus.batches.flat()).toHaveLength(20);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
   });
 
   it('splits batches at the event limit, keeping order', async () => {

@@ -1,11 +1,11 @@
 import type { Logger } from '@portcullis/service-kit';
-import type { eventsV1 } from '@portcullis/proto-gen';
+import { eventsV1 } from '@portcullis/proto-gen';
 import type { GatewayEvent } from '../domain/events.js';
 import type { EventsPort, IdSource } from '../domain/ports.js';
 import { eventToProto } from './events.mappers.js';
 
-/** Publishes one batch of events as one bus message; resolves once it is durably stored. */
-export type BatchPublish = (batchId: string, events: readonly eventsV1.Event[]) => Promise<unknown>;
+/** Publishes one batch of encoded events as one bus message; resolves once it is durably stored. */
+export type BatchPublish = (batchId: string, events: readonly Uint8Array[]) => Promise<unknown>;
 
 export interface EventsRecorderOptions {
   /** Batches awaiting their ack at once; more events wait and join the next batch (group commit). */
@@ -28,8 +28,10 @@ export interface EventsRecorderOptions {
 }
 
 interface Pending {
-  readonly event: eventsV1.Event;
-  readonly size: number;
+  /** For logs about the event: never its payload. */
+  readonly about: { readonly id: string; readonly requestId: string; readonly kind: string };
+  /** The event's protobuf encoding, made once. */
+  readonly bytes: Uint8Array;
   /** Set for awaited events: settled when their batch is stored or refused. */
   readonly waiter?: Waiter;
   /** Background events only: retried until then. */
@@ -45,12 +47,13 @@ interface Waiter {
 
 /**
  * Durable event recording with group commit. Events of concurrent requests are gathered into one
- * bus message (an EventBatch): when a slot is free an awaited batch leaves at the end of the current
- * event-loop turn (a sequential caller pays one round trip, no linger); while `maxInFlight` batches
- * are in flight, new events gather and leave together when one is acked. Background events (after
- * the caller has its answer) ride along with the next awaited batch, or leave after `lingerMs`. One
- * NATS connection keeps batches in publication order, and events keep their order within a batch,
- * so the stream stores events in the order they were given.
+ * bus message (an EventBatch): when a slot is free an awaited batch leaves at once (a sequential
+ * caller pays one round trip, no linger); while `maxInFlight` batches are in flight, new events
+ * gather and leave together when one is acked. Background events (after the caller has its answer)
+ * ride along with the next awaited batch, or leave after `lingerMs`. One NATS connection keeps
+ * batches in publication order and events keep their order within a batch, so a request's awaited
+ * events are stored before anything recorded after them. A retried background event may be stored
+ * after later batches (in a new batch: audit deduplicates by event id, so a retry is harmless).
  *
  * `record` resolves when every one of its events is stored and rejects if the bus refused its batch
  * (the caller fails closed). `recordLater` is for events after the caller has its answer: a refused
@@ -78,7 +81,7 @@ export class EventsRecorder implements EventsPort {
     private readonly logger: Logger,
     options: EventsRecorderOptions = {},
   ) {
-    this.options = { maxInFlight: 2, lingerMs: 5, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, ...options };
+    this.options = { maxInFlight: 1, lingerMs: 5, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, ...options };
   }
 
   record(events: readonly GatewayEvent[]): Promise<void> {
@@ -131,10 +134,9 @@ export class EventsRecorder implements EventsPort {
   }
 
   private pending(event: GatewayEvent, waiter: Waiter | undefined): Pending {
-    const proto = eventToProto(event, this.source);
-    // Size is estimated from the fields that dominate it; the exact bytes are encoded at publish.
-    const size = 256 + (event.kind === 'requestReceived' && event.target ? JSON.stringify(event.target).length : 0);
-    return waiter ? { event: proto, size, waiter, giveUpAt: 0 } : { event: proto, size, giveUpAt: this.options.now() + this.options.retryForMs };
+    const bytes = eventsV1.Event.encode(eventToProto(event, this.source)).finish();
+    const about = { id: event.id, requestId: event.requestId, kind: event.kind };
+    return waiter ? { about, bytes, waiter, giveUpAt: 0 } : { about, bytes, giveUpAt: this.options.now() + this.options.retryForMs };
   }
 
   private schedule(): void {
@@ -173,7 +175,7 @@ export class EventsRecorder implements EventsPort {
     while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight && (this.queuedAwaited > 0 || this.inFlight === 0)) {
       const batch = this.take();
       this.inFlight++;
-      this.publish(this.ids.next(), batch.map((p) => p.event)).then(
+      this.publish(this.ids.next(), batch.map((p) => p.bytes)).then(
         () => this.settled(batch, undefined),
         (err: unknown) => this.settled(batch, err instanceof Error ? err : new Error(String(err))),
       );
@@ -184,7 +186,7 @@ export class EventsRecorder implements EventsPort {
     let bytes = 0;
     let count = 0;
     while (count < this.queue.length && count < this.options.maxBatchEvents) {
-      bytes += this.queue[count]!.size;
+      bytes += this.queue[count]!.bytes.length + 8; // the length prefix of each element
       if (count > 0 && bytes > this.options.maxBatchBytes) break;
       count++;
     }
@@ -215,7 +217,7 @@ export class EventsRecorder implements EventsPort {
           retry.push(item);
         } else {
           this.queuedLater--;
-          this.logger.error({ requestId: item.event.requestId, eventId: item.event.id, type: item.event.body?.$case }, 'event lost: the bus did not accept it in time');
+          this.logger.error({ requestId: item.about.requestId, eventId: item.about.id, type: item.about.kind }, 'event lost: the bus did not accept it in time');
         }
       }
       // Refused background events go back to the front, in their order, after a backoff.

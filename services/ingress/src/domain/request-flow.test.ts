@@ -297,7 +297,7 @@ describe('RequestFlow: a connection whose requests carry their credential (HTTP 
     const first = await t.flow.serve(t.opening('good'), new LineExchange('tools', 'a'), undefined);
     const same = await t.flow.serve(t.opening('good'), new LineExchange('tools', 'b'), first);
     expect(same).toBe(first);
-    expect(t.calls.verify).toBe(1);
+    expect(t.calls.verify).toBe(2); // verified on every request (identity's cache makes it cheap)
     const other = await t.flow.serve(t.opening('other'), new LineExchange('tools', 'c'), same);
     expect(other).not.toBe(first);
     expect(t.later.filter((e) => e.kind === 'sessionEnded')).toMatchObject([{ sessionId: first!.id, reason: 'closed', requests: 2 }]);
@@ -307,6 +307,55 @@ describe('RequestFlow: a connection whose requests carry their credential (HTTP 
     expect(renewed).not.toBe(other); // identity verified the credential again (and here accepts it)
     const started = t.stored.filter((e) => e.kind === 'sessionStarted').map((e) => e.sessionId);
     expect(started).toEqual([first!.id, other!.id, renewed!.id]);
+  });
+});
+
+describe('RequestFlow: re-checks', () => {
+  it('refuses a held request whose caller expired while it waited, even when it is approved', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }) });
+    t.flow['ports'].approvals.hold = async () => {
+      t.clock.wall = principal.expiresAt.getTime() + 1;
+      return { status: 'approved', holdId: 'h-9', approver: 'ops' };
+    };
+    const exchange = new LineExchange('tools', 'x');
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect([exchange.refused?.code, exchange.forwarded]).toEqual(['TOKEN_EXPIRED', 0]);
+  });
+
+  it('ends a keep-alive session whose credential identity now refuses', async () => {
+    const t = setup();
+    const session = await t.flow.serve(t.opening('good'), new LineExchange('tools', 'a'), undefined);
+    t.flow['ports'].identity.verify = async () => ({ ok: false, code: 'SIGNATURE_INVALID', message: 'key withdrawn' });
+    const exchange = new LineExchange('tools', 'b');
+    expect(await t.flow.serve(t.opening('good'), exchange, session)).toBeUndefined();
+    expect([exchange.refused?.code, exchange.forwarded]).toEqual(['SIGNATURE_INVALID', 0]);
+    expect(t.later.filter((e) => e.kind === 'sessionEnded')).toMatchObject([{ sessionId: session!.id, reason: 'revoked' }]);
+  });
+
+  it('keeps SessionStarted for the next request when the bus refused the first', async () => {
+    let down = true;
+    const t = setup();
+    t.flow['ports'].events.record = async (events) => {
+      if (down) throw new Error('stream full');
+      t.stored.push(...events);
+    };
+    const opened = await t.flow.open(t.opening('good'));
+    if (!opened.ok) throw new Error('not opened');
+    expect(await t.flow.run(opened.session, new LineExchange('tools', 'a'))).toMatchObject({ ok: false, refusal: { code: 'BUS_UNAVAILABLE' } });
+    down = false;
+    await t.flow.run(opened.session, new LineExchange('tools', 'b'));
+    expect(t.kinds(t.stored)).toEqual(['sessionStarted', 'requestReceived', 'decisionMade']);
+  });
+
+  it('turns a policy or approvals port that throws into a refusal, never a crash', async () => {
+    const t = setup({ decide: () => { throw new Error('boom'); } });
+    const a = new LineExchange('tools', 'x');
+    await t.flow.serveOne(t.opening('good'), a);
+    expect(a.refused?.code).toBe('POLICY_UNAVAILABLE');
+    const u = setup({ decide: () => ({ ok: true, decision: hold }), hold: async () => { throw new Error('closed'); } });
+    const b = new LineExchange('tools', 'x');
+    await u.flow.serveOne(u.opening('good'), b);
+    expect([b.refused?.code, b.forwarded]).toEqual(['APPROVALS_UNAVAILABLE', 0]);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Decision } from './decision.js';
 import type { Exchange, SessionOpening } from './exchange.js';
 import type { GatewayEvent, Outcome, ProtocolStatus, SessionEndReason } from './events.js';
 import { resolveProfile } from './masking.js';
-import type { ApprovalsPort, Clock, EventsPort, IdentityPort, IdSource, MaskingProfilesPort, PolicyPort, RequestLogPort } from './ports.js';
+import type { ApprovalsPort, Clock, EventsPort, HoldResult, IdentityPort, IdSource, MaskingProfilesPort, PolicyPort, RequestLogPort } from './ports.js';
 import { DENIALS, refusal, type Refusal } from './refusal.js';
 import { Session } from './session.js';
 import { Stages } from './stages.js';
@@ -57,7 +57,8 @@ interface Request {
  * durable RequestReceived → decision → hold → forward → mask → respond → RequestCompleted, refusing
  * in the caller's protocol through the exchange. Nothing reaches a target unless every step
  * answered: a part that cannot answer denies. Protocol adapters implement `Exchange` and call
- * `serveOne` (a session of one request, HTTP) or `open` / `run` / `close` (MCP, PostgreSQL).
+ * `serve` (a connection whose requests each carry the credential: HTTP), `serveOne` (a session of
+ * one request) or `open` / `run` / `close` (MCP, PostgreSQL).
  */
 export class RequestFlow {
   /** SessionStarted of sessions whose first request has not been recorded yet (it rides along). */
@@ -106,19 +107,29 @@ export class RequestFlow {
   }
 
   /**
-   * One request of a connection that carries each request's credential (HTTP keep-alive): it runs
-   * in `session` if that session was opened with this very credential and is still valid;
-   * otherwise that session ends (a new credential, or its principal expired) and a new one opens,
-   * verifying the credential. Returns the session the connection keeps, if any; the caller closes
-   * it when the connection ends.
+   * One request of a connection that carries each request's credential (HTTP keep-alive). The
+   * credential is verified on every request (identity's cache makes a repeat cheap, and bounds how
+   * long a verdict is reused); the request runs in `session` if that session was opened with this
+   * very credential and is still valid; otherwise that session ends (a new credential, a refused
+   * one, or its principal expired) and a new one opens. Returns the session the connection keeps,
+   * if any; the caller closes it when the connection ends.
    */
   async serve(opening: SessionOpening, exchange: Exchange, session: Session | undefined): Promise<Session | undefined> {
     const startedAt = this.ports.clock.monotonic();
     const stages = new Stages(() => this.ports.clock.monotonic());
     if (session && opening.token && session.openedWith(sha256Hex(opening.token)) && !session.recheck(this.ports.clock.now())) {
+      const verified = await this.ports.identity.verify(opening.token);
       stages.lap('authn');
-      await this.run(session, exchange, { startedAt, stages });
-      return session;
+      if (verified.ok && verified.principal.subject === session.principal.subject && verified.principal.issuer === session.principal.issuer) {
+        await this.run(session, exchange, { startedAt, stages });
+        return session;
+      }
+      this.close(session, verified.ok ? 'closed' : verified.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'revoked');
+      if (!verified.ok) {
+        const request = { requestId: this.ports.ids.next(), sessionId: session.id, connection: this.connectionName(exchange), startedAt, principal: session.principal.subject };
+        this.refuseEarly(exchange, request, refusal(verified.code, verified.message), undefined, undefined, []);
+        return undefined;
+      }
     }
     if (session) this.close(session, session.recheck(this.ports.clock.now())?.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'closed');
     const opened = await this.open(opening);
@@ -157,12 +168,20 @@ export class RequestFlow {
 
     const context: RequestContext = { requestId: request.requestId, sessionId: session.id, connection: request.connection, protocol: exchange.protocol, principal, target: described.target };
     session.countRequest();
-    const authz = await this.authorize(context, this.takeUnrecorded(session), exchange.gone, stages);
+    const sessionEvents = this.takeUnrecorded(session);
+    const authz = await this.authorize(context, sessionEvents, exchange.gone, stages);
     const holdId = authz.holdId;
-    if (!authz.ok) return this.refuse(exchange, request, authz.refusal, holdId);
+    if (!authz.ok) {
+      // SessionStarted was not stored with this request: the next one carries it.
+      if (authz.refusal.code === 'BUS_UNAVAILABLE' && sessionEvents[0]) this.unrecorded.set(session, sessionEvents[0]);
+      return this.refuse(exchange, request, authz.refusal, holdId);
+    }
 
-    // The caller may have left, or the gateway begun stopping, between the decision and now.
+    // The caller may have left, or the gateway begun stopping, between the decision and now; and a
+    // held request is released only if its caller is still who it was (the hold may have been long).
     if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(), holdId);
+    const stillValid = holdId ? session.recheck(clock.now()) : undefined;
+    if (stillValid) return this.refuse(exchange, request, stillValid, holdId);
     const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone });
     stages.lap('upstream');
     if (!forwarded.ok) return this.refuse(exchange, request, forwarded.refusal, holdId);
@@ -199,7 +218,7 @@ export class RequestFlow {
       } else {
         const recorded = this.ports.events.record([...sessionEvents, received]);
         recorded.catch(() => undefined); // awaited below; never an unhandled rejection
-        const decided = await this.ports.policy.decide(context);
+        const decided = await this.ports.policy.decide(context).catch((err: unknown) => ({ ok: false as const, message: 'the policy service is unreachable', detail: (err as Error).message }));
         stages.lap('policy');
         if (!decided.ok) {
           await recorded.catch(() => undefined);
@@ -219,15 +238,29 @@ export class RequestFlow {
       case 'allow':
         return { ok: true, decision };
       case 'require_approval':
-        // A hold ends when the caller goes away or the gateway stops, whichever comes first.
-        return this.holdForApproval(context, decision, AbortSignal.any([gone, this.options.shutdown]), stages);
+        return this.holdForApproval(context, decision, gone, stages);
       case 'deny':
         return { ok: false, refusal: refusal('POLICY_DENIED', 'denied by policy', decision.reasons) };
     }
   }
 
-  private async holdForApproval(context: RequestContext, decision: Decision, signal: AbortSignal, stages: Stages): Promise<Authorization> {
-    const result = await this.ports.approvals.hold(context, decision, signal);
+  private async holdForApproval(context: RequestContext, decision: Decision, gone: AbortSignal, stages: Stages): Promise<Authorization> {
+    // A hold ends when the caller goes away or the gateway stops, whichever comes first. (Not
+    // AbortSignal.any: on Node 20 the long-lived shutdown signal would keep every one it made.)
+    const ended = new AbortController();
+    const end = () => ended.abort();
+    gone.addEventListener('abort', end);
+    this.options.shutdown.addEventListener('abort', end);
+    if (gone.aborted || this.options.shutdown.aborted) end();
+    let result: HoldResult;
+    try {
+      result = await this.ports.approvals.hold(context, decision, ended.signal);
+    } catch (err) {
+      result = { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as Error).message };
+    } finally {
+      gone.removeEventListener('abort', end);
+      this.options.shutdown.removeEventListener('abort', end);
+    }
     stages.lap('approval');
     switch (result.status) {
       case 'approved':

@@ -10,6 +10,14 @@ import { HttpExchange, type HttpConnection } from './http.exchange.js';
 import { writeRefusal } from './refusal.http.js';
 import { parseRoute } from './route.js';
 
+/** What the listener keeps per client connection. */
+interface ConnectionState {
+  session: Session | undefined;
+  closed: boolean;
+  /** The connection's requests, served in order. */
+  queue: Promise<void>;
+}
+
 export interface HttpListenerOptions extends Omit<ListenerOptions, 'name'> {
   /** Whether the gateway can serve (bus connected, masking profiles loaded): /readyz. */
   readonly ready: () => boolean;
@@ -29,12 +37,16 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   const listener = new Listener(server, { ...options, name: 'http' }, logger, () => server.closeIdleConnections());
-  // Node serves one request at a time per connection, so a connection has at most one session.
-  const sessions = new WeakMap<Socket, Session>();
+  // A connection's requests are served one after the other (pipelined ones too: HTTP/1.1 answers
+  // in order anyway), so a connection has at most one session, and a session is never left open
+  // by a request that finishes after its connection closed.
+  const connections_ = new WeakMap<Socket, ConnectionState>();
   server.on('connection', (socket: Socket) => {
+    const state: ConnectionState = { session: undefined, closed: false, queue: Promise.resolve() };
+    connections_.set(socket, state);
     socket.once('close', () => {
-      const session = sessions.get(socket);
-      if (session) flow.close(session, listener.shutdown.aborted ? 'shutdown' : 'closed');
+      state.closed = true;
+      if (state.session) flow.close(state.session, listener.shutdown.aborted ? 'shutdown' : 'closed');
     });
   });
 
@@ -52,22 +64,22 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
     if (!route.ok) return void writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), undefined);
     const exchange = new HttpExchange(req, res, route.connection, route.path, route.search, connections.get(route.connection));
     const opening = { protocol: 'http' as const, token: parseBearer(req.headers.authorization), clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
-    const socket = req.socket;
-    listener.track(
-      flow.serve(opening, exchange, sessions.get(socket)).then(
-        (session) => {
-          if (session) sessions.set(socket, session);
-          else sessions.delete(socket);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'request failed unexpectedly');
-          const session = sessions.get(socket);
-          if (session) flow.close(session, 'closed');
-          sessions.delete(socket);
-          writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
-        },
-      ),
-    );
+    const state = connections_.get(req.socket);
+    if (!state) return void writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
+    const serve = async () => {
+      try {
+        state.session = await flow.serve(opening, exchange, state.session);
+      } catch (err) {
+        logger.error({ err }, 'request failed unexpectedly');
+        if (state.session) flow.close(state.session, 'closed');
+        state.session = undefined;
+        writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
+      }
+      if (state.closed && state.session) flow.close(state.session, listener.shutdown.aborted ? 'shutdown' : 'gone');
+    };
+    const work = state.queue.then(serve);
+    state.queue = work;
+    listener.track(work);
   }
 
   return listener;
