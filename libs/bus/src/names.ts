@@ -64,6 +64,11 @@ export class BusNames {
     return `${this.namespace}.evt.batch.${subjectToken(source.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128) || NO_TOKEN)}.${subjectToken(batchId)}`;
   }
 
+  /** The one subject of PolicyChanged events (they have no connection or request id). */
+  get policyChangedSubject(): string {
+    return `${this.namespace}.evt.policy.changed.${NO_TOKEN}.${NO_TOKEN}`;
+  }
+
   /** Where policy instances announce the rule set they decide with (PolicyChanged events). */
   get policyChanges(): string {
     return `${this.namespace}.evt.policy.changed.>`;

@@ -65,6 +65,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       })().catch(() => undefined);
       await ensureStreams(bus.jsm, names);
       watchPolicyChanges(bus, names, decisions, logger);
+      await learnPolicyVersion(bus, names, decisions, logger);
       const publisher = new EventPublisher(bus.js, names);
       recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger, { maxInFlight: config.eventBatchesInFlight });
       approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
@@ -106,6 +107,25 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       await bus?.close();
     },
   };
+}
+
+/**
+ * The rule set announced last before this gateway started (the last PolicyChanged in the stream),
+ * so that remembered decisions are only of that version from the start. None stored: every
+ * version's decisions are kept until the first announcement (bounded by the TTL).
+ */
+async function learnPolicyVersion(bus: Bus, names: BusNames, decisions: DecisionCache, logger: Logger): Promise<void> {
+  try {
+    const stored = await bus.jsm.streams.getMessage(names.eventsStream, { last_by_subj: names.policyChangedSubject });
+    if (!stored) return;
+    const event = eventsV1.Event.decode(stored.data);
+    if (event.body?.$case !== 'policyChanged') return;
+    decisions.policyChanged(event.body.value.policyVersion || undefined);
+    logger.info({ policyVersion: event.body.value.policyVersion }, 'policy version learned from the last announcement');
+  } catch (err) {
+    // None stored yet (404) or unreadable: nothing to learn; the next announcement sets it.
+    logger.debug({ err }, 'no policy announcement stored');
+  }
 }
 
 /**

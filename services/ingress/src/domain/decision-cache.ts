@@ -1,5 +1,5 @@
 import type { Principal } from '@portcullis/identity-client';
-import { targetDigest } from '@portcullis/request-model';
+import { sha256Hex, targetDigest } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
 import type { Decision } from './decision.js';
 
@@ -21,14 +21,15 @@ export interface DecisionCacheOptions {
  */
 export class DecisionCache {
   private readonly entries = new Map<string, { decision: Decision; until: number }>();
-  /** The rule set most recently announced; during a rolling change older instances still answer. */
+  /** The rule set most recently announced (during a rolling change older instances still answer). */
   private current: string | undefined;
 
   constructor(private readonly options: DecisionCacheOptions) {}
 
   /**
    * A policy instance announced the rule set it decides with: forget everything, and from now on
-   * remember only decisions made under that version (an old instance's answers are used, not kept).
+   * remember only decisions made under that version (another instance's answers are used, not
+   * kept). "Newest" is the most recently announced: an old instance restarting announces again.
    */
   policyChanged(version: string | undefined): void {
     this.entries.clear();
@@ -54,7 +55,7 @@ export class DecisionCache {
     this.entries.set(cacheKey(context), { decision, until: this.options.now() + this.options.ttlMs });
   }
 
-  /** Forgets everything: a policy instance announced a rule set. */
+  /** Forgets everything (e.g. after a reconnect, when an announcement may have been missed). */
   clear(): void {
     this.entries.clear();
   }
@@ -64,8 +65,9 @@ export class DecisionCache {
   }
 }
 
+/** A digest, so that an entry costs the same whatever the principal's groups. */
 function cacheKey(context: RequestContext): string {
-  return JSON.stringify([principalKey(context.principal), context.connection, targetDigest(context.target)]);
+  return sha256Hex(JSON.stringify([principalKey(context.principal), context.connection, targetDigest(context.target)]));
 }
 
 function principalKey(p: Principal): unknown[] {

@@ -35,8 +35,13 @@ export function holdDescribes(hold: HeldRequest, context: RequestContext, decisi
     hold.requester.subject === context.principal.subject &&
     hold.requester.issuer === context.principal.issuer &&
     sameTarget(hold.target, context.target) &&
-    hold.approverGroups.length === groups.size &&
-    hold.approverGroups.every((group) => groups.has(group)) &&
+    sameGroups(hold.approverGroups, groups) &&
     hold.expiresAt - hold.createdAt <= timeoutMs + WINDOW_SLACK_MS
   );
+}
+
+/** The same set of groups, duplicates aside. */
+function sameGroups(held: readonly string[], decided: ReadonlySet<string>): boolean {
+  const set = new Set(held);
+  return set.size === decided.size && [...set].every((group) => decided.has(group));
 }

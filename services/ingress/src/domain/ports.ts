@@ -2,7 +2,7 @@ import type { MaskingProfile } from '@portcullis/detectors';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import type { RequestContext } from './context.js';
 import type { Decision } from './decision.js';
-import type { GatewayEvent, ProtocolStatus } from './events.js';
+import type { GatewayEvent, Outcome, ProtocolStatus } from './events.js';
 import type { RefusalCode } from './refusal.js';
 
 // The flow's view of the rest of the system. Adapters implement these over gRPC and NATS; the
@@ -48,7 +48,7 @@ export interface RequestLogEntry {
   readonly sessionId: string;
   readonly connection: string;
   readonly principal?: string;
-  readonly outcome: 'forwarded' | 'denied' | 'failed';
+  readonly outcome: Outcome;
   readonly status: ProtocolStatus;
   readonly code?: RefusalCode;
   /** The internal detail of a refusal (an underlying error), for the log only. */

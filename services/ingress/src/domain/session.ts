@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '@portcullis/identity-client';
 import type { Protocol } from '@portcullis/request-model';
+import type { SessionEndReason } from './events.js';
 import { refusal, type Refusal } from './refusal.js';
 
 /**
@@ -10,7 +11,7 @@ import { refusal, type Refusal } from './refusal.js';
  */
 export class Session {
   private decided = 0;
-  private endedReason: string | undefined;
+  private endedReason: SessionEndReason | undefined;
 
   constructor(
     readonly id: string,
@@ -44,13 +45,13 @@ export class Session {
     return undefined;
   }
 
-  /** Counts a request that reached a decision. */
+  /** Counts a request that was described and went to be decided. */
   countRequest(): void {
     this.decided++;
   }
 
   /** Marks the session ended; true only for the first call (a session ends once). */
-  end(reason: string): boolean {
+  end(reason: SessionEndReason): boolean {
     if (this.endedReason !== undefined) return false;
     this.endedReason = reason;
     return true;

@@ -86,7 +86,7 @@ export class HttpExchange implements Exchange<HttpReply> {
     return { ok: true, target };
   }
 
-  async forward(info: { readonly requestId: string }): Promise<Forwarded<HttpReply>> {
+  async forward(info: { readonly requestId: string; readonly signal: AbortSignal }): Promise<Forwarded<HttpReply>> {
     const upstream = await this.known!.forwarder.forward({
       method: this.req.method ?? '',
       path: this.path,
@@ -95,6 +95,7 @@ export class HttpExchange implements Exchange<HttpReply> {
       body: this.body,
       requestId: info.requestId,
       clientAddress: this.req.socket.remoteAddress ?? '',
+      signal: info.signal,
     });
     if (!upstream.ok) return { ok: false, refusal: refusal(upstream.code, upstream.message) };
     const headers: Record<string, string | string[]> = {};

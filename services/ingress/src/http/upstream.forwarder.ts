@@ -11,6 +11,8 @@ export interface UpstreamRequest {
   readonly body: Buffer;
   readonly requestId: string;
   readonly clientAddress: string;
+  /** Aborts the upstream call when the caller goes away. */
+  readonly signal?: AbortSignal;
 }
 
 export type UpstreamResult =
@@ -65,6 +67,7 @@ export class UpstreamForwarder {
           headers,
           agent: this.agent,
           timeout: this.connection.timeout,
+          ...(request.signal ? { signal: request.signal } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];

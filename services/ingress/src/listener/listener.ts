@@ -19,7 +19,7 @@ export interface ListenerOptions {
  * it and its shutdown. Lifecycle `starting → serving → draining → stopped`: `stop()` stops
  * accepting, aborts `shutdown` (held requests are released, refused — never forwarded), lets work
  * in flight finish within `drainMs`, then cuts what is left. Protocol listeners (HTTP, PostgreSQL)
- * give it their `net.Server` and call `admit` for each unit of work.
+ * give it their `net.Server`, ask `admission()` before each unit of work and `track` it.
  */
 export class Listener {
   private readonly inFlight = new Set<Promise<unknown>>();
