@@ -144,8 +144,12 @@ export function renderReport(input: ReportInput): string {
   );
   const s = input.stages;
   const stageTable = table(
-    ['stage', 'median ms'],
-    [...[...s.medians].map(([stage, v]) => [stage, ms(v)]), ['**sum of stages**', `**${ms(s.total)}**`], ['request as the node:http client saw it', ms(s.client)]],
+    ['stage', 'median ms', 'in samples'],
+    [
+      ...[...s.medians].map(([stage, v]) => [stage, ms(v), `${s.counts.get(stage) ?? 0} / ${s.samples}`]),
+      ['**sum of stages**', `**${ms(s.total)}**`, ''],
+      ['request as the node:http client saw it', ms(s.client), ''],
+    ],
   );
   const skipped = Object.entries(input.skipped).map(([t, why]) => `\n- **${t} skipped:** ${why}`).join('');
   const bytes = (t: TargetName) => (input.bodyBytes[t] === undefined ? '–' : String(input.bodyBytes[t]));

@@ -18,6 +18,8 @@ export interface StageBreakdown {
   readonly samples: number;
   /** Stage → median ms, in the order the gateway reports them. */
   readonly medians: ReadonlyMap<string, number>;
+  /** Stage → in how many samples it appeared (policy, for one, only when no remembered decision answered). */
+  readonly counts: ReadonlyMap<string, number>;
   /** Median of the stage sum: the part of a request's time the gateway accounts for. */
   readonly total: number;
   /** Median request time seen by this (node:http) client, for scale only. */
@@ -48,5 +50,11 @@ export async function sampleStages(target: Target, samples: number): Promise<Sta
   } finally {
     agent.destroy();
   }
-  return { samples, medians: new Map([...stages].map(([stage, values]) => [stage, median(values)])), total: median(totals), client: median(client) };
+  return {
+    samples,
+    medians: new Map([...stages].map(([stage, values]) => [stage, median(values)])),
+    counts: new Map([...stages].map(([stage, values]) => [stage, values.length])),
+    total: median(totals),
+    client: median(client),
+  };
 }
