@@ -71,19 +71,31 @@ export class RequestFlow {
 
   /** Verifies the caller and fixes its principal for the session. */
   async open(opening: SessionOpening): Promise<Opened> {
-    const sessionId = this.ports.ids.next();
-    if (!opening.token) return { ok: false, sessionId, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
+    const verified = await this.verify(opening);
+    if (!verified.ok) return { ok: false, sessionId: this.ports.ids.next(), refusal: verified.refusal };
+    return { ok: true, session: this.start(opening, verified.principal, verified.digest) };
+  }
+
+  /** The caller's credential, verified by identity (a refusal when there is none or it is refused). */
+  private async verify(opening: SessionOpening): Promise<{ ok: true; principal: Principal; digest: string } | { ok: false; refusal: Refusal; digest?: string }> {
+    if (!opening.token) return { ok: false, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
+    const digest = sha256Hex(opening.token);
     const verified = await this.ports.identity.verify(opening.token);
-    if (!verified.ok) return { ok: false, sessionId, refusal: refusal(verified.code, verified.message) };
-    const session = new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic(), sha256Hex(opening.token));
+    if (!verified.ok) return { ok: false, refusal: refusal(verified.code, verified.message), digest };
+    return { ok: true, principal: verified.principal, digest };
+  }
+
+  /** A new session for a verified caller; its SessionStarted rides with its first request. */
+  private start(opening: SessionOpening, principal: Principal, credentialDigest: string): Session {
+    const session = new Session(this.ports.ids.next(), opening.protocol, principal, opening.clientAddress, this.ports.clock.monotonic(), credentialDigest);
     this.unrecorded.set(session, {
-      ...this.envelope({ sessionId, requestId: '', connection: '' }),
+      ...this.envelope({ sessionId: session.id, requestId: '', connection: '' }),
       kind: 'sessionStarted',
-      principal: session.principal,
+      principal,
       protocol: session.protocol,
       clientAddress: opening.clientAddress,
     });
-    return { ok: true, session };
+    return session;
   }
 
   /** Ends the session once, recording SessionEnded (and SessionStarted, if no request recorded it). */
@@ -117,30 +129,27 @@ export class RequestFlow {
   async serve(opening: SessionOpening, exchange: Exchange, session: Session | undefined): Promise<Session | undefined> {
     const startedAt = this.ports.clock.monotonic();
     const stages = new Stages(() => this.ports.clock.monotonic());
-    if (session && opening.token && session.openedWith(sha256Hex(opening.token)) && !session.recheck(this.ports.clock.now())) {
-      const verified = await this.ports.identity.verify(opening.token);
-      stages.lap('authn');
-      if (verified.ok && verified.principal.subject === session.principal.subject && verified.principal.issuer === session.principal.issuer) {
+    const verified = await this.verify(opening);
+    stages.lap('authn');
+    const sameCredential = session !== undefined && verified.digest !== undefined && session.openedWith(verified.digest);
+    if (session) {
+      const stale = session.recheck(this.ports.clock.now());
+      if (sameCredential && !stale && verified.ok && verified.principal.subject === session.principal.subject && verified.principal.issuer === session.principal.issuer) {
         await this.run(session, exchange, { startedAt, stages });
         return session;
       }
-      this.close(session, verified.ok ? 'closed' : verified.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'revoked');
-      if (!verified.ok) {
-        const request = { requestId: this.ports.ids.next(), sessionId: session.id, connection: this.connectionName(exchange), startedAt, principal: session.principal.subject };
-        this.refuseEarly(exchange, request, refusal(verified.code, verified.message), undefined, undefined, []);
-        return undefined;
-      }
+      this.close(session, endReason(stale, sameCredential ? verified : undefined));
     }
-    if (session) this.close(session, session.recheck(this.ports.clock.now())?.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'closed');
-    const opened = await this.open(opening);
-    stages.lap('authn');
-    if (!opened.ok) {
-      const request = { requestId: this.ports.ids.next(), sessionId: opened.sessionId, connection: this.connectionName(exchange), startedAt };
-      this.refuseEarly(exchange, request, opened.refusal, undefined, undefined, []);
+    if (!verified.ok) {
+      // The session's own credential, now refused: the refused request is still that session's.
+      const own = sameCredential ? session : undefined;
+      const request = { requestId: this.ports.ids.next(), sessionId: own?.id ?? this.ports.ids.next(), connection: this.connectionName(exchange), startedAt, ...(own ? { principal: own.principal.subject } : {}) };
+      this.refuseEarly(exchange, request, verified.refusal, undefined, undefined, []);
       return undefined;
     }
-    await this.run(opened.session, exchange, { startedAt, stages });
-    return opened.session;
+    const opened = this.start(opening, verified.principal, verified.digest);
+    await this.run(opened, exchange, { startedAt, stages });
+    return opened;
   }
 
   /** One request in an open session. */
@@ -351,4 +360,14 @@ export class RequestFlow {
   private envelope(about: { readonly requestId: string; readonly sessionId: string; readonly connection: string }) {
     return { id: this.ports.ids.next(), occurredAt: new Date(this.ports.clock.now()), requestId: about.requestId, sessionId: about.sessionId, connection: about.connection };
   }
+}
+
+/**
+ * Why a keep-alive session ends: its principal expired, identity now refuses the credential that
+ * opened it (`ownVerdict`, only when it is that same credential), or the connection moved on.
+ */
+function endReason(stale: Refusal | undefined, ownVerdict: { ok: boolean; refusal?: Refusal } | undefined): SessionEndReason {
+  if (stale?.code === 'TOKEN_EXPIRED') return 'principal_expired';
+  if (ownVerdict && !ownVerdict.ok) return ownVerdict.refusal?.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'revoked';
+  return 'closed';
 }
