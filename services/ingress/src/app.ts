@@ -117,11 +117,10 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
 async function learnPolicyVersion(bus: Bus, names: BusNames, decisions: DecisionCache, logger: Logger): Promise<void> {
   try {
     const stored = await bus.jsm.streams.getMessage(names.eventsStream, { last_by_subj: names.policyChangedSubject });
-    if (!stored) return;
-    const event = eventsV1.Event.decode(stored.data);
-    if (event.body?.$case !== 'policyChanged') return;
-    decisions.policyChanged(event.body.value.policyVersion || undefined);
-    logger.info({ policyVersion: event.body.value.policyVersion }, 'policy version learned from the last announcement');
+    const version = stored ? announcedVersion(stored.data) : undefined;
+    if (!version) return;
+    decisions.policyChanged(version);
+    logger.info({ policyVersion: version }, 'policy version learned from the last announcement');
   } catch (err) {
     // None stored yet (404) or unreadable: nothing to learn; the next announcement sets it.
     logger.debug({ err }, 'no policy announcement stored');
@@ -137,16 +136,21 @@ function watchPolicyChanges(bus: Bus, names: BusNames, decisions: DecisionCache,
   const sub = bus.nc.subscribe(names.policyChanges);
   void (async () => {
     for await (const msg of sub) {
-      let version = '';
       // Idempotent: an announcement seen twice (a retried publish) only clears an emptier cache.
-      try {
-        const event = eventsV1.Event.decode(msg.data);
-        if (event.body?.$case === 'policyChanged') version = event.body.value.policyVersion;
-      } catch {
-        // Unreadable: clear anyway; forgetting decisions is always safe.
-      }
-      decisions.policyChanged(version || undefined);
+      // An unreadable one clears it too: forgetting decisions is always safe.
+      const version = announcedVersion(msg.data);
+      decisions.policyChanged(version);
       logger.info({ policyVersion: version }, 'policy changed: remembered decisions dropped');
     }
   })().catch((err: unknown) => logger.error({ err }, 'policy change subscription failed'));
+}
+
+/** The rule-set version a PolicyChanged event announces; undefined for anything else or unreadable. */
+function announcedVersion(data: Uint8Array): string | undefined {
+  try {
+    const event = eventsV1.Event.decode(data);
+    return event.body?.$case === 'policyChanged' ? event.body.value.policyVersion || undefined : undefined;
+  } catch {
+    return undefined;
+  }
 }

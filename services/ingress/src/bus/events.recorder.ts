@@ -65,7 +65,8 @@ export class EventsRecorder implements EventsPort {
   private inFlight = 0;
   private scheduled = false;
   private backoffUntil = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** The linger or backoff timer, when a send waits for one. */
+  private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private dropped = 0;
   private queuedLater = 0;
@@ -120,16 +121,12 @@ export class EventsRecorder implements EventsPort {
       if (this.queue.length === 0 && this.inFlight === 0) return resolve();
       this.idle.push(resolve);
       this.backoffUntil = 0;
-      if (this.retryTimer) {
-        clearTimeout(this.retryTimer);
-        this.retryTimer = undefined;
-        this.scheduled = false;
-      }
+      this.cancelTimer();
       this.schedule();
     });
     await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
     clearTimeout(timer);
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.timer);
     if (this.queue.length > 0) this.logger.error({ lost: this.queue.length }, 'events not recorded before shutdown');
   }
 
@@ -153,14 +150,10 @@ export class EventsRecorder implements EventsPort {
     if (wait > 0) {
       if (this.scheduled) return;
       this.scheduled = true;
-      this.retryTimer = setTimeout(() => this.send(), wait);
+      this.timer = setTimeout(() => this.send(), wait);
       return;
     }
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-      this.scheduled = false;
-    }
+    this.cancelTimer();
     if (this.scheduled) return;
     this.scheduled = true;
     // Nothing in flight: leave as soon as the current callback is done (the caller is alone, or
@@ -169,9 +162,17 @@ export class EventsRecorder implements EventsPort {
     else setImmediate(() => this.send());
   }
 
+  /** Drops a pending linger or backoff timer: what it would send goes sooner. */
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.scheduled = false;
+  }
+
   private send(): void {
     this.scheduled = false;
-    this.retryTimer = undefined;
+    this.timer = undefined;
     while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight && (this.queuedAwaited > 0 || this.inFlight === 0)) {
       const batch = this.take();
       this.inFlight++;

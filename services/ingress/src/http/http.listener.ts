@@ -40,10 +40,10 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
   // A connection's requests are served one after the other (pipelined ones too: HTTP/1.1 answers
   // in order anyway), so a connection has at most one session, and a session is never left open
   // by a request that finishes after its connection closed.
-  const connections_ = new WeakMap<Socket, ConnectionState>();
+  const perSocket = new WeakMap<Socket, ConnectionState>();
   server.on('connection', (socket: Socket) => {
     const state: ConnectionState = { session: undefined, closed: false, queue: Promise.resolve() };
-    connections_.set(socket, state);
+    perSocket.set(socket, state);
     socket.once('close', () => {
       state.closed = true;
       if (state.session) flow.close(state.session, listener.shutdown.aborted ? 'shutdown' : 'closed');
@@ -64,7 +64,7 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
     if (!route.ok) return void writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), undefined);
     const exchange = new HttpExchange(req, res, route.connection, route.path, route.search, connections.get(route.connection));
     const opening = { protocol: 'http' as const, token: parseBearer(req.headers.authorization), clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
-    const state = connections_.get(req.socket);
+    const state = perSocket.get(req.socket);
     if (!state) return void writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
     const serve = async () => {
       try {

@@ -53,10 +53,6 @@ export class Listener {
     return (this.server.address() as AddressInfo | null)?.port ?? 0;
   }
 
-  get load(): number {
-    return this.inFlight.size;
-  }
-
   /**
    * Why new work cannot be taken now ('stopping' or 'busy'), or undefined: then `track` it. The
    * caller refuses in its own protocol.
