@@ -27,7 +27,8 @@ const testCase = z
     principal,
     http: z.object({ method: z.string().min(1), path: z.string().startsWith('/'), query: z.string().default(''), headers: z.record(z.string()).default({}) }).strict().optional(),
     mcp: z.object({ method: z.string().min(1), name: z.string().default(''), arguments: z.unknown().optional() }).strict().optional(),
-    sql: z.string().optional(),
+    /** A statement, or several: each is its own test, named after the test and the statement. */
+    sql: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     /** When the request is made (for `when:` rules about time); default 2026-01-05T12:00:00Z, a Monday noon. */
     at: z.string().datetime({ offset: true }).optional(),
     expect: z
@@ -104,30 +105,38 @@ export function runPolicyTests(documents: readonly PolicySource[], tests: readon
   const results: PolicyTestResult[] = [];
   for (const file of files) {
     file.data.tests.forEach((test, i) => {
-      const facts: RequestFacts = {
-        connection: test.connection,
-        principal: { ...test.principal, clientId: test.principal.clientId ?? test.principal.subject },
-        target: targetOf(test),
-        now: new Date(test.at ?? DEFAULT_TIME),
-      };
-      const decision = compiled.policy.decide(facts);
-      const passed = meets(decision, test.expect);
-      results.push({
-        source: file.source.name,
-        line: file.lineOf(i),
-        name: test.name,
-        passed,
-        expected: `${test.expect.effect}${test.expect.reasons ? ` [${test.expect.reasons.join(', ')}]` : ''}`,
-        actual: `${decision.effect} [${decision.reasons.join(', ')}]`,
-        ...(passed ? {} : { explanation: compiled.policy.explain(facts) }),
-      });
+      const statements = Array.isArray(test.sql) ? test.sql : [undefined];
+      for (const statement of statements) {
+        const facts: RequestFacts = {
+          connection: test.connection,
+          principal: { ...test.principal, clientId: test.principal.clientId ?? test.principal.subject },
+          target: statement === undefined ? targetOf(test) : { kind: 'sql', statement, parameters: [] },
+          now: new Date(test.at ?? DEFAULT_TIME),
+        };
+        const decision = compiled.policy.decide(facts);
+        const passed = meets(decision, test.expect);
+        results.push({
+          source: file.source.name,
+          line: file.lineOf(i),
+          name: statement === undefined ? test.name : `${test.name}: ${oneLine(statement)}`,
+          passed,
+          expected: `${test.expect.effect}${test.expect.reasons ? ` [${test.expect.reasons.join(', ')}]` : ''}`,
+          actual: `${decision.effect} [${decision.reasons.join(', ')}]`,
+          ...(passed ? {} : { explanation: compiled.policy.explain(facts) }),
+        });
+      }
     });
   }
   return { ok: results.length > 0 && results.every((r) => r.passed), problems, results };
 }
 
+function oneLine(statement: string): string {
+  const line = statement.replace(/\s+/g, ' ').trim();
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
 function targetOf(test: z.output<typeof testCase>): Target {
-  if (test.sql !== undefined) return { kind: 'sql', statement: test.sql, parameters: [] };
+  if (typeof test.sql === 'string') return { kind: 'sql', statement: test.sql, parameters: [] };
   if (test.mcp) return mcpTarget(test.mcp.method, test.mcp.name, test.mcp.arguments);
   const http = test.http!;
   const target = { kind: 'http' as const, method: http.method, path: http.path, query: http.query, headers: Object.entries(http.headers).map(([name, value]) => ({ name: name.toLowerCase(), value })) };
