@@ -1,1 +1,14 @@
-export { IdentityClient, principalFromProto, principalToProto, TOKEN_FAILURE_CODES, VERIFY_FAILURE_CODES, type TokenFailureCode, type VerifyFailureCode, type Principal, type VerifyOutcome, type IdentityClientOptions } from './identity-client.js';
+export {
+  IdentityClient,
+  principalFromProto,
+  principalToProto,
+  PRINCIPAL_KINDS,
+  TOKEN_FAILURE_CODES,
+  VERIFY_FAILURE_CODES,
+  type TokenFailureCode,
+  type VerifyFailureCode,
+  type Principal,
+  type PrincipalKind,
+  type VerifyOutcome,
+  type IdentityClientOptions,
+} from './identity-client.js';

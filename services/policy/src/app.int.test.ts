@@ -20,7 +20,7 @@ const version = new PolicyEngine(rules).version;
 const quiet = createLogger('policy-test', 'silent');
 
 type Target = commonV1.RequestContext['target'];
-const http = (method: string): Target => ({ $case: 'http', value: { method, path: '/x' } });
+const http = (method: string): Target => ({ $case: 'http', value: { method, path: '/x', query: '', headers: [] } });
 const toolCall: Target = { $case: 'mcp', value: { method: 'tools/call', name: 'lookup_customer', argumentsJson: '{"id":42}' } };
 const select: Target = { $case: 'sql', value: { statement: 'select * from customers where id = $1', parameters: [{ value: { $case: 'text', value: '42' } }] } };
 
@@ -28,7 +28,7 @@ const context = (target: Target, groups = ['agents']): commonV1.RequestContext =
   requestId: 'r1',
   connection: 'demo-http',
   sessionId: 's1',
-  principal: { subject: 'demo-agent', clientId: 'demo-agent', groups, issuer: 'https://idp.test', expiresAt: undefined },
+  principal: { subject: 'demo-agent', clientId: 'demo-agent', groups, issuer: 'https://idp.test', expiresAt: undefined, scopes: [], kind: 'machine', claimsJson: '{}' },
   target,
 });
 

@@ -7,16 +7,16 @@ const context = (target: commonV1.RequestContext['target']): policyV1.DecideRequ
     requestId: 'r1',
     connection: 'warehouse',
     sessionId: 's1',
-    principal: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'], issuer: 'https://idp.test', expiresAt: undefined },
+    principal: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'], issuer: 'https://idp.test', expiresAt: undefined, scopes: [], kind: 'machine', claimsJson: '{}' },
     target,
   },
 });
 
 describe('factsFromProto', () => {
   it('reads each kind of target into the domain union', () => {
-    expect(factsFromProto(context({ $case: 'http', value: { method: 'GET', path: '/x' } }))).toEqual({
+    expect(factsFromProto(context({ $case: 'http', value: { method: 'GET', path: '/x', query: '', headers: [] } }))).toEqual({
       ok: true,
-      facts: { connection: 'warehouse', principal: { subject: 'demo-agent', groups: ['agents'] }, target: { kind: 'http', method: 'GET', path: '/x' } },
+      facts: { connection: 'warehouse', principal: { subject: 'demo-agent', groups: ['agents'] }, target: { kind: 'http', method: 'GET', path: '/x', query: '', headers: [] } },
     });
     expect(factsFromProto(context({ $case: 'mcp', value: { method: 'tools/call', name: 'lookup', argumentsJson: '{"id":1}' } }))).toMatchObject({
       ok: true,
@@ -45,6 +45,7 @@ describe('decision mappers', () => {
     expect(refusal('error:missing-target', 'v1', 'policy-a')).toEqual({
       effect: commonV1.Effect.EFFECT_DENY,
       reasons: ['error:missing-target'],
+      message: '',
       maskingProfiles: [],
       approval: undefined,
       policyVersion: 'v1',

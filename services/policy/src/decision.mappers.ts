@@ -35,9 +35,16 @@ export function decisionToProto(decision: Decision, decidedBy: string): commonV1
   return {
     effect: EFFECTS[decision.effect],
     reasons: [...decision.reasons],
+    // This engine writes no messages, asks one approver and grants nothing; the new engine will.
+    message: '',
     maskingProfiles: [...decision.maskingProfiles],
     approval: decision.approval
-      ? { approverGroups: [...decision.approval.approverGroups], timeout: { seconds: BigInt(Math.floor(decision.approval.timeoutMs / 1000)), nanos: (decision.approval.timeoutMs % 1000) * 1e6 } }
+      ? {
+          approverGroups: [...decision.approval.approverGroups],
+          timeout: { seconds: BigInt(Math.floor(decision.approval.timeoutMs / 1000)), nanos: (decision.approval.timeoutMs % 1000) * 1e6 },
+          minApprovals: 1,
+          grant: undefined,
+        }
       : undefined,
     policyVersion: decision.policyVersion,
     decidedBy,
@@ -50,5 +57,5 @@ export function decisionToProto(decision: Decision, decidedBy: string): commonV1
  * a broken request, not about what the policy says of the request that was meant.
  */
 export function refusal(reason: RefusalReason, policyVersion: string, decidedBy: string): commonV1.Decision {
-  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], maskingProfiles: [], approval: undefined, policyVersion, decidedBy, cacheable: false };
+  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], message: '', maskingProfiles: [], approval: undefined, policyVersion, decidedBy, cacheable: false };
 }
