@@ -64,9 +64,10 @@ export function compileWithTags(sources: readonly PolicySource[], context: Polic
  */
 function unsentHeader(header: string, names: readonly string[] | undefined, context: PolicyContext): string | undefined {
   if (!context.connections) return undefined;
-  const candidates = names ?? [...context.connections.keys()];
+  const known = (name: string) => context.connections!.get(name)?.decisionHeaders !== undefined;
+  const candidates = (names ?? [...context.connections.keys()]).filter(known);
   const sending = (name: string) => context.connections!.get(name)?.decisionHeaders?.includes(header) ?? false;
-  const lacking = candidates.filter((name) => context.connections!.has(name) && context.connections!.get(name)!.decisionHeaders !== undefined && !sending(name));
+  const lacking = candidates.filter((name) => !sending(name));
   if (names && lacking.length > 0) return `header "${header}" is not sent to policy by ${lacking.join(', ')}: add it to connections[].decisionHeaders`;
   if (!names && candidates.length > 0 && !candidates.some(sending)) return `header "${header}" is not sent to policy by any connection: add it to connections[].decisionHeaders`;
   return undefined;
