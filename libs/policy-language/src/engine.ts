@@ -49,21 +49,16 @@ export class PolicyEngine implements CompiledPolicy {
       // Bounded: connections come from config, but a request may name any string.
       if (this.candidates.size < 10_000) this.candidates.set(key, candidates);
     }
-    const groups = facts.principal.groups;
     if (candidates.byGroup.size === 0) return candidates.always;
-    const found: CompiledRule[] = [...candidates.always];
-    let extra = false;
-    for (const group of groups) {
-      const rules = candidates.byGroup.get(group);
-      if (rules) {
-        found.push(...rules);
-        extra = true;
-      }
+    const groups = facts.principal.groups;
+    const groupsKey = groups.join('\u0000');
+    let rules = candidates.forGroups.get(groupsKey);
+    if (!rules) {
+      rules = mergeForGroups(candidates, groups);
+      // Bounded: principals bring their own group lists.
+      if (candidates.forGroups.size < 1_000) candidates.forGroups.set(groupsKey, rules);
     }
-    if (!extra) return candidates.always;
-    // Policy order, once each (a rule filed under two of the principal's groups appears twice).
-    found.sort((a, b) => a.order - b.order);
-    return found.filter((rule, i) => i === 0 || found[i - 1] !== rule);
+    return rules;
   }
 
   private run(facts: RequestFacts, rules: readonly CompiledRule[], trace: Trace | undefined): Decision {
@@ -81,7 +76,8 @@ export class PolicyEngine implements CompiledPolicy {
     }
     // A batch runs only if every statement would run on its own: each is decided, the strictest wins.
     const decisions = analysis.statements.map((statement, index) => {
-      const decision = decideOne(rules, { ...evaluation, statement }, cacheable, trace && { ...trace, statement: index });
+      evaluation.statement = statement;
+      const decision = decideOne(rules, evaluation, cacheable, trace && { ...trace, statement: index });
       trace?.statements.push(summary(statement, decision));
       return decision;
     });
@@ -93,6 +89,16 @@ interface Candidates {
   /** Rules that require no particular group. */
   readonly always: readonly CompiledRule[];
   readonly byGroup: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** The merged list for a principal's groups, remembered. */
+  readonly forGroups: Map<string, readonly CompiledRule[]>;
+}
+
+/** The rules for a principal in these groups: those needing no group plus those filed under one of them, in policy order. */
+function mergeForGroups(candidates: Candidates, groups: readonly string[]): readonly CompiledRule[] {
+  const found = new Set<CompiledRule>(candidates.always);
+  for (const group of groups) for (const rule of candidates.byGroup.get(group) ?? []) found.add(rule);
+  if (found.size === candidates.always.length) return candidates.always;
+  return [...found].sort((a, b) => a.order - b.order);
 }
 
 function fileByGroup(rules: readonly CompiledRule[]): Candidates {
@@ -102,7 +108,7 @@ function fileByGroup(rules: readonly CompiledRule[]): Candidates {
     if (!rule.anyGroup) always.push(rule);
     else for (const group of rule.anyGroup) byGroup.set(group, [...(byGroup.get(group) ?? []), rule]);
   }
-  return { always, byGroup };
+  return { always, byGroup, forGroups: new Map() };
 }
 
 interface Trace {
@@ -121,13 +127,17 @@ function parsesAsJson(json: string): boolean {
   }
 }
 
-function newEvaluation(facts: RequestFacts, connectionTags: readonly string[]): Evaluation {
+/** An evaluation whose statement the batch loop sets, one statement after another. */
+type BatchEvaluation = Evaluation & { statement?: StatementAnalysis };
+
+function newEvaluation(facts: RequestFacts, connectionTags: readonly string[]): BatchEvaluation {
   let args: { value: unknown } | undefined;
   let query: ReadonlyMap<string, readonly string[]> | undefined;
   let path: readonly string[] | undefined;
   return {
     facts,
     connectionTags,
+    statement: undefined,
     mcpArguments() {
       if (!args) {
         const json = facts.target.kind === 'mcp' ? facts.target.argumentsJson : '';
@@ -178,25 +188,23 @@ function decideOne(rules: readonly CompiledRule[], evaluation: Evaluation, cache
   for (const effect of PRECEDENCE) {
     const winners = matched.filter((rule) => rule.effect === effect);
     if (winners.length === 0) continue;
-    const reasons = winners.map((rule): Reason => `rule:${rule.id}`);
-    const message = `${VERB[effect]} ${winners.map(ruleMention).join('; ')}`;
+    const reasons: Reason[] = winners.map((rule) => rule.reason);
+    const message = `${VERB[effect]} ${winners.map((rule) => rule.mention).join('; ')}`;
     if (effect === 'deny') return { effect, reasons, message, maskingProfiles: [], cacheable };
     // Every matched rule's masking applies, whichever effect won: an approval rule must never strip
     // the masking an allow rule asks for.
-    const maskingProfiles = [...new Set(matched.flatMap((rule) => rule.maskingProfiles))];
+    const maskingProfiles = matched.some((rule) => rule.maskingProfiles.length > 0) ? [...new Set(matched.flatMap((rule) => rule.maskingProfiles))] : NONE;
     if (effect === 'allow') return { effect, reasons, message, maskingProfiles, cacheable };
     const approval = combineApprovals(winners.map((rule) => rule.approval!));
-    if (!approval) return { effect: 'deny', reasons: [...reasons, 'conflicting-approvers'], message: `denied: ${winners.map(ruleMention).join('; ')} need approval, but no approver group is common to them, so nobody could approve`, maskingProfiles: [], cacheable };
+    if (!approval) return { effect: 'deny', reasons: [...reasons, 'conflicting-approvers'], message: `denied: ${winners.map((rule) => rule.mention).join('; ')} need approval, but no approver group is common to them, so nobody could approve`, maskingProfiles: [], cacheable };
     return { effect, reasons, message, maskingProfiles, approval, cacheable };
   }
   return { effect: 'deny', reasons: ['default-deny'], message: 'denied: no rule allows this request (default deny)', maskingProfiles: [], cacheable };
 }
 
-const VERB = { deny: 'denied by', require_approval: 'needs approval by', allow: 'allowed by' } as const;
+const NONE: readonly string[] = Object.freeze([]);
 
-function ruleMention(rule: CompiledRule): string {
-  return rule.description ? `rule "${rule.id}" (${rule.description})` : `rule "${rule.id}"`;
-}
+const VERB = { deny: 'denied by', require_approval: 'needs approval by', allow: 'allowed by' } as const;
 
 /**
  * Several approval requirements at once: every one must be satisfied, so only groups common to
@@ -220,6 +228,7 @@ function combineApprovals(approvals: readonly ApprovalRequirement[]): ApprovalRe
 
 /** The strictest statement decides the batch; its message says which statement it was. */
 function combineStatements(decisions: readonly Decision[], cacheable: boolean): Decision {
+  if (decisions.length === 1) return decisions[0]!;
   const many = decisions.length > 1;
   const label = (i: number) => (many ? `statement ${i + 1} of ${decisions.length}: ` : '');
   for (const effect of PRECEDENCE) {

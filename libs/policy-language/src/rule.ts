@@ -14,6 +14,10 @@ export interface CompiledRule {
   readonly source: string;
   readonly description?: string;
   readonly effect: Effect;
+  /** "rule:<id>", as decisions quote it. */
+  readonly reason: `rule:${string}`;
+  /** How messages name it: `rule "<id>" (<description>)`. */
+  readonly mention: string;
   readonly checks: readonly Check[];
   readonly when?: CelExpression;
   /** Connections named exactly (no glob, no tags): the index files the rule under them only. */
@@ -51,6 +55,8 @@ export function compileRule(config: RuleConfig, order: number, source: string): 
       source,
       description: config.description,
       effect: config.effect,
+      reason: `rule:${config.id}`,
+      mention: config.description ? `rule "${config.id}" (${config.description})` : `rule "${config.id}"`,
       checks,
       when,
       // Both lists must hold when both are written; filing under the first is still correct.

@@ -16,11 +16,11 @@ type SqlMatch = NonNullable<MatchConfig['sql']>;
 export function compileSqlChecks(sql: SqlMatch, direction: Direction): Check[] {
   const checks: Check[] = [check((e) => e.facts.target.kind === 'sql' && e.statement !== undefined, () => 'not a SQL statement')];
   const statement = (e: Evaluation) => e.statement!;
-  if (sql.statements) checks.push(setCheck('statement kinds', sql.statements, direction, (s) => s.kinds, (globs) => compileGlobs(globs, { ignoreCase: true }), (k) => k));
-  if (sql.tables) checks.push(setCheck('tables', sql.tables, direction, (s) => [...s.tablesRead, ...s.tablesWritten], tableMatcher, tableName));
-  if (sql.tablesRead) checks.push(setCheck('tables read', sql.tablesRead, direction, (s) => s.tablesRead, tableMatcher, tableName));
-  if (sql.tablesWritten) checks.push(setCheck('tables written', sql.tablesWritten, direction, (s) => s.tablesWritten, tableMatcher, tableName));
-  if (sql.functions) checks.push(setCheck('functions', sql.functions, direction, (s) => s.functions, tableMatcher, tableName));
+  if (sql.statements) checks.push(setCheck('statement kinds', sql.statements, direction, (s) => [s.kinds], (globs) => compileGlobs(globs, { ignoreCase: true }), (k) => k));
+  if (sql.tables) checks.push(setCheck('tables', sql.tables, direction, (s) => [s.tablesRead, s.tablesWritten], tableMatcher, tableName));
+  if (sql.tablesRead) checks.push(setCheck('tables read', sql.tablesRead, direction, (s) => [s.tablesRead], tableMatcher, tableName));
+  if (sql.tablesWritten) checks.push(setCheck('tables written', sql.tablesWritten, direction, (s) => [s.tablesWritten], tableMatcher, tableName));
+  if (sql.functions) checks.push(setCheck('functions', sql.functions, direction, (s) => [s.functions], tableMatcher, tableName));
   if (sql.columns) checks.push(columnCheck(sql.columns, direction));
   if (sql.unboundedWrite !== undefined) {
     const wanted = sql.unboundedWrite;
@@ -39,20 +39,21 @@ function quantifierOf(condition: SetConditionConfig, direction: Direction): { qu
 /** Matches names that may be schema-qualified; the quantifier says how an unqualified one reads. */
 type RefMatcher<T> = (ref: T, quantifier: Quantifier) => boolean;
 
-function setCheck<T>(what: string, condition: SetConditionConfig, direction: Direction, values: (s: StatementAnalysis) => readonly T[], compile: (globs: readonly string[]) => RefMatcher<T> | NameMatcher, show: (v: T) => string): Check {
+function setCheck<T>(what: string, condition: SetConditionConfig, direction: Direction, lists: (s: StatementAnalysis) => readonly (readonly T[])[], compile: (globs: readonly string[]) => RefMatcher<T> | NameMatcher, show: (v: T) => string): Check {
   const { quantifier, globs } = quantifierOf(condition, direction);
   const matcher = compile(globs) as RefMatcher<T>;
-  return fromReason((e) => {
-    const found = values(e.statement!);
-    if (quantifier === 'any') return found.some((v) => matcher(v, 'any')) ? undefined : () => `${what} (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
-    const outside = found.filter((v) => !matcher(v, 'only'));
-    return outside.length === 0 ? undefined : () => `${what} ${outside.map(show).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${globs.join(', ')}`;
+  const anyMatches = (v: T) => matcher(v, 'any');
+  const onlyMatches = (v: T) => matcher(v, 'only');
+  const holds =
+    quantifier === 'any'
+      ? (e: Evaluation) => lists(e.statement!).some((list) => list.some(anyMatches))
+      : (e: Evaluation) => lists(e.statement!).every((list) => list.every(onlyMatches));
+  return check(holds, (e) => {
+    const found = lists(e.statement!).flat();
+    if (quantifier === 'any') return `${what} (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
+    const outside = found.filter((v) => !onlyMatches(v));
+    return `${what} ${outside.map(show).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${globs.join(', ')}`;
   });
-}
-
-/** A check written as "why not, or undefined" (the SQL checks, where the analysis dominates the cost). */
-function fromReason(reason: (e: Evaluation) => (() => string) | undefined): Check {
-  return check((e) => reason(e) === undefined, (e) => reason(e)?.() ?? 'holds');
 }
 
 const tableName = (ref: TableRef) => (ref.schema ? `${ref.schema}.${ref.name}` : ref.name);
@@ -94,13 +95,15 @@ function columnCheck(condition: SetConditionConfig, direction: Direction): Check
   });
   const compiled = patterns.map((p) => ({ ...p, match: compileGlob(p.column, { ignoreCase: true }) }));
   const show = (c: ColumnRef) => (c.table ? `${c.table}.${c.column}` : c.column);
-  return fromReason((e) => {
-    const statement = e.statement!;
-    const applies = (p: (typeof compiled)[number], q: Quantifier) => !p.table || statement.tablesRead.some((t) => p.table!(t, q));
-    const hits = (c: ColumnRef, q: Quantifier) => compiled.some((p) => applies(p, q) && (c.column === '*' ? q === 'any' || p.column === '*' : p.match(c.column)));
-    const found = statement.columnsRead;
-    if (quantifier === 'any') return found.some((c) => hits(c, 'any')) ? undefined : () => `columns (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
-    const outside = found.filter((c) => !hits(c, 'only'));
-    return outside.length === 0 ? undefined : () => `columns ${outside.map(show).join(', ')} are not among ${globs.join(', ')}`;
+  const hits = (statement: StatementAnalysis, c: ColumnRef, q: Quantifier) =>
+    compiled.some((p) => (!p.table || statement.tablesRead.some((t) => p.table!(t, q))) && (c.column === '*' ? q === 'any' || p.column === '*' : p.match(c.column)));
+  const holds =
+    quantifier === 'any'
+      ? (e: Evaluation) => e.statement!.columnsRead.some((c) => hits(e.statement!, c, 'any'))
+      : (e: Evaluation) => e.statement!.columnsRead.every((c) => hits(e.statement!, c, 'only'));
+  return check(holds, (e) => {
+    const found = e.statement!.columnsRead;
+    if (quantifier === 'any') return `columns (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
+    return `columns ${found.filter((c) => !hits(e.statement!, c, 'only')).map(show).join(', ')} are not among ${globs.join(', ')}`;
   });
 }
