@@ -2,3 +2,4 @@
 // immutable policy that decides requests with reasons and explains itself. Pure: no I/O.
 export * from './types.js';
 export { compilePolicy, formatProblem } from './compile.js';
+export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './policy-tests.js';

@@ -59,9 +59,9 @@ export interface RequestFacts {
  * Why a decision came out as it did, as stable ids: "rule:<id>" for each rule that produced the
  * effect, "default-deny" when none applied, "sql-error" when the statement could not be parsed,
  * "cel-error:<id>" when a rule's `when` expression failed, "conflicting-approvers" when approval
- * rules share no approver group.
+ * rules share no approver group, "invalid-arguments" when MCP arguments are not JSON.
  */
-export type Reason = `rule:${string}` | `cel-error:${string}` | 'default-deny' | 'sql-error' | 'conflicting-approvers';
+export type Reason = `rule:${string}` | `cel-error:${string}` | 'default-deny' | 'sql-error' | 'conflicting-approvers' | 'invalid-arguments';
 
 export interface ApprovalRequirement {
   readonly approverGroups: readonly string[];

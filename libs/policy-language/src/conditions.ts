@@ -1,0 +1,154 @@
+import type { StatementAnalysis } from '@portcullis/sql-analysis';
+import type { HttpTarget, McpTarget } from '@portcullis/request-model';
+import { compileGlobs } from './glob.js';
+import { compilePathGlob } from './path-glob.js';
+import { compileJsonPath, compileValueTest, type Direction } from './predicates.js';
+import type { GroupConditionConfig, MatchConfig, ValuePredicateConfig } from './schema.js';
+import type { RequestFacts } from './types.js';
+
+/** One request being decided, with what is parsed from it once and shared by every rule. */
+export interface Evaluation {
+  readonly facts: RequestFacts;
+  readonly connectionTags: readonly string[];
+  /** The MCP arguments, parsed once (undefined when the request has none). */
+  mcpArguments(): unknown;
+  /** HTTP query parameters, every value of each, parsed once. */
+  httpQuery(): ReadonlyMap<string, readonly string[]>;
+  /** For SQL: the statement of the batch being decided. */
+  readonly statement?: StatementAnalysis;
+}
+
+/** A compiled condition: undefined when it holds, else why it does not (for explanations). */
+export type Check = (evaluation: Evaluation) => string | undefined;
+
+const list = (values: readonly string[]) => values.join(', ');
+
+/** Compiles a rule's `match`; every stated condition must hold. */
+export function compileMatch(match: MatchConfig, direction: Direction): Check[] {
+  const checks: Check[] = [];
+  if (match.connections) checks.push(nameCheck('connection', match.connections, (e) => e.facts.connection));
+  if (match.subjects) checks.push(nameCheck('subject', match.subjects, (e) => e.facts.principal.subject));
+  if (match.groups) checks.push(groupCheck('groups', match.groups, (e) => e.facts.principal.groups));
+  if (match.connection?.names) checks.push(nameCheck('connection', match.connection.names, (e) => e.facts.connection));
+  if (match.connection?.tags) checks.push(groupCheck('connection tags', match.connection.tags, (e) => e.connectionTags));
+  if (match.protocols) {
+    const protocols = new Set<string>(match.protocols);
+    checks.push((e) => (protocols.has(e.facts.target.kind) ? undefined : `protocol is ${e.facts.target.kind}, not ${list(match.protocols!)}`));
+  }
+  const principal = match.principal;
+  if (principal) {
+    if (principal.subjects) checks.push(nameCheck('subject', principal.subjects, (e) => e.facts.principal.subject));
+    if (principal.clientIds) checks.push(nameCheck('client id', principal.clientIds, (e) => e.facts.principal.clientId));
+    if (principal.issuers) checks.push(nameCheck('issuer', principal.issuers, (e) => e.facts.principal.issuer));
+    if (principal.kinds) checks.push(nameCheck('principal kind', principal.kinds, (e) => e.facts.principal.kind));
+    if (principal.groups) checks.push(groupCheck('groups', principal.groups, (e) => e.facts.principal.groups));
+    if (principal.scopes) checks.push(groupCheck('scopes', principal.scopes, (e) => e.facts.principal.scopes));
+    if (principal.claims) checks.push(...jsonChecks('claim', principal.claims, direction, (e) => e.facts.principal.claims));
+  }
+  if (match.http) checks.push(...httpChecks(match.http, direction));
+  if (match.mcp) checks.push(...mcpChecks(match.mcp, direction));
+  return checks;
+}
+
+function nameCheck(what: string, globs: readonly string[], value: (e: Evaluation) => string): Check {
+  const matches = compileGlobs(globs);
+  return (e) => {
+    const actual = value(e);
+    return matches(actual) ? undefined : `${what} "${actual}" is not ${list(globs)}`;
+  };
+}
+
+/** A plain list or `any:` — at least one in common; `all:` — every listed one present. */
+function groupCheck(what: string, condition: GroupConditionConfig, values: (e: Evaluation) => readonly string[]): Check {
+  if (!Array.isArray(condition) && 'all' in condition) {
+    const required = condition.all;
+    return (e) => {
+      const have = new Set(values(e));
+      const missing = required.filter((r) => !have.has(r));
+      return missing.length === 0 ? undefined : `${what} lack ${list(missing)}`;
+    };
+  }
+  const wanted = Array.isArray(condition) ? condition : condition.any;
+  const matches = compileGlobs(wanted);
+  return (e) => (values(e).some(matches) ? undefined : `${what} include none of ${list(wanted)}`);
+}
+
+function jsonChecks(what: string, predicates: Readonly<Record<string, ValuePredicateConfig>>, direction: Direction, root: (e: Evaluation) => unknown): Check[] {
+  return Object.entries(predicates).map(([path, predicate]) => {
+    const reach = compileJsonPath(path);
+    const test = compileValueTest(predicate, direction);
+    return (e) => {
+      const values = reach(root(e));
+      return test(values) ? undefined : `${what} ${path} ${values.length === 0 ? 'is absent' : `is ${preview(values)}`}, not ${test.describe}`;
+    };
+  });
+}
+
+function httpChecks(http: NonNullable<MatchConfig['http']>, direction: Direction): Check[] {
+  const checks: Check[] = [(e) => (e.facts.target.kind === 'http' ? undefined : `not an HTTP request`)];
+  const target = (e: Evaluation) => e.facts.target as HttpTarget;
+  if (http.methods) {
+    // Frameworks run the GET handler for HEAD: a rule about GET is about HEAD too.
+    const methods = new Set<string>(http.methods.includes('GET') ? [...http.methods, 'HEAD'] : http.methods);
+    checks.push((e) => (methods.has(target(e).method) ? undefined : `method ${target(e).method} is not ${list(http.methods!)}`));
+  }
+  if (http.paths) {
+    const paths = http.paths.map(compilePathGlob);
+    checks.push((e) => (paths.some((match) => match(target(e).path)) ? undefined : `path ${target(e).path} is not ${list(http.paths!)}`));
+  }
+  for (const [name, predicate] of Object.entries(http.query ?? {})) {
+    const test = compileValueTest(predicate, direction);
+    checks.push((e) => {
+      const values = e.httpQuery().get(name) ?? [];
+      return test(values) ? undefined : `query ${name} ${values.length === 0 ? 'is absent' : `is ${preview(values)}`}, not ${test.describe}`;
+    });
+  }
+  for (const [name, predicate] of Object.entries(http.headers ?? {})) {
+    const test = compileValueTest(predicate, direction);
+    checks.push((e) => {
+      const values = httpParts(target(e)).headers.filter((h) => h.name === name).map((h) => h.value);
+      return test(values) ? undefined : `header ${name} ${values.length === 0 ? 'is absent' : `is ${preview(values)}`}, not ${test.describe}`;
+    });
+  }
+  return checks;
+}
+
+/** MCP methods that name a tool, a resource or a prompt, and which name they carry. */
+const NAMED_BY: Record<string, 'tools' | 'resources' | 'prompts'> = {
+  'tools/call': 'tools',
+  'resources/read': 'resources',
+  'resources/subscribe': 'resources',
+  'resources/unsubscribe': 'resources',
+  'prompts/get': 'prompts',
+};
+
+function mcpChecks(mcp: NonNullable<MatchConfig['mcp']>, direction: Direction): Check[] {
+  const checks: Check[] = [(e) => (e.facts.target.kind === 'mcp' ? undefined : `not an MCP request`)];
+  const target = (e: Evaluation) => e.facts.target as McpTarget;
+  if (mcp.methods) checks.push(nameCheck('MCP method', mcp.methods, (e) => target(e).method));
+  for (const what of ['tools', 'resources', 'prompts'] as const) {
+    const globs = mcp[what];
+    if (!globs) continue;
+    const matches = compileGlobs(globs);
+    const singular = what.slice(0, -1);
+    checks.push((e) => {
+      const { method, name } = target(e);
+      if (NAMED_BY[method] !== what) return `${method} names no ${singular}`;
+      return matches(name) ? undefined : `${singular} "${name}" is not ${list(globs)}`;
+    });
+  }
+  if (mcp.arguments) checks.push(...jsonChecks('argument', mcp.arguments, direction, (e) => e.mcpArguments()));
+  return checks;
+}
+
+/** A short rendering of request values for an explanation (never a whole payload). */
+function preview(values: readonly unknown[]): string {
+  const text = values.length === 1 ? JSON.stringify(values[0]) : JSON.stringify(values);
+  return text === undefined ? 'undefined' : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Query string and decision headers of an HTTP target (absent from targets of older gateways). */
+export function httpParts(target: HttpTarget): { query: string; headers: readonly { name: string; value: string }[] } {
+  const parts = target as HttpTarget & { query?: string; headers?: readonly { name: string; value: string }[] };
+  return { query: parts.query ?? '', headers: parts.headers ?? [] };
+}

@@ -1,0 +1,69 @@
+/**
+ * Path globs for HTTP rules: "*" matches within one segment, "**" matches any number of whole
+ * segments (including none).
+ *
+ * - Matching ignores case: many targets route case-insensitively, and a deny on "/admin/**" must
+ *   also cover "/Admin/x". (The gateway canonicalises escapes before matching: ingress route.ts.)
+ * - One trailing slash is ignored on both sides: "/payments" also covers "/payments/", which most
+ *   frameworks route to the same handler.
+ * - Matching is linear-time (greedy wildcard matching with one backtrack point, per segment and
+ *   across segments), never a backtracking regex: a crafted path cannot stall the policy service.
+ */
+export type PathMatcher = (path: string) => boolean;
+
+export function compilePathGlob(glob: string): PathMatcher {
+  // Written the way requests arrive: non-ASCII and spaces percent-encoded ("/données" -> "/donn%C3%A9es").
+  const canonical = glob.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
+  const segments = splitPath(canonical.toLowerCase()).map((segment) => (segment === '**' ? ANY_SEGMENTS : segment.split('*')));
+  return (path) => matchSegments(segments, splitPath(path.toLowerCase()));
+}
+
+const ANY_SEGMENTS = Symbol('**');
+type GlobSegment = typeof ANY_SEGMENTS | readonly string[]; // literal parts between '*'s
+
+function splitPath(path: string): string[] {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed.split('/').slice(1);
+}
+
+/** Greedy wildcard matching over segments: "**" is the star, a glob segment the character. */
+function matchSegments(glob: readonly GlobSegment[], path: readonly string[]): boolean {
+  let g = 0;
+  let p = 0;
+  let starG = -1;
+  let starP = 0;
+  while (p < path.length) {
+    const current = glob[g];
+    if (current === ANY_SEGMENTS) {
+      starG = g++;
+      starP = p;
+    } else if (current !== undefined && matchSegment(current, path[p]!)) {
+      g++;
+      p++;
+    } else if (starG !== -1) {
+      g = starG + 1;
+      p = ++starP;
+    } else {
+      return false;
+    }
+  }
+  while (glob[g] === ANY_SEGMENTS) g++;
+  return g === glob.length;
+}
+
+/** One segment: literal parts separated by '*', which matches any run of characters. */
+function matchSegment(parts: readonly string[], segment: string): boolean {
+  if (parts.length === 1) return parts[0] === segment;
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (segment.length < first.length + last.length || !segment.startsWith(first) || !segment.endsWith(last)) return false;
+  // The middle parts, in order, greedily leftmost: linear in the segment length.
+  let at = first.length;
+  const end = segment.length - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const found = segment.indexOf(parts[i]!, at);
+    if (found === -1 || found + parts[i]!.length > end) return false;
+    at = found + parts[i]!.length;
+  }
+  return true;
+}

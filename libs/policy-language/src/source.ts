@@ -1,0 +1,74 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, documentSchema, type RuleConfig } from './schema.js';
+import type { PolicySource, Problem } from './types.js';
+
+/** The rules of one source, each with where it is written (for explanations and problems). */
+export interface ParsedSource {
+  readonly source: PolicySource;
+  readonly rules: readonly RuleConfig[];
+  /** Where `rules[i]` (or one of its fields, by YAML path below the rule) is written. */
+  readonly locate: (rule: number, path?: readonly (string | number)[]) => { line: number; column: number; path: string };
+}
+
+export type ParseResult = { ok: true; parsed: ParsedSource } | { ok: false; problems: Problem[] };
+
+/** Reads and validates one source. Every problem at once, each with its line and column. */
+export function parseSource(source: PolicySource): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(source.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    return { ok: false, problems: doc.errors.map((e) => ({ source: source.name, ...at(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` })) };
+  }
+  const schema: z.ZodType<{ rules?: RuleConfig[]; policies?: RuleConfig[] }, z.ZodTypeDef, unknown> = source.format === 'config' ? configSchema : documentSchema;
+  const result = schema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? (source.format === 'config' ? {} : undefined));
+  const rulesKey = source.format === 'config' ? 'policies' : 'rules';
+  const locateAt = (path: readonly (string | number)[], key?: string) => {
+    const offset = locate(doc, path, key);
+    return { ...at(offset), path: path.join('.') };
+  };
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((issue) => {
+        const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+        const place = locateAt(issue.path, key);
+        const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+        return { source: source.name, ...place, path: issue.path.join('.') || (doc.contents ? '' : '(document)'), message };
+      }),
+    };
+  }
+  const rules = (source.format === 'config' ? result.data.policies : result.data.rules) ?? [];
+  return { ok: true, parsed: { source, rules, locate: (rule, path = []) => locateAt([rulesKey, rule, ...path]) } };
+}
+
+/**
+ * The offset of the deepest node on `path` that exists (the key's own position when an unknown
+ * key is named), so a problem points at the value that is wrong, or as close to it as the text goes.
+ */
+function locate(doc: Document, path: readonly (string | number)[], key?: string): number {
+  let node: Node | null | undefined = doc.contents as Node | null;
+  let offset = node?.range?.[0] ?? 0;
+  const steps = key === undefined ? path : [...path, key];
+  for (const step of steps) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === step);
+      if (!pair) break;
+      const keyNode = pair.key as Node | null;
+      if (step === key && keyNode?.range) return keyNode.range[0];
+      node = pair.value as Node | null;
+      offset = node?.range?.[0] ?? keyNode?.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof step === 'number') {
+      node = node.items[step] as Node | null;
+      if (!node) break;
+      offset = node.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
