@@ -83,9 +83,14 @@ export function setDigest(documents: readonly { readonly name: string; readonly 
   return hash.digest('hex');
 }
 
-/** The texts the policy language compiles, in name order (the order rules are listed and explained). */
+/**
+ * The texts the policy language compiles, in the order rules are listed and explained: the config
+ * file first (the base every other document adds to, so a duplicate rule id is reported in the
+ * document that repeats it), then the documents by name.
+ */
 export function sourcesOf(documents: readonly { readonly name: string; readonly format: DocumentFormat; readonly text: string }[]): PolicySource[] {
-  return [...documents].sort((a, b) => compareNames(a.name, b.name)).map(({ name, format, text }) => ({ name, format, text }));
+  const rank = (doc: { format: DocumentFormat }) => (doc.format === 'config' ? 0 : 1);
+  return [...documents].sort((a, b) => rank(a) - rank(b) || compareNames(a.name, b.name)).map(({ name, format, text }) => ({ name, format, text }));
 }
 
 export interface Plan {
