@@ -106,6 +106,21 @@ describe('policy management with two instances', () => {
     expect(await b.decide(context(http('DELETE')))).toMatchObject({ effect: commonV1.Effect.EFFECT_ALLOW, policyVersion: String(before.version) });
   });
 
+  it('refuses a document with hundreds of problems within what a trailer can carry; CheckPolicy gives them all', async () => {
+    const text = `rules:\n${Array.from({ length: 300 }, (_, i) => `  - { id: r${i}, effect: permit }\n`).join('')}`;
+    const refusal = await refused(a.put('many.yaml', text));
+    expect(refusal).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: 'POLICY_INVALID', total: 300 });
+    expect(refusal.problems.length).toBeGreaterThan(20);
+    expect(refusal.problems.length).toBeLessThan(300);
+    expect(refusal.problems[0]).toMatchObject({ source: 'many.yaml', line: 2, path: 'rules.0.effect' });
+    expect(refusal.details.split('\n')).toHaveLength(22); // the summary, 20 problems, "… and 280 more"
+    const checked = await a.check('many.yaml', text);
+    expect(checked.problems).toHaveLength(300);
+    expect(checked.problems[299]).toMatchObject({ line: 301, path: 'rules.299.effect' });
+    expect(await a.check('fine.yaml', DELETE_RULES.replace('agents-delete', 'fine'))).toEqual({ problems: [], rules: 4 });
+    expect(await refused(a.check('fine.yaml', DELETE_RULES, 'agent-token'))).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+  });
+
   it('serializes concurrent puts on both instances: consecutive versions, none lost', async () => {
     const start = await versionOf(a);
     const puts = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).put(`race-${i}.yaml`, `rules:\n  - { id: race-${i}, effect: deny, match: { subjects: [nobody-${i}] } }\n`));
@@ -163,6 +178,7 @@ describe('policy management with two instances', () => {
   it('admins only: no token, a refused token and a non-admin are told exactly why', async () => {
     const calls: [string, (token?: string) => Promise<unknown>][] = [
       ['PutPolicy', (t) => a.call(a.raw.putPolicy, { name: 'x.yaml', text: 'rules: []\n' }, t)],
+      ['CheckPolicy', (t) => a.call(a.raw.checkPolicy, { name: 'x.yaml', text: 'rules: []\n' }, t)],
       ['DeletePolicy', (t) => a.call(a.raw.deletePolicy, { name: 'race-1.yaml' }, t)],
       ['ListPolicies', (t) => a.call(a.raw.listPolicies, {}, t)],
       ['GetPolicy', (t) => a.call(a.raw.getPolicy, { name: 'race-1.yaml' }, t)],

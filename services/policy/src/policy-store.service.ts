@@ -81,6 +81,16 @@ export class PolicyStore {
     return this.change(changedBy, [{ kind: 'put', name, format: 'document', text }], new Map([[name, { updatedBy: changedBy }]]), expectedVersion);
   }
 
+  /** What a put of this text would do to the set, storing nothing: every problem, or its rule count. */
+  async check(name: string, text: string): Promise<Result<{ readonly problems: readonly Problem[]; readonly rules: number }>> {
+    const problem = apiNameProblem(name);
+    if (problem) return fail(problem.code, problem.message);
+    const current = await listDocuments(this.options.db);
+    const plan = planChanges(current, [{ kind: 'put', name, format: 'document', text }]);
+    const compiled = this.options.compile(sourcesOf(plan.next));
+    return ok(compiled.ok ? { problems: [], rules: compiled.policy.ruleCount } : { problems: compiled.problems, rules: 0 });
+  }
+
   async delete(name: string, changedBy: string, expectedVersion?: number): Promise<Result<Changed>> {
     const problem = apiNameProblem(name);
     if (problem) return fail(problem.code, problem.message);

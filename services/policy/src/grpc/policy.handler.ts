@@ -7,7 +7,7 @@ import { decideRequest, factsFromProto } from '../decision.mappers.js';
 import { documentToProto, revisionToProto, versionFromProto } from '../document.mappers.js';
 import { explanationToProto } from '../explain.mappers.js';
 import type { Changed, PolicyStore } from '../policy-store.service.js';
-import { failureToGrpc, unexpectedToGrpc } from './failure.mappers.js';
+import { failureToGrpc, problemToProto, unexpectedToGrpc } from './failure.mappers.js';
 
 export interface PolicyHandlerOptions {
   readonly active: ActivePolicy;
@@ -41,6 +41,12 @@ export function policyHandler(options: PolicyHandlerOptions): GrpcServiceBinding
       const expected = expectedVersion(request.expectedVersion);
       const result = expected.ok ? await store.put(request.name, request.text, admin.subject, expected.value) : expected;
       return changedToProto(refusedOrValue(result, { call: 'PutPolicy', principal: admin.subject, document: request.name }));
+    }),
+
+    checkPolicy: handle(async (request: policyV1.CheckPolicyRequest, call) => {
+      const admin = await guard(call.metadata, 'CheckPolicy');
+      const checked = refusedOrValue(await store.check(request.name, request.text), { call: 'CheckPolicy', principal: admin.subject, document: request.name });
+      return { problems: checked.problems.map(problemToProto), rules: checked.rules };
     }),
 
     deletePolicy: handle(async (request: policyV1.DeletePolicyRequest, call) => {

@@ -136,6 +136,10 @@ export class PolicyClient {
     return this.call(this.raw.putPolicy, { name, text, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, token);
   }
 
+  check(name: string, text: string, token = 'admin-token'): Promise<policyV1.CheckPolicyResponse> {
+    return this.call(this.raw.checkPolicy, { name, text }, token);
+  }
+
   delete(name: string, token = 'admin-token'): Promise<policyV1.DeletePolicyResponse> {
     return this.call(this.raw.deletePolicy, { name }, token);
   }
@@ -175,7 +179,7 @@ export const context = (target: Target, groups = ['agents'], connection = 'demo-
 });
 
 /** The status code, reason and problems of a refused call. */
-export function refusal(err: unknown): { code: number; reason: string | undefined; details: string; problems: policyV1.Problem[] } {
+export function refusal(err: unknown): { code: number; reason: string | undefined; details: string; problems: policyV1.Problem[]; total?: number } {
   const e = err as grpc.ServiceError;
   const reason = e.metadata?.get('portcullis-reason')[0];
   const raw = e.metadata?.get('portcullis-policy-problems-bin')[0];
@@ -184,6 +188,7 @@ export function refusal(err: unknown): { code: number; reason: string | undefine
     reason: typeof reason === 'string' ? reason : undefined,
     details: e.details,
     problems: raw instanceof Buffer ? policyV1.PolicyProblems.decode(raw).problems : [],
+    ...(raw instanceof Buffer ? { total: policyV1.PolicyProblems.decode(raw).total } : {}),
   };
 }
 
