@@ -1,7 +1,7 @@
 import type { StatementAnalysis } from '@portcullis/sql-analysis';
 import type { HttpTarget, McpTarget } from '@portcullis/request-model';
 import { compileGlobs } from './glob.js';
-import { compilePathGlob } from './path-glob.js';
+import { compilePathGlobSegments } from './path-glob.js';
 import { compileJsonPath, compileValueTest, type Direction } from './predicates.js';
 import type { GroupConditionConfig, MatchConfig, ValuePredicateConfig } from './schema.js';
 import type { RequestFacts } from './types.js';
@@ -14,12 +14,22 @@ export interface Evaluation {
   mcpArguments(): unknown;
   /** HTTP query parameters, every value of each, parsed once. */
   httpQuery(): ReadonlyMap<string, readonly string[]>;
+  /** The HTTP path as path globs see it, split once. */
+  httpPath(): readonly string[];
   /** For SQL: the statement of the batch being decided. */
   readonly statement?: StatementAnalysis;
 }
 
-/** A compiled condition: undefined when it holds, else why it does not (for explanations). */
-export type Check = (evaluation: Evaluation) => string | undefined;
+/**
+ * A compiled condition: `holds` on the hot path, and `why` — the sentence saying why it does not
+ * hold — only when an explanation asks for it, so deciding never builds a string or allocates.
+ */
+export interface Check {
+  readonly holds: (evaluation: Evaluation) => boolean;
+  readonly why: (evaluation: Evaluation) => string;
+}
+
+export const check = (holds: Check['holds'], why: Check['why']): Check => ({ holds, why });
 
 const list = (values: readonly string[]) => values.join(', ');
 
@@ -33,7 +43,7 @@ export function compileMatch(match: MatchConfig, direction: Direction): Check[] 
   if (match.connection?.tags) checks.push(groupCheck('connection tags', match.connection.tags, (e) => e.connectionTags));
   if (match.protocols) {
     const protocols = new Set<string>(match.protocols);
-    checks.push((e) => (protocols.has(e.facts.target.kind) ? undefined : `protocol is ${e.facts.target.kind}, not ${list(match.protocols!)}`));
+    checks.push(check((e) => protocols.has(e.facts.target.kind), (e) => `protocol is ${e.facts.target.kind}, not ${list(match.protocols!)}`));
   }
   const principal = match.principal;
   if (principal) {
@@ -52,63 +62,52 @@ export function compileMatch(match: MatchConfig, direction: Direction): Check[] 
 
 function nameCheck(what: string, globs: readonly string[], value: (e: Evaluation) => string): Check {
   const matches = compileGlobs(globs);
-  return (e) => {
-    const actual = value(e);
-    return matches(actual) ? undefined : `${what} "${actual}" is not ${list(globs)}`;
-  };
+  return check((e) => matches(value(e)), (e) => `${what} "${value(e)}" is not ${list(globs)}`);
 }
 
 /** A plain list or `any:` — at least one in common; `all:` — every listed one present. */
 function groupCheck(what: string, condition: GroupConditionConfig, values: (e: Evaluation) => readonly string[]): Check {
   if (!Array.isArray(condition) && 'all' in condition) {
     const required = condition.all;
-    return (e) => {
-      const have = new Set(values(e));
-      const missing = required.filter((r) => !have.has(r));
-      return missing.length === 0 ? undefined : `${what} lack ${list(missing)}`;
-    };
+    return check(
+      (e) => required.every((r) => values(e).includes(r)),
+      (e) => `${what} lack ${list(required.filter((r) => !values(e).includes(r)))}`,
+    );
   }
   const wanted = Array.isArray(condition) ? condition : condition.any;
   const matches = compileGlobs(wanted);
-  return (e) => (values(e).some(matches) ? undefined : `${what} include none of ${list(wanted)}`);
+  return check((e) => values(e).some(matches), () => `${what} include none of ${list(wanted)}`);
 }
 
 function jsonChecks(what: string, predicates: Readonly<Record<string, ValuePredicateConfig>>, direction: Direction, root: (e: Evaluation) => unknown): Check[] {
   return Object.entries(predicates).map(([path, predicate]) => {
     const reach = compileJsonPath(path);
     const test = compileValueTest(predicate, direction);
-    return (e) => {
-      const values = reach(root(e));
-      return test(values) ? undefined : `${what} ${path} ${values.length === 0 ? 'is absent' : `is ${preview(values)}`}, not ${test.describe}`;
-    };
+    return check((e) => test(reach(root(e))), (e) => `${what} ${path} ${found(reach(root(e)))}, not ${test.describe}`);
   });
 }
 
 function httpChecks(http: NonNullable<MatchConfig['http']>, direction: Direction): Check[] {
-  const checks: Check[] = [(e) => (e.facts.target.kind === 'http' ? undefined : `not an HTTP request`)];
+  const checks: Check[] = [check((e) => e.facts.target.kind === 'http', () => 'not an HTTP request')];
   const target = (e: Evaluation) => e.facts.target as HttpTarget;
   if (http.methods) {
     // Frameworks run the GET handler for HEAD: a rule about GET is about HEAD too.
     const methods = new Set<string>(http.methods.includes('GET') ? [...http.methods, 'HEAD'] : http.methods);
-    checks.push((e) => (methods.has(target(e).method) ? undefined : `method ${target(e).method} is not ${list(http.methods!)}`));
+    checks.push(check((e) => methods.has(target(e).method), (e) => `method ${target(e).method} is not ${list(http.methods!)}`));
   }
   if (http.paths) {
-    const paths = http.paths.map(compilePathGlob);
-    checks.push((e) => (paths.some((match) => match(target(e).path)) ? undefined : `path ${target(e).path} is not ${list(http.paths!)}`));
+    const paths = http.paths.map(compilePathGlobSegments);
+    checks.push(check((e) => paths.some((match) => match(e.httpPath())), (e) => `path ${target(e).path} is not ${list(http.paths!)}`));
   }
   for (const [name, predicate] of Object.entries(http.query ?? {})) {
     const test = compileValueTest(predicate, direction);
-    checks.push((e) => {
-      const values = e.httpQuery().get(name) ?? [];
-      return test(values) ? undefined : `query ${name} ${values.length === 0 ? 'is absent' : `is ${preview(values)}`}, not ${test.describe}`;
-    });
+    const values = (e: Evaluation) => e.httpQuery().get(name) ?? [];
+    checks.push(check((e) => test(values(e)), (e) => `query ${name} ${found(values(e))}, not ${test.describe}`));
   }
   for (const [name, predicate] of Object.entries(http.headers ?? {})) {
     const test = compileValueTest(predicate, direction);
-    checks.push((e) => {
-      const values = httpParts(target(e)).headers.filter((h) => h.name === name).map((h) => h.value);
-      return test(values) ? undefined : `header ${name} ${values.length === 0 ? 'is absent' : `is ${preview(values)}`}, not ${test.describe}`;
-    });
+    const values = (e: Evaluation) => httpParts(target(e)).headers.filter((h) => h.name === name).map((h) => h.value);
+    checks.push(check((e) => test(values(e)), (e) => `header ${name} ${found(values(e))}, not ${test.describe}`));
   }
   return checks;
 }
@@ -123,7 +122,7 @@ const NAMED_BY: Record<string, 'tools' | 'resources' | 'prompts'> = {
 };
 
 function mcpChecks(mcp: NonNullable<MatchConfig['mcp']>, direction: Direction): Check[] {
-  const checks: Check[] = [(e) => (e.facts.target.kind === 'mcp' ? undefined : `not an MCP request`)];
+  const checks: Check[] = [check((e) => e.facts.target.kind === 'mcp', () => 'not an MCP request')];
   const target = (e: Evaluation) => e.facts.target as McpTarget;
   if (mcp.methods) checks.push(nameCheck('MCP method', mcp.methods, (e) => target(e).method));
   for (const what of ['tools', 'resources', 'prompts'] as const) {
@@ -131,17 +130,22 @@ function mcpChecks(mcp: NonNullable<MatchConfig['mcp']>, direction: Direction): 
     if (!globs) continue;
     const matches = compileGlobs(globs);
     const singular = what.slice(0, -1);
-    checks.push((e) => {
-      const { method, name } = target(e);
-      if (NAMED_BY[method] !== what) return `${method} names no ${singular}`;
-      return matches(name) ? undefined : `${singular} "${name}" is not ${list(globs)}`;
-    });
+    checks.push(
+      check(
+        (e) => NAMED_BY[target(e).method] === what && matches(target(e).name),
+        (e) => (NAMED_BY[target(e).method] !== what ? `${target(e).method} names no ${singular}` : `${singular} "${target(e).name}" is not ${list(globs)}`),
+      ),
+    );
   }
   if (mcp.arguments) checks.push(...jsonChecks('argument', mcp.arguments, direction, (e) => e.mcpArguments()));
   return checks;
 }
 
-/** A short rendering of request values for an explanation (never a whole payload). */
+/** "is absent", or a short rendering of the values found (never a whole payload). */
+function found(values: readonly unknown[]): string {
+  return values.length === 0 ? 'is absent' : `is ${preview(values)}`;
+}
+
 function preview(values: readonly unknown[]): string {
   const text = values.length === 1 ? JSON.stringify(values[0]) : JSON.stringify(values);
   return text === undefined ? 'undefined' : text.length > 60 ? `${text.slice(0, 57)}...` : text;

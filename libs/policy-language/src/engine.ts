@@ -1,7 +1,7 @@
 import type { SqlAnalyzer, StatementAnalysis } from '@portcullis/sql-analysis';
-import type { Protocol } from '@portcullis/request-model';
 import { httpParts, type Evaluation } from './conditions.js';
-import { evaluateRule, type CompiledRule, type RuleOutcome } from './rule.js';
+import { pathSegments } from './path-glob.js';
+import { explainRule, ruleMatches, type CompiledRule } from './rule.js';
 import type { ApprovalRequirement, CompiledPolicy, Decision, Explanation, Reason, RequestFacts, RuleExplanation, StatementSummary } from './types.js';
 
 /** Deny beats approval beats allow, whatever the rule order: a broad allow never overrides a deny. */
@@ -13,7 +13,7 @@ const PRECEDENCE = ['deny', 'require_approval', 'allow'] as const;
  */
 export class PolicyEngine implements CompiledPolicy {
   readonly ruleCount: number;
-  private readonly candidates = new Map<string, readonly CompiledRule[]>();
+  private readonly candidates = new Map<string, Candidates>();
 
   constructor(
     private readonly rules: readonly CompiledRule[],
@@ -25,7 +25,7 @@ export class PolicyEngine implements CompiledPolicy {
   }
 
   decide(facts: RequestFacts): Decision {
-    return this.run(facts, this.rulesFor(facts.connection, facts.target.kind), undefined);
+    return this.run(facts, this.rulesFor(facts), undefined);
   }
 
   explain(facts: RequestFacts): Explanation {
@@ -36,16 +36,34 @@ export class PolicyEngine implements CompiledPolicy {
     return { decision, rules: lines, ...(facts.target.kind === 'sql' ? { statements } : {}) };
   }
 
-  /** The rules that could match a request on this connection in this protocol, in policy order. */
-  private rulesFor(connection: string, protocol: Protocol): readonly CompiledRule[] {
-    const key = `${protocol}\u0000${connection}`;
-    let rules = this.candidates.get(key);
-    if (!rules) {
-      rules = this.rules.filter((r) => (!r.connections || r.connections.has(connection)) && (!r.protocols || r.protocols.has(protocol)));
+  /**
+   * The rules that could match: filed by connection and protocol, then by the groups a rule
+   * requires, so a request looks at the rules about its connection, protocol and groups only.
+   */
+  private rulesFor(facts: RequestFacts): readonly CompiledRule[] {
+    const protocol = facts.target.kind;
+    const key = `${protocol}\u0000${facts.connection}`;
+    let candidates = this.candidates.get(key);
+    if (!candidates) {
+      candidates = fileByGroup(this.rules.filter((r) => (!r.connections || r.connections.has(facts.connection)) && (!r.protocols || r.protocols.has(protocol))));
       // Bounded: connections come from config, but a request may name any string.
-      if (this.candidates.size < 10_000) this.candidates.set(key, rules);
+      if (this.candidates.size < 10_000) this.candidates.set(key, candidates);
     }
-    return rules;
+    const groups = facts.principal.groups;
+    if (candidates.byGroup.size === 0) return candidates.always;
+    const found: CompiledRule[] = [...candidates.always];
+    let extra = false;
+    for (const group of groups) {
+      const rules = candidates.byGroup.get(group);
+      if (rules) {
+        found.push(...rules);
+        extra = true;
+      }
+    }
+    if (!extra) return candidates.always;
+    // Policy order, once each (a rule filed under two of the principal's groups appears twice).
+    found.sort((a, b) => a.order - b.order);
+    return found.filter((rule, i) => i === 0 || found[i - 1] !== rule);
   }
 
   private run(facts: RequestFacts, rules: readonly CompiledRule[], trace: Trace | undefined): Decision {
@@ -71,6 +89,22 @@ export class PolicyEngine implements CompiledPolicy {
   }
 }
 
+interface Candidates {
+  /** Rules that require no particular group. */
+  readonly always: readonly CompiledRule[];
+  readonly byGroup: ReadonlyMap<string, readonly CompiledRule[]>;
+}
+
+function fileByGroup(rules: readonly CompiledRule[]): Candidates {
+  const always: CompiledRule[] = [];
+  const byGroup = new Map<string, CompiledRule[]>();
+  for (const rule of rules) {
+    if (!rule.anyGroup) always.push(rule);
+    else for (const group of rule.anyGroup) byGroup.set(group, [...(byGroup.get(group) ?? []), rule]);
+  }
+  return { always, byGroup };
+}
+
 interface Trace {
   readonly lines: RuleExplanation[];
   readonly statements: StatementSummary[];
@@ -90,6 +124,7 @@ function parsesAsJson(json: string): boolean {
 function newEvaluation(facts: RequestFacts, connectionTags: readonly string[]): Evaluation {
   let args: { value: unknown } | undefined;
   let query: ReadonlyMap<string, readonly string[]> | undefined;
+  let path: readonly string[] | undefined;
   return {
     facts,
     connectionTags,
@@ -99,6 +134,10 @@ function newEvaluation(facts: RequestFacts, connectionTags: readonly string[]): 
         args = { value: json === '' ? undefined : JSON.parse(json) };
       }
       return args.value;
+    },
+    httpPath() {
+      path ??= facts.target.kind === 'http' ? pathSegments(facts.target.path) : [];
+      return path;
     },
     httpQuery() {
       if (!query) {
@@ -117,10 +156,20 @@ function decideOne(rules: readonly CompiledRule[], evaluation: Evaluation, cache
   const matched: CompiledRule[] = [];
   const errors: { rule: CompiledRule; because: string }[] = [];
   for (const rule of rules) {
-    const outcome: RuleOutcome = evaluateRule(rule, evaluation);
-    trace?.lines.push({ id: rule.id, source: rule.source, effect: rule.effect, matched: outcome.matched === true, because: outcome.matched === true ? 'every condition holds' : outcome.because, ...(trace.statement !== undefined ? { statement: trace.statement } : {}) });
-    if (outcome.matched === true) matched.push(rule);
-    else if (outcome.matched === 'error') errors.push({ rule, because: outcome.because });
+    let matches: boolean | 'error';
+    if (trace) {
+      const outcome = explainRule(rule, evaluation);
+      matches = outcome.matched;
+      trace.lines.push({ id: rule.id, source: rule.source, effect: rule.effect, matched: outcome.matched === true, because: outcome.matched === true ? 'every condition holds' : outcome.because, ...(trace.statement !== undefined ? { statement: trace.statement } : {}) });
+    } else {
+      matches = ruleMatches(rule, evaluation);
+    }
+    if (matches === true) matched.push(rule);
+    // Rare: evaluate again to say what failed.
+    else if (matches === 'error') {
+      const outcome = explainRule(rule, evaluation);
+      errors.push({ rule, because: outcome.matched === true ? 'when failed' : outcome.because });
+    }
   }
   // A rule whose expression cannot be evaluated denies: it might have been a deny.
   if (errors.length > 0) {

@@ -16,6 +16,11 @@ export function compileGlob(glob: string, options: { ignoreCase?: boolean } = {}
 
 /** Any of several globs. */
 export function compileGlobs(globs: readonly string[], options: { ignoreCase?: boolean } = {}): NameMatcher {
+  if (!options.ignoreCase && !globs.some((g) => g.includes('*'))) {
+    // The common case, on the hot path: exact names.
+    const names = new Set(globs);
+    return (value) => names.has(value);
+  }
   const exact = new Set<string>();
   const wild: NameMatcher[] = [];
   for (const glob of globs) {

@@ -10,12 +10,24 @@
  *   across segments), never a backtracking regex: a crafted path cannot stall the policy service.
  */
 export type PathMatcher = (path: string) => boolean;
+/** The same, on a path already split by `pathSegments` (split once per request, not per rule). */
+export type SegmentsMatcher = (segments: readonly string[]) => boolean;
 
 export function compilePathGlob(glob: string): PathMatcher {
+  const match = compilePathGlobSegments(glob);
+  return (path) => match(pathSegments(path));
+}
+
+export function compilePathGlobSegments(glob: string): SegmentsMatcher {
   // Written the way requests arrive: non-ASCII and spaces percent-encoded ("/données" -> "/donn%C3%A9es").
   const canonical = glob.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
   const segments = splitPath(canonical.toLowerCase()).map((segment) => (segment === '**' ? ANY_SEGMENTS : segment.split('*')));
-  return (path) => matchSegments(segments, splitPath(path.toLowerCase()));
+  return (path) => matchSegments(segments, path);
+}
+
+/** A request path as path globs see it: lowercased, one trailing slash dropped, split on "/". */
+export function pathSegments(path: string): string[] {
+  return splitPath(path.toLowerCase());
 }
 
 const ANY_SEGMENTS = Symbol('**');

@@ -322,10 +322,12 @@ describe('cacheable, index and explain', () => {
   });
 
   it('decides the same with the index as a full scan, over many rules', () => {
-    const rules = Array.from({ length: 300 }, (_, i) => `  - { id: r${i}, effect: ${i % 7 === 0 ? 'deny' : 'allow'}, match: { connections: [c${i % 10}], http: { methods: [${i % 2 ? 'GET' : 'POST'}], paths: ["/p${i % 13}/**"] } } }`);
+    const groups = (i: number) => (i % 4 === 0 ? '' : i % 4 === 1 ? `groups: [g${i % 5}], ` : i % 4 === 2 ? `principal: { groups: [g${i % 3}, g${i % 5}] }, ` : `principal: { groups: { all: [g${i % 3}] } }, `);
+    const rules = Array.from({ length: 300 }, (_, i) => `  - { id: r${i}, effect: ${i % 7 === 0 ? 'deny' : 'allow'}, match: { ${groups(i)}connections: [c${i % 10}], http: { methods: [${i % 2 ? 'GET' : 'POST'}], paths: ["/p${i % 13}/**"] } } }`);
     const p = compile(`rules:\n${rules.join('\n')}\n`, {});
-    for (let i = 0; i < 200; i++) {
-      const f = facts(http(i % 3 ? 'GET' : 'POST', `/p${i % 13}/x`), { connection: `c${i % 11}` });
+    for (let i = 0; i < 400; i++) {
+      const principal = { ...agent, groups: [`g${i % 5}`, `g${i % 3}`, 'other'].slice(0, i % 4) };
+      const f = facts(http(i % 3 ? 'GET' : 'POST', `/p${i % 13}/x`), { connection: `c${i % 11}`, principal });
       expect(p.decide(f)).toEqual(p.explain(f).decision);
     }
   });

@@ -18,6 +18,8 @@ export interface CompiledRule {
   readonly when?: CelExpression;
   /** Connections named exactly (no glob, no tags): the index files the rule under them only. */
   readonly connections?: ReadonlySet<string>;
+  /** The rule matches only principals in one of these groups (exact names): the index files it by group. */
+  readonly anyGroup?: ReadonlySet<string>;
   /** The protocols the rule can match; undefined for all. */
   readonly protocols?: ReadonlySet<Protocol>;
   /** False when the rule depends on more than the request and the principal (a `when` can read the time). */
@@ -54,6 +56,7 @@ export function compileRule(config: RuleConfig, order: number, source: string): 
       // Both lists must hold when both are written; filing under the first is still correct.
       connections: exact ? new Set(config.match.connections ?? config.match.connection!.names) : undefined,
       protocols: protocolsOf(config),
+      anyGroup: anyGroupOf(config),
       deterministic: when === undefined,
       maskingProfiles: [...new Set([...(config.maskingProfile ? [config.maskingProfile] : []), ...(config.maskingProfiles ?? [])])],
       approval: config.approval && {
@@ -66,6 +69,14 @@ export function compileRule(config: RuleConfig, order: number, source: string): 
   };
 }
 
+/** Groups of which the principal must hold one, when the rule says so with exact names. */
+function anyGroupOf(config: RuleConfig): ReadonlySet<string> | undefined {
+  const listed = [config.match.groups, Array.isArray(config.match.principal?.groups) ? config.match.principal.groups : undefined];
+  const any = config.match.principal?.groups && !Array.isArray(config.match.principal.groups) && 'any' in config.match.principal.groups ? config.match.principal.groups.any : undefined;
+  const names = [...listed, any].find((list) => list !== undefined && !list.some((g) => g.includes('*')));
+  return names ? new Set(names) : undefined;
+}
+
 function protocolsOf(config: RuleConfig): ReadonlySet<Protocol> | undefined {
   const { match } = config;
   if (match.http) return new Set(['http']);
@@ -74,12 +85,21 @@ function protocolsOf(config: RuleConfig): ReadonlySet<Protocol> | undefined {
   return match.protocols ? new Set(match.protocols) : undefined;
 }
 
-/** Every condition in order, then `when`; the first that fails says why. A CEL failure is an error. */
-export function evaluateRule(rule: CompiledRule, evaluation: Evaluation): RuleOutcome {
-  for (const check of rule.checks) {
-    const because = check(evaluation);
-    if (because !== undefined) return { matched: false, because };
-  }
+/**
+ * Whether a rule matches: true, false, or 'error' when its `when` could not be evaluated. The hot
+ * path: no allocation, no sentence.
+ */
+export function ruleMatches(rule: CompiledRule, evaluation: Evaluation): boolean | 'error' {
+  const checks = rule.checks;
+  for (let i = 0; i < checks.length; i++) if (!checks[i]!.holds(evaluation)) return false;
+  if (!rule.when) return true;
+  const outcome = rule.when.evaluate(evaluation);
+  return outcome.ok ? outcome.value : 'error';
+}
+
+/** The same, saying why: the first condition that fails, or the CEL error. For explanations. */
+export function explainRule(rule: CompiledRule, evaluation: Evaluation): RuleOutcome {
+  for (const check of rule.checks) if (!check.holds(evaluation)) return { matched: false, because: check.why(evaluation) };
   if (rule.when) {
     const outcome = rule.when.evaluate(evaluation);
     if (!outcome.ok) return { matched: 'error', because: `when: ${outcome.message}` };

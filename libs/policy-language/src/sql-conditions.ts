@@ -1,5 +1,5 @@
 import type { ColumnRef, StatementAnalysis, TableRef } from '@portcullis/sql-analysis';
-import type { Check } from './conditions.js';
+import { check, type Check, type Evaluation } from './conditions.js';
 import { compileGlob, compileGlobs, type NameMatcher } from './glob.js';
 import type { Direction } from './predicates.js';
 import type { MatchConfig, SetConditionConfig } from './schema.js';
@@ -14,8 +14,8 @@ type SqlMatch = NonNullable<MatchConfig['sql']>;
  * a rule that allows selects, and is caught by a rule that holds deletes.
  */
 export function compileSqlChecks(sql: SqlMatch, direction: Direction): Check[] {
-  const checks: Check[] = [(e) => (e.facts.target.kind === 'sql' && e.statement ? undefined : 'not a SQL statement')];
-  const statement = (e: Parameters<Check>[0]) => e.statement!;
+  const checks: Check[] = [check((e) => e.facts.target.kind === 'sql' && e.statement !== undefined, () => 'not a SQL statement')];
+  const statement = (e: Evaluation) => e.statement!;
   if (sql.statements) checks.push(setCheck('statement kinds', sql.statements, direction, (s) => s.kinds, (globs) => compileGlobs(globs, { ignoreCase: true }), (k) => k));
   if (sql.tables) checks.push(setCheck('tables', sql.tables, direction, (s) => [...s.tablesRead, ...s.tablesWritten], tableMatcher, tableName));
   if (sql.tablesRead) checks.push(setCheck('tables read', sql.tablesRead, direction, (s) => s.tablesRead, tableMatcher, tableName));
@@ -24,7 +24,7 @@ export function compileSqlChecks(sql: SqlMatch, direction: Direction): Check[] {
   if (sql.columns) checks.push(columnCheck(sql.columns, direction));
   if (sql.unboundedWrite !== undefined) {
     const wanted = sql.unboundedWrite;
-    checks.push((e) => (statement(e).unboundedWrite === wanted ? undefined : wanted ? 'every UPDATE and DELETE has a WHERE clause' : 'an UPDATE or DELETE has no WHERE clause'));
+    checks.push(check((e) => statement(e).unboundedWrite === wanted, () => (wanted ? 'every UPDATE and DELETE has a WHERE clause' : 'an UPDATE or DELETE has no WHERE clause')));
   }
   return checks;
 }
@@ -42,12 +42,17 @@ type RefMatcher<T> = (ref: T, quantifier: Quantifier) => boolean;
 function setCheck<T>(what: string, condition: SetConditionConfig, direction: Direction, values: (s: StatementAnalysis) => readonly T[], compile: (globs: readonly string[]) => RefMatcher<T> | NameMatcher, show: (v: T) => string): Check {
   const { quantifier, globs } = quantifierOf(condition, direction);
   const matcher = compile(globs) as RefMatcher<T>;
-  return (e) => {
+  return fromReason((e) => {
     const found = values(e.statement!);
-    if (quantifier === 'any') return found.some((v) => matcher(v, 'any')) ? undefined : `${what} (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
+    if (quantifier === 'any') return found.some((v) => matcher(v, 'any')) ? undefined : () => `${what} (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
     const outside = found.filter((v) => !matcher(v, 'only'));
-    return outside.length === 0 ? undefined : `${what} ${outside.map(show).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${globs.join(', ')}`;
-  };
+    return outside.length === 0 ? undefined : () => `${what} ${outside.map(show).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${globs.join(', ')}`;
+  });
+}
+
+/** A check written as "why not, or undefined" (the SQL checks, where the analysis dominates the cost). */
+function fromReason(reason: (e: Evaluation) => (() => string) | undefined): Check {
+  return check((e) => reason(e) === undefined, (e) => reason(e)?.() ?? 'holds');
 }
 
 const tableName = (ref: TableRef) => (ref.schema ? `${ref.schema}.${ref.name}` : ref.name);
@@ -89,13 +94,13 @@ function columnCheck(condition: SetConditionConfig, direction: Direction): Check
   });
   const compiled = patterns.map((p) => ({ ...p, match: compileGlob(p.column, { ignoreCase: true }) }));
   const show = (c: ColumnRef) => (c.table ? `${c.table}.${c.column}` : c.column);
-  return (e) => {
+  return fromReason((e) => {
     const statement = e.statement!;
     const applies = (p: (typeof compiled)[number], q: Quantifier) => !p.table || statement.tablesRead.some((t) => p.table!(t, q));
     const hits = (c: ColumnRef, q: Quantifier) => compiled.some((p) => applies(p, q) && (c.column === '*' ? q === 'any' || p.column === '*' : p.match(c.column)));
     const found = statement.columnsRead;
-    if (quantifier === 'any') return found.some((c) => hits(c, 'any')) ? undefined : `columns (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
+    if (quantifier === 'any') return found.some((c) => hits(c, 'any')) ? undefined : () => `columns (${found.map(show).join(', ') || 'none'}) include none of ${globs.join(', ')}`;
     const outside = found.filter((c) => !hits(c, 'only'));
-    return outside.length === 0 ? undefined : `columns ${outside.map(show).join(', ')} are not among ${globs.join(', ')}`;
-  };
+    return outside.length === 0 ? undefined : () => `columns ${outside.map(show).join(', ')} are not among ${globs.join(', ')}`;
+  });
 }
