@@ -65,6 +65,44 @@ policies:
     expect(problemsOf('connections: [{ name: c, type: http, upstream: "http://u", credential: { secret: "hunter2" } }]')[0]).toMatch(/connections\.0\.credential\.secret/);
   });
 
+  it('gives a connection the default decision headers and no tags', () => {
+    const [connection] = parsePortcullisConfig('connections: [{ name: c, type: http, upstream: "http://u" }]').connections;
+    expect(connection).toMatchObject({ decisionHeaders: ['content-type', 'accept', 'user-agent'], tags: [] });
+  });
+
+  it('reads decision headers and tags, and refuses malformed ones', () => {
+    const [connection] = parsePortcullisConfig('connections: [{ name: c, type: http, upstream: "http://u", decisionHeaders: [x-tenant], tags: ["env:prod", team.payments_1] }]').connections;
+    expect(connection).toMatchObject({ decisionHeaders: ['x-tenant'], tags: ['env:prod', 'team.payments_1'] });
+    expect(problemsOf('connections: [{ name: c, type: http, upstream: "http://u", decisionHeaders: [X-Tenant, "a b", x-a, x-a] }]')).toEqual([
+      'connections.0.decisionHeaders.0: must be a lowercase header name (a-z, 0-9, -)',
+      'connections.0.decisionHeaders.1: must be a lowercase header name (a-z, 0-9, -)',
+      'connections.0.decisionHeaders.3: "x-a" is listed twice',
+    ]);
+    expect(problemsOf('connections: [{ name: c, type: http, upstream: "http://u", tags: [Prod, -x, ""] }]')).toHaveLength(3);
+  });
+
+  it('refuses decision headers that carry secrets: credentials, cookies and the connection credential header', () => {
+    const problems = problemsOf(`
+connections:
+  - name: c
+    type: http
+    upstream: "http://u"
+    credential: { header: X-Api-Key, secret: { env: KEY } }
+    decisionHeaders: [accept, authorization, proxy-authorization, cookie, set-cookie, x-api-key]
+`);
+    expect(problems).toEqual([
+      'connections.0.decisionHeaders.1: "authorization" cannot be a decision header: it carries credentials, and what policy decides on is recorded in the audit log',
+      'connections.0.decisionHeaders.2: "proxy-authorization" cannot be a decision header: it carries credentials, and what policy decides on is recorded in the audit log',
+      'connections.0.decisionHeaders.3: "cookie" cannot be a decision header: it carries credentials, and what policy decides on is recorded in the audit log',
+      'connections.0.decisionHeaders.4: "set-cookie" cannot be a decision header: it carries credentials, and what policy decides on is recorded in the audit log',
+      `connections.0.decisionHeaders.5: "x-api-key" cannot be a decision header: it is this connection's credential header, and what policy decides on is recorded in the audit log`,
+    ]);
+    // Without a credential of its own the connection may decide on x-api-key; authorization never.
+    expect(problemsOf('connections: [{ name: c, type: http, upstream: "http://u", decisionHeaders: [x-api-key, authorization] }]')).toEqual([
+      expect.stringMatching(/^connections\.0\.decisionHeaders\.1: "authorization" cannot be a decision header/),
+    ]);
+  });
+
   it('names an unreadable file', () => {
     expect(() => loadPortcullisConfig('/nonexistent/portcullis.yaml')).toThrow(/cannot read file: ENOENT/);
   });

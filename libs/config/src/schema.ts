@@ -65,6 +65,16 @@ const credential = z
   })
   .strict();
 
+/**
+ * Request headers that carry secrets (the caller's credential, cookies): never decided on, because
+ * what policy sees reaches the audit log. The connection's own credential header joins them.
+ */
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+
+const headerName = z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name (a-z, 0-9, -)');
+/** Connection tags are matched by policy rules and shown in explanations. */
+const connectionTag = z.string().regex(/^[a-z0-9][a-z0-9_.:-]*$/, 'must match ^[a-z0-9][a-z0-9_.:-]*$');
+
 const httpConnection = z
   .object({
     name: connectionName,
@@ -77,8 +87,22 @@ const httpConnection = z
     timeout: duration.default('30s'),
     maxRequestBytes: z.number().int().positive().default(1 << 20),
     maxResponseBytes: z.number().int().positive().default(16 << 20),
+    /** The request headers policy decides on (and the audit log records), when a request has them. */
+    decisionHeaders: z.array(headerName).default(['content-type', 'accept', 'user-agent']),
+    /** Labels policy rules can match on (e.g. "env:prod"); the policy service reads them. */
+    tags: z.array(connectionTag).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((connection, ctx) => {
+    const secret = new Set([...SECRET_HEADERS, ...(connection.credential ? [connection.credential.header.toLowerCase()] : [])]);
+    connection.decisionHeaders.forEach((name, i) => {
+      if (secret.has(name)) {
+        const why = SECRET_HEADERS.includes(name) ? 'it carries credentials' : "it is this connection's credential header";
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['decisionHeaders', i], message: `"${name}" cannot be a decision header: ${why}, and what policy decides on is recorded in the audit log` });
+      }
+      if (connection.decisionHeaders.indexOf(name) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['decisionHeaders', i], message: `"${name}" is listed twice` });
+    });
+  });
 
 const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

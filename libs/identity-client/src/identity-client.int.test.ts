@@ -9,8 +9,15 @@ import { IdentityClient } from './identity-client.js';
 const NOW = Date.parse('2026-12-02T00:00:00Z');
 const asked: string[] = [];
 const answers: Record<string, identityV1.VerifyResponse> = {
-  long: { result: { $case: 'principal', value: { subject: 'a', clientId: 'a', groups: ['agents'], issuer: 'i', expiresAt: new Date(NOW + 3_600_000) } } },
-  short: { result: { $case: 'principal', value: { subject: 'b', clientId: 'b', groups: [], issuer: 'i', expiresAt: new Date(NOW + 5_000) } } },
+  long: {
+    result: {
+      $case: 'principal',
+      value: { subject: 'a', clientId: 'a', groups: ['agents'], issuer: 'i', expiresAt: new Date(NOW + 3_600_000), scopes: ['orders:read'], kind: 'machine', claimsJson: '{"sub":"a","tenant":"acme"}' },
+    },
+  },
+  short: { result: { $case: 'principal', value: { subject: 'b', clientId: 'b', groups: [], issuer: 'i', expiresAt: new Date(NOW + 5_000), scopes: [], kind: 'human', claimsJson: '{"sub":"b"}' } } },
+  // What an identity service older than scopes, kinds and claims answers.
+  older: { result: { $case: 'principal', value: { subject: 'c', clientId: 'c', groups: [], issuer: 'i', expiresAt: new Date(NOW + 5_000), scopes: [], kind: '', claimsJson: '' } } },
   bad: { result: { $case: 'failure', value: { code: 'SIGNATURE_INVALID', message: 'bad signature' } } },
   newer: { result: { $case: 'failure', value: { code: 'SOMETHING_NEW', message: 'a code from a newer identity service' } } },
 };
@@ -49,6 +56,22 @@ describe('IdentityClient cache', () => {
     clock.now += 60_000;
     await c.verify('long');
     expect(count('long') - before).toBe(2);
+    c.close();
+  });
+
+  it('keeps scopes, kind and claims in the cached principal', async () => {
+    const { c } = client();
+    const expected = { subject: 'a', scopes: ['orders:read'], kind: 'machine', claimsJson: '{"sub":"a","tenant":"acme"}' };
+    expect(await c.verify('long')).toMatchObject({ ok: true, principal: expected });
+    const before = count('long');
+    expect(await c.verify('long')).toMatchObject({ ok: true, principal: expected });
+    expect(count('long')).toBe(before);
+    c.close();
+  });
+
+  it('reads a principal without a kind or claims as a human with none', async () => {
+    const { c } = client();
+    expect(await c.verify('older')).toMatchObject({ ok: true, principal: { subject: 'c', scopes: [], kind: 'human', claimsJson: '{}' } });
     c.close();
   });
 

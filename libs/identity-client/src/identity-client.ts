@@ -3,12 +3,27 @@ import { callUnary, FAST_RECONNECT } from '@portcullis/service-kit';
 import * as grpc from '@grpc/grpc-js';
 import { identityV1, type commonV1 } from '@portcullis/proto-gen';
 
+/** Whether a principal is a client acting for itself or a person (identity classifies). */
+export const PRINCIPAL_KINDS = ['machine', 'human'] as const;
+export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
+
+/** A verified identity, as identity answers it. It never carries the token it was derived from. */
 export interface Principal {
   readonly subject: string;
+  /** `client_id`, else `azp`, else `sub`. */
   readonly clientId: string;
   readonly groups: readonly string[];
   readonly issuer: string;
   readonly expiresAt: Date;
+  /** OAuth scopes granted to the token, in token order. */
+  readonly scopes: readonly string[];
+  readonly kind: PrincipalKind;
+  /**
+   * The token's verified claims as canonical JSON (RFC 8785); "{}" when there are none to carry
+   * (too large, or an identity service older than claims). Kept as text, like MCP arguments: equal claims compare equal, and nothing re-serialises
+   * them on the way to policy, the events or a cache key.
+   */
+  readonly claimsJson: string;
 }
 
 /**
@@ -101,6 +116,10 @@ export class IdentityClient {
   }
 }
 
+/**
+ * Wire -> domain. A kind other than "machine" (none, from an identity service older than kinds)
+ * reads as "human": as in identity itself, a principal is a machine only on positive evidence.
+ */
 export function principalFromProto(p: commonV1.Principal): Principal {
   return Object.freeze({
     subject: p.subject,
@@ -108,9 +127,12 @@ export function principalFromProto(p: commonV1.Principal): Principal {
     groups: Object.freeze([...p.groups]),
     issuer: p.issuer,
     expiresAt: p.expiresAt ?? new Date(0),
+    scopes: Object.freeze([...p.scopes]),
+    kind: p.kind === 'machine' ? 'machine' : 'human',
+    claimsJson: p.claimsJson === '' ? '{}' : p.claimsJson,
   });
 }
 
 export function principalToProto(p: Principal): commonV1.Principal {
-  return { subject: p.subject, clientId: p.clientId, groups: [...p.groups], issuer: p.issuer, expiresAt: p.expiresAt };
+  return { subject: p.subject, clientId: p.clientId, groups: [...p.groups], issuer: p.issuer, expiresAt: p.expiresAt, scopes: [...p.scopes], kind: p.kind, claimsJson: p.claimsJson };
 }

@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { httpParts, type Evaluation } from './conditions.js';
+import type { Evaluation } from './conditions.js';
 
 /**
  * `when:` expressions in CEL, over four variables:
@@ -56,7 +56,7 @@ function variables(e: Evaluation): Record<string, unknown> {
   const target = facts.target;
   const request: Record<string, unknown> = { protocol: target.kind };
   if (target.kind === 'http') {
-    request.http = { method: target.method, path: target.path, query: Object.fromEntries(e.httpQuery()), headers: Object.fromEntries(httpParts(target).headers.map((h) => [h.name, h.value])) };
+    request.http = { method: target.method, path: target.path, query: Object.fromEntries(e.httpQuery()), headers: Object.fromEntries(target.headers.map((h) => [h.name, h.value])) };
   } else if (target.kind === 'mcp') {
     request.mcp = { method: target.method, name: target.name, arguments: e.mcpArguments() ?? {} };
   } else if (e.statement) {

@@ -32,9 +32,10 @@ export function compileWithTags(sources: readonly PolicySource[], context: Polic
       const first = seen.get(config.id);
       if (first) problem(['id'], `duplicate rule id "${config.id}" (first defined in ${first})`);
       else seen.set(config.id, `${source.name}:${locate(i, ['id']).line}`);
+      const names = [...(config.match.connections ?? []), ...(config.match.connection?.names ?? [])].filter((n) => !n.includes('*'));
       if (context.connections) {
-        const names = [...(config.match.connections ?? []).map((n, j) => ({ n, path: ['match', 'connections', j] })), ...(config.match.connection?.names ?? []).map((n, j) => ({ n, path: ['match', 'connection', 'names', j] }))];
-        for (const { n, path } of names) {
+        const named = [...(config.match.connections ?? []).map((n, j) => ({ n, path: ['match', 'connections', j] })), ...(config.match.connection?.names ?? []).map((n, j) => ({ n, path: ['match', 'connection', 'names', j] }))];
+        for (const { n, path } of named) {
           if (!n.includes('*') && !context.connections.has(n)) problem(path, `unknown connection "${n}"`);
         }
       }
@@ -44,6 +45,10 @@ export function compileWithTags(sources: readonly PolicySource[], context: Polic
           if (!context.maskingProfiles.has(p)) problem(path, `unknown masking profile "${p}"`);
         }
       }
+      for (const header of Object.keys(config.match.http?.headers ?? {})) {
+        const missing = unsentHeader(header, names.length > 0 ? names : undefined, context);
+        if (missing) problem(['match', 'http', 'headers', header], missing);
+      }
       const compiled = compileRule(config, rules.length, source.name);
       if (compiled.ok) rules.push(compiled.rule);
       else problem(['when'], compiled.message);
@@ -51,6 +56,21 @@ export function compileWithTags(sources: readonly PolicySource[], context: Polic
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, policy: new PolicyEngine(rules, digestOf(sources), tags, sql) };
+}
+
+/**
+ * A rule on a header the gateway never sends policy could never match (or, in a deny, never
+ * fire): say so, naming the connections whose `decisionHeaders` lack it.
+ */
+function unsentHeader(header: string, names: readonly string[] | undefined, context: PolicyContext): string | undefined {
+  if (!context.connections) return undefined;
+  const known = (name: string) => context.connections!.get(name)?.decisionHeaders !== undefined;
+  const candidates = (names ?? [...context.connections.keys()]).filter(known);
+  const sending = (name: string) => context.connections!.get(name)?.decisionHeaders?.includes(header) ?? false;
+  const lacking = candidates.filter((name) => !sending(name));
+  if (names && lacking.length > 0) return `header "${header}" is not sent to policy by ${lacking.join(', ')}: add it to connections[].decisionHeaders`;
+  if (!names && candidates.length > 0 && !candidates.some(sending)) return `header "${header}" is not sent to policy by any connection: add it to connections[].decisionHeaders`;
+  return undefined;
 }
 
 /** "policies/sql.yaml:12:7: rules.3.effect: must be one of allow, deny, require_approval". */

@@ -106,7 +106,7 @@ function httpChecks(http: NonNullable<MatchConfig['http']>, direction: Direction
   }
   for (const [name, predicate] of Object.entries(http.headers ?? {})) {
     const test = compileValueTest(predicate, direction);
-    const values = (e: Evaluation) => httpParts(target(e)).headers.filter((h) => h.name === name).map((h) => h.value);
+    const values = (e: Evaluation) => target(e).headers.filter((h) => h.name === name).map((h) => h.value);
     checks.push(check((e) => test(values(e)), (e) => `header ${name} ${found(values(e))}, not ${test.describe}`));
   }
   return checks;
@@ -151,8 +151,3 @@ function preview(values: readonly unknown[]): string {
   return text === undefined ? 'undefined' : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Query string and decision headers of an HTTP target (absent from targets of older gateways). */
-export function httpParts(target: HttpTarget): { query: string; headers: readonly { name: string; value: string }[] } {
-  const parts = target as HttpTarget & { query?: string; headers?: readonly { name: string; value: string }[] };
-  return { query: parts.query ?? '', headers: parts.headers ?? [] };
-}

@@ -1,5 +1,5 @@
 import type { SqlAnalyzer, StatementAnalysis } from '@portcullis/sql-analysis';
-import { httpParts, type Evaluation } from './conditions.js';
+import type { Evaluation } from './conditions.js';
 import { pathSegments } from './path-glob.js';
 import { explainRule, ruleMatches, type CompiledRule } from './rule.js';
 import type { ApprovalRequirement, CompiledPolicy, Decision, Explanation, Reason, RequestFacts, RuleExplanation, StatementSummary } from './types.js';
@@ -143,7 +143,7 @@ function newEvaluation(facts: RequestFacts, connectionTags: readonly string[]): 
       if (!query) {
         const map = new Map<string, string[]>();
         if (facts.target.kind === 'http') {
-          for (const [name, value] of new URLSearchParams(httpParts(facts.target).query)) map.set(name, [...(map.get(name) ?? []), value]);
+          for (const [name, value] of new URLSearchParams(facts.target.query)) map.set(name, [...(map.get(name) ?? []), value]);
         }
         query = map;
       }

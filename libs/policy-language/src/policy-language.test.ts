@@ -33,7 +33,7 @@ const agent: PrincipalFacts = { subject: 'agent-1', clientId: 'demo-agent', issu
 function facts(target: Target, overrides: Partial<RequestFacts> = {}): RequestFacts {
   return { connection: 'api', principal: agent, target, now: new Date('2026-12-02T10:00:00Z'), ...overrides };
 }
-const http = (method: string, path: string, query = '', headers: { name: string; value: string }[] = []) => ({ kind: 'http', method, path, query, headers }) as Target;
+const http = (method: string, path: string, query = '', headers: { name: string; value: string }[] = []): Target => ({ kind: 'http', method, path, query, headers });
 const call = (name: string, args?: unknown) => mcpTarget('tools/call', name, args);
 
 describe('documents', () => {
@@ -84,6 +84,15 @@ describe('documents', () => {
     expect(result.ok && result.policy.ruleCount).toBe(1);
     const bad = compilePolicy([{ name: 'portcullis.yaml', text: 'policies:\n  - { id: a, effect: maybe }\n', format: 'config' }], {}, sql);
     expect(bad.ok ? [] : bad.problems.map(formatProblem)).toEqual([expect.stringMatching(/^portcullis\.yaml:2:22: policies\.0\.effect: /)]);
+  });
+
+  it('refuses rules on headers the gateway never sends policy', () => {
+    const ctx: PolicyContext = { connections: new Map([['api', { tags: [], decisionHeaders: ['content-type'] }], ['web', { tags: [], decisionHeaders: ['x-tenant'] }]]) };
+    expect(problems('rules:\n  - { id: a, effect: allow, match: { connections: [api], http: { headers: { x-tenant: acme } } } }\n', ctx)).toEqual([
+      expect.stringMatching(/rules\.0\.match\.http\.headers\.x-tenant: header "x-tenant" is not sent to policy by api: add it to connections\[\]\.decisionHeaders/),
+    ]);
+    expect(problems('rules:\n  - { id: a, effect: allow, match: { http: { headers: { x-tenant: acme } } } }\n', ctx)).toEqual([]);
+    expect(problems('rules:\n  - { id: a, effect: allow, match: { http: { headers: { x-other: acme } } } }\n', ctx)[0]).toMatch(/not sent to policy by any connection/);
   });
 
   it('refuses rules that could never match', () => {

@@ -139,8 +139,7 @@ function targetOf(test: z.output<typeof testCase>): Target {
   if (typeof test.sql === 'string') return { kind: 'sql', statement: test.sql, parameters: [] };
   if (test.mcp) return mcpTarget(test.mcp.method, test.mcp.name, test.mcp.arguments);
   const http = test.http!;
-  const target = { kind: 'http' as const, method: http.method, path: http.path, query: http.query, headers: Object.entries(http.headers).map(([name, value]) => ({ name: name.toLowerCase(), value })) };
-  return target as Target;
+  return { kind: 'http', method: http.method, path: http.path, query: http.query, headers: Object.entries(http.headers).map(([name, value]) => ({ name: name.toLowerCase(), value })) };
 }
 
 function meets(decision: Decision, expect: z.output<typeof testCase>['expect']): boolean {

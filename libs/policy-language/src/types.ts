@@ -27,8 +27,11 @@ export interface Problem {
 
 /** What compiling is checked against: the connections and masking profiles that exist. */
 export interface PolicyContext {
-  /** Known connections and their tags; undefined means "do not check connection names". */
-  readonly connections?: ReadonlyMap<string, { readonly tags: readonly string[] }>;
+  /**
+   * Known connections, their tags and (HTTP) the headers the gateway sends policy; undefined means
+   * "do not check connection names or headers".
+   */
+  readonly connections?: ReadonlyMap<string, { readonly tags: readonly string[]; readonly decisionHeaders?: readonly string[] }>;
   /** Known masking profiles; undefined means "do not check profile names". */
   readonly maskingProfiles?: ReadonlySet<string>;
 }

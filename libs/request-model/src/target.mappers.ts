@@ -14,7 +14,7 @@ export type TargetOneof =
 export function targetToProto(target: Target): NonNullable<TargetOneof> {
   switch (target.kind) {
     case 'http':
-      return { $case: 'http', value: { method: target.method, path: target.path } };
+      return { $case: 'http', value: { method: target.method, path: target.path, query: target.query, headers: target.headers.map((h) => ({ name: h.name, value: h.value })) } };
     case 'mcp':
       return { $case: 'mcp', value: { method: target.method, name: target.name, argumentsJson: target.argumentsJson } };
     case 'sql':
@@ -26,7 +26,7 @@ export function targetToProto(target: Target): NonNullable<TargetOneof> {
 export function targetFromProto(oneof: TargetOneof): Target | undefined {
   switch (oneof?.$case) {
     case 'http':
-      return { kind: 'http', method: oneof.value.method, path: oneof.value.path };
+      return { kind: 'http', method: oneof.value.method, path: oneof.value.path, query: oneof.value.query, headers: oneof.value.headers.map((h) => ({ name: h.name, value: h.value })) };
     case 'mcp':
       return { kind: 'mcp', method: oneof.value.method, name: oneof.value.name, argumentsJson: oneof.value.argumentsJson };
     case 'sql':

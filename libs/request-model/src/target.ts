@@ -5,11 +5,24 @@ import { sha256Hex } from './digest.js';
 export const PROTOCOLS = ['http', 'mcp', 'sql'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-/** An HTTP request: its method and canonical path below the connection (no query, no body). */
+/** One request header as policy sees it: the name lowercased, the value as sent. */
+export interface HttpHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * An HTTP request: its method, canonical path below the connection, raw query string and the
+ * headers its connection selects for decisions (never the body, never a credential).
+ */
 export interface HttpTarget {
   readonly kind: 'http';
   readonly method: string;
   readonly path: string;
+  /** The query string without "?", exactly as forwarded; "" for none. */
+  readonly query: string;
+  /** The connection's decision headers present on the request, in request order, duplicates kept. */
+  readonly headers: readonly HttpHeader[];
 }
 
 /**
@@ -46,8 +59,12 @@ export function mcpTarget(method: string, name: string, args: unknown): McpTarge
 /**
  * A digest that is equal for two targets exactly when they describe the same request: the kind and
  * every field that is decided on, each length-prefixed so that no field can bleed into the next.
- * For MCP that is method, name and the canonical arguments; for SQL the statement text and every
- * parameter (NULL, text and binary told apart).
+ * For HTTP that is method, path, query and every decision header (name and value, in order); for
+ * MCP method, name and the canonical arguments; for SQL the statement text and every parameter
+ * (NULL, text and binary told apart).
+ *
+ * An HTTP target with no query and no headers has the digest it had before targets carried them
+ * (kind, method, path): holds stored then keep the digest they were written with.
  */
 export function targetDigest(target: Target): string {
   return sha256Hex(Buffer.concat(canonicalParts(target).map(netstring)));
@@ -62,11 +79,20 @@ export function sameTarget(a: Target | undefined, b: Target | undefined): boolea
   return targetDigest(a) === targetDigest(b);
 }
 
-/** A one-line description for logs, prompts and the CLI (the SQL text is shortened, never parsed). */
+/** Longest query shown by describeTarget; the full query is in the target itself. */
+const DESCRIBED_QUERY_LENGTH = 80;
+
+/**
+ * A one-line description for logs, prompts and the CLI: `METHOD /path?query` (a long query is
+ * shortened; headers are not shown), the MCP method and name, the SQL text shortened, never parsed.
+ */
 export function describeTarget(target: Target): string {
   switch (target.kind) {
-    case 'http':
-      return `${target.method} ${target.path}`;
+    case 'http': {
+      if (target.query === '') return `${target.method} ${target.path}`;
+      const query = target.query.length > DESCRIBED_QUERY_LENGTH ? `${target.query.slice(0, DESCRIBED_QUERY_LENGTH - 3)}...` : target.query;
+      return `${target.method} ${target.path}?${query}`;
+    }
     case 'mcp':
       return target.name ? `${target.method} ${target.name}` : target.method;
     case 'sql': {
@@ -79,8 +105,12 @@ export function describeTarget(target: Target): string {
 function canonicalParts(target: Target): Buffer[] {
   const text = (value: string) => Buffer.from(value, 'utf8');
   switch (target.kind) {
-    case 'http':
-      return [text('http'), text(target.method), text(target.path)];
+    case 'http': {
+      const legacy = [text('http'), text(target.method), text(target.path)];
+      if (target.query === '' && target.headers.length === 0) return legacy;
+      // Past the legacy parts the query and the header count always follow: no two targets share parts.
+      return [...legacy, text(target.query), text(String(target.headers.length)), ...target.headers.flatMap((h) => [text(h.name), text(h.value)])];
+    }
     case 'mcp':
       return [text('mcp'), text(target.method), text(target.name), text(target.argumentsJson)];
     case 'sql':

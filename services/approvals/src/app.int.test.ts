@@ -42,7 +42,9 @@ function clientFor(port: number) {
     });
   return {
     close: () => client.close(),
-    createHold: (req: approvalsV1.CreateHoldRequest) => rpc<approvalsV1.CreateHoldResponse>(undefined, (md, cb) => client.createHold(req, md, cb)).then((r) => r.hold!),
+    // Fields a test leaves out (e.g. an HTTP target's query and headers) get their defaults, as on the wire.
+    createHold: (req: approvalsV1.CreateHoldRequest) =>
+      rpc<approvalsV1.CreateHoldResponse>(undefined, (md, cb) => client.createHold(approvalsV1.CreateHoldRequest.fromPartial(req), md, cb)).then((r) => r.hold!),
     getHold: (id: string) => rpc<approvalsV1.GetHoldResponse>(undefined, (md, cb) => client.getHold({ id }, md, cb)).then((r) => r.hold!),
     listHolds: (token: string | undefined, includeResolved = false) =>
       rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds({ includeResolved }, md, cb)).then((r) => r.holds),
@@ -68,6 +70,7 @@ function holdRequest(
     decision: {
       effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
       reasons: ['rule:agents-write'],
+      message: 'Writes by agents wait for a human in the approvers group.',
       maskingProfiles: [],
       approval: { approverGroups: options.approverGroups ?? ['approvers'], timeout: { seconds: BigInt(options.timeoutSeconds ?? 120), nanos: 0 } },
       policyVersion: 'v1',
@@ -170,6 +173,7 @@ describe('approvals service', () => {
       target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
       sessionId: '',
       reasons: ['rule:agents-write'],
+      message: 'Writes by agents wait for a human in the approvers group.',
       approverGroups: ['approvers'],
       status: HoldStatus.HOLD_STATUS_PENDING,
     });
@@ -255,7 +259,7 @@ describe('approvals service', () => {
     expect(hold).toMatchObject({ requestId: legacy.requestId, target, sessionId: '', status: HoldStatus.HOLD_STATUS_PENDING });
     // The digest the migration computed in SQL is the one the library computes (non-ASCII path included).
     const row = await database.db.selectFrom('holds').select(['target_kind', 'target_digest']).where('id', '=', legacy.id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ target_kind: 'http', target_digest: targetDigest({ kind: 'http', method: legacy.method, path: legacy.path }) });
+    expect(row).toEqual({ target_kind: 'http', target_digest: targetDigest({ kind: 'http', method: legacy.method, path: legacy.path, query: '', headers: [] }) });
 
     expect((await b.createHold(holdRequest({ requestId: legacy.requestId, target }))).id).toBe(legacy.id);
     const elsewhere = holdRequest({ requestId: legacy.requestId, target: { $case: 'http', value: { method: legacy.method, path: '/orders/cafe/42' } } });
@@ -264,6 +268,54 @@ describe('approvals service', () => {
     expect(await a.approve('approver-token', legacy.id)).toMatchObject({ status: HoldStatus.HOLD_STATUS_APPROVED, target, resolvedBy: 'demo-approver' });
     const [granted] = await untilEvents(legacy.id, 1);
     expect(granted!.event).toMatchObject({ id: `${legacy.id}.granted`, sessionId: '', body: { $case: 'approvalGranted', value: { holdId: legacy.id } } });
+  });
+
+  it('holds an HTTP request with its query and decision headers; another query under the same id is a conflict', async () => {
+    const target: TargetOneof = { $case: 'http', value: { method: 'DELETE', path: '/orders', query: 'id=1', headers: [{ name: 'accept', value: '*/*' }, { name: 'accept', value: 'text/csv' }] } };
+    const request = holdRequest({ target });
+    const hold = await a.createHold(request);
+    expect(hold.target).toEqual(target);
+    expect(await b.getHold(hold.id)).toEqual(hold);
+    expect((await b.createHold(request)).id).toBe(hold.id);
+    for (const other of [
+      { ...target.value, query: 'id=2' },
+      { ...target.value, query: '' },
+      { ...target.value, headers: [{ name: 'accept', value: '*/*' }] },
+    ]) {
+      const conflicting = holdRequest({ requestId: request.context!.requestId, target: { $case: 'http', value: other } });
+      expect(await refusal(b.createHold(conflicting))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+    }
+  });
+
+  it('reads an HTTP hold stored before queries and headers as having neither: it still compares and is approvable', async () => {
+    // A row as the previous version of the repository wrote it: target JSON without query or headers.
+    const id = randomUUID();
+    const requestId = `req-noquery-${uniqueSuffix()}`;
+    await database.db
+      .insertInto('holds')
+      .values({
+        id,
+        request_id: requestId,
+        connection: 'demo-http',
+        requester_issuer: 'http://idp.test',
+        requester_subject: 'demo-agent',
+        requester_client_id: 'demo-agent',
+        requester_groups: ['agents'],
+        target: JSON.stringify({ kind: 'http', method: 'DELETE', path: '/orders/7' }),
+        target_digest: targetDigest({ kind: 'http', method: 'DELETE', path: '/orders/7', query: '', headers: [] }),
+        session_id: '',
+        reasons: ['rule:agents-write'],
+        message: '',
+        approver_groups: ['approvers'],
+        expires_at: new Date(Date.now() + 3_600_000),
+      })
+      .execute();
+    const target = { $case: 'http' as const, value: { method: 'DELETE', path: '/orders/7', query: '', headers: [] } };
+    expect(await a.getHold(id)).toMatchObject({ requestId, target, message: '', status: HoldStatus.HOLD_STATUS_PENDING });
+    expect((await b.createHold(holdRequest({ requestId, target }))).id).toBe(id);
+    const withQuery = holdRequest({ requestId, target: { $case: 'http', value: { ...target.value, query: 'id=7' } } });
+    expect(await refusal(b.createHold(withQuery))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
+    expect(await a.approve('approver-token', id)).toMatchObject({ status: HoldStatus.HOLD_STATUS_APPROVED, target });
   });
 
   it('lists a hold to its approvers only', async () => {
@@ -368,6 +420,7 @@ describe('approvals service', () => {
       target: { kind: 'sql', statement: 'select 1', parameters: [] },
       sessionId: 'sess-offline',
       reasons: ['rule:agents-write'],
+      message: '',
       approverGroups: ['approvers'],
       timeoutMs: 60_000,
     });

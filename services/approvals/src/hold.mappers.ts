@@ -29,6 +29,7 @@ export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result
     target,
     sessionId: context.sessionId,
     reasons: decision.reasons,
+    message: decision.message,
     approverGroups: decision.approval.approverGroups,
     timeoutMs: Number(seconds) * 1000 + Math.floor(nanos / 1e6),
   });
@@ -39,10 +40,12 @@ export function holdToProto(hold: Hold): approvalsV1.Hold {
     id: hold.id,
     requestId: hold.requestId,
     connection: hold.connection,
-    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: hold.requester.issuer, expiresAt: undefined },
+    // The requester as the hold records it: who asked, not the principal's every attribute.
+    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: hold.requester.issuer, expiresAt: undefined, scopes: [], kind: '', claimsJson: '' },
     target: targetToProto(hold.target),
     sessionId: hold.sessionId,
     reasons: [...hold.reasons],
+    message: hold.message,
     approverGroups: [...hold.approverGroups],
     status: STATUSES[hold.status],
     createdAt: hold.createdAt,

@@ -11,9 +11,10 @@ const pending: Hold = {
   requestId: 'req-1',
   connection: 'demo-http',
   requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
-  target: { kind: 'http', method: 'POST', path: '/echo' },
+  target: { kind: 'http', method: 'POST', path: '/echo', query: '', headers: [] },
   sessionId: 'sess-1',
   reasons: ['rule:agents-write'],
+  message: 'Writes wait for an approver.',
   approverGroups: ['approvers'],
   status: 'pending',
   createdAt: new Date('2026-01-01T12:00:00Z'),
@@ -23,7 +24,7 @@ const resolvedAt = new Date('2026-01-01T12:01:00Z');
 
 /** One target of each kind, with the awkward cases: nested arguments, NULL, text "null", bytes. */
 const TARGETS: Record<Target['kind'], Target> = {
-  http: { kind: 'http', method: 'DELETE', path: '/orders/42' },
+  http: { kind: 'http', method: 'DELETE', path: '/orders/42', query: 'id=42&force=1', headers: [{ name: 'accept', value: '*/*' }, { name: 'x-tenant', value: 'a' }, { name: 'x-tenant', value: 'b' }] },
   mcp: mcpTarget('tools/call', 'refund', { order: 42, amount: { value: 10, currency: 'EUR' } }),
   sql: { kind: 'sql', statement: 'update orders set note = $1, blob = $2, gone = $3 where id = $4', parameters: [{ text: 'null' }, { binary: Buffer.from([0, 1, 255]) }, null, { text: '42' }] },
 };
@@ -48,7 +49,7 @@ describe('approvalEvent', () => {
           expiresAt: pending.expiresAt,
           reasons: ['rule:agents-write'],
           requester: 'demo-agent',
-          target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
+          target: { $case: 'http', value: { method: 'POST', path: '/echo', query: '', headers: [] } },
         },
       },
     });
@@ -83,15 +84,16 @@ describe('hold mappers', () => {
     context: {
       requestId: 'req-1',
       connection: 'demo-http',
-      principal: { subject: 'demo-agent', clientId: 'cid', groups: ['agents'], issuer: 'iss', expiresAt: undefined },
+      principal: { subject: 'demo-agent', clientId: 'cid', groups: ['agents'], issuer: 'iss', expiresAt: undefined, scopes: [], kind: 'machine', claimsJson: '{}' },
       sessionId: 'sess-1',
-      target: { $case: 'http', value: { method: 'POST', path: '/echo' } },
+      target: { $case: 'http', value: { method: 'POST', path: '/echo', query: '', headers: [] } },
     },
     decision: {
       effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
       reasons: ['rule:agents-write'],
+      message: 'Writes wait for an approver.',
       maskingProfiles: [],
-      approval: { approverGroups: ['approvers'], timeout: { seconds: 90n, nanos: 500_000_000 } },
+      approval: { approverGroups: ['approvers'], timeout: { seconds: 90n, nanos: 500_000_000 }, minApprovals: 0, grant: undefined },
       policyVersion: 'v',
       decidedBy: 'p',
       cacheable: false,
@@ -104,9 +106,10 @@ describe('hold mappers', () => {
       requestId: 'req-1',
       connection: 'demo-http',
       requester: { issuer: 'iss', subject: 'demo-agent', clientId: 'cid', groups: ['agents'] },
-      target: { kind: 'http', method: 'POST', path: '/echo' },
+      target: { kind: 'http', method: 'POST', path: '/echo', query: '', headers: [] },
       sessionId: 'sess-1',
       reasons: ['rule:agents-write'],
+      message: 'Writes wait for an approver.',
       approverGroups: ['approvers'],
       timeoutMs: 90_500,
     });
@@ -123,6 +126,7 @@ describe('hold mappers', () => {
     const decoded = approvalsV1.Hold.decode(approvalsV1.Hold.encode(wire).finish());
     expect(targetFromProto(decoded.target)).toEqual(target);
     expect(decoded.sessionId).toBe('sess-1');
+    expect(decoded.message).toBe('Writes wait for an approver.');
 
     const created = newHoldFromProto({ ...request, context: { ...request.context!, target: decoded.target } });
     expect(created.ok && created.value.target).toEqual(target);

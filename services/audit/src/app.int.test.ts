@@ -19,7 +19,7 @@ import { chainHash, GENESIS_HASH, jsonDigest, sha256Hex } from './domain/index.j
 // two instances keep one chain, and only audit readers may look.
 
 const SECRET_MARKER = 'marker-that-must-never-be-logged';
-const principal = (subject: string, groups: string[]) => ({ subject, clientId: subject, groups, issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000) });
+const principal = (subject: string, groups: string[]) => ({ subject, clientId: subject, groups, issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000), scopes: [], kind: 'machine' as const, claimsJson: `{"sub":"${subject}"}` });
 const TOKENS: Record<string, VerifyOutcome> = {
   'reader-token': { ok: true, principal: principal('auditor-1', ['auditors']) },
   'agent-token': { ok: true, principal: principal('agent-1', ['agents']) },
@@ -106,11 +106,11 @@ describe('audit service (integration)', () => {
 
   const received = (path: string): EventBody => ({
     $case: 'requestReceived',
-    value: { principal: principal('agent-1', ['agents']), protocol: 'http', target: { $case: 'http', value: { method: 'GET', path } } },
+    value: { principal: principal('agent-1', ['agents']), protocol: 'http', target: { $case: 'http', value: { method: 'GET', path, query: 'page=1', headers: [{ name: 'accept', value: 'application/json' }] } } },
   });
   const decided: EventBody = {
     $case: 'decisionMade',
-    value: { decision: { effect: 1, reasons: ['rule:agents-read'], maskingProfiles: ['pii'], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: false }, fromCache: false },
+    value: { decision: { effect: 1, reasons: ['rule:agents-read'], message: 'Agents may read.', maskingProfiles: ['pii'], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: false }, fromCache: false },
   };
   const completed: EventBody = {
     $case: 'requestCompleted',
@@ -133,7 +133,7 @@ describe('audit service (integration)', () => {
       expiresAt: new Date('2030-01-01T00:00:00Z'),
       reasons: ['rule:needs-approval'],
       requester: 'agent-1',
-      target: { $case: 'http', value: { method: 'GET', path: '/orders' } },
+      target: { $case: 'http', value: { method: 'GET', path: '/orders', query: '', headers: [] } },
     },
   };
 

@@ -24,7 +24,7 @@ const decision = newEvent({
   connection: 'crm',
   source: 'ingress:a',
   occurredAt: AT,
-  body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], maskingProfiles: [], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: false }, fromCache: false } },
+  body: { $case: 'decisionMade', value: { decision: { effect: 1, reasons: ['rule:x'], message: 'X is allowed.', maskingProfiles: [], approval: undefined, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: false }, fromCache: false } },
 });
 
 describe('entriesFromMessage (single events)', () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { CompactSign, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePortcullisConfig } from '@portcullis/config';
 import { identityV1 } from '@portcullis/proto-gen';
@@ -45,6 +45,11 @@ class TinyIdp {
     const now = Math.floor(Date.now() / 1000);
     const defaults = { iss: this.issuer, aud: 'portcullis', sub: 'demo-agent', client_id: 'demo-agent', groups: ['agents'], iat: now, exp: now + 300 };
     return new SignJWT({ ...defaults, ...claims }).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' }).sign(key);
+  }
+
+  /** A token signed over `payload` exactly as written (the caller supplies every claim). */
+  async rawToken(payload: string): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'ES256', kid: this.keys[0]!.kid, typ: 'at+jwt' }).sign(this.keys[0]!.privateKey);
   }
 
   async stop(): Promise<void> {
@@ -129,8 +134,26 @@ issuers:
     const result = await verify(await idp.token());
     expect(result).toEqual({
       $case: 'principal',
-      value: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'], issuer: idp.issuer, expiresAt: expect.any(Date) },
+      value: { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'], issuer: idp.issuer, expiresAt: expect.any(Date), scopes: [], kind: 'machine', claimsJson: expect.any(String) },
     });
+  });
+
+  it('carries scopes, kind and claims to the wire', async () => {
+    const result = await verify(await idp.token({ sub: 'alice', scope: 'orders:read orders:write', tenant: 'acme' }));
+    expect(result).toMatchObject({ $case: 'principal', value: { subject: 'alice', clientId: 'demo-agent', scopes: ['orders:read', 'orders:write'], kind: 'human' } });
+    expect(JSON.parse((result?.value as { claimsJson: string }).claimsJson)).toMatchObject({ sub: 'alice', tenant: 'acme', scope: 'orders:read orders:write' });
+  });
+
+  it('drops claims too large to carry, logging their size and never their content', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // 1e20 is written out in full in canonical JSON: 1,000 of them are about 22 KB.
+    const payload = `{"iss":"${idp.issuer}","aud":"portcullis","sub":"big-claims","iat":${now},"exp":${now + 300},"marker":"do-not-log-me","n":[${Array(1000).fill('1e20').join(',')}]}`;
+    const result = await verify(await idp.rawToken(payload));
+    expect(result).toMatchObject({ $case: 'principal', value: { subject: 'big-claims', claimsJson: '{}' } });
+    const warnings = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.principal === 'big-claims');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, msg: 'token claims too large to carry; the principal has none', claimsBytes: expect.any(Number) })]);
+    expect(warnings[0]!.claimsBytes).toBeGreaterThan(16 * 1024);
+    expect(logLines.join('')).not.toContain('do-not-log-me');
   });
 
   it('answers a token for another audience with a failure value, not a gRPC error', async () => {

@@ -1,18 +1,9 @@
-import type { commonV1, identityV1 } from '@portcullis/proto-gen';
-import type { Principal, VerifyOutcome } from './domain/index.js';
+import { principalToProto } from '@portcullis/identity-client';
+import type { identityV1 } from '@portcullis/proto-gen';
+import type { VerifyOutcome } from './domain/index.js';
 
 /** Domain outcome -> wire response. The operator-only `detail` and the failure's issuer stay behind. */
 export function verifyResponseToProto(outcome: VerifyOutcome): identityV1.VerifyResponse {
   if (outcome.ok) return { result: { $case: 'principal', value: principalToProto(outcome.principal) } };
   return { result: { $case: 'failure', value: { code: outcome.failure.code, message: outcome.failure.message } } };
-}
-
-export function principalToProto(principal: Principal): commonV1.Principal {
-  return {
-    subject: principal.subject,
-    clientId: principal.clientId,
-    groups: [...principal.groups],
-    issuer: principal.issuer,
-    expiresAt: principal.expiresAt,
-  };
 }

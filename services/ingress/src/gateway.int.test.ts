@@ -5,7 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { BATCH_TYPE, BusNames, connectBus, ensureStreams, EVENT_TYPE_HEADER, EventPublisher, newEvent, type Bus } from '@portcullis/bus';
 import type { Principal } from '@portcullis/identity-client';
 import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
-import { mcpTarget, targetToProto, type Target } from '@portcullis/request-model';
+import { mcpTarget, targetToProto, type HttpTarget, type Target } from '@portcullis/request-model';
 import { createLogger } from '@portcullis/service-kit';
 import { deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
 import { EventsRecorder } from './bus/events.recorder.js';
@@ -38,9 +38,18 @@ afterAll(async () => {
   if (url) await deleteStreams(url, names.namespace).catch(() => undefined);
 });
 
-const principal: Principal = { subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'], issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 60_000) };
+const principal: Principal = {
+  subject: 'demo-agent',
+  clientId: 'demo-agent',
+  groups: ['agents'],
+  issuer: 'https://idp.test',
+  expiresAt: new Date(Date.now() + 60_000),
+  scopes: ['orders:write'],
+  kind: 'machine',
+  claimsJson: '{"sub":"demo-agent"}',
+};
 
-const received = (n: number): GatewayEvent => ({ id: `ev-${n}-${randomUUID()}`, occurredAt: new Date(), sessionId: 'sess-1', requestId: `req-${n}`, connection: 'demo', kind: 'requestReceived', protocol: 'http', principal, target: { kind: 'http', method: 'GET', path: `/items/${n}` } });
+const received = (n: number): GatewayEvent => ({ id: `ev-${n}-${randomUUID()}`, occurredAt: new Date(), sessionId: 'sess-1', requestId: `req-${n}`, connection: 'demo', kind: 'requestReceived', protocol: 'http', principal, target: { kind: 'http', method: 'GET', path: `/items/${n}`, query: `page=${n}`, headers: [{ name: 'accept', value: 'application/json' }] } });
 
 describe('EventsRecorder over JetStream', () => {
   it('stores the events of concurrent requests as batches, every event intact and in order', async () => {
@@ -108,7 +117,16 @@ function approvalsDouble() {
 describe('ApprovalGate against real NATS', () => {
   const approvals = approvalsDouble();
   let gate: ApprovalGate;
-  const decision: Decision = { effect: 'require_approval', reasons: ['rule:hold'], maskingProfiles: [], approval: { approverGroups: ['approvers'], timeoutMs: 60_000 }, policyVersion: 'v', decidedBy: 'p', cacheable: true };
+  const decision: Decision = {
+    effect: 'require_approval',
+    reasons: ['rule:hold'],
+    message: 'Transfers wait for an approver.',
+    maskingProfiles: [],
+    approval: { approverGroups: ['approvers'], timeoutMs: 60_000, minApprovals: 2, grantMs: 300_000 },
+    policyVersion: 'v',
+    decidedBy: 'p',
+    cacheable: true,
+  };
   const context = (target: Target): RequestContext => ({ requestId: randomUUID(), sessionId: randomUUID(), connection: 'demo', protocol: target.kind, principal, target });
 
   /** The hold the approvals service stores for `request`, in a status, optionally about something else. */
@@ -120,6 +138,7 @@ describe('ApprovalGate against real NATS', () => {
     requester: request.context!.principal,
     target: target ? targetToProto(target) : request.context!.target,
     reasons: request.decision!.reasons,
+    message: request.decision!.message,
     approverGroups: request.decision!.approval!.approverGroups,
     status,
     createdAt: new Date(),
@@ -161,7 +180,7 @@ describe('ApprovalGate against real NATS', () => {
 
   it.each<[string, Target]>([
     ['the same tool with other arguments', mcpTarget('tools/call', 'transfer', { amount: 5, to: 'acct-1' })],
-    ['an HTTP request (another protocol kind)', { kind: 'http', method: 'POST', path: '/transfer' }],
+    ['an HTTP request (another protocol kind)', { kind: 'http', method: 'POST', path: '/transfer', query: '', headers: [] }],
     ['a SQL statement (another protocol kind)', { kind: 'sql', statement: 'select 1', parameters: [] }],
   ])('refuses an APPROVED hold that describes %s', async (_what, other) => {
     approvals.set(
@@ -171,6 +190,22 @@ describe('ApprovalGate against real NATS', () => {
       },
     );
     expect(await gate.hold(context(toolCall), decision, new AbortController().signal)).toMatchObject({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
+  });
+
+  it('asks to hold the request with every fact and policy’s message, and refuses a hold for another query', async () => {
+    const held: HttpTarget = { kind: 'http', method: 'DELETE', path: '/orders', query: 'id=1', headers: [{ name: 'accept', value: '*/*' }] };
+    let asked: approvalsV1.CreateHoldRequest | undefined;
+    approvals.set(
+      (req) => ((asked = req), holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, { ...held, query: 'id=2' })),
+      () => {
+        throw new Error('not asked');
+      },
+    );
+    expect(await gate.hold(context(held), decision, new AbortController().signal)).toMatchObject({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
+    expect(asked).toMatchObject({
+      context: { principal: { scopes: ['orders:write'], kind: 'machine', claimsJson: '{"sub":"demo-agent"}' }, target: { $case: 'http', value: { query: 'id=1', headers: [{ name: 'accept', value: '*/*' }] } } },
+      decision: { message: 'Transfers wait for an approver.', approval: { minApprovals: 2, grant: { seconds: 300n, nanos: 0 } } },
+    });
   });
 
   it('refuses when the stored hold changes to describe another request after a wake-up', async () => {

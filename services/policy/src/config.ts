@@ -66,15 +66,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     configFile: { path, text },
     policyDirectory: { path: resolve(dirname(path), directory ?? 'policies'), explicit: directory !== undefined },
     context: {
-      connections: file.connections.map((c) => ({ name: c.name, tags: tagsOf(c) })),
+      connections: file.connections.map((c) => ({ name: c.name, tags: c.tags })),
       maskingProfiles: file.maskingProfiles.map((p) => p.name),
     },
     adminGroups: file.policy.adminGroups,
   });
 }
 
-/** A connection's tags (`connections[].tags`); none where the config has no tags. */
-function tagsOf(connection: object): readonly string[] {
-  const tags = (connection as { readonly tags?: readonly string[] }).tags;
-  return tags ?? [];
-}

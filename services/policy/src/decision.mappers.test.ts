@@ -10,18 +10,18 @@ const context = (target: commonV1.RequestContext['target']): commonV1.RequestCon
   requestId: 'r1',
   connection: 'warehouse',
   sessionId: 's1',
-  principal: { subject: 'demo-agent', clientId: 'demo-client', groups: ['agents'], issuer: 'https://idp.test', expiresAt: undefined },
+  principal: { subject: 'demo-agent', clientId: 'demo-client', groups: ['agents'], issuer: 'https://idp.test', expiresAt: undefined, scopes: ['read'], kind: 'machine', claimsJson: '{"tenant":"acme"}' },
   target,
 });
 
 describe('factsFromProto', () => {
   it('reads each kind of target into the domain union, with the principal and the time', () => {
-    expect(factsFromProto(context({ $case: 'http', value: { method: 'GET', path: '/x' } }), NOW)).toEqual({
+    expect(factsFromProto(context({ $case: 'http', value: { method: 'GET', path: '/x', query: 'a=1', headers: [{ name: 'accept', value: 'text/csv' }] } }), NOW)).toEqual({
       ok: true,
       facts: {
         connection: 'warehouse',
-        principal: { subject: 'demo-agent', clientId: 'demo-client', issuer: 'https://idp.test', kind: '', groups: ['agents'], scopes: [], claims: {} },
-        target: { kind: 'http', method: 'GET', path: '/x' },
+        principal: { subject: 'demo-agent', clientId: 'demo-client', issuer: 'https://idp.test', kind: 'machine', groups: ['agents'], scopes: ['read'], claims: { tenant: 'acme' } },
+        target: { kind: 'http', method: 'GET', path: '/x', query: 'a=1', headers: [{ name: 'accept', value: 'text/csv' }] },
         now: NOW,
       },
     });
@@ -37,23 +37,28 @@ describe('factsFromProto', () => {
   });
 
   it('refuses a context without what a decision needs rather than guessing', () => {
-    const http = { $case: 'http' as const, value: { method: 'GET', path: '/x' } };
+    const http = { $case: 'http' as const, value: { method: 'GET', path: '/x', query: '', headers: [] } };
     expect(factsFromProto(undefined, NOW)).toEqual({ ok: false, reason: 'error:missing-context' });
     expect(factsFromProto({ ...context(http), connection: '' }, NOW)).toEqual({ ok: false, reason: 'error:missing-connection' });
     expect(factsFromProto({ ...context(http), principal: undefined }, NOW)).toEqual({ ok: false, reason: 'error:missing-principal' });
     expect(factsFromProto(context(undefined), NOW)).toEqual({ ok: false, reason: 'error:missing-target' });
+    for (const claimsJson of ['[1]', 'null', '{nope']) {
+      expect(factsFromProto({ ...context(http), principal: { ...context(http).principal!, claimsJson } }, NOW)).toEqual({ ok: false, reason: 'error:malformed-request' });
+    }
+    expect(factsFromProto({ ...context(http), principal: { ...context(http).principal!, claimsJson: '' } }, NOW)).toMatchObject({ ok: true, facts: { principal: { claims: {} } } });
   });
 });
 
 describe('decision mappers', () => {
-  const decision: Decision = { effect: 'require_approval', reasons: ['rule:r'], message: 'needs approval', maskingProfiles: ['pii'], approval: { approverGroups: ['leads'], minApprovals: 1, timeoutMs: 90_500 }, cacheable: true };
+  const decision: Decision = { effect: 'require_approval', reasons: ['rule:r'], message: 'needs approval', maskingProfiles: ['pii'], approval: { approverGroups: ['leads'], minApprovals: 2, timeoutMs: 90_500, grantMs: 600_000 }, cacheable: true };
 
-  it('carries the version, the instance, the approval and whether the decision may be cached', () => {
+  it('carries the version, the instance, the message, the approval and whether the decision may be cached', () => {
     expect(decisionToProto(decision, '7', 'policy-a')).toEqual({
       effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
       reasons: ['rule:r'],
+      message: 'needs approval',
       maskingProfiles: ['pii'],
-      approval: { approverGroups: ['leads'], timeout: { seconds: 90n, nanos: 500_000_000 } },
+      approval: { approverGroups: ['leads'], timeout: { seconds: 90n, nanos: 500_000_000 }, minApprovals: 2, grant: { seconds: 600n, nanos: 0 } },
       policyVersion: '7',
       decidedBy: 'policy-a',
       cacheable: true,
@@ -65,6 +70,7 @@ describe('decision mappers', () => {
     expect(refusal('error:missing-target', '7', 'policy-a')).toEqual({
       effect: commonV1.Effect.EFFECT_DENY,
       reasons: ['error:missing-target'],
+      message: 'denied: the decision request says nothing about what is asked',
       maskingProfiles: [],
       approval: undefined,
       policyVersion: '7',
@@ -78,7 +84,7 @@ describe('decision mappers', () => {
     const policy = (answer: Decision): CompiledPolicy => ({ digest: 'd', ruleCount: 1, decide: (facts) => (seen.push(facts.connection), answer), explain: () => ({ decision: answer, rules: [] }) });
     const active = new ActivePolicy();
     active.offer({ version: 3, digest: 'a', compiled: policy({ ...decision, effect: 'allow' }) });
-    const request = { context: context({ $case: 'http', value: { method: 'GET', path: '/x' } }) };
+    const request = { context: context({ $case: 'http', value: { method: 'GET', path: '/x', query: '', headers: [] } }) };
     expect(decideRequest(active, request, 'policy-a', NOW)).toMatchObject({ effect: commonV1.Effect.EFFECT_ALLOW, policyVersion: '3' });
     active.offer({ version: 4, digest: 'b', compiled: policy({ ...decision, effect: 'deny', approval: undefined }) });
     expect(decideRequest(active, request, 'policy-a', NOW)).toMatchObject({ effect: commonV1.Effect.EFFECT_DENY, policyVersion: '4' });

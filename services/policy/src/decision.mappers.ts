@@ -16,8 +16,7 @@ export type FactsResult = { ok: true; facts: RequestFacts } | { ok: false; reaso
 
 /**
  * Wire request -> the language's facts, decided at `now`. A request without what a decision needs
- * is refused, not guessed. The principal's kind, scopes and claims are not in common.v1.Principal
- * (yet): rules see none, so a rule that requires one never matches.
+ * is refused, not guessed: claims that are not a JSON object are a malformed request, not "none".
  */
 export function factsFromProto(context: commonV1.RequestContext | undefined, now: Date): FactsResult {
   if (!context) return { ok: false, reason: 'error:missing-context' };
@@ -26,23 +25,44 @@ export function factsFromProto(context: commonV1.RequestContext | undefined, now
   if (!principal?.subject) return { ok: false, reason: 'error:missing-principal' };
   const target = targetFromProto(context.target);
   if (!target) return { ok: false, reason: 'error:missing-target' };
+  const claims = claimsFromJson(principal.claimsJson);
+  if (!claims) return { ok: false, reason: 'error:malformed-request' };
   return {
     ok: true,
     facts: {
       connection: context.connection,
-      principal: { subject: principal.subject, clientId: principal.clientId, issuer: principal.issuer, kind: '', groups: principal.groups, scopes: [], claims: {} },
+      principal: { subject: principal.subject, clientId: principal.clientId, issuer: principal.issuer, kind: principal.kind, groups: principal.groups, scopes: principal.scopes, claims },
       target,
       now,
     },
   };
 }
 
+/** The claims object ("" from a sender older than claims means none); undefined if it is not one. */
+function claimsFromJson(json: string): Readonly<Record<string, unknown>> | undefined {
+  if (json === '') return {};
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function decisionToProto(decision: Decision, policyVersion: string, decidedBy: string): commonV1.Decision {
   return {
     effect: EFFECTS[decision.effect],
     reasons: [...decision.reasons],
+    message: decision.message,
     maskingProfiles: [...decision.maskingProfiles],
-    approval: decision.approval ? { approverGroups: [...decision.approval.approverGroups], timeout: durationToProto(decision.approval.timeoutMs) } : undefined,
+    approval: decision.approval
+      ? {
+          approverGroups: [...decision.approval.approverGroups],
+          timeout: durationToProto(decision.approval.timeoutMs),
+          minApprovals: decision.approval.minApprovals,
+          grant: decision.approval.grantMs !== undefined ? durationToProto(decision.approval.grantMs) : undefined,
+        }
+      : undefined,
     policyVersion,
     decidedBy,
     cacheable: decision.cacheable,
@@ -54,8 +74,17 @@ export function decisionToProto(decision: Decision, policyVersion: string, decid
  * a broken request, not about what the policy says of the request that was meant.
  */
 export function refusal(reason: RefusalReason, policyVersion: string, decidedBy: string): commonV1.Decision {
-  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], maskingProfiles: [], approval: undefined, policyVersion, decidedBy, cacheable: false };
+  return { effect: commonV1.Effect.EFFECT_DENY, reasons: [reason], message: REFUSALS[reason], maskingProfiles: [], approval: undefined, policyVersion, decidedBy, cacheable: false };
 }
+
+const REFUSALS: Record<RefusalReason, string> = {
+  'error:malformed-request': 'denied: the decision request could not be read',
+  'error:missing-context': 'denied: the decision request has no request context',
+  'error:missing-connection': 'denied: the decision request names no connection',
+  'error:missing-principal': 'denied: the decision request has no verified principal',
+  'error:missing-target': 'denied: the decision request says nothing about what is asked',
+  'error:evaluation-failed': 'denied: the policy could not be evaluated for this request',
+};
 
 export function durationToProto(ms: number): { seconds: bigint; nanos: number } {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };

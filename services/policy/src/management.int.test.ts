@@ -82,6 +82,18 @@ describe('policy management with two instances', () => {
     await eventually(async () => ((await a.decide(context(http('DELETE'), ['operators']))).policyVersion === '3' ? true : undefined), 1000, 'A at version 3');
   });
 
+  it('decides on everything the request context carries: scopes, kind, claims, query', async () => {
+    await a.put('facts.yaml', 'rules:\n  - { id: scoped-csv, effect: allow, match: { principal: { scopes: [reports:read], kinds: [machine], claims: { tenant: acme } }, http: { methods: [POST], query: { format: csv } } } }\n');
+    const base = context({ $case: 'http', value: { method: 'POST', path: '/r', query: 'format=csv', headers: [] } });
+    const principal = { ...base.principal!, scopes: ['reports:read'], claimsJson: '{"tenant":"acme"}' };
+    expect(await a.decide({ ...base, principal })).toMatchObject({ effect: commonV1.Effect.EFFECT_ALLOW, reasons: ['rule:scoped-csv'], message: expect.stringMatching(/scoped-csv/) });
+    for (const other of [{ ...principal, scopes: [] }, { ...principal, kind: 'human' }, { ...principal, claimsJson: '{"tenant":"other"}' }]) {
+      expect(await a.decide({ ...base, principal: other })).toMatchObject({ effect: commonV1.Effect.EFFECT_DENY, reasons: ['default-deny'] });
+    }
+    expect(await a.decide({ ...base, principal, target: { $case: 'http', value: { method: 'POST', path: '/r', query: 'format=json', headers: [] } } })).toMatchObject({ effect: commonV1.Effect.EFFECT_DENY });
+    await a.delete('facts.yaml');
+  });
+
   it('refuses a document that does not compile, with every problem, and keeps the version in force', async () => {
     const before = await a.list();
     const bad = `rules:\n  - id: broken-effect\n    effect: permit\n  - id: typo\n    effect: allow\n    match: { connections: [demo-http], http: { metods: [GET] } }\n# ${MARKER}\n`;

@@ -20,6 +20,8 @@ export interface ReportInput {
   readonly skipped: Partial<Record<TargetName, string>>;
   readonly measurements: readonly Measurement[];
   readonly stages: StageBreakdown;
+  /** The in-process policy evaluation and SQL analysis section, already rendered. */
+  readonly policy: string;
   /** The previous file, for its hand-written analysis. */
   readonly previous: string | undefined;
 }
@@ -203,7 +205,7 @@ ${comparison}
 
 ${budgetTable}
 
-Not measured here: MCP, PostgreSQL, in-process policy and masking budgets, and audit ingest
+Not measured here: MCP, PostgreSQL and masking budgets, and audit ingest
 capacity (≥ 20,000 events/s): the events/s below are what the gateway produced, not what audit can take.
 
 ## Where the gateway's time goes
@@ -221,6 +223,7 @@ start rather than its commit, so the lag slightly understates time to durability
 
 ${auditTable(input)}
 
+${input.policy}
 ## What limits these figures
 
 ${keptAnalysis(input.previous)}

@@ -1,6 +1,7 @@
 // `npm run bench`: the same allowed GET /echo served four ways — the demo upstream directly, nginx,
 // a bare Node hop and the whole gateway — measured side by side in one run with wrk, an outside load
-// generator; plus the gateway's per-stage breakdown and the audit log's lag. Writes docs/benchmarks.md
+// generator; plus the gateway's per-stage breakdown, the audit log's lag, and in-process policy
+// evaluation (10, 100, 1,000 rules) and SQL analysis times. Writes docs/benchmarks.md
 // (keeping its hand-written analysis) and prints the same report.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { describeMachine, ensureTools, loadAverage } from './machine.js';
 import { errorsOf, measureRounds } from './measure.js';
 import { startNginx } from './nginx.js';
 import { Cleanup, startService } from './processes.js';
+import { measurePolicy, renderPolicySection } from './policy.js';
 import { renderReport } from './report.js';
 import { sampleStages } from './server-timing.js';
 import { preflight, type Target, type TargetName } from './targets.js';
@@ -69,6 +71,8 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const measurements = await measureRounds({ config, cleanup, audit, dir, say }, targets);
   say(`sampling the gateway's server-timing over ${config.stageSamples} sequential requests…`);
   const stages = await sampleStages(targets.find((t) => t.name === 'gateway')!, config.stageSamples);
+  say('timing in-process policy evaluation and SQL analysis…');
+  const policy = renderPolicySection(await measurePolicy());
 
   const report = renderReport({
     date: started,
@@ -84,6 +88,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     skipped,
     measurements,
     stages,
+    policy,
     previous: existsSync(REPORT_PATH) ? readFileSync(REPORT_PATH, 'utf8') : undefined,
   });
   writeFileSync(REPORT_PATH, report);

@@ -308,12 +308,32 @@ describe('audit', () => {
 
   it('says in the audit log when a decision was remembered rather than asked again', async () => {
     const first = await env.gateway('/http/demo-http/echo?cache=1', { token: agentToken });
-    const second = await env.gateway('/http/demo-http/echo?cache=2', { token: agentToken });
+    const second = await env.gateway('/http/demo-http/echo?cache=1', { token: agentToken });
+    // Another query is another request: rules may match on it.
+    const other = await env.gateway('/http/demo-http/echo?cache=2', { token: agentToken });
     const decisionOf = async (res: Response) =>
       (await eventually(async () => (await env.auditEvents(requestIdOf(res))).find((e) => e.type === 'decision.made')))!.event_json.decisionMade as Record<string, unknown>;
-    const [a, b] = [await decisionOf(first), await decisionOf(second)];
+    const [a, b, c] = [await decisionOf(first), await decisionOf(second), await decisionOf(other)];
+    expect(a.fromCache).toBeUndefined(); // false: the JSON mapping leaves it out
     expect(b).toMatchObject({ fromCache: true, decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:agents-read-demo-http'], cacheable: true } });
+    expect(c.fromCache).toBeUndefined();
     expect((a.decision as Record<string, unknown>).policyVersion).toBe((b.decision as Record<string, unknown>).policyVersion);
+  });
+
+  it('tells policy and the audit log the query, the decision headers and the principal’s kind, scopes and claims, never a credential', async () => {
+    const res = await env.gateway('/http/demo-http/echo?x=1&y=%20two', { token: agentToken, headers: { accept: 'text/plain', 'user-agent': 'e2e-agent/1', 'x-custom': 'not-decided-on', cookie: 'session=secret' } });
+    expect(res.status).toBe(200);
+    const received = (await eventually(async () => (await env.auditEvents(requestIdOf(res))).find((e) => e.type === 'request.received')))!.event_json.requestReceived as {
+      http: { query: string; headers: { name: string; value: string }[] };
+      principal: { kind: string; claimsJson: string; scopes?: string[] };
+    };
+    expect(received.http.query).toBe('x=1&y=%20two');
+    expect(received.http.headers).toEqual(expect.arrayContaining([{ name: 'accept', value: 'text/plain' }, { name: 'user-agent', value: 'e2e-agent/1' }]));
+    for (const { name } of received.http.headers) expect(['content-type', 'accept', 'user-agent']).toContain(name);
+    expect(received.principal.kind).toBe('machine');
+    expect(JSON.parse(received.principal.claimsJson)).toMatchObject({ client_id: 'demo-agent', aud: 'portcullis' });
+    const text = JSON.stringify(received);
+    for (const secret of [agentToken, 'session=secret', env.stack.demoApiKey]) expect(text).not.toContain(secret);
   });
 
   it('records refused callers too, without their token', async () => {

@@ -29,15 +29,15 @@ describe('parseArgv', () => {
     [['policy', 'test', 'policies'], { kind: 'policy.test', dir: 'policies' }],
     [
       ['policy', 'explain', '--connection', 'demo-http', '--subject', 'job', '--groups', 'agents, readers', '--http', 'get /orders?limit=10&x=?'],
-      { kind: 'policy.explain', json: false, request: { connection: 'demo-http', subject: 'job', clientId: 'job', groups: ['agents', 'readers'], scopes: [], target: { kind: 'http', method: 'GET', path: '/orders', query: 'limit=10&x=?' } } },
+      { kind: 'policy.explain', json: false, request: { connection: 'demo-http', subject: 'job', clientId: 'job', kind: 'machine', groups: ['agents', 'readers'], scopes: [], target: { kind: 'http', method: 'GET', path: '/orders', query: 'limit=10&x=?' } } },
     ],
     [
-      ['policy', 'explain', '--connection', 'tools', '--client-id', 'c1', '--scopes', 'read', '--mcp-method', 'tools/call', '--mcp-name', 'run_query', '--arguments', '{"database":"analytics"}', '--json'],
-      { kind: 'policy.explain', json: true, request: { connection: 'tools', subject: 'cli-explain', clientId: 'c1', groups: [], scopes: ['read'], target: { kind: 'mcp', method: 'tools/call', name: 'run_query', arguments: { database: 'analytics' } } } },
+      ['policy', 'explain', '--connection', 'tools', '--client-id', 'c1', '--kind', 'human', '--scopes', 'read', '--mcp-method', 'tools/call', '--mcp-name', 'run_query', '--arguments', '{"database":"analytics"}', '--json'],
+      { kind: 'policy.explain', json: true, request: { connection: 'tools', subject: 'cli-explain', clientId: 'c1', kind: 'human', groups: [], scopes: ['read'], target: { kind: 'mcp', method: 'tools/call', name: 'run_query', arguments: { database: 'analytics' } } } },
     ],
     [
       ['policy', 'explain', '--connection', 'warehouse', '--sql', 'select 1; drop table orders'],
-      { kind: 'policy.explain', json: false, request: { connection: 'warehouse', subject: 'cli-explain', clientId: 'cli-explain', groups: [], scopes: [], target: { kind: 'sql', statement: 'select 1; drop table orders' } } },
+      { kind: 'policy.explain', json: false, request: { connection: 'warehouse', subject: 'cli-explain', clientId: 'cli-explain', kind: 'machine', groups: [], scopes: [], target: { kind: 'sql', statement: 'select 1; drop table orders' } } },
     ],
     [['help'], { kind: 'help' }],
     [['--help'], { kind: 'help' }],
@@ -72,6 +72,7 @@ describe('parseArgv', () => {
     [['policy', 'explain', '--connection', 'c', '--http', 'GET /', '--sql', 'x'], `'policy explain' needs exactly one of --http "<METHOD> <path>", --mcp-method <method> or --sql "<statement>" (got --http and --sql)`],
     [['policy', 'explain', '--connection', 'c', '--http', '/orders'], '--http needs "<METHOD> <path>", e.g. "GET /orders?limit=10"'],
     [['policy', 'explain', '--connection', 'c', '--sql', 'x', '--mcp-name', 'n'], '--mcp-name and --arguments go with --mcp-method'],
+    [['policy', 'explain', '--connection', 'c', '--sql', 'x', '--kind', 'robot'], '--kind must be machine or human'],
     [['policy', 'explain', '--connection', 'c', '--mcp-method', 'tools/call', '--arguments', '{nope'], `--arguments must be JSON, e.g. '{"database":"analytics"}'`],
   ])('%j is a usage error', (argv, message) => expect(usageError(argv)).toBe(message));
 

@@ -24,6 +24,8 @@ export interface ExplainArgs {
   readonly clientId: string;
   readonly groups: readonly string[];
   readonly scopes: readonly string[];
+  /** "machine" (default) or "human", as identity would classify the caller. */
+  readonly kind: 'machine' | 'human';
   readonly target:
     | { readonly kind: 'http'; readonly method: string; readonly path: string; readonly query: string }
     | { readonly kind: 'mcp'; readonly method: string; readonly name: string; readonly arguments?: unknown }
@@ -55,7 +57,8 @@ Commands:
   policy list [--json]                  the documents in force, with the policy version
   policy show <name> [--json]           a document's text
   policy delete <name>                  remove a document
-  policy explain --connection <c> [--subject <s>] [--client-id <id>] [--groups a,b] [--scopes x,y]
+  policy explain --connection <c> [--subject <s>] [--client-id <id>] [--kind machine|human]
+                 [--groups a,b] [--scopes x,y]
                  (--http "GET /path?x=1" | --mcp-method <m> [--mcp-name <n>] [--arguments <json>]
                   | --sql "<statement>") [--json]
                                         the decision for that request, and why, rule by rule
@@ -85,6 +88,7 @@ const OPTIONS = {
   connection: { type: 'string' },
   subject: { type: 'string' },
   'client-id': { type: 'string' },
+  kind: { type: 'string' },
   groups: { type: 'string' },
   scopes: { type: 'string' },
   http: { type: 'string' },
@@ -143,7 +147,7 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
   'policy delete': { args: ['name'], options: [], build: ([name]) => ({ kind: 'policy.delete', name: name ?? '' }) },
   'policy explain': {
     args: [],
-    options: ['connection', 'subject', 'client-id', 'groups', 'scopes', 'http', 'mcp-method', 'mcp-name', 'arguments', 'sql', 'json'],
+    options: ['connection', 'subject', 'client-id', 'kind', 'groups', 'scopes', 'http', 'mcp-method', 'mcp-name', 'arguments', 'sql', 'json'],
     build: (_, v) => {
       const request = explainArgs(v);
       return typeof request === 'string' ? request : { kind: 'policy.explain', request, json: v.json === true };
@@ -196,8 +200,10 @@ function explainArgs(v: Values): ExplainArgs | string {
   if ((v['mcp-name'] !== undefined || v.arguments !== undefined) && v['mcp-method'] === undefined) return `--mcp-name and --arguments go with --mcp-method`;
   const target = explainTarget(v);
   if (typeof target === 'string') return target;
+  const kind = v.kind?.trim() || 'machine';
+  if (kind !== 'machine' && kind !== 'human') return '--kind must be machine or human';
   const subject = v.subject?.trim() || 'cli-explain';
-  return { connection, subject, clientId: v['client-id']?.trim() || subject, groups: list(v.groups), scopes: list(v.scopes), target };
+  return { connection, subject, clientId: v['client-id']?.trim() || subject, kind, groups: list(v.groups), scopes: list(v.scopes), target };
 }
 
 function explainTarget(v: Values): ExplainArgs['target'] | string {

@@ -25,7 +25,7 @@ function hold(overrides: Partial<approvalsV1.Hold> = {}): approvalsV1.Hold {
     requestId: 'req-1',
     connection: 'orders-api',
     requester: { subject: 'svc-reporting', clientId: 'svc-reporting', groups: [], issuer: 'http://idp', expiresAt: undefined },
-    target: { $case: 'http', value: { method: 'DELETE', path: '/orders/42' } },
+    target: { $case: 'http', value: { method: 'DELETE', path: '/orders/42', query: '', headers: [] } },
     reasons: ['rule:deletes-need-approval'],
     status: HoldStatus.HOLD_STATUS_PENDING,
     expiresAt: new Date(NOW.getTime() + 4 * 60_000 + 5_000),

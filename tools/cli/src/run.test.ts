@@ -199,16 +199,18 @@ describe('run policy', () => {
     expect(h.out[2]).toBe('a.yaml: deleted, policy version 9');
   });
 
-  it('explains a request, saying what it cannot send', async () => {
+  it('explains a request: principal, scopes, kind and the query all sent', async () => {
     const h = harness();
     expect(await h.exec(['policy', 'explain', '--connection', 'demo-http', '--subject', 'job', '--groups', 'agents', '--scopes', 'read', '--http', 'GET /x?a=1'])).toBe(0);
     expect(JSON.parse(h.calls[0]!.slice('explain '.length))).toEqual({
-      context: { requestId: 'cli-explain', connection: 'demo-http', principal: { subject: 'job', clientId: 'job', groups: ['agents'] }, http: { method: 'GET', path: '/x' } },
+      context: {
+        requestId: 'cli-explain',
+        connection: 'demo-http',
+        principal: { subject: 'job', clientId: 'job', groups: ['agents'], scopes: ['read'], kind: 'machine', claimsJson: '{}' },
+        http: { method: 'GET', path: '/x', query: 'a=1' },
+      },
     });
-    expect(h.err).toEqual([
-      'note: --scopes is not sent: the request context has no scopes yet, so rules on scopes see none',
-      'note: the query string is not sent: the request context has no HTTP query yet, so rules on it see none',
-    ]);
+    expect(h.err).toEqual([]);
     expect(h.out[0]).toBe('deny — denied: no rule allows it\n  reasons default-deny; policy version 9, decided by policy-1\n\nno rule applies to this connection and protocol');
   });
 

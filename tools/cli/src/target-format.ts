@@ -1,6 +1,7 @@
-// How a held target is shown to an approver: one line in the holds table ("http DELETE /orders/42",
+// How a held target is shown to an approver: one line in the holds table ("http DELETE /orders?id=42",
 // "mcp tools/call refund", "sql update orders set …") and, when that line cannot carry all of it
-// (MCP arguments, a SQL statement and its parameters, a long path), in full below the table. The
+// (HTTP decision headers, MCP arguments, a SQL statement and its parameters, a long path or query),
+// in full below the table, after policy's message saying why the request is held. The
 // caller chose every character of a target, so control and bidirectional-override characters are
 // shown escaped: a statement or an argument cannot rewrite what the approver's terminal displays.
 import type { approvalsV1 } from '@portcullis/proto-gen';
@@ -24,13 +25,21 @@ export function targetSummary(target: Target | undefined): string {
 
 /**
  * Every field of the target as label/value pairs, or none when its summary already says it all
- * (an HTTP request or an MCP call without arguments that fit the line).
+ * (an HTTP request without decision headers, or an MCP call without arguments, that fits the line).
  */
 export function targetDetails(target: Target | undefined): [string, string][] {
   if (!target) return [];
   switch (target.kind) {
-    case 'http':
-      return complete(target) ? [] : [['method', oneLine(target.method)], ['path', oneLine(target.path)]];
+    case 'http': {
+      const whole = target.headers.length === 0 && describeTarget(target) === `${target.method} ${target.path}${target.query ? `?${target.query}` : ''}`;
+      if (whole && complete(target)) return [];
+      return [
+        ['method', oneLine(target.method)],
+        ['path', oneLine(target.path)],
+        ...(target.query ? [['query', oneLine(target.query)] as [string, string]] : []),
+        ...target.headers.map((h): [string, string] => ['header', oneLine(`${h.name}: ${h.value}`)]),
+      ];
+    }
     case 'mcp':
       if (target.argumentsJson === '' && complete(target)) return [];
       return [['method', oneLine(target.method)], ['name', oneLine(target.name) || '-'], ['arguments', oneLine(target.argumentsJson) || '(none)']];
@@ -40,10 +49,14 @@ export function targetDetails(target: Target | undefined): [string, string][] {
   }
 }
 
-/** The details of several holds' targets, a block per hold that has any, values aligned. */
+/**
+ * The details of several holds, a block per hold that has any, values aligned: policy's message
+ * (why the request is held), then whatever of the target its table line cannot carry.
+ */
 export function formatTargetDetails(holds: readonly approvalsV1.Hold[]): string {
   const blocks = holds.flatMap((hold) => {
-    const details = targetDetails(holdTarget(hold));
+    const message: [string, string][] = hold.message ? [['message', oneLine(hold.message)]] : [];
+    const details = [...message, ...targetDetails(holdTarget(hold))];
     if (details.length === 0) return [];
     const width = Math.max(...details.map(([label]) => label.length));
     const lines = details.flatMap(([label, value]) =>

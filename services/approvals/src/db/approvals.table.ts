@@ -25,6 +25,8 @@ export interface HoldsTable {
   /** '' for holds created before sessions were recorded. */
   session_id: ColumnType<string, string, never>;
   reasons: string[];
+  /** The decision's message; '' for holds created before messages were recorded. Never updated. */
+  message: ColumnType<string, string, never>;
   approver_groups: string[];
   status: Generated<HoldStatus>;
   created_at: ColumnType<Date, never, never>;

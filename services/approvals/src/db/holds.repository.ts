@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { targetDigest, type SqlParameter, type Target } from '@portcullis/request-model';
+import { targetDigest, type HttpHeader, type SqlParameter, type Target } from '@portcullis/request-model';
 import type { Hold, HoldStatus, NewHold } from '../domain/index.js';
 import type { ApprovalsDB, HoldsTable } from './approvals.table.js';
 
@@ -26,6 +26,7 @@ export async function insertHoldIfAbsent(db: Executor, id: string, hold: NewHold
       target_digest: targetDigest(hold.target),
       session_id: hold.sessionId,
       reasons: [...hold.reasons],
+      message: hold.message,
       approver_groups: [...hold.approverGroups],
       expires_at: sql<Date>`now() + ${hold.timeoutMs}::double precision * interval '1 millisecond'`,
     })
@@ -115,6 +116,7 @@ function holdFromRow(row: Selectable<HoldsTable>): Hold {
     target: targetFromRow(row),
     sessionId: row.session_id,
     reasons: row.reasons,
+    message: row.message,
     approverGroups: row.approver_groups,
     status: row.status as HoldStatus,
     createdAt: row.created_at,
@@ -127,14 +129,16 @@ function holdFromRow(row: Selectable<HoldsTable>): Hold {
 
 // The `target` column holds the domain Target as JSON, field for field, except that a binary SQL
 // parameter (bytes JSON cannot carry) is written as {"base64": "..."}. Fields are copied one by
-// one in both directions, so nothing the domain does not know is stored or read back.
+// one in both directions, so nothing the domain does not know is stored or read back. HTTP targets
+// written before queries and headers were held have neither: they read as "" and [], which keeps
+// the digest they were written with (see targetDigest).
 
 type ColumnParameter = { text: string } | { base64: string } | null;
 
 function targetToColumn(target: Target): string {
   switch (target.kind) {
     case 'http':
-      return JSON.stringify({ kind: 'http', method: target.method, path: target.path });
+      return JSON.stringify({ kind: 'http', method: target.method, path: target.path, query: target.query, headers: target.headers.map((h) => ({ name: h.name, value: h.value })) });
     case 'mcp':
       return JSON.stringify({ kind: 'mcp', method: target.method, name: target.name, argumentsJson: target.argumentsJson });
     case 'sql':
@@ -160,7 +164,9 @@ function readTarget(value: unknown): Target | undefined {
   const { kind } = value;
   if (kind === 'http') {
     const [method, path] = [text(value, 'method'), text(value, 'path')];
-    return method !== undefined && path !== undefined ? { kind, method, path } : undefined;
+    const query = 'query' in value ? text(value, 'query') : '';
+    const headers = 'headers' in value ? readHeaders(value.headers) : [];
+    return method !== undefined && path !== undefined && query !== undefined && headers !== undefined ? { kind, method, path, query, headers } : undefined;
   }
   if (kind === 'mcp') {
     const [method, name, argumentsJson] = [text(value, 'method'), text(value, 'name'), text(value, 'argumentsJson')];
@@ -174,6 +180,16 @@ function readTarget(value: unknown): Target | undefined {
     return read.every((p): p is SqlParameter => p !== undefined) ? { kind, statement, parameters: read } : undefined;
   }
   return undefined;
+}
+
+function readHeaders(value: unknown): HttpHeader[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const headers = value.map((h: unknown) => {
+    if (!isRecord(h)) return undefined;
+    const [name, content] = [text(h, 'name'), text(h, 'value')];
+    return name !== undefined && content !== undefined ? { name, value: content } : undefined;
+  });
+  return headers.every((h): h is HttpHeader => h !== undefined) ? headers : undefined;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

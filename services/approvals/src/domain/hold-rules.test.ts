@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mcpTarget, type Target } from '@portcullis/request-model';
 import type { Actor, Hold, NewHold } from './hold.js';
-import { checkNewHold, checkResolution, isApprover, isHoldId, MAX_DENY_REASON_LENGTH, sameRequest } from './hold-rules.js';
+import { checkNewHold, checkResolution, isApprover, isHoldId, MAX_DENY_REASON_LENGTH, MAX_MESSAGE_LENGTH, sameRequest } from './hold-rules.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const hold: Hold = {
@@ -9,14 +9,16 @@ const hold: Hold = {
   requestId: 'req-1',
   connection: 'demo-http',
   requester: { issuer: 'https://idp.test', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents'] },
-  target: { kind: 'http', method: 'POST', path: '/echo' },
+  target: { kind: 'http', method: 'POST', path: '/echo', query: '', headers: [] },
   sessionId: 'sess-1',
   reasons: ['rule:agents-write'],
+  message: 'Writes wait for an approver.',
   approverGroups: ['approvers'],
   status: 'pending',
   createdAt: new Date(now.getTime() - 1000),
   expiresAt: new Date(now.getTime() + 60_000),
 };
+const http = (method: string, path: string, extra: Partial<Extract<Target, { kind: 'http' }>> = {}): Target => ({ kind: 'http', method, path, query: '', headers: [], ...extra });
 const approver: Actor = { issuer: 'https://idp.test', subject: 'demo-approver', groups: ['approvers'] };
 const approve = { kind: 'approve' } as const;
 const deny = (reason: string) => ({ kind: 'deny', reason }) as const;
@@ -107,9 +109,10 @@ describe('checkNewHold', () => {
     requestId: 'req-1',
     connection: 'demo-http',
     requester: { issuer: 'https://idp.test', subject: 'demo-agent', clientId: 'demo-agent', groups: ['agents', 'agents'] },
-    target: { kind: 'http', method: 'POST', path: '/echo' },
+    target: { kind: 'http', method: 'POST', path: '/echo', query: '', headers: [] },
     sessionId: 'sess-1',
     reasons: ['rule:agents-write'],
+    message: 'Writes wait for an approver.',
     approverGroups: [' approvers ', 'approvers', ''],
     timeoutMs: 120_000,
   };
@@ -144,8 +147,8 @@ describe('checkNewHold', () => {
   });
 
   it('refuses a target that names nothing', () => {
-    expect(refusal({ kind: 'http', method: '', path: '/x' })?.message).toBe('http target needs a method and a path');
-    expect(refusal({ kind: 'http', method: 'GET', path: '' })?.code).toBe('INVALID_HOLD');
+    expect(refusal(http('', '/x'))?.message).toBe('http target needs a method and a path');
+    expect(refusal(http('GET', ''))?.code).toBe('INVALID_HOLD');
     expect(refusal({ kind: 'mcp', method: '', name: 'x', argumentsJson: '' })?.message).toBe('mcp target needs a method');
     expect(refusal({ kind: 'sql', statement: ' \n', parameters: [] })?.message).toBe('sql target needs a statement');
   });
@@ -160,11 +163,19 @@ describe('checkNewHold', () => {
 
   it('refuses what PostgreSQL would reject or silently alter (NUL, an unpaired surrogate)', () => {
     expect(refusal(mcpTarget('tools/call', 'ref\0und', {}))?.message).toBe('target must not contain NUL characters or unpaired surrogates');
-    expect(refusal({ kind: 'http', method: 'GET', path: '/\ud800' })?.code).toBe('INVALID_HOLD');
+    expect(refusal(http('GET', '/\ud800'))?.code).toBe('INVALID_HOLD');
     expect(refusal({ kind: 'sql', statement: 'select $1', parameters: [{ text: 'a\0b' }] })?.code).toBe('INVALID_HOLD');
     // Bytes are bytes: a binary parameter may hold anything.
     expect(refusal({ kind: 'sql', statement: 'select $1, $2', parameters: [{ binary: new Uint8Array([0, 0xd8]) }, null] })).toBeUndefined();
-    expect(refusal({ kind: 'http', method: 'GET', path: '/caf\u00e9/😀' })).toBeUndefined();
+    expect(refusal(http('GET', '/caf\u00e9/😀'))).toBeUndefined();
+    expect(refusal(http('GET', '/x', { query: 'a=\0' }))?.code).toBe('INVALID_HOLD');
+    expect(refusal(http('GET', '/x', { headers: [{ name: 'x-a', value: '\ud800' }] }))?.code).toBe('INVALID_HOLD');
+  });
+
+  it('refuses a message PostgreSQL cannot store, or longer than a sentence needs', () => {
+    expect(checkNewHold({ ...draft, message: 'a\0b' })).toMatchObject({ ok: false, failure: { message: 'message must not contain NUL characters or unpaired surrogates' } });
+    expect(checkNewHold({ ...draft, message: 'x'.repeat(MAX_MESSAGE_LENGTH + 1) })).toMatchObject({ ok: false, failure: { message: `message must be at most ${MAX_MESSAGE_LENGTH} characters` } });
+    expect(checkNewHold({ ...draft, message: '' }).ok).toBe(true);
   });
 });
 
@@ -176,6 +187,7 @@ describe('sameRequest: CreateHold is idempotent for the same request only', () =
     target,
     sessionId: hold.sessionId,
     reasons: hold.reasons,
+    message: hold.message,
     approverGroups: hold.approverGroups,
     timeoutMs: 60_000,
     ...overrides,
@@ -187,14 +199,21 @@ describe('sameRequest: CreateHold is idempotent for the same request only', () =
   const select = (...parameters: ({ text: string } | { binary: Uint8Array } | null)[]): Target => ({ kind: 'sql', statement: 'select * from orders where id = $1', parameters });
 
   it('is the same request for an identical target of each kind', () => {
-    expect(same({ kind: 'http', method: 'POST', path: '/echo' }, { kind: 'http', method: 'POST', path: '/echo' })).toBe(true);
+    expect(same(http('POST', '/echo'), http('POST', '/echo'))).toBe(true);
     expect(same(refund({ order: 42 }), refund({ order: 42 }))).toBe(true);
     expect(same(select({ text: '42' }, null, { binary: new Uint8Array([1, 2]) }), select({ text: '42' }, null, { binary: new Uint8Array([1, 2]) }))).toBe(true);
   });
 
   it('HTTP: another method or path is another request', () => {
-    expect(same({ kind: 'http', method: 'POST', path: '/echo' }, { kind: 'http', method: 'POST', path: '/echo/' })).toBe(false);
-    expect(same({ kind: 'http', method: 'POST', path: '/echo' }, { kind: 'http', method: 'PUT', path: '/echo' })).toBe(false);
+    expect(same(http('POST', '/echo'), http('POST', '/echo/'))).toBe(false);
+    expect(same(http('POST', '/echo'), http('PUT', '/echo'))).toBe(false);
+  });
+
+  it('HTTP: another query or other decision headers is another request', () => {
+    const accept = { name: 'accept', value: '*/*' };
+    expect(same(http('DELETE', '/x', { query: 'id=1', headers: [accept] }), http('DELETE', '/x', { query: 'id=1', headers: [accept] }))).toBe(true);
+    expect(same(http('DELETE', '/x', { query: 'id=1' }), http('DELETE', '/x', { query: 'id=2' }))).toBe(false);
+    expect(same(http('DELETE', '/x', { headers: [accept] }), http('DELETE', '/x'))).toBe(false);
   });
 
   it('MCP: the same tool with other arguments is another request', () => {
@@ -222,8 +241,8 @@ describe('sameRequest: CreateHold is idempotent for the same request only', () =
   });
 
   it('a target of another kind is never the same request', () => {
-    expect(same({ kind: 'http', method: 'tools/call', path: 'refund' }, mcpTarget('tools/call', 'refund', undefined))).toBe(false);
-    expect(same(select(), { kind: 'http', method: 'POST', path: '/echo' })).toBe(false);
+    expect(same(http('tools/call', 'refund'), mcpTarget('tools/call', 'refund', undefined))).toBe(false);
+    expect(same(select(), http('POST', '/echo'))).toBe(false);
   });
 
   it('a hold read without a target matches nothing, not even a draft without one', () => {

@@ -3,6 +3,8 @@ import type { Actor, Hold, NewHold, Resolution } from './hold.js';
 import { fail, ok, type Failure, type Result } from './failure.js';
 
 export const MAX_DENY_REASON_LENGTH = 500;
+/** Policy messages are one sentence; a longer one is a policy mistake, not worth storing. */
+export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest a request may wait for a human; a longer timeout is a policy mistake, not a wish. */
 export const MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
 
@@ -82,6 +84,8 @@ export function checkNewHold(hold: NewHold): Result<NewHold> {
   if (hold.requester.subject.trim() === '') problems.push('requester subject is required');
   const targetProblem = checkTarget(hold.target);
   if (targetProblem) problems.push(targetProblem);
+  if (UNSTORABLE.test(hold.message)) problems.push('message must not contain NUL characters or unpaired surrogates');
+  if (hold.message.length > MAX_MESSAGE_LENGTH) problems.push(`message must be at most ${MAX_MESSAGE_LENGTH} characters`);
   const approverGroups = distinct(hold.approverGroups);
   if (approverGroups.length === 0) problems.push('at least one approver group is required');
   if (!Number.isFinite(hold.timeoutMs) || hold.timeoutMs <= 0 || hold.timeoutMs > MAX_TIMEOUT_MS) problems.push(`timeout must be in (0, ${MAX_TIMEOUT_MS}] ms`);
@@ -115,7 +119,7 @@ function checkTarget(target: Target | undefined): string | undefined {
 function targetTexts(target: Target): string[] {
   switch (target.kind) {
     case 'http':
-      return [target.method, target.path];
+      return [target.method, target.path, target.query, ...target.headers.flatMap((h) => [h.name, h.value])];
     case 'mcp':
       return [target.method, target.name, target.argumentsJson];
     case 'sql':

@@ -24,6 +24,8 @@ export interface Hold {
   readonly sessionId: string;
   /** Reasons of the policy decision that asked for approval (e.g. "rule:agents-write"). */
   readonly reasons: readonly string[];
+  /** Policy's sentence about why approval is needed, for the approver; '' when it gave none. */
+  readonly message: string;
   readonly approverGroups: readonly string[];
   readonly status: HoldStatus;
   readonly createdAt: Date;
@@ -42,6 +44,7 @@ export interface NewHold {
   readonly target: Target;
   readonly sessionId: string;
   readonly reasons: readonly string[];
+  readonly message: string;
   readonly approverGroups: readonly string[];
   readonly timeoutMs: number;
 }

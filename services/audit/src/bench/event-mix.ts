@@ -4,12 +4,16 @@ import { eventsV1 } from '@portcullis/proto-gen';
 
 // The events a gateway emits, in the proportions and sizes it emits them: sessions of one to four
 // requests over HTTP, MCP and PostgreSQL, each request received (with its principal and target),
-// decided and completed. Encoded events are ~130–550 bytes, ~310 on average (SessionEnded smallest, RequestReceived largest).
+// decided and completed. Encoded events are ~130–910 bytes, ~460 on average (SessionEnded smallest,
+// RequestReceived largest: its principal carries the token's claims).
 
 const POLICY_VERSION = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const TARGETS: readonly NonNullable<eventsV1.RequestReceived['target']>[] = [
-  { $case: 'http', value: { method: 'GET', path: '/v1/customers/4711/orders?status=open&limit=50' } },
-  { $case: 'http', value: { method: 'POST', path: '/v1/tickets/88231/comments' } },
+  { $case: 'http', value: { method: 'GET', path: '/v1/customers/4711/orders', query: 'status=open&limit=50', headers: [{ name: 'accept', value: 'application/json' }, { name: 'user-agent', value: 'crm-sync/2.4.1' }] } },
+  {
+    $case: 'http',
+    value: { method: 'POST', path: '/v1/tickets/88231/comments', query: '', headers: [{ name: 'content-type', value: 'application/json' }, { name: 'accept', value: 'application/json' }, { name: 'user-agent', value: 'crm-sync/2.4.1' }] },
+  },
   {
     $case: 'mcp',
     value: { method: 'tools/call', name: 'crm__search_customers', argumentsJson: '{"filter":{"country":"DE","segment":"enterprise"},"limit":25,"query":"renewal due"}' },
@@ -43,6 +47,10 @@ export class EventMix {
       groups: ['agents', 'crm-readers', 'eu-data-processing'],
       issuer: 'https://idp.example.com/realms/agents',
       expiresAt: new Date(Date.now() + 3_600_000),
+      scopes: ['crm:read', 'tickets:write'],
+      kind: 'machine',
+      // A client-credentials access token's claims, as identity carries them (canonical JSON).
+      claimsJson: `{"aud":"portcullis","azp":"crm-sync-agent-${n % 50}","client_id":"crm-sync-agent-${n % 50}","exp":1796000000,"groups":["agents","crm-readers","eu-data-processing"],"iat":1795996400,"iss":"https://idp.example.com/realms/agents","jti":"${randomUUID()}","scope":"crm:read tickets:write","sub":"crm-sync-agent-${n % 50}"}`,
     };
     const target = TARGETS[n % TARGETS.length]!;
     const protocol = PROTOCOL[target.$case];
@@ -57,7 +65,7 @@ export class EventMix {
         envelope(requestId, {
           $case: 'decisionMade',
           value: {
-            decision: { effect: 1, reasons: ['rule:agents-read-crm', 'rule:business-hours-eu'], maskingProfiles: ['pii', 'payment-cards'], approval: undefined, policyVersion: POLICY_VERSION, decidedBy: 'policy:5d2e8a', cacheable: true },
+            decision: { effect: 1, reasons: ['rule:agents-read-crm', 'rule:business-hours-eu'], message: 'Agents may read the CRM during EU business hours.', maskingProfiles: ['pii', 'payment-cards'], approval: undefined, policyVersion: POLICY_VERSION, decidedBy: 'policy:5d2e8a', cacheable: true },
             fromCache: r > 0,
           },
         }),

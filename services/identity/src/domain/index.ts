@@ -1,2 +1,3 @@
 export { TokenVerifier, MAX_TOKEN_LENGTH, type Clock, type KeyResolver } from './token-verifier.js';
 export { VerifyError, type FailureCode, type Principal, type VerifyFailure, type VerifyOutcome } from './verify-outcome.js';
+export { MAX_CLAIMS_BYTES } from './principal-claims.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import { base64url, CompactSign, createLocalJWKSet, exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import { canonicalJson } from '@portcullis/request-model';
 import { parsePortcullisConfig, type IssuerConfig } from '@portcullis/config';
-import { TokenVerifier, type KeyResolver, type VerifyOutcome } from './index.js';
+import { MAX_CLAIMS_BYTES, TokenVerifier, type KeyResolver, type VerifyOutcome } from './index.js';
 
 const IDP = 'https://idp.example';
 const OTHER = 'https://other.example';
@@ -61,13 +62,91 @@ async function refusal(jwt: string, v = verifier()) {
   return failure;
 }
 
+/** A token from IDP signed over `payload` exactly as written (numbers, spacing and all). */
+async function rawToken(payload: string): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }).sign(idpKey.privateKey);
+}
+
+/** The claims every rawToken needs to verify, as JSON members. */
+const VALID_CLAIMS = `"iss":"${IDP}","aud":"portcullis","sub":"agent-1","iat":${T - 10},"exp":${T + 290}`;
+
 describe('TokenVerifier', () => {
   it('accepts a valid token and builds the principal', async () => {
     const outcome = await verifier().verify(await token());
     expect(outcome).toEqual({
       ok: true,
-      principal: { subject: 'agent-1', clientId: 'demo-agent', groups: ['agents'], issuer: IDP, expiresAt: new Date((T + 290) * 1000) },
+      principal: {
+        subject: 'agent-1',
+        clientId: 'demo-agent',
+        groups: ['agents'],
+        issuer: IDP,
+        expiresAt: new Date((T + 290) * 1000),
+        scopes: [],
+        kind: 'human',
+        claimsJson: canonicalJson({ iss: IDP, aud: 'portcullis', sub: 'agent-1', client_id: 'demo-agent', groups: ['agents'], iat: T - 10, exp: T + 290 }),
+      },
     });
+  });
+
+  it('reads scopes from scope (space-separated), else scp (a string or an array)', async () => {
+    const scopes = async (claims: Claims) => {
+      const outcome = await verifier().verify(await token(claims));
+      return outcome.ok ? outcome.principal.scopes : outcome.failure.code;
+    };
+    expect(await scopes({ scope: 'orders:read  orders:write' })).toEqual(['orders:read', 'orders:write']);
+    expect(await scopes({ scp: 'a b' })).toEqual(['a', 'b']);
+    expect(await scopes({ scp: ['a', 'b'] })).toEqual(['a', 'b']);
+    expect(await scopes({ scope: 'from-scope', scp: ['from-scp'] })).toEqual(['from-scope']);
+    expect(await scopes({ scope: '' })).toEqual([]);
+    expect(await scopes({})).toEqual([]);
+  });
+
+  it('refuses scope and scp claims of the wrong type', async () => {
+    for (const scope of [['a'], 7, null, { a: true }]) {
+      expect(await refusal(await token({ scope }))).toMatchObject({ code: 'CLAIM_INVALID', message: 'token claim "scope" must be a space-separated string', issuer: IDP });
+    }
+    for (const scp of [7, null, ['a', 7], { a: true }]) {
+      expect(await refusal(await token({ scp }))).toMatchObject({ code: 'CLAIM_INVALID', message: 'token claim "scp" must be a space-separated string or an array of strings' });
+    }
+    // A mistyped scp is refused even when scope is the one read.
+    expect(await refusal(await token({ scope: 'a', scp: 7 }))).toMatchObject({ code: 'CLAIM_INVALID' });
+  });
+
+  it('classifies a client acting for itself (sub is its client_id or azp) as a machine, anything else as human', async () => {
+    const kind = async (claims: Claims) => {
+      const outcome = await verifier().verify(await token(claims));
+      return outcome.ok ? outcome.principal.kind : outcome.failure.code;
+    };
+    expect(await kind({ sub: 'demo-agent', client_id: 'demo-agent' })).toBe('machine');
+    expect(await kind({ sub: 'demo-agent', client_id: undefined, azp: 'demo-agent' })).toBe('machine');
+    expect(await kind({ sub: 'alice', client_id: 'demo-agent' })).toBe('human');
+    // No client named: no evidence of a machine (clientId still falls back to sub).
+    expect(await kind({ sub: 'demo-agent', client_id: undefined })).toBe('human');
+  });
+
+  it('carries the verified claims as canonical JSON, whatever their order and spacing in the token', async () => {
+    const outcome = await verifier().verify(await rawToken(`{ "tenant": { "z": 1, "a": [true, null] }, ${VALID_CLAIMS}, "client_id": "demo-agent" }`));
+    expect(outcome.ok && JSON.parse(outcome.principal.claimsJson)).toMatchObject({ tenant: { a: [true, null], z: 1 }, client_id: 'demo-agent' });
+    expect(outcome.ok && outcome.principal.claimsJson).toMatch(/^\{"aud":"portcullis","client_id":"demo-agent","exp":\d+,"iat":\d+,"iss":/);
+  });
+
+  it(`drops claims longer than ${MAX_CLAIMS_BYTES} bytes as canonical JSON to {}, saying how large they were`, async () => {
+    // 1e20 is written out in full (21 digits) in canonical JSON: a small token, large claims.
+    const claimsOf = (numbers: number) => `{${VALID_CLAIMS},"n":[${Array(numbers).fill('1e20').join(',')}]}`;
+    const canonicalBytes = (numbers: number) => Buffer.byteLength(canonicalJson(JSON.parse(claimsOf(numbers))));
+    let fits = 1;
+    while (canonicalBytes(fits + 1) <= MAX_CLAIMS_BYTES) fits++;
+
+    const atLimit = await verifier().verify(await rawToken(claimsOf(fits)));
+    expect(atLimit.ok && Buffer.byteLength(atLimit.principal.claimsJson)).toBe(canonicalBytes(fits));
+    expect(atLimit).not.toHaveProperty('droppedClaimsBytes');
+
+    const over = await verifier().verify(await rawToken(claimsOf(fits + 1)));
+    expect(over).toMatchObject({ ok: true, principal: { subject: 'agent-1', claimsJson: '{}' }, droppedClaimsBytes: canonicalBytes(fits + 1) });
+  });
+
+  it('refuses claims JSON cannot represent', async () => {
+    expect(await refusal(await rawToken(`{${VALID_CLAIMS},"huge":1e400}`))).toMatchObject({ code: 'CLAIM_INVALID', message: 'token claims hold a value JSON cannot represent (a number out of range)' });
   });
 
   it('takes the client id from client_id, else azp, else sub', async () => {

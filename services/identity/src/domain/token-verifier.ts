@@ -1,7 +1,8 @@
 import { decodeJwt, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { IssuerConfig } from '@portcullis/config';
 import { errorCode, isFailureCode, KEY_MISMATCH_CODES, refusalForJoseError } from './failure-codes.js';
-import { VerifyError, type Principal, type VerifyFailure, type VerifyOutcome } from './verify-outcome.js';
+import { claimsJsonOf, clientIdOf, groupsOf, principalKind, scopesOf } from './principal-claims.js';
+import { VerifyError, type VerifyFailure, type VerifyOutcome } from './verify-outcome.js';
 
 /** The time verification happens at. Injected so tests freeze it. */
 export type Clock = () => Date;
@@ -56,7 +57,7 @@ export class TokenVerifier {
       return refuse({ code: 'ISSUER_UNTRUSTED', message: `token issuer ${quote(claimed)} is not trusted by this gateway`, issuer: clip(claimed) });
     }
     try {
-      return { ok: true, principal: await this.verifyWith(token, issuer) };
+      return await this.verifyWith(token, issuer);
     } catch (err) {
       const code = errorCode(err);
       if (isFailureCode(code)) {
@@ -69,7 +70,7 @@ export class TokenVerifier {
     }
   }
 
-  private async verifyWith(token: string, issuer: IssuerConfig): Promise<Principal> {
+  private async verifyWith(token: string, issuer: IssuerConfig): Promise<VerifyOutcome> {
     const now = this.clock();
     const options: JWTVerifyOptions = {
       issuer: issuer.issuer,
@@ -135,8 +136,8 @@ async function verifyJwt(token: string, keys: JWTVerifyGetKey, options: JWTVerif
   }
 }
 
-/** Checks what jose does not (types, iat in the future, lifetime, groups) and builds the principal. */
-function principalFrom(payload: JWTPayload, issuer: IssuerConfig, now: Date): Principal {
+/** Checks what jose does not (types, iat in the future, lifetime, attribute claims) and builds the principal. */
+function principalFrom(payload: JWTPayload, issuer: IssuerConfig, now: Date): VerifyOutcome {
   const { sub, exp, iat } = payload;
   if (typeof sub !== 'string' || sub === '') throw new VerifyError('CLAIM_INVALID', 'token claim "sub" must be a non-empty string');
   // jose has checked that exp and iat are present numbers.
@@ -149,32 +150,19 @@ function principalFrom(payload: JWTPayload, issuer: IssuerConfig, now: Date): Pr
   if (exp - iat > maxSeconds) {
     throw new VerifyError('LIFETIME_TOO_LONG', `token lifetime (exp - iat) of ${exp - iat} s exceeds the ${maxSeconds} s this issuer allows`);
   }
-  return {
+  const clientId = clientIdOf(payload);
+  const claims = claimsJsonOf(payload);
+  const principal = {
     subject: sub,
-    clientId: clientIdOf(payload) ?? sub,
+    clientId: clientId ?? sub,
     groups: groupsOf(payload, issuer.groupsClaim),
     issuer: issuer.issuer,
     expiresAt: new Date(exp * 1000),
+    scopes: scopesOf(payload),
+    kind: principalKind(sub, clientId),
+    claimsJson: claims.json,
   };
-}
-
-function clientIdOf(payload: JWTPayload): string | undefined {
-  for (const claim of ['client_id', 'azp'] as const) {
-    const value = payload[claim];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw new VerifyError('CLAIM_INVALID', `token claim "${claim}" must be a string`);
-    if (value !== '') return value;
-  }
-  return undefined;
-}
-
-function groupsOf(payload: JWTPayload, claim: string): readonly string[] {
-  const value = payload[claim];
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((group) => typeof group === 'string')) {
-    throw new VerifyError('CLAIM_INVALID', `token claim "${claim}" must be an array of strings`);
-  }
-  return Object.freeze([...value]);
+  return claims.droppedBytes === undefined ? { ok: true, principal } : { ok: true, principal, droppedClaimsBytes: claims.droppedBytes };
 }
 
 function unavailable(issuer: IssuerConfig, err: unknown): VerifyError {

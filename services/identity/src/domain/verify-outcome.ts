@@ -1,17 +1,10 @@
 import { PortcullisError } from '@portcullis/errors';
-import type { TokenFailureCode } from '@portcullis/identity-client';
+import type { Principal, TokenFailureCode } from '@portcullis/identity-client';
 /** Why a token was refused: the one list in @portcullis/identity-client, as on the wire. */
 export type FailureCode = TokenFailureCode;
 
-/** A verified non-human identity. It never carries the token it was derived from. */
-export interface Principal {
-  readonly subject: string;
-  /** `client_id`, else `azp`, else `sub`. */
-  readonly clientId: string;
-  readonly groups: readonly string[];
-  readonly issuer: string;
-  readonly expiresAt: Date;
-}
+/** A verified identity: the one type in @portcullis/identity-client, as on the wire. */
+export type { Principal };
 
 export interface VerifyFailure {
   readonly code: FailureCode;
@@ -23,7 +16,10 @@ export interface VerifyFailure {
   readonly detail?: string;
 }
 
-export type VerifyOutcome = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly failure: VerifyFailure };
+export type VerifyOutcome =
+  /** `droppedClaimsBytes`: the claims were too large to carry (their size), for the operator's log. */
+  | { readonly ok: true; readonly principal: Principal; readonly droppedClaimsBytes?: number }
+  | { readonly ok: false; readonly failure: VerifyFailure };
 
 /**
  * A refusal raised inside verification, branched on by `code` like jose's own errors. It never

@@ -24,7 +24,10 @@ export function identityHandler(verifier: TokenVerifier, logger: Logger): GrpcSe
 function logOutcome(logger: Logger, outcome: VerifyOutcome, requestId: string | undefined): void {
   if (outcome.ok) {
     const { subject, clientId, issuer } = outcome.principal;
-    logger.debug({ requestId, principal: subject, clientId, issuer }, 'token verified');
+    // The size only: the claims may be large, and what they say is not the log's to keep.
+    if (outcome.droppedClaimsBytes !== undefined) {
+      logger.warn({ requestId, principal: subject, clientId, issuer, claimsBytes: outcome.droppedClaimsBytes }, 'token claims too large to carry; the principal has none');
+    } else logger.debug({ requestId, principal: subject, clientId, issuer }, 'token verified');
     return;
   }
   const { code, issuer, detail } = outcome.failure;

@@ -1,8 +1,8 @@
 import { principalToProto } from '@portcullis/identity-client';
 import { targetToProto } from '@portcullis/request-model';
-import { commonV1 } from '@portcullis/proto-gen';
+import { commonV1, type Duration } from '@portcullis/proto-gen';
 import type { RequestContext } from '../domain/context.js';
-import type { Decision, Effect } from '../domain/decision.js';
+import type { ApprovalRequirement, Decision, Effect } from '../domain/decision.js';
 
 const EFFECTS: Record<Effect, commonV1.Effect> = {
   allow: commonV1.Effect.EFFECT_ALLOW,
@@ -27,14 +27,12 @@ export function contextToProto(context: RequestContext): commonV1.RequestContext
 export function decisionFromProto(decision: commonV1.Decision): Decision {
   const effect: Effect =
     decision.effect === commonV1.Effect.EFFECT_ALLOW ? 'allow' : decision.effect === commonV1.Effect.EFFECT_REQUIRE_APPROVAL && decision.approval ? 'require_approval' : 'deny';
-  const timeout = decision.approval?.timeout;
   return {
     effect,
     reasons: effect === 'deny' && decision.effect !== commonV1.Effect.EFFECT_DENY ? [...decision.reasons, 'error:invalid-decision'] : [...decision.reasons],
+    message: decision.message,
     maskingProfiles: [...decision.maskingProfiles],
-    ...(effect === 'require_approval' && decision.approval
-      ? { approval: { approverGroups: [...decision.approval.approverGroups], timeoutMs: Number(timeout?.seconds ?? 0n) * 1000 + Math.floor((timeout?.nanos ?? 0) / 1e6) } }
-      : {}),
+    ...(effect === 'require_approval' && decision.approval ? { approval: approvalFromProto(decision.approval) } : {}),
     policyVersion: decision.policyVersion,
     decidedBy: decision.decidedBy,
     cacheable: decision.cacheable,
@@ -45,15 +43,38 @@ export function decisionToProto(decision: Decision): commonV1.Decision {
   return {
     effect: EFFECTS[decision.effect],
     reasons: [...decision.reasons],
+    message: decision.message,
     maskingProfiles: [...decision.maskingProfiles],
-    approval: decision.approval
-      ? {
-          approverGroups: [...decision.approval.approverGroups],
-          timeout: { seconds: BigInt(Math.floor(decision.approval.timeoutMs / 1000)), nanos: Math.round((decision.approval.timeoutMs % 1000) * 1e6) },
-        }
-      : undefined,
+    approval: decision.approval ? approvalToProto(decision.approval) : undefined,
     policyVersion: decision.policyVersion,
     decidedBy: decision.decidedBy,
     cacheable: decision.cacheable,
   };
+}
+
+/** 0 approvals (a policy service older than quorums) means one, as it always did. */
+function approvalFromProto(approval: commonV1.ApprovalRequirement): ApprovalRequirement {
+  return {
+    approverGroups: [...approval.approverGroups],
+    timeoutMs: durationMs(approval.timeout),
+    minApprovals: Math.max(1, approval.minApprovals),
+    ...(approval.grant ? { grantMs: durationMs(approval.grant) } : {}),
+  };
+}
+
+function approvalToProto(approval: ApprovalRequirement): commonV1.ApprovalRequirement {
+  return {
+    approverGroups: [...approval.approverGroups],
+    timeout: durationToProto(approval.timeoutMs),
+    minApprovals: approval.minApprovals,
+    grant: approval.grantMs === undefined ? undefined : durationToProto(approval.grantMs),
+  };
+}
+
+function durationMs(duration: Duration | undefined): number {
+  return Number(duration?.seconds ?? 0n) * 1000 + Math.floor((duration?.nanos ?? 0) / 1e6);
+}
+
+function durationToProto(ms: number): Duration {
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) };
 }

@@ -82,7 +82,7 @@ describe('EventsRecorder (group commit)', () => {
     const sizes: number[] = [];
     const measuring: BatchPublish = (id, events) => (sizes.push(events.reduce((n, e) => n + e.length, 0)), bus.publish(id, events));
     const recorder = new EventsRecorder(measuring, 'ingress:test', ids, silent, { lingerMs: 0, maxInFlight: 64, maxBatchBytes: 4096 });
-    const big = (n: number): GatewayEvent => ({ ...event(n), kind: 'requestReceived', protocol: 'http', principal: { subject: 's', clientId: 'c', issuer: 'i', expiresAt: new Date(0), groups: Array.from({ length: 150 }, (_, g) => `group-${g}`) } });
+    const big = (n: number): GatewayEvent => ({ ...event(n), kind: 'requestReceived', protocol: 'http', principal: { subject: 's', clientId: 'c', issuer: 'i', expiresAt: new Date(0), groups: Array.from({ length: 150 }, (_, g) => `group-${g}`), scopes: [], kind: 'machine', claimsJson: '{}' } });
     void recorder.record(Array.from({ length: 20 }, (_, i) => big(i)));
     await turn();
     expect(bus.batches.flat()).toHaveLength(20);

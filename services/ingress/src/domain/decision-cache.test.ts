@@ -1,20 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '@portcullis/identity-client';
+import type { HttpTarget } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
 import { DecisionCache } from './decision-cache.js';
 import type { Decision } from './decision.js';
 
-const principal: Principal = { subject: 's', clientId: 'c', groups: ['b', 'a'], issuer: 'i', expiresAt: new Date(0) };
+const principal: Principal = {
+  subject: 's',
+  clientId: 'c',
+  groups: ['b', 'a'],
+  issuer: 'i',
+  expiresAt: new Date(0),
+  scopes: ['orders:write', 'orders:read'],
+  kind: 'machine',
+  claimsJson: '{"sub":"s","tenant":"acme"}',
+};
+const http = (path: string, extra: Partial<HttpTarget> = {}): HttpTarget => ({ kind: 'http', method: 'GET', path, query: '', headers: [], ...extra });
 const context = (extra: Partial<RequestContext> = {}): RequestContext => ({
   requestId: 'r',
   sessionId: 's',
   connection: 'demo',
   protocol: 'http',
   principal,
-  target: { kind: 'http', method: 'GET', path: '/x' },
+  target: http('/x'),
   ...extra,
 });
-const decision = (extra: Partial<Decision> = {}): Decision => ({ effect: 'allow', reasons: ['rule:r'], maskingProfiles: [], policyVersion: 'v1', decidedBy: 'p', cacheable: true, ...extra });
+const decision = (extra: Partial<Decision> = {}): Decision => ({ effect: 'allow', reasons: ['rule:r'], message: 'Readers may read.', maskingProfiles: [], policyVersion: 'v1', decidedBy: 'p', cacheable: true, ...extra });
 
 describe('DecisionCache', () => {
   const make = () => {
@@ -30,8 +41,30 @@ describe('DecisionCache', () => {
     expect(cache.get(context({ principal: { ...principal, groups: ['a'] } }))).toBeUndefined();
     expect(cache.get(context({ principal: { ...principal, issuer: 'other' } }))).toBeUndefined();
     expect(cache.get(context({ connection: 'other' }))).toBeUndefined();
-    expect(cache.get(context({ target: { kind: 'http', method: 'GET', path: '/y' } }))).toBeUndefined();
+    expect(cache.get(context({ target: http('/y') }))).toBeUndefined();
     expect(cache.get(context({ target: { kind: 'mcp', method: 'GET', name: '/x', argumentsJson: '' } }))).toBeUndefined();
+  });
+
+  it('keys on every principal attribute a rule can match: scopes, kind and claims too', () => {
+    const { cache } = make();
+    cache.put(context(), decision());
+    expect(cache.get(context({ principal: { ...principal, scopes: ['orders:read', 'orders:write'] } }))).toBeDefined(); // scope order
+    expect(cache.get(context({ principal: { ...principal, scopes: ['orders:read'] } }))).toBeUndefined();
+    expect(cache.get(context({ principal: { ...principal, scopes: [] } }))).toBeUndefined();
+    expect(cache.get(context({ principal: { ...principal, kind: 'human' } }))).toBeUndefined();
+    expect(cache.get(context({ principal: { ...principal, claimsJson: '{"sub":"s","tenant":"other"}' } }))).toBeUndefined();
+    expect(cache.get(context({ principal: { ...principal, claimsJson: '{}' } }))).toBeUndefined();
+    // What rules never see does not split the cache.
+    expect(cache.get(context({ principal: { ...principal, expiresAt: new Date(1) } }))).toBeDefined();
+  });
+
+  it('keys on the HTTP query and decision headers', () => {
+    const { cache } = make();
+    cache.put(context({ target: http('/x', { query: 'id=1', headers: [{ name: 'accept', value: 'text/csv' }] }) }), decision());
+    expect(cache.get(context({ target: http('/x', { query: 'id=1', headers: [{ name: 'accept', value: 'text/csv' }] }) }))).toBeDefined();
+    expect(cache.get(context({ target: http('/x', { query: 'id=2', headers: [{ name: 'accept', value: 'text/csv' }] }) }))).toBeUndefined();
+    expect(cache.get(context({ target: http('/x', { query: 'id=1', headers: [{ name: 'accept', value: 'application/json' }] }) }))).toBeUndefined();
+    expect(cache.get(context({ target: http('/x', { query: 'id=1' }) }))).toBeUndefined();
   });
 
   it('forgets after the TTL, on a policy change, and never keeps what policy did not mark cacheable', () => {
@@ -57,7 +90,7 @@ describe('DecisionCache', () => {
 
   it('is bounded', () => {
     const { cache } = make();
-    for (const path of ['/a', '/b', '/c']) cache.put(context({ target: { kind: 'http', method: 'GET', path } }), decision());
+    for (const path of ['/a', '/b', '/c']) cache.put(context({ target: http(path) }), decision());
     expect(cache.size).toBe(2);
   });
 });

@@ -13,11 +13,11 @@ export interface DecisionCacheOptions {
 
 /**
  * Decisions policy marked cacheable, remembered for identical requests: the same principal
- * attributes (issuer, subject, client id, groups), connection and target. Everything a rule can
- * match on today is in the key, so a remembered decision is the one policy would make again under
- * the same rule set. Every entry is dropped when any policy instance announces a rule set
- * (PolicyChanged), and none is used past its TTL, which bounds staleness if an announcement is
- * missed. Under a rolling change only decisions of the newest announced version are kept. The audit record of a remembered decision says so (DecisionMade.from_cache).
+ * attributes, connection and target (see cacheKey). Every entry is dropped when any policy
+ * instance announces a rule set (PolicyChanged), and none is used past its TTL, which bounds
+ * staleness if an announcement is missed. Under a rolling change only decisions of the newest
+ * announced version are kept. The audit record of a remembered decision says so
+ * (DecisionMade.from_cache).
  */
 export class DecisionCache {
   private readonly entries = new Map<string, { decision: Decision; until: number }>();
@@ -65,11 +65,23 @@ export class DecisionCache {
   }
 }
 
-/** A digest, so that an entry costs the same whatever the principal's groups. */
+/**
+ * Everything a rule can match on is in the key, so a remembered decision is the one policy would
+ * make again under the same rule set: the connection (its tags come with its name from config),
+ * the whole target (for HTTP the query and the decision headers too), and every attribute of the
+ * principal a rule can test. A digest, so that an entry costs the same whatever their size.
+ */
 function cacheKey(context: RequestContext): string {
   return sha256Hex(JSON.stringify([principalKey(context.principal), context.connection, targetDigest(context.target)]));
 }
 
+/**
+ * Every principal attribute rules see: issuer, subject, client id, groups and scopes (sorted:
+ * rules test membership, not order), kind, and the claims (canonical JSON, so equal claims are
+ * equal text). The claims include exp, iat and jti, so a new token of the same caller starts with
+ * no remembered decisions: a rule may match any claim, and the key must not guess which. The
+ * expiry field is left out: rules do not see it, and a session past it is refused before deciding.
+ */
 function principalKey(p: Principal): unknown[] {
-  return [p.issuer, p.subject, p.clientId, [...p.groups].sort()];
+  return [p.issuer, p.subject, p.clientId, [...p.groups].sort(), [...p.scopes].sort(), p.kind, p.claimsJson];
 }

@@ -4,12 +4,18 @@ export type Effect = 'allow' | 'deny' | 'require_approval';
 export interface ApprovalRequirement {
   readonly approverGroups: readonly string[];
   readonly timeoutMs: number;
+  /** Distinct approvers policy asks for (at least 1). Carried for approvals; not enforced here. */
+  readonly minApprovals: number;
+  /** How long an approval also lets the same principal repeat the same request, when policy grants that. */
+  readonly grantMs?: number;
 }
 
 export interface Decision {
   readonly effect: Effect;
   /** Stable ids: "rule:<id>" of each rule that produced the effect, or "default-deny". */
   readonly reasons: readonly string[];
+  /** One human-readable sentence from policy saying why; "" when it gave none. */
+  readonly message: string;
   /** Every masking profile the response is masked with (combined); empty means none. */
   readonly maskingProfiles: readonly string[];
   readonly approval?: ApprovalRequirement;

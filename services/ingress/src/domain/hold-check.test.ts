@@ -5,8 +5,18 @@ import type { RequestContext } from './context.js';
 import type { Decision } from './decision.js';
 import { holdDescribes, type HeldRequest } from './hold-check.js';
 
-const principal: Principal = { subject: 'agent', clientId: 'agent', groups: ['agents'], issuer: 'https://idp', expiresAt: new Date(0) };
-const decision: Decision = { effect: 'require_approval', reasons: ['rule:h'], maskingProfiles: [], approval: { approverGroups: ['approvers'], timeoutMs: 60_000 }, policyVersion: 'v', decidedBy: 'p', cacheable: true };
+const principal: Principal = { subject: 'agent', clientId: 'agent', groups: ['agents'], issuer: 'https://idp', expiresAt: new Date(0), scopes: [], kind: 'machine', claimsJson: '{}' };
+const decision: Decision = {
+  effect: 'require_approval',
+  reasons: ['rule:h'],
+  message: 'Deletes wait for an approver.',
+  maskingProfiles: [],
+  approval: { approverGroups: ['approvers'], timeoutMs: 60_000, minApprovals: 1 },
+  policyVersion: 'v',
+  decidedBy: 'p',
+  cacheable: true,
+};
+const http = (query: string): Target => ({ kind: 'http', method: 'DELETE', path: '/x', query, headers: [{ name: 'accept', value: '*/*' }] });
 const sql: Target = { kind: 'sql', statement: 'delete from t where id = $1', parameters: [{ text: '1' }] };
 const mcp = mcpTarget('tools/call', 'transfer', { amount: 5000, to: 'acct-1' });
 
@@ -26,7 +36,13 @@ const held = (target: Target | undefined, extra: Partial<HeldRequest> = {}): Hel
 
 describe('holdDescribes: a hold releases only the request it describes', () => {
   it('accepts the hold of exactly this request, for every kind of target', () => {
-    for (const target of [sql, mcp, { kind: 'http', method: 'POST', path: '/x' } as Target]) expect(holdDescribes(held(target), context(target), decision)).toBe(true);
+    for (const target of [sql, mcp, http('id=1')]) expect(holdDescribes(held(target), context(target), decision)).toBe(true);
+  });
+
+  it('refuses a hold approved for another query or other decision headers (DELETE /x?id=1 never releases ?id=2)', () => {
+    expect(holdDescribes(held(http('id=1')), context(http('id=2')), decision)).toBe(false);
+    expect(holdDescribes(held(http('id=1')), context(http('')), decision)).toBe(false);
+    expect(holdDescribes(held(http('id=1')), context({ ...http('id=1'), headers: [] } as Target), decision)).toBe(false);
   });
 
   it('refuses a hold for the same tool with other arguments (compared canonically)', () => {
@@ -43,7 +59,7 @@ describe('holdDescribes: a hold releases only the request it describes', () => {
   });
 
   it('refuses a hold of another protocol kind, or with no target at all', () => {
-    expect(holdDescribes(held({ kind: 'http', method: 'POST', path: '/x' }), context(mcp), decision)).toBe(false);
+    expect(holdDescribes(held(http('')), context(mcp), decision)).toBe(false);
     expect(holdDescribes(held(sql), context(mcp), decision)).toBe(false);
     expect(holdDescribes(held(undefined), context(mcp), decision)).toBe(false);
   });

@@ -1,4 +1,5 @@
 import { VERIFY_FAILURE_CODES } from '@portcullis/identity-client';
+import type { Decision } from './decision.js';
 
 /**
  * Why the gateway did not (fully) serve a request: one list. Each protocol adapter maps every code
@@ -42,10 +43,18 @@ export interface Refusal {
   readonly message: string;
   /** Rule ids and other stable reasons, e.g. ["rule:agents-never-delete-demo-http"]. */
   readonly reasons: readonly string[];
+  /** Policy's sentence about the decision the reasons come from, when it gave one. */
+  readonly policyMessage?: string;
   /** For the gateway's own log only (e.g. the underlying error); never sent to the caller. */
   readonly detail?: string;
 }
 
 export function refusal(code: RefusalCode, message: string, reasons: readonly string[] = [], detail?: string): Refusal {
   return detail === undefined ? { code, message, reasons } : { code, message, reasons, detail };
+}
+
+/** A refusal of a request policy decided on: the decision's reasons and message go with it. */
+export function refusalFor(decision: Decision, code: RefusalCode, message: string, detail?: string): Refusal {
+  const reason = refusal(code, message, decision.reasons, detail);
+  return decision.message === '' ? reason : { ...reason, policyMessage: decision.message };
 }

@@ -15,10 +15,25 @@ import { RequestFlow, SHUTTING_DOWN } from './request-flow.js';
 // Exchange (describe, forward, respond, refuse) — and that the flow does all the sequencing.
 
 const NOW = Date.parse('2026-12-02T00:00:00Z');
-const principal: Principal = { subject: 'agent-1', clientId: 'agent-1', groups: ['agents'], issuer: 'https://idp.test', expiresAt: new Date(NOW + 60_000) };
+const principal: Principal = {
+  subject: 'agent-1',
+  clientId: 'agent-1',
+  groups: ['agents'],
+  issuer: 'https://idp.test',
+  expiresAt: new Date(NOW + 60_000),
+  scopes: ['tools'],
+  kind: 'machine',
+  claimsJson: '{"sub":"agent-1"}',
+};
 
-const allow = (extra: Partial<Decision> = {}): Decision => ({ effect: 'allow', reasons: ['rule:read'], maskingProfiles: [], policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true, ...extra });
-const hold: Decision = { effect: 'require_approval', reasons: ['rule:hold'], maskingProfiles: [], approval: { approverGroups: ['approvers'], timeoutMs: 1000 }, policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true };
+const allow = (extra: Partial<Decision> = {}): Decision => ({ effect: 'allow', reasons: ['rule:read'], message: '', maskingProfiles: [], policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true, ...extra });
+const hold: Decision = {
+  effect: 'require_approval',
+  reasons: ['rule:hold'],
+  message: 'Transfers wait for an approver.',
+  maskingProfiles: [],
+  approval: { approverGroups: ['approvers'], timeoutMs: 1000, minApprovals: 1 },
+  policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true };
 const cards: MaskingProfile = { name: 'cards', detectors: ['card'], fields: [] };
 
 /** The test protocol's reply: one line of text. */
@@ -202,12 +217,20 @@ describe('RequestFlow: every refusal, in the caller’s protocol, recorded, neve
     expect(await refusedWith(setup({ busDown: true }), new LineExchange('tools', 'x'))).toBe('BUS_UNAVAILABLE');
   });
 
-  it('a denial names its rules, to the caller and in the audit record', async () => {
-    const t = setup({ decide: () => ({ ok: true, decision: { ...allow(), effect: 'deny', reasons: ['rule:no-writes'] } }) });
+  it('a denial names its rules and policy’s message, to the caller and in the audit record', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: { ...allow(), effect: 'deny', reasons: ['rule:no-writes'], message: 'Agents never write.' } }) });
     const exchange = new LineExchange('tools', 'x');
     expect(await refusedWith(t, exchange)).toBe('POLICY_DENIED');
-    expect(exchange.refused?.reasons).toEqual(['rule:no-writes']);
+    expect(exchange.refused).toMatchObject({ message: 'denied by policy', reasons: ['rule:no-writes'], policyMessage: 'Agents never write.' });
     expect(t.completed()).toMatchObject({ outcome: 'denied', errorCode: 'POLICY_DENIED', reasons: ['rule:no-writes'] });
+    expect(t.stored.find((e) => e.kind === 'decisionMade')).toMatchObject({ decision: { message: 'Agents never write.' } });
+  });
+
+  it('a denial without a message from policy carries none', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: { ...allow(), effect: 'deny', reasons: ['default-deny'] } }) });
+    const exchange = new LineExchange('tools', 'x');
+    expect(await refusedWith(t, exchange)).toBe('POLICY_DENIED');
+    expect(exchange.refused).not.toHaveProperty('policyMessage');
   });
 
   it.each([
@@ -217,8 +240,11 @@ describe('RequestFlow: every refusal, in the caller’s protocol, recorded, neve
     [{ status: 'unavailable', message: 'approvals down' } as const, 'APPROVALS_UNAVAILABLE', 'failed'],
   ])('a hold that ends %o: %s', async (result, code, outcome) => {
     const t = setup({ decide: () => ({ ok: true, decision: hold }), hold: async () => result });
-    expect(await refusedWith(t, new LineExchange('tools', 'x'))).toBe(code);
+    const exchange = new LineExchange('tools', 'x');
+    expect(await refusedWith(t, exchange)).toBe(code);
     expect(t.completed()?.outcome).toBe(outcome);
+    // Refusals that name the decision's reasons carry its message with them.
+    if (exchange.refused?.reasons.length) expect(exchange.refused.policyMessage).toBe('Transfers wait for an approver.');
   });
 
   it('a hold released by shutdown: GATEWAY_SHUTTING_DOWN, not forwarded', async () => {

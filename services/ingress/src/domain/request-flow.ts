@@ -7,7 +7,7 @@ import type { Exchange, SessionOpening } from './exchange.js';
 import type { GatewayEvent, Outcome, ProtocolStatus, SessionEndReason } from './events.js';
 import { resolveProfile } from './masking.js';
 import type { ApprovalsPort, Clock, EventsPort, HoldResult, IdentityPort, IdSource, MaskingProfilesPort, PolicyPort, RequestLogPort } from './ports.js';
-import { DENIALS, refusal, type Refusal } from './refusal.js';
+import { DENIALS, refusal, refusalFor, type Refusal } from './refusal.js';
 import { Session } from './session.js';
 import { Stages } from './stages.js';
 
@@ -249,7 +249,7 @@ export class RequestFlow {
       case 'require_approval':
         return this.holdForApproval(context, decision, gone, stages);
       case 'deny':
-        return { ok: false, refusal: refusal('POLICY_DENIED', 'denied by policy', decision.reasons) };
+        return { ok: false, refusal: refusalFor(decision, 'POLICY_DENIED', 'denied by policy') };
     }
   }
 
@@ -275,16 +275,16 @@ export class RequestFlow {
       case 'approved':
         return { ok: true, decision, holdId: result.holdId };
       case 'denied':
-        return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_DENIED', `denied by ${result.approver}: ${result.reason}`, decision.reasons) };
+        return { ok: false, holdId: result.holdId, refusal: refusalFor(decision, 'APPROVAL_DENIED', `denied by ${result.approver}: ${result.reason}`) };
       case 'expired':
-        return { ok: false, holdId: result.holdId, refusal: refusal('APPROVAL_EXPIRED', 'nobody approved the request before its hold expired', decision.reasons) };
+        return { ok: false, holdId: result.holdId, refusal: refusalFor(decision, 'APPROVAL_EXPIRED', 'nobody approved the request before its hold expired') };
       case 'cancelled': {
         const holdId = result.holdId ? { holdId: result.holdId } : {};
-        if (this.options.shutdown.aborted) return { ok: false, ...holdId, refusal: refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down; the held request was not forwarded', decision.reasons) };
+        if (this.options.shutdown.aborted) return { ok: false, ...holdId, refusal: refusalFor(decision, 'GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down; the held request was not forwarded') };
         return { ok: false, ...holdId, refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
       }
       case 'unavailable':
-        return { ok: false, refusal: refusal('APPROVALS_UNAVAILABLE', result.message, decision.reasons, result.detail) };
+        return { ok: false, refusal: refusalFor(decision, 'APPROVALS_UNAVAILABLE', result.message, result.detail) };
     }
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { HttpHeader } from '@portcullis/request-model';
 
 /**
  * Headers that make a target re-interpret the method or the path after policy decided on them
@@ -75,4 +76,18 @@ export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHe
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * The request's headers named in `names` (the connection's decision headers, lowercase), in
+ * request order with duplicates kept, from Node's raw name/value list. Config refuses credential
+ * headers as decision headers, so none can be picked here.
+ */
+export function decisionHeaders(rawHeaders: readonly string[], names: readonly string[]): HttpHeader[] {
+  const picked: HttpHeader[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (names.includes(name)) picked.push({ name, value: rawHeaders[i + 1]! });
+  }
+  return picked;
 }

@@ -5,7 +5,7 @@ import type { HttpTarget } from '@portcullis/request-model';
 import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
 import type { ProtocolStatus } from '../domain/events.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
-import { reinterpretingHeader, reinterpretingParameter } from './headers.js';
+import { decisionHeaders, reinterpretingHeader, reinterpretingParameter } from './headers.js';
 import { maskBody, maskHeaders } from './http-masking.js';
 import { writeRefusal } from './refusal.http.js';
 import type { UpstreamForwarder } from './upstream.forwarder.js';
@@ -46,9 +46,10 @@ export class HttpReply implements Reply {
 }
 
 /**
- * One request to `/http/<connection>/…`, translated for the flow: the canonical path and method are
- * the target; the body is read (bounded) when the flow asks, so a held request keeps it; what is
- * forwarded is exactly what was described. This adapter holds no sequencing of its own.
+ * One request to `/http/<connection>/…`, translated for the flow: the method, canonical path, query
+ * and the connection's decision headers are the target; the body is read (bounded) when the flow
+ * asks, so a held request keeps it; what is forwarded is exactly what was described. This adapter
+ * holds no sequencing of its own.
  */
 export class HttpExchange implements Exchange<HttpReply> {
   readonly protocol = 'http' as const;
@@ -82,7 +83,13 @@ export class HttpExchange implements Exchange<HttpReply> {
     this.body = body.body;
     const parameter = reinterpretingParameter(this.search, this.req.headers['content-type'], body.body);
     if (parameter) return fail(refusal('BAD_REQUEST', `parameter ${parameter} is not allowed: it would change the method after the policy decision`));
-    const target: HttpTarget = { kind: 'http', method, path: this.path };
+    const target: HttpTarget = {
+      kind: 'http',
+      method,
+      path: this.path,
+      query: this.search.startsWith('?') ? this.search.slice(1) : this.search,
+      headers: decisionHeaders(this.req.rawHeaders, this.known!.config.decisionHeaders),
+    };
     return { ok: true, target };
   }
 

@@ -36,10 +36,14 @@ const STATUS: Record<RefusalCode, number> = {
   RESPONSE_NOT_MASKABLE: 502,
 };
 
-/** Writes `{"error":{code,message,reasons,requestId}}`; 401s carry an RFC 6750 challenge. */
+/**
+ * Writes `{"error":{code,message,reasons,policyMessage?,requestId}}`; 401s carry an RFC 6750
+ * challenge. `policyMessage` is policy's own sentence about the decision behind `reasons`.
+ */
 export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: string | undefined, extraHeaders: Record<string, string> = {}): number {
   const status = STATUS[refusal.code];
-  const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message, reasons: refusal.reasons, ...(requestId ? { requestId } : {}) } });
+  const { code, message, reasons, policyMessage } = refusal;
+  const body = JSON.stringify({ error: { code, message, reasons, ...(policyMessage ? { policyMessage } : {}), ...(requestId ? { requestId } : {}) } });
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

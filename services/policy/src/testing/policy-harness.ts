@@ -23,7 +23,7 @@ policies:
 policy: { adminGroups: [admins] }
 `;
 
-const principal = (subject: string, groups: string[]) => ({ subject, clientId: subject, groups, issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000) });
+const principal = (subject: string, groups: string[]) => ({ subject, clientId: subject, groups, issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000), scopes: [], kind: 'machine' as const, claimsJson: '{}' });
 const TOKENS: Record<string, VerifyOutcome> = {
   'admin-token': { ok: true, principal: principal('alice', ['admins']) },
   'admin2-token': { ok: true, principal: principal('bob', ['staff', 'admins']) },
@@ -166,7 +166,7 @@ export class PolicyClient {
 }
 
 type Target = commonV1.RequestContext['target'];
-export const http = (method: string, path = '/x'): Target => ({ $case: 'http', value: { method, path } });
+export const http = (method: string, path = '/x'): Target => ({ $case: 'http', value: { method, path, query: '', headers: [] } });
 export const toolCall: Target = { $case: 'mcp', value: { method: 'tools/call', name: 'lookup_customer', argumentsJson: '{"id":42}' } };
 export const select: Target = { $case: 'sql', value: { statement: 'select * from customers where id = $1', parameters: [{ value: { $case: 'text', value: '42' } }] } };
 
@@ -174,7 +174,7 @@ export const context = (target: Target, groups = ['agents'], connection = 'demo-
   requestId: 'r1',
   connection,
   sessionId: 's1',
-  principal: { subject: 'demo-agent', clientId: 'demo-agent', groups, issuer: 'https://idp.test', expiresAt: undefined },
+  principal: { subject: 'demo-agent', clientId: 'demo-agent', groups, issuer: 'https://idp.test', expiresAt: undefined, scopes: [], kind: 'machine', claimsJson: '{}' },
   target,
 });
 

@@ -71,9 +71,6 @@ export async function deletePolicy(api: PolicyApi, name: string, io: Io): Promis
 }
 
 export async function explainRequest(api: PolicyApi, request: ExplainArgs, options: { json: boolean }, io: Io): Promise<number> {
-  // What common.v1 cannot carry yet is said, never silently dropped.
-  if (request.scopes.length > 0) io.err('note: --scopes is not sent: the request context has no scopes yet, so rules on scopes see none');
-  if (request.target.kind === 'http' && request.target.query) io.err('note: the query string is not sent: the request context has no HTTP query yet, so rules on it see none');
   const explanation = await api.explain({ context: explainContext(request), time: undefined });
   io.out(options.json ? explanationJson(explanation) : formatExplanation(explanation));
   return 0;
@@ -84,7 +81,7 @@ export function explainContext(request: ExplainArgs): commonV1.RequestContext {
     requestId: 'cli-explain',
     connection: request.connection,
     sessionId: '',
-    principal: { subject: request.subject, clientId: request.clientId, groups: [...request.groups], issuer: '', expiresAt: undefined },
+    principal: { subject: request.subject, clientId: request.clientId, groups: [...request.groups], issuer: '', expiresAt: undefined, scopes: [...request.scopes], kind: request.kind, claimsJson: '{}' },
     target: targetToProto(explainTarget(request.target)),
   };
 }
@@ -92,7 +89,7 @@ export function explainContext(request: ExplainArgs): commonV1.RequestContext {
 function explainTarget(target: ExplainArgs['target']): Target {
   switch (target.kind) {
     case 'http':
-      return { kind: 'http', method: target.method, path: target.path };
+      return { kind: 'http', method: target.method, path: target.path, query: target.query, headers: [] };
     case 'mcp':
       return mcpTarget(target.method, target.name, target.arguments);
     case 'sql':

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as createHoldsAndOutbox from './20261122000000-create-holds-and-outbox.js';
 import * as addRequesterIssuer from './20261122030000-add-requester-issuer.js';
 import * as addTarget from './20261202000000-add-target.js';
+import * as addMessage from './20261203000000-add-message.js';
 
 /** Every migration of the `approvals` schema, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
   '20261122000000-create-holds-and-outbox': createHoldsAndOutbox,
   '20261122030000-add-requester-issuer': addRequesterIssuer,
   '20261202000000-add-target': addTarget,
+  '20261203000000-add-message': addMessage,
 };
