@@ -21,14 +21,14 @@ const NO_REPORTS = `description: Nobody reads reports through the demo API.
 rules:
   - id: nobody-reads-reports
     effect: deny
-    match: { connections: [demo-http], http: { paths: ["/reports/**"] } }
+    match: { connections: [demo-http], http: { paths: ["/echo/reports/**"] } }
 `;
 
 describe('policy management', () => {
   it('applies a document with the CLI; the gateway enforces it within a second, remembered decisions dropped', async () => {
     // Allowed, and remembered by the gateway (cacheable).
-    expect((await env.gateway('/http/demo-http/reports/q1', { token: agentToken })).status).toBe(200);
-    expect((await env.gateway('/http/demo-http/reports/q1', { token: agentToken })).status).toBe(200);
+    expect((await env.gateway('/http/demo-http/echo/reports/q1', { token: agentToken })).status).toBe(200);
+    expect((await env.gateway('/http/demo-http/echo/reports/q1', { token: agentToken })).status).toBe(200);
 
     const file = env.writeFile('no-reports.yaml', NO_REPORTS);
     const applied = await env.cli(['policy', 'apply', file], adminToken);
@@ -37,7 +37,7 @@ describe('policy management', () => {
     const appliedAt = Date.now();
 
     const refused = await eventually(async () => {
-      const res = await env.gateway('/http/demo-http/reports/q1', { token: agentToken });
+      const res = await env.gateway('/http/demo-http/echo/reports/q1', { token: agentToken });
       return res.status === 403 ? ((await res.json()) as { error: { reasons: string[] } }).error : undefined;
     }, 1000, 'the gateway refusing /reports');
     expect(Date.now() - appliedAt).toBeLessThan(1000);
@@ -64,7 +64,7 @@ describe('policy management', () => {
   });
 
   it('explains a decision rule by rule', async () => {
-    const explained = await env.cli(['policy', 'explain', '--connection', 'demo-http', '--subject', 'demo-agent', '--groups', 'agents', '--http', 'GET /reports/q1'], adminToken);
+    const explained = await env.cli(['policy', 'explain', '--connection', 'demo-http', '--subject', 'demo-agent', '--groups', 'agents', '--http', 'GET /echo/reports/q1'], adminToken);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toMatch(/^deny — /);
     expect(explained.stdout).toMatch(/\nnobody-reads-reports +no-reports\.yaml +deny +yes /);
@@ -83,7 +83,7 @@ describe('policy management', () => {
   it('deletes the document: the gateway allows the reports again', async () => {
     const deleted = await env.cli(['policy', 'delete', 'no-reports.yaml'], adminToken);
     expect(deleted).toMatchObject({ code: 0, stdout: 'no-reports.yaml: deleted, policy version 3\n' });
-    await eventually(async () => ((await env.gateway('/http/demo-http/reports/q1', { token: agentToken })).status === 200 ? true : undefined), 1000, 'the gateway allowing /reports again');
+    await eventually(async () => ((await env.gateway('/http/demo-http/echo/reports/q1', { token: agentToken })).status === 200 ? true : undefined), 1000, 'the gateway allowing /reports again');
   });
 
   it('records every change in the audit log, with who changed what', async () => {
