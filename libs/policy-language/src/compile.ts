@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { SqlAnalyzer } from '@portcullis/sql-analysis';
+import { STATEMENT_KINDS, type SqlAnalyzer } from '@portcullis/sql-analysis';
+import { compileGlob } from './glob.js';
 import { PolicyEngine } from './engine.js';
 import { compileRule, type CompiledRule } from './rule.js';
 import { parseSource, type ParsedSource } from './source.js';
@@ -45,6 +46,12 @@ export function compileWithTags(sources: readonly PolicySource[], context: Polic
           if (!context.maskingProfiles.has(p)) problem(path, `unknown masking profile "${p}"`);
         }
       }
+      const statements = config.match.sql?.statements;
+      const kinds = statements === undefined ? [] : Array.isArray(statements) ? statements : 'any' in statements ? statements.any : statements.only;
+      kinds.forEach((kind, j) => {
+        const where = ['match', 'sql', 'statements', ...(Array.isArray(statements) ? [] : ['any' in statements! ? 'any' : 'only']), j];
+        if (!STATEMENT_KINDS.some(compileGlob(kind, { ignoreCase: true }))) problem(where, `"${kind}" matches no statement kind (see docs/policy.md: select, insert, drop_table, copy_to_program, …)`);
+      });
       for (const header of Object.keys(config.match.http?.headers ?? {})) {
         const missing = unsentHeader(header, names.length > 0 ? names : undefined, context);
         if (missing) problem(['match', 'http', 'headers', header], missing);

@@ -95,6 +95,13 @@ describe('documents', () => {
     expect(problems('rules:\n  - { id: a, effect: allow, match: { http: { headers: { x-other: acme } } } }\n', ctx)[0]).toMatch(/not sent to policy by any connection/);
   });
 
+  it('refuses statement kinds that do not exist, globs included', () => {
+    expect(problems('rules:\n  - { id: a, effect: deny, match: { sql: { statements: [dorp_table, "drop_*", "nothing_*"] } } }\n')).toEqual([
+      'bad.yaml:2:57: rules.0.match.sql.statements.0: "dorp_table" matches no statement kind (see docs/policy.md: select, insert, drop_table, copy_to_program, …)',
+      expect.stringMatching(/statements\.2: "nothing_\*" matches no statement kind/),
+    ]);
+  });
+
   it('refuses rules that could never match', () => {
     expect(problems('rules:\n  - { id: a, effect: allow, match: { http: {}, sql: {} } }\n')[0]).toMatch(/states http and sql conditions/);
     expect(problems('rules:\n  - { id: a, effect: allow, match: { protocols: [mcp], http: {} } }\n')[0]).toMatch(/could never match/);
