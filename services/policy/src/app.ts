@@ -131,6 +131,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
         // Leave the queue group first so new requests go to other instances, then finish in-flight.
         await Promise.all(subscriptions.map((s) => s.drain().catch(() => undefined)));
         await Promise.all(timers.map((timer) => timer.stop()));
+        await reloader.idle();
         await grpc.drain();
         await announcement?.stop();
         await relay?.run().catch((err: unknown) => logger.warn({ err }, 'final policy outbox flush failed; events stay pending'));

@@ -30,6 +30,11 @@ export class PolicyReloader {
     void this.check().catch((err: unknown) => this.logger.warn({ err, policyVersion: String(version) }, 'policy reload failed; the poll retries'));
   }
 
+  /** Resolves once no check is running (for a clean stop). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
   check(): Promise<void> {
     if (this.running) {
       this.again = true;
