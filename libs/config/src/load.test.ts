@@ -19,6 +19,7 @@ describe('parsePortcullisConfig', () => {
     const config = loadPortcullisConfig(join(import.meta.dirname, '../../../portcullis.yaml'));
     expect(config.connections.map((c) => c.name)).toEqual(['demo-http']);
     expect(config.policies).toHaveLength(3);
+    expect(config.policy).toEqual({ directory: 'policies', adminGroups: ['admins'] });
     expect(Object.isFrozen(config.policies[0]!.match)).toBe(true);
   });
 
@@ -49,6 +50,15 @@ policies:
     expect(problemsOf('polices: []')[0]).toMatch(/Unrecognized key/);
     expect(problemsOf('a: [1, 2')[0]).toMatch(/^YAML: /);
     expect(problemsOf('a: 1\na: 2')[0]).toMatch(/^YAML: /);
+  });
+
+  it('reads the policy section, closed by default: no directory named, no admins', () => {
+    expect(parsePortcullisConfig('').policy).toEqual({ adminGroups: [] });
+    expect(parsePortcullisConfig('policy: { directory: rules, adminGroups: [admins] }').policy).toEqual({ directory: 'rules', adminGroups: ['admins'] });
+    expect(problemsOf('policy: { directory: "", adminGroup: [admins] }')).toEqual([
+      expect.stringMatching(/^policy\.directory: /),
+      expect.stringMatching(/^policy: Unrecognized key.*adminGroup/),
+    ]);
   });
 
   it('refuses inline connection secrets', () => {

@@ -164,6 +164,16 @@ export const portcullisConfigSchema = z
     policies: z.array(policyRule).default([]),
     maskingProfiles: z.array(maskingProfile).default([]),
     audit: z.object({ readerGroups: z.array(groupName).default([]) }).strict().default({}),
+    /** The policy service: where its documents come from, and who may manage and explain them. */
+    policy: z
+      .object({
+        /** Policy documents (*.yaml, *.yml) seeded at start, relative to this file; default "policies" if that exists. */
+        directory: z.string().min(1).optional(),
+        /** Principals in any of these groups may manage the policy; none means nobody may (closed by default). */
+        adminGroups: z.array(groupName).default([]),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -12,3 +12,4 @@ export {
   type VerifyOutcome,
   type IdentityClientOptions,
 } from './identity-client.js';
+export { bearerGuard, type Authenticate, type BearerGuard, type BearerGuardOptions } from './bearer-guard.js';

@@ -4,3 +4,4 @@ export { GrpcServer, type GrpcServiceBinding } from './grpc-server.js';
 export { grpcError, grpcReason, bearerFromMetadata, parseBearer, unary } from './grpc-errors.js';
 export { runService, serve, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
 export { FAST_RECONNECT, callUnary } from './grpc-channel-options.js';
+export { every, HealthLog, type Periodic } from './periodic.js';

@@ -9,14 +9,13 @@
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';
-import { GrpcServer, type App, type Logger } from '@portcullis/service-kit';
+import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic } from '@portcullis/service-kit';
 import type { ApprovalsConfig } from './config.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
 import { migrations } from './db/migrations/index.js';
 import { OutboxRelay } from './bus/outbox.publisher.js';
 import { approvalsHandler, type Authenticate } from './grpc/approvals.handler.js';
 import { HoldService } from './holds.service.js';
-import { every, HealthLog, type Periodic } from './periodic.js';
 
 export type { Authenticate } from './grpc/approvals.handler.js';
 

@@ -132,9 +132,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes only ingress, the dev IdP, approvals and audit, on 127.0.0.1', () => {
+  it('publishes only ingress, the dev IdP, and what the CLI calls (approvals, audit, policy), on 127.0.0.1', () => {
     const published = Object.entries(services).filter(([, s]) => s.ports !== undefined);
-    expect(published.map(([name]) => name).sort()).toEqual(['approvals', 'audit', 'dev-idp', 'ingress']);
+    expect(published.map(([name]) => name).sort()).toEqual(['approvals', 'audit', 'dev-idp', 'ingress', 'policy']);
     for (const [, service] of published) for (const port of service.ports!) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 

@@ -17,6 +17,8 @@ export const CLIENTS = {
   otherAudience: { id: 'other-audience', secret: 'other-audience-secret' },
   /** Tokens that expire after one second. */
   shortLived: { id: 'short-lived', secret: 'short-lived-secret' },
+  /** In policy.adminGroups: manages the policy. */
+  admin: { id: 'demo-admin', secret: 'demo-admin-secret' },
 } as const;
 
 function configYaml(ports: { idp: number; upstream: number }): string {
@@ -33,6 +35,7 @@ devIdp:
     - { clientId: agent-approver, secret: agent-approver-secret, groups: [agents, approvers] }
     - { clientId: other-audience, secret: other-audience-secret, groups: [agents], audience: elsewhere }
     - { clientId: short-lived, secret: short-lived-secret, groups: [agents], tokenTtl: 1s }
+    - { clientId: demo-admin, secret: demo-admin-secret, groups: [admins] }
 connections:
   - name: demo-http
     type: http
@@ -62,6 +65,8 @@ policies:
     match: { groups: [agents], connections: [demo-http], http: { methods: [DELETE] } }
 audit:
   readerGroups: [approvers]
+policy:
+  adminGroups: [admins]
 `;
 }
 
@@ -131,13 +136,20 @@ export class E2eEnvironment {
     return fetch(`${this.stack.ingressUrl}${path}`, { ...init, headers });
   }
 
+  /** Writes a file in this run's temporary directory (for `portcullis policy apply`); returns its path. */
+  writeFile(name: string, text: string): string {
+    const path = join(this.logDir, '..', name);
+    writeFileSync(path, text);
+    return path;
+  }
+
   /** Runs the real `portcullis` CLI. */
   cli(args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       execFile(
         process.execPath,
         [join(REPO_ROOT, 'tools/cli/dist/main.js'), ...args],
-        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress }, timeout: 20_000 },
+        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress }, timeout: 20_000 },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

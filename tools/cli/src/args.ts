@@ -9,13 +9,35 @@ export type Command =
   | { readonly kind: 'approvals.deny'; readonly id: string; readonly reason: string }
   | { readonly kind: 'audit.verify'; readonly json: boolean }
   | { readonly kind: 'audit.show'; readonly requestId: string; readonly json: boolean }
-  | { readonly kind: 'audit.session'; readonly sessionId: string; readonly json: boolean };
+  | { readonly kind: 'audit.session'; readonly sessionId: string; readonly json: boolean }
+  | { readonly kind: 'policy.apply'; readonly files: readonly string[] }
+  | { readonly kind: 'policy.list'; readonly json: boolean }
+  | { readonly kind: 'policy.show'; readonly name: string; readonly json: boolean }
+  | { readonly kind: 'policy.delete'; readonly name: string }
+  | { readonly kind: 'policy.explain'; readonly request: ExplainArgs; readonly json: boolean }
+  | { readonly kind: 'policy.test'; readonly dir: string };
+
+/** The request `policy explain` asks about: who, where, and exactly one target. */
+export interface ExplainArgs {
+  readonly connection: string;
+  readonly subject: string;
+  readonly clientId: string;
+  readonly groups: readonly string[];
+  readonly scopes: readonly string[];
+  /** "machine" (default) or "human", as identity would classify the caller. */
+  readonly kind: 'machine' | 'human';
+  readonly target:
+    | { readonly kind: 'http'; readonly method: string; readonly path: string; readonly query: string }
+    | { readonly kind: 'mcp'; readonly method: string; readonly name: string; readonly arguments?: unknown }
+    | { readonly kind: 'sql'; readonly statement: string };
+}
 
 /** Connection options given on the command line; each falls back to env, then a default. */
 export interface ConnectionFlags {
   readonly token?: string;
   readonly approvals?: string;
   readonly audit?: string;
+  readonly policy?: string;
 }
 
 export type ParseResult =
@@ -31,34 +53,60 @@ Commands:
   audit verify [--json]                 check the audit log's hash chain
   audit show <request-id> [--json]      a request's audit events, in order
   audit session <session-id> [--json]   a session's audit events, in order (its replay)
+  policy apply <file...>                store policy documents, each named by its file name
+  policy list [--json]                  the documents in force, with the policy version
+  policy show <name> [--json]           a document's text
+  policy delete <name>                  remove a document
+  policy explain --connection <c> [--subject <s>] [--client-id <id>] [--kind machine|human]
+                 [--groups a,b] [--scopes x,y]
+                 (--http "GET /path?x=1" | --mcp-method <m> [--mcp-name <n>] [--arguments <json>]
+                  | --sql "<statement>") [--json]
+                                        the decision for that request, and why, rule by rule
+  policy test <dir>                     compile <dir>'s documents and run its *.test.yaml (local)
   help                                  show this text
 
 Options:
-  --token <token>     approver's or auditor's bearer token (env PORTCULLIS_TOKEN)
+  --token <token>     approver's, auditor's or policy admin's bearer token (env PORTCULLIS_TOKEN)
   --approvals <addr>  approvals service (env APPROVALS_GRPC_ADDR, default 127.0.0.1:50053)
   --audit <addr>      audit service (env AUDIT_GRPC_ADDR, default 127.0.0.1:50055)
+  --policy <addr>     policy service (env POLICY_GRPC_ADDR, default 127.0.0.1:50052)
   --json              machine-readable output (protobuf JSON mapping)
   -h, --help          show this text
 
-Exit status: 0 ok, 1 failed (service error or broken audit chain), 2 usage error.`;
+Exit status: 0 ok, 1 failed (service error, broken audit chain, refused policy, failed policy
+test), 2 usage error.`;
 
 const OPTIONS = {
   token: { type: 'string' },
   approvals: { type: 'string' },
   audit: { type: 'string' },
+  policy: { type: 'string' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  connection: { type: 'string' },
+  subject: { type: 'string' },
+  'client-id': { type: 'string' },
+  kind: { type: 'string' },
+  groups: { type: 'string' },
+  scopes: { type: 'string' },
+  http: { type: 'string' },
+  'mcp-method': { type: 'string' },
+  'mcp-name': { type: 'string' },
+  arguments: { type: 'string' },
+  sql: { type: 'string' },
 } as const;
 
 type Option = keyof typeof OPTIONS;
 
 // Options every command accepts; the rest are allowed per command below.
-const COMMON: readonly Option[] = ['token', 'approvals', 'audit', 'help'];
+const COMMON: readonly Option[] = ['token', 'approvals', 'audit', 'policy', 'help'];
 
 interface Spec {
   readonly args: readonly string[];
+  /** The last argument may be given several times (at least once). */
+  readonly variadic?: boolean;
   readonly options: readonly Option[];
   readonly build: (args: readonly string[], values: Values) => Command | string;
 }
@@ -93,6 +141,19 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
     options: ['json'],
     build: ([sessionId], v) => ({ kind: 'audit.session', sessionId: sessionId ?? '', json: v.json === true }),
   },
+  'policy apply': { args: ['file'], variadic: true, options: [], build: (files) => ({ kind: 'policy.apply', files }) },
+  'policy list': { args: [], options: ['json'], build: (_, v) => ({ kind: 'policy.list', json: v.json === true }) },
+  'policy show': { args: ['name'], options: ['json'], build: ([name], v) => ({ kind: 'policy.show', name: name ?? '', json: v.json === true }) },
+  'policy delete': { args: ['name'], options: [], build: ([name]) => ({ kind: 'policy.delete', name: name ?? '' }) },
+  'policy explain': {
+    args: [],
+    options: ['connection', 'subject', 'client-id', 'kind', 'groups', 'scopes', 'http', 'mcp-method', 'mcp-name', 'arguments', 'sql', 'json'],
+    build: (_, v) => {
+      const request = explainArgs(v);
+      return typeof request === 'string' ? request : { kind: 'policy.explain', request, json: v.json === true };
+    },
+  },
+  'policy test': { args: ['dir'], options: [], build: ([dir]) => ({ kind: 'policy.test', dir: dir ?? '' }) },
 };
 
 const GROUPS = new Set(Object.keys(COMMANDS).map((name) => name.split(' ')[0]));
@@ -105,7 +166,7 @@ export function parseArgv(argv: readonly string[]): ParseResult {
   } catch (err) {
     return usageError((err as Error).message);
   }
-  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, audit: values.audit };
+  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, audit: values.audit, policy: values.policy };
   if (values.help || positionals[0] === 'help') return { ok: true, command: { kind: 'help' }, flags };
 
   const [group, action, ...args] = positionals;
@@ -118,8 +179,8 @@ export function parseArgv(argv: readonly string[]): ParseResult {
   if (!spec) return usageError(`unknown command '${group} ${safe(action)}'`);
 
   const missing = spec.args[args.length];
-  if (missing) return usageError(`'${name}' needs <${missing}>`);
-  if (args.length > spec.args.length) return usageError(`too many arguments for '${name}'`);
+  if (missing) return usageError(`'${name}' needs <${missing}>${spec.variadic ? '...' : ''}`);
+  if (args.length > spec.args.length && !spec.variadic) return usageError(`too many arguments for '${name}'`);
   if (args.some((a) => a.trim() === '')) return usageError(`'${name}' got an empty argument`);
 
   const allowed = new Set<Option>([...COMMON, ...spec.options]);
@@ -128,6 +189,44 @@ export function parseArgv(argv: readonly string[]): ParseResult {
 
   const built = spec.build(args, values);
   return typeof built === 'string' ? usageError(built) : { ok: true, command: built, flags };
+}
+
+/** The request of `policy explain`, or what is wrong with its options. */
+function explainArgs(v: Values): ExplainArgs | string {
+  const connection = v.connection?.trim() ?? '';
+  if (!connection) return `'policy explain' needs --connection <name>`;
+  const targets = [v.http !== undefined && '--http', v['mcp-method'] !== undefined && '--mcp-method', v.sql !== undefined && '--sql'].filter((t): t is string => t !== false);
+  if (targets.length !== 1) return `'policy explain' needs exactly one of --http "<METHOD> <path>", --mcp-method <method> or --sql "<statement>"${targets.length > 1 ? ` (got ${targets.join(' and ')})` : ''}`;
+  if ((v['mcp-name'] !== undefined || v.arguments !== undefined) && v['mcp-method'] === undefined) return `--mcp-name and --arguments go with --mcp-method`;
+  const target = explainTarget(v);
+  if (typeof target === 'string') return target;
+  const kind = v.kind?.trim() || 'machine';
+  if (kind !== 'machine' && kind !== 'human') return '--kind must be machine or human';
+  const subject = v.subject?.trim() || 'cli-explain';
+  return { connection, subject, clientId: v['client-id']?.trim() || subject, kind, groups: list(v.groups), scopes: list(v.scopes), target };
+}
+
+function explainTarget(v: Values): ExplainArgs['target'] | string {
+  if (v.sql !== undefined) return v.sql.trim() ? { kind: 'sql', statement: v.sql } : '--sql needs a statement';
+  if (v.http !== undefined) {
+    const match = /^\s*([A-Za-z]+)\s+(\/\S*)\s*$/.exec(v.http);
+    if (!match) return '--http needs "<METHOD> <path>", e.g. "GET /orders?limit=10"';
+    const [path, query = ''] = match[2]!.split(/\?(.*)/s, 2);
+    return { kind: 'http', method: match[1]!.toUpperCase(), path: path!, query };
+  }
+  const method = v['mcp-method']!.trim();
+  if (!method) return '--mcp-method needs a method, e.g. tools/call';
+  if (v.arguments === undefined) return { kind: 'mcp', method, name: v['mcp-name']?.trim() ?? '' };
+  try {
+    return { kind: 'mcp', method, name: v['mcp-name']?.trim() ?? '', arguments: JSON.parse(v.arguments) as unknown };
+  } catch {
+    return '--arguments must be JSON, e.g. \'{"database":"analytics"}\'';
+  }
+}
+
+/** "a, b,,c" → ["a", "b", "c"]. */
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 function usageError(message: string): ParseResult {

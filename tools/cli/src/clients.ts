@@ -1,7 +1,7 @@
 // The only file that talks gRPC. Each call carries the bearer token and a deadline; every failure
 // leaves as a CallError (status name + portcullis-reason), so commands never see grpc-js types.
 import * as grpc from '@grpc/grpc-js';
-import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
+import { approvalsV1, auditV1, policyV1 } from '@portcullis/proto-gen';
 import { CallError, type ServiceName } from './errors.js';
 
 export interface ApprovalsApi {
@@ -15,6 +15,16 @@ export interface AuditApi {
   listEvents(requestId: string): Promise<auditV1.AuditRecord[]>;
   listSessionEvents(sessionId: string): Promise<auditV1.AuditRecord[]>;
   verifyChain(): Promise<auditV1.VerifyChainResponse>;
+  close(): void;
+}
+
+export interface PolicyApi {
+  put(name: string, text: string): Promise<policyV1.PutPolicyResponse>;
+  check(name: string, text: string): Promise<policyV1.CheckPolicyResponse>;
+  delete(name: string): Promise<policyV1.DeletePolicyResponse>;
+  list(): Promise<policyV1.ListPoliciesResponse>;
+  get(name: string): Promise<policyV1.GetPolicyResponse>;
+  explain(request: policyV1.ExplainRequest): Promise<policyV1.ExplainResponse>;
   close(): void;
 }
 
@@ -46,6 +56,20 @@ export function grpcAuditApi(endpoint: Endpoint): AuditApi {
   };
 }
 
+export function grpcPolicyApi(endpoint: Endpoint): PolicyApi {
+  const client = new policyV1.PolicyServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const call = caller('policy', endpoint);
+  return {
+    put: (name, text) => call(client.putPolicy.bind(client), { name, text }),
+    check: (name, text) => call(client.checkPolicy.bind(client), { name, text }),
+    delete: (name) => call(client.deletePolicy.bind(client), { name }),
+    list: () => call(client.listPolicies.bind(client), {}),
+    get: (name) => call(client.getPolicy.bind(client), { name }),
+    explain: (request) => call(client.explain.bind(client), request),
+    close: () => client.close(),
+  };
+}
+
 type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: grpc.Metadata,
@@ -73,7 +97,20 @@ function toCallError(service: ServiceName, address: string, err: grpc.ServiceErr
     grpc.status[err.code] ?? `STATUS_${err.code}`,
     typeof reason === 'string' && reason !== '' ? reason : undefined,
     err.details ?? '',
+    problemsOf(err.metadata),
   );
+}
+
+/** The problems a policy refusal carries in its `portcullis-policy-problems-bin` trailer. */
+function problemsOf(metadata: grpc.Metadata | undefined): CallError['problems'] {
+  const raw = metadata?.get('portcullis-policy-problems-bin')[0];
+  if (!(raw instanceof Buffer)) return undefined;
+  try {
+    const { problems, total } = policyV1.PolicyProblems.decode(raw);
+    return { problems, total: Math.max(total, problems.length) };
+  } catch {
+    return undefined;
+  }
 }
 
 function holdOf(endpoint: Endpoint, hold: approvalsV1.Hold | undefined): approvalsV1.Hold {

@@ -1,8 +1,9 @@
 // What a failed service call looks like to the CLI, and the one line a person sees for it.
 // Pure: no gRPC import, so the wording is unit-tested without a server.
 import { PortcullisError } from '@portcullis/errors';
+import type { policyV1 } from '@portcullis/proto-gen';
 
-export type ServiceName = 'approvals' | 'audit';
+export type ServiceName = 'approvals' | 'audit' | 'policy';
 
 /** A failed call, reduced to what the CLI may show. It never carries the caller's token. */
 export class CallError extends PortcullisError<'CALL_FAILED'> {
@@ -14,6 +15,8 @@ export class CallError extends PortcullisError<'CALL_FAILED'> {
     /** The server's `portcullis-reason`, when it attached one. */
     readonly reason: string | undefined,
     readonly details: string,
+    /** A POLICY_INVALID refusal's problems (the first ones) and how many there are in all. */
+    readonly problems?: { readonly problems: readonly policyV1.Problem[]; readonly total: number },
   ) {
     super('CALL_FAILED', details);
   }
@@ -26,6 +29,7 @@ export function isCallError(err: unknown): err is CallError {
 // Reasons whose server message is written for logs rather than for the person at the terminal.
 const FRIENDLY: Readonly<Record<string, string>> = {
   SELF_APPROVAL: 'you cannot approve your own request',
+  NOT_POLICY_ADMIN: 'the token is not a policy admin\'s (a principal in policy.adminGroups)',
 };
 
 /** One line (without the `error: ` prefix) explaining a failed call. */

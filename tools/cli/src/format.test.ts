@@ -157,6 +157,11 @@ describe('summarizeEvent', () => {
     [{ sessionStarted: { principal: { subject: 'agent' }, protocol: 'http', clientAddress: '127.0.0.1:5000' } }, 'session of agent (http) from 127.0.0.1:5000'],
     [{ sessionEnded: { reason: 'SESSION_END_REASON_CLOSED', requests: 1 } }, 'session ended closed after 1 request(s)'],
     [{ policyChanged: { policyVersion: 'abc', rules: 3 } }, 'policy abc (3 rules)'],
+    [{ policyChanged: { policyVersion: '2', rules: 3, cause: 'POLICY_CHANGE_CAUSE_START' } }, "policy 2 (3 rules) in force at an instance's start"],
+    [
+      { policyChanged: { policyVersion: '8', rules: 5, cause: 'POLICY_CHANGE_CAUSE_CHANGE', changedBy: 'alice', changes: [{ name: 'sql.yaml', action: 'POLICY_DOCUMENT_ACTION_PUT' }, { name: 'old.yaml', action: 'POLICY_DOCUMENT_ACTION_DELETE' }] } },
+      'policy 8 (5 rules) by alice: put sql.yaml, delete old.yaml',
+    ],
     [{ decisionMade: { decision: { effect: 'EFFECT_REQUIRE_APPROVAL', reasons: ['rule:a', 'rule:b'] } } }, 'require_approval [rule:a, rule:b]'],
     [{ decisionMade: { decision: { effect: 'EFFECT_ALLOW', reasons: ['rule:r'], maskingProfiles: ['pii'] } } }, 'allow [rule:r] mask=pii'],
     [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], expiresAt: '2025-06-01T12:05:00Z' } }, 'hold h-1 for sre until 2025-06-01T12:05:00Z'],

@@ -119,7 +119,14 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
     return `session of ${str(principal, 'subject') || str(principal, 'clientId') || '?'} (${str(b, 'protocol') || '?'}) from ${str(b, 'clientAddress') || '?'}`;
   },
   sessionEnded: (b) => `session ended ${enumLabel(str(b, 'reason') || 'SESSION_END_REASON_UNSPECIFIED', 'SESSION_END_REASON_')} after ${String(get(b, 'requests') ?? 0)} request(s)`,
-  policyChanged: (b) => `policy ${str(b, 'policyVersion') || '?'} (${String(get(b, 'rules') ?? 0)} rules)`,
+  policyChanged: (b) => {
+    const head = `policy ${str(b, 'policyVersion') || '?'} (${String(get(b, 'rules') ?? 0)} rules)`;
+    if (str(b, 'cause') === 'POLICY_CHANGE_CAUSE_START') return `${head} in force at an instance's start`;
+    const changes = (Array.isArray(get(b, 'changes')) ? (get(b, 'changes') as unknown[]) : []).filter(isObj);
+    const what = changes.map((c) => `${enumLabel(str(c, 'action') || '?', 'POLICY_DOCUMENT_ACTION_')} ${str(c, 'name') || '?'}`);
+    const by = str(b, 'changedBy');
+    return `${head}${by ? ` by ${by}` : ''}${what.length ? `: ${what.join(', ')}` : ''}`;
+  },
   decisionMade: (b) => {
     const d = obj(b, 'decision') ?? {};
     const profiles = strs(d, 'maskingProfiles');

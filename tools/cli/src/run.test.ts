@@ -1,13 +1,14 @@
-import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
+import { approvalsV1, auditV1, commonV1, policyV1 } from '@portcullis/proto-gen';
 import { describe, expect, it } from 'vitest';
-import type { ApprovalsApi, AuditApi, Endpoint } from './clients.js';
+import type { ApprovalsApi, AuditApi, Endpoint, PolicyApi } from './clients.js';
 import { CallError } from './errors.js';
+import type { Local } from './local.js';
 import { run, type Clients, type Env } from './run.js';
 
 const TOKEN = 'tok-3f9a7c1e';
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 
-function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial<AuditApi> } = {}) {
+function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial<AuditApi>; policy?: Partial<PolicyApi>; files?: Record<string, string> } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const endpoints: Endpoint[] = [];
@@ -33,9 +34,31 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
         ...overrides.audit,
       };
     },
+    policy: (endpoint) => {
+      endpoints.push(endpoint);
+      return {
+        put: async (name, text) => (calls.push(`put ${name} ${text.length}`), policyV1.PutPolicyResponse.fromPartial({ version: 8n, revision: { version: 8n, previousVersion: 7n, changedBy: 'alice', changes: [{ name, newDigest: 'ab'.repeat(32) }] } })),
+        check: async (name) => (calls.push(`check ${name}`), policyV1.CheckPolicyResponse.fromPartial({})),
+        delete: async (name) => (calls.push(`delete ${name}`), policyV1.DeletePolicyResponse.fromPartial({ version: 9n })),
+        list: async () => policyV1.ListPoliciesResponse.fromPartial({ version: 9n, digest: 'cd'.repeat(32), rules: 2, documents: [{ name: 'portcullis.yaml', version: 1n, digest: 'ef'.repeat(32), seededDigest: 'ef'.repeat(32), updatedBy: 'config:/etc/portcullis.yaml', updatedAt: NOW }] }),
+        get: async (name) => policyV1.GetPolicyResponse.fromPartial({ document: { name }, text: 'rules: []\n' }),
+        explain: async (request) => (calls.push(`explain ${JSON.stringify(policyV1.ExplainRequest.toJSON(request))}`), policyV1.ExplainResponse.fromPartial({ decision: { effect: commonV1.Effect.EFFECT_DENY, reasons: ['default-deny'], message: 'denied: no rule allows it' }, policyVersion: '9', decidedBy: 'policy-1' })),
+        close: () => calls.push('close'),
+        ...overrides.policy,
+      };
+    },
+  };
+  const local: Local = {
+    readFile: (path) => {
+      const text = overrides.files?.[path];
+      if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+      return text;
+    },
+    listDir: () => Object.keys(overrides.files ?? {}),
+    sqlAnalyzer: () => Promise.reject(new Error('not in these tests')),
   };
   const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), now: () => NOW };
-  const exec = (argv: string[], env: Env = { PORTCULLIS_TOKEN: TOKEN }) => run(argv, env, io, clients);
+  const exec = (argv: string[], env: Env = { PORTCULLIS_TOKEN: TOKEN }) => run(argv, env, io, clients, local);
   return { exec, out, err, endpoints, calls };
 }
 
@@ -56,7 +79,7 @@ describe('run', () => {
   it('exits 2 with a clear error when no token is given', async () => {
     const h = harness();
     expect(await h.exec(['approvals', 'list'], {})).toBe(2);
-    expect(h.err).toEqual(["error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's or auditor's bearer token)"]);
+    expect(h.err).toEqual(["error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's or policy admin's bearer token)"]);
     expect(h.endpoints).toEqual([]);
   });
 
@@ -120,5 +143,87 @@ describe('run', () => {
     expect(await exec(['audit', 'session', 'sess-1'])).toBe(0);
     expect(calls).toContain('session sess-1');
     expect(out.join('\n')).toContain('session.started');
+  });
+});
+
+describe('run policy', () => {
+  const problem = (line: number, message: string) => ({ source: 'bad.yaml', line, column: 3, path: `rules.${line}.effect`, message });
+  const invalid = (shown: number, total: number) =>
+    new CallError('policy', 'p:1', 'INVALID_ARGUMENT', 'POLICY_INVALID', 'the policy would not compile', { problems: Array.from({ length: shown }, (_, i) => problem(i + 1, `problem ${i + 1}`)), total });
+
+  it('applies each file as the document named by its file name, at the policy address from flag, env or default', async () => {
+    const h = harness({ files: { 'policies/sql.yaml': 'rules: []\n', '/tmp/x/mcp.yml': 'rules: []\n' } });
+    expect(await h.exec(['policy', 'apply', 'policies/sql.yaml', '/tmp/x/mcp.yml'])).toBe(0);
+    expect(h.calls).toEqual(['put sql.yaml 10', 'put mcp.yml 10', 'close']);
+    expect(h.out).toEqual([`policies/sql.yaml: policy version 8 (created, now ${'ab'.repeat(6)})`, `/tmp/x/mcp.yml: policy version 8 (created, now ${'ab'.repeat(6)})`]);
+    await h.exec(['policy', 'list'], { PORTCULLIS_TOKEN: TOKEN, POLICY_GRPC_ADDR: 'pol:9' });
+    await h.exec(['policy', 'list', '--policy', 'pol:1']);
+    expect(h.endpoints.map((e) => e.address)).toEqual(['127.0.0.1:50052', 'pol:9', 'pol:1']);
+  });
+
+  it('prints every problem of a refused file at the path given, and applies nothing after it', async () => {
+    const h = harness({ files: { 'p/bad.yaml': 'x', 'p/next.yaml': 'y' }, policy: { put: () => Promise.reject(invalid(2, 2)) } });
+    expect(await h.exec(['policy', 'apply', 'p/bad.yaml', 'p/next.yaml'])).toBe(1);
+    expect(h.err).toEqual([
+      'p/bad.yaml:1:3: rules.1.effect: problem 1\np/bad.yaml:2:3: rules.2.effect: problem 2\nerror: p/bad.yaml refused: the policy would not compile (2 problem(s)); nothing was changed',
+      'not applied: p/next.yaml',
+    ]);
+  });
+
+  it('asks CheckPolicy for every problem when the refusal could not carry them all', async () => {
+    const all = Array.from({ length: 300 }, (_, i) => problem(i + 1, `problem ${i + 1}`));
+    const h = harness({ files: { 'bad.yaml': 'x' }, policy: { put: () => Promise.reject(invalid(40, 300)), check: async () => policyV1.CheckPolicyResponse.fromPartial({ problems: all }) } });
+    expect(await h.exec(['policy', 'apply', 'bad.yaml'])).toBe(1);
+    const lines = h.err.join('\n').split('\n');
+    expect(lines).toHaveLength(301);
+    expect(lines[299]).toBe('bad.yaml:300:3: rules.300.effect: problem 300');
+  });
+
+  it('reads every file before changing anything', async () => {
+    const h = harness({ files: { 'a.yaml': 'x' } });
+    expect(await h.exec(['policy', 'apply', 'a.yaml', 'missing.yaml'])).toBe(1);
+    expect(h.err).toEqual(['error: cannot read missing.yaml: ENOENT; nothing was applied']);
+    expect(h.calls).toEqual(['close']);
+    const dup = harness({ files: { 'a/x.yaml': 'x', 'b/x.yaml': 'y' } });
+    expect(await dup.exec(['policy', 'apply', 'a/x.yaml', 'b/x.yaml'])).toBe(1);
+    expect(dup.err).toEqual(['error: b/x.yaml: another file is also named x.yaml (documents are named by file name); nothing was applied']);
+  });
+
+  it('lists, shows and deletes documents', async () => {
+    const h = harness();
+    expect(await h.exec(['policy', 'list'])).toBe(0);
+    expect(h.out[0]).toBe(`policy version 9: 1 document(s), 2 rule(s), digest ${'cd'.repeat(6)}\n\nNAME             VERSION  DIGEST        FROM  UPDATED BY                   UPDATED AT\nportcullis.yaml  1        ${'ef'.repeat(6)}  file  config:/etc/portcullis.yaml  2025-06-01T12:00:00.000Z`);
+    expect(await h.exec(['policy', 'show', 'a.yaml'])).toBe(0);
+    expect(h.out[1]).toBe('rules: []');
+    expect(await h.exec(['policy', 'delete', 'a.yaml'])).toBe(0);
+    expect(h.out[2]).toBe('a.yaml: deleted, policy version 9');
+  });
+
+  it('explains a request: principal, scopes, kind and the query all sent', async () => {
+    const h = harness();
+    expect(await h.exec(['policy', 'explain', '--connection', 'demo-http', '--subject', 'job', '--groups', 'agents', '--scopes', 'read', '--http', 'GET /x?a=1'])).toBe(0);
+    expect(JSON.parse(h.calls[0]!.slice('explain '.length))).toEqual({
+      context: {
+        requestId: 'cli-explain',
+        connection: 'demo-http',
+        principal: { subject: 'job', clientId: 'job', groups: ['agents'], scopes: ['read'], kind: 'machine', claimsJson: '{}' },
+        http: { method: 'GET', path: '/x', query: 'a=1' },
+      },
+    });
+    expect(h.err).toEqual([]);
+    expect(h.out[0]).toBe('deny — denied: no rule allows it\n  reasons default-deny; policy version 9, decided by policy-1\n\nno rule applies to this connection and protocol');
+  });
+
+  it('says who may manage the policy when the token is not an admin\'s', async () => {
+    const h = harness({ policy: { list: () => Promise.reject(new CallError('policy', 'p:1', 'PERMISSION_DENIED', 'NOT_POLICY_ADMIN', 'demo-agent is not in a policy admin group')) } });
+    expect(await h.exec(['policy', 'list'])).toBe(1);
+    expect(h.err).toEqual(["error: the token is not a policy admin's (a principal in policy.adminGroups) (NOT_POLICY_ADMIN)"]);
+  });
+
+  it('runs policy test without a token or a service', async () => {
+    const h = harness();
+    expect(await h.exec(['policy', 'test', 'nowhere'], {})).toBe(1);
+    expect(h.err).toEqual(['error: no policy tests (*.test.yaml) in nowhere']);
+    expect(h.endpoints).toEqual([]);
   });
 });

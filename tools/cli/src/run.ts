@@ -1,10 +1,12 @@
 // The CLI as a function: argv + env in, lines out, exit status back. No process globals, so every
 // path (usage errors, missing token, service errors) is unit-tested with fake clients.
 import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
-import type { ApprovalsApi, AuditApi, Endpoint } from './clients.js';
+import type { ApprovalsApi, AuditApi, Endpoint, PolicyApi } from './clients.js';
 import { approveHold, denyHold, listHolds } from './commands/approvals.js';
 import { showRequest, showSession, verifyChain } from './commands/audit.js';
+import { applyPolicies, deletePolicy, explainRequest, listPolicies, showPolicy, testPolicies } from './commands/policy.js';
 import { describeCallError, isCallError } from './errors.js';
+import { nodeLocal, type Local } from './local.js';
 
 export interface Io {
   out(text: string): void;
@@ -15,17 +17,19 @@ export interface Io {
 export interface Clients {
   approvals(endpoint: Endpoint): ApprovalsApi;
   audit(endpoint: Endpoint): AuditApi;
+  policy(endpoint: Endpoint): PolicyApi;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_APPROVALS_ADDR = '127.0.0.1:50053';
 export const DEFAULT_AUDIT_ADDR = '127.0.0.1:50055';
+export const DEFAULT_POLICY_ADDR = '127.0.0.1:50052';
 export const DEADLINE_MS = 10_000;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export async function run(argv: readonly string[], env: Env, rawIo: Io, clients: Clients): Promise<number> {
+export async function run(argv: readonly string[], env: Env, rawIo: Io, clients: Clients, local: Local = nodeLocal): Promise<number> {
   // Whatever happens below, the token never reaches the terminal.
   const io = redacting(rawIo, [env['PORTCULLIS_TOKEN'], ...tokensIn(argv)]);
   const parsed = parseArgv(argv);
@@ -38,9 +42,10 @@ export async function run(argv: readonly string[], env: Env, rawIo: Io, clients:
     io.out(USAGE);
     return EXIT.ok;
   }
+  if (command.kind === 'policy.test') return guarded(io, () => testPolicies(command.dir, io, local));
   const token = (flags.token ?? env['PORTCULLIS_TOKEN'] ?? '').trim();
   if (!token) {
-    io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's or auditor's bearer token)");
+    io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's or policy admin's bearer token)");
     return EXIT.usage;
   }
   // grpc-js would reject such a header value with an error that quotes it.
@@ -48,28 +53,32 @@ export async function run(argv: readonly string[], env: Env, rawIo: Io, clients:
     io.err('error: the token contains spaces or characters that cannot be sent in a header');
     return EXIT.usage;
   }
+  return guarded(io, () => dispatch(command, endpoints(flags, env, token), io, clients, local));
+}
+
+/** Runs a command; a failure becomes one line and exit 1. */
+async function guarded(io: Io, command: () => Promise<number>): Promise<number> {
   try {
-    return await dispatch(command, endpoints(flags, env, token), io, clients);
+    return await command();
   } catch (err) {
     io.err(`error: ${isCallError(err) ? describeCallError(err, DEADLINE_MS) : `unexpected failure: ${(err as Error)?.message ?? String(err)}`}`);
     return EXIT.failed;
   }
 }
 
-function endpoints(flags: ConnectionFlags, env: Env, token: string): { approvals: Endpoint; audit: Endpoint } {
+type Endpoints = { approvals: Endpoint; audit: Endpoint; policy: Endpoint };
+
+function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag?.trim() || env[name]?.trim() || fallback;
   return {
     approvals: { address: pick(flags.approvals, 'APPROVALS_GRPC_ADDR', DEFAULT_APPROVALS_ADDR), token, deadlineMs: DEADLINE_MS },
     audit: { address: pick(flags.audit, 'AUDIT_GRPC_ADDR', DEFAULT_AUDIT_ADDR), token, deadlineMs: DEADLINE_MS },
+    policy: { address: pick(flags.policy, 'POLICY_GRPC_ADDR', DEFAULT_POLICY_ADDR), token, deadlineMs: DEADLINE_MS },
   };
 }
 
-async function dispatch(
-  command: Exclude<Command, { kind: 'help' }>,
-  endpoint: { approvals: Endpoint; audit: Endpoint },
-  io: Io,
-  clients: Clients,
-): Promise<number> {
+async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test' }>, endpoint: Endpoints, io: Io, clients: Clients, local: Local): Promise<number> {
+  if (isPolicyCommand(command)) return dispatchPolicy(command, clients.policy(endpoint.policy), io, local);
   if (command.kind === 'audit.verify' || command.kind === 'audit.show' || command.kind === 'audit.session') {
     const api = clients.audit(endpoint.audit);
     try {
@@ -88,6 +97,31 @@ async function dispatch(
         return await approveHold(api, command.id, io);
       case 'approvals.deny':
         return await denyHold(api, command.id, command.reason, io);
+    }
+  } finally {
+    api.close();
+  }
+}
+
+type PolicyCommand = Extract<Command, { kind: 'policy.apply' | 'policy.list' | 'policy.show' | 'policy.delete' | 'policy.explain' }>;
+
+function isPolicyCommand(command: Command): command is PolicyCommand {
+  return command.kind.startsWith('policy.') && command.kind !== 'policy.test';
+}
+
+async function dispatchPolicy(command: PolicyCommand, api: PolicyApi, io: Io, local: Local): Promise<number> {
+  try {
+    switch (command.kind) {
+      case 'policy.apply':
+        return await applyPolicies(api, command.files, io, local);
+      case 'policy.list':
+        return await listPolicies(api, command, io);
+      case 'policy.show':
+        return await showPolicy(api, command.name, command, io);
+      case 'policy.delete':
+        return await deletePolicy(api, command.name, io);
+      case 'policy.explain':
+        return await explainRequest(api, command.request, command, io);
     }
   } finally {
     api.close();

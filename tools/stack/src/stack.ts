@@ -83,6 +83,9 @@ export class Stack {
   get auditAddress(): string {
     return `127.0.0.1:${this.ports.audit}`;
   }
+  get policyAddress(): string {
+    return `127.0.0.1:${this.ports.policy}`;
+  }
 
   /** Starts infra (if asked), then every service; resolves when all report "serving". */
   async start(): Promise<void> {

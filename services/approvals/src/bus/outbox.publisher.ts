@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { BusNames, EventPublisher } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
-import type { Logger } from '@portcullis/service-kit';
+import type { HealthLog, Logger } from '@portcullis/service-kit';
 import type { ApprovalsDB } from '../db/approvals.table.js';
 import { lockPublishable, markPublished, type PendingOutboxRow } from '../db/outbox.repository.js';
-import type { HealthLog } from '../periodic.js';
 
 const BATCH = 100;
 

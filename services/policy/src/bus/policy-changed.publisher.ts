@@ -16,15 +16,16 @@ export interface PolicyChangedOptions {
   readonly names: BusNames;
   /** "policy:<instanceId>". */
   readonly source: string;
-  readonly policyVersion: string;
-  readonly rules: number;
+  /** What this instance decides with (cause START). */
+  readonly announcement: eventsV1.PolicyChanged;
   readonly logger: Logger;
   readonly retry: RetryDelays;
 }
 
 /**
- * Announces the rule set this instance decides with: one durable PolicyChanged event, so audit
- * records which rules each instance decided by and gateways that remember decisions drop them.
+ * Announces the stored policy version this instance decides with, at its start: one durable
+ * PolicyChanged event (cause START), so audit records which version each instance decided by and
+ * gateways that remember decisions drop them. (Changes are announced through the outbox.)
  *
  * Deciding never waits on it: the event is a notification, and refusing to decide would not make
  * a gateway's remembered decisions any fresher. But a gateway that never hears of the new rules
@@ -42,7 +43,7 @@ export class PolicyChangedPublisher {
       requestId: '',
       connection: '',
       source: options.source,
-      body: { $case: 'policyChanged', value: { policyVersion: options.policyVersion, rules: options.rules } },
+      body: { $case: 'policyChanged', value: options.announcement },
     });
   }
 
@@ -59,17 +60,17 @@ export class PolicyChangedPublisher {
   }
 
   private attempt(attempt: number, retryInMs: number): Promise<void> {
-    const { bus, publisher, names, policyVersion, rules, logger, retry } = this.options;
-    const fields = { policyVersion, rules, eventId: this.event.id, attempt };
+    const { bus, publisher, names, announcement, logger, retry } = this.options;
+    const fields = { policyVersion: announcement.policyVersion, rules: announcement.rules, eventId: this.event.id, attempt };
     this.inFlight = (async () => {
       try {
         // Every attempt: the streams may be what was missing.
         await ensureStreams(bus.jsm, names);
         const seq = await publisher.publish(this.event);
-        logger.info({ ...fields, subject: names.eventSubject(this.event), seq }, 'policy change announced');
+        logger.info({ ...fields, subject: names.eventSubject(this.event), seq }, 'policy start announced');
       } catch (err) {
         if (this.stopped) return;
-        logger.error({ ...fields, err, retryInMs }, 'policy change NOT announced: audit cannot tell which rules this instance decides with and gateways may reuse decisions made under other rules; retrying');
+        logger.error({ ...fields, err, retryInMs }, 'policy start NOT announced: audit cannot tell which version this instance decides with and gateways may reuse decisions made under another; retrying');
         this.timer = setTimeout(() => void this.attempt(attempt + 1, Math.min(retryInMs * 2, retry.maxMs)), retryInMs);
       }
     })();

@@ -1,4 +1,4 @@
-import type { Logger } from '@portcullis/service-kit';
+import type { Logger } from 'pino';
 
 /**
  * Reports a recurring task's health on change only: the first failure (warn) and the recovery
