@@ -7,7 +7,6 @@ export type {
   IssuerConfig,
   DevIdpConfig,
   HttpConnectionConfig,
-  PolicyRuleConfig,
   MaskingProfileConfig,
   SecretRef,
 } from './schema.js';

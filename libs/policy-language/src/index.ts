@@ -2,4 +2,5 @@
 // immutable policy that decides requests with reasons and explains itself. Pure: no I/O.
 export * from './types.js';
 export { compilePolicy, formatProblem } from './compile.js';
+export { policiesSection } from './source.js';
 export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './policy-tests.js';

@@ -1,7 +1,7 @@
 import { mcpTarget, type Target } from '@portcullis/request-model';
 import { SqlAnalyzer } from '@portcullis/sql-analysis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compilePolicy, formatProblem, runPolicyTests, type CompiledPolicy, type PolicyContext, type PrincipalFacts, type RequestFacts } from './index.js';
+import { compilePolicy, formatProblem, policiesSection, runPolicyTests, type CompiledPolicy, type PolicyContext, type PrincipalFacts, type RequestFacts } from './index.js';
 
 let sql: SqlAnalyzer;
 beforeAll(async () => {
@@ -393,5 +393,15 @@ tests:
     );
     expect(report.ok).toBe(false);
     expect(report.problems.map(formatProblem)).toEqual([expect.stringMatching(/^x\.test\.yaml:2:5: tests\.0: states exactly one of http, mcp or sql/), expect.stringMatching(/^bad\.yaml:2:22: rules\.0\.effect/)]);
+  });
+});
+
+describe('the policies section of portcullis.yaml', () => {
+  it('keeps only the policies, at the same lines and columns', () => {
+    const config = 'devIdp:\n  clients:\n    - { clientId: a, secret: very-secret-value }\npolicies:\n  - { id: a, effect: maybe }\naudit: { readerGroups: [x] }\n';
+    const section = policiesSection(config);
+    expect(section).toBe('\n\n\npolicies:\n  - { id: a, effect: maybe }\n\n');
+    const bad = compilePolicy([{ name: 'portcullis.yaml', text: section, format: 'config' }], {}, sql);
+    expect(bad.ok ? [] : bad.problems.map(formatProblem)).toEqual([expect.stringMatching(/^portcullis\.yaml:5:22: policies\.0\.effect/)]);
   });
 });

@@ -3,7 +3,7 @@ import { mcpTarget, type Target } from '@portcullis/request-model';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { compileWithTags } from './compile.js';
-import { EFFECTS, type Decision, type Explanation, type PolicySource, type Problem, type RequestFacts } from './types.js';
+import { EFFECTS, type Decision, type Explanation, type PolicyContext, type PolicySource, type Problem, type RequestFacts } from './types.js';
 
 // Policy tests, like `opa test`: files of requests with the decision each must get. They run
 // against the compiled documents of a directory, with no service running.
@@ -74,8 +74,12 @@ export interface PolicyTestReport {
 
 const DEFAULT_TIME = '2026-01-05T12:00:00Z';
 
-/** Compiles `documents` and runs every test in `tests` against them. */
-export function runPolicyTests(documents: readonly PolicySource[], tests: readonly PolicySource[], sql: SqlAnalyzer): PolicyTestReport {
+/**
+ * Compiles `documents` and runs every test in `tests` against them. With a context (the
+ * connections and masking profiles of a portcullis.yaml), documents are checked against it as the
+ * policy service would; test files may still give connections tags of their own.
+ */
+export function runPolicyTests(documents: readonly PolicySource[], tests: readonly PolicySource[], sql: SqlAnalyzer, context: PolicyContext = {}): PolicyTestReport {
   const problems: Problem[] = [];
   const files: { source: PolicySource; data: z.output<typeof testFile>; lineOf: (i: number) => number }[] = [];
   for (const source of tests) {
@@ -96,9 +100,9 @@ export function runPolicyTests(documents: readonly PolicySource[], tests: readon
     }
     files.push({ source, data: parsed.data, lineOf: (i) => position(lines, offsetOf(['tests', i])).line });
   }
-  const tags = new Map<string, readonly string[]>();
+  const tags = new Map<string, readonly string[]>([...(context.connections ?? new Map<string, { tags: readonly string[] }>())].map(([name, c]) => [name, c.tags]));
   for (const file of files) for (const [name, c] of Object.entries(file.data.connections)) tags.set(name, c.tags);
-  const compiled = compileWithTags(documents, {}, sql, tags);
+  const compiled = compileWithTags(documents, context, sql, tags);
   if (!compiled.ok) problems.push(...compiled.problems);
   if (!compiled.ok || problems.length > 0) return { ok: false, problems, results: [] };
 

@@ -72,3 +72,26 @@ function locate(doc: Document, path: readonly (string | number)[], key?: string)
   }
   return offset;
 }
+
+/**
+ * The `policies:` section of a portcullis.yaml, everything else blanked out (characters replaced
+ * by spaces, line breaks kept, trailing blanks dropped): what the policy store keeps of the config file, so that reading a
+ * stored document never returns the rest of the config (dev IdP client secrets, for one), while
+ * every line and column a problem names is still the file's. Text that is not a YAML mapping is
+ * returned as is: it cannot compile, so it is never stored.
+ */
+export function policiesSection(configText: string): string {
+  const doc = parseDocument(configText, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return configText;
+  const pair = doc.contents.items.find((p) => (p.key as { value?: unknown } | null)?.value === 'policies');
+  const start = (pair?.key as Node | null)?.range?.[0];
+  const end = (pair?.value as Node | null)?.range?.[2] ?? (pair?.key as Node | null)?.range?.[2];
+  const keep = (i: number) => start !== undefined && end !== undefined && i >= start && i < end;
+  let out = '';
+  for (let i = 0; i < configText.length; i++) {
+    const c = configText[i]!;
+    out += c === '\n' || c === '\r' || keep(i) ? c : ' ';
+  }
+  // Trailing blanks go: columns of what is kept do not move.
+  return out.replace(/[ \t]+$/gm, '');
+}

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Problem } from '@portcullis/policy-language';
+import { policiesSection, type Problem } from '@portcullis/policy-language';
 import { CONFIG_DOCUMENT, MAX_DOCUMENT_BYTES, documentDigest, documentNameProblem, isPolicyTestName } from './domain/index.js';
 import type { SeedFile } from './policy-store.service.js';
 
@@ -21,7 +21,9 @@ const POLICY_FILE = /\.ya?ml$/;
  * not read. A missing directory means no documents from it.
  */
 export function readPolicyFiles(configFile: { path: string; text: string }, directory: { path: string; explicit: boolean }): PolicyFiles {
-  const files: SeedFile[] = [{ name: CONFIG_DOCUMENT, format: 'config', path: configFile.path, text: configFile.text, digest: documentDigest(configFile.text) }];
+  // Only the policies section is stored: the rest of the config (dev IdP secrets) is not policy's to show.
+  const configText = policiesSection(configFile.text);
+  const files: SeedFile[] = [{ name: CONFIG_DOCUMENT, format: 'config', path: configFile.path, text: configText, digest: documentDigest(configText) }];
   const problems: Problem[] = [];
   const notes: string[] = [];
   let entries: string[];

@@ -15,7 +15,7 @@ export type Command =
   | { readonly kind: 'policy.show'; readonly name: string; readonly json: boolean }
   | { readonly kind: 'policy.delete'; readonly name: string }
   | { readonly kind: 'policy.explain'; readonly request: ExplainArgs; readonly json: boolean }
-  | { readonly kind: 'policy.test'; readonly dir: string };
+  | { readonly kind: 'policy.test'; readonly dir: string; readonly config?: string };
 
 /** The request `policy explain` asks about: who, where, and exactly one target. */
 export interface ExplainArgs {
@@ -62,7 +62,8 @@ Commands:
                  (--http "GET /path?x=1" | --mcp-method <m> [--mcp-name <n>] [--arguments <json>]
                   | --sql "<statement>") [--json]
                                         the decision for that request, and why, rule by rule
-  policy test <dir>                     compile <dir>'s documents and run its *.test.yaml (local)
+  policy test <dir> [--config FILE]     compile <dir>'s documents and run its *.test.yaml (local);
+                                        --config checks connections and masking profiles against FILE
   help                                  show this text
 
 Options:
@@ -81,6 +82,7 @@ const OPTIONS = {
   approvals: { type: 'string' },
   audit: { type: 'string' },
   policy: { type: 'string' },
+  config: { type: 'string' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
   reason: { type: 'string' },
@@ -153,7 +155,7 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
       return typeof request === 'string' ? request : { kind: 'policy.explain', request, json: v.json === true };
     },
   },
-  'policy test': { args: ['dir'], options: [], build: ([dir]) => ({ kind: 'policy.test', dir: dir ?? '' }) },
+  'policy test': { args: ['dir'], options: ['config'], build: ([dir], v) => ({ kind: 'policy.test', dir: dir ?? '', ...(typeof v.config === 'string' ? { config: v.config } : {}) }) },
 };
 
 const GROUPS = new Set(Object.keys(COMMANDS).map((name) => name.split(' ')[0]));

@@ -42,7 +42,7 @@ export async function run(argv: readonly string[], env: Env, rawIo: Io, clients:
     io.out(USAGE);
     return EXIT.ok;
   }
-  if (command.kind === 'policy.test') return guarded(io, () => testPolicies(command.dir, io, local));
+  if (command.kind === 'policy.test') return guarded(io, () => testPolicies(command.dir, io, local, command.config));
   const token = (flags.token ?? env['PORTCULLIS_TOKEN'] ?? '').trim();
   if (!token) {
     io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's or policy admin's bearer token)");

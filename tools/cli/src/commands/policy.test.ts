@@ -9,12 +9,12 @@ import { run, type Clients } from '../run.js';
 
 const noServices = new Proxy({}, { get: () => () => { throw new Error('policy test must not call a service'); } }) as Clients;
 
-async function policyTest(files: Record<string, string>) {
+async function policyTest(files: Record<string, string>, extra: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'policy-test-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(['policy', 'test', dir], {}, { out: (t) => void out.push(t), err: (t) => void err.push(t), now: () => new Date() }, noServices);
+  const code = await run(['policy', 'test', dir, ...extra], {}, { out: (t) => void out.push(t), err: (t) => void err.push(t), now: () => new Date() }, noServices);
   return { code, out: out.join('\n'), err: err.join('\n'), dir };
 }
 
@@ -52,5 +52,17 @@ describe('policy test', () => {
     const result = await policyTest({ 'sql.yaml': 'rules:\n  - id: x\n    effect: permit\n', 'sql.test.yaml': test('allow') });
     expect(result.code).toBe(1);
     expect(result.err).toBe(`${join(result.dir, 'sql.yaml')}:3:13: rules.0.effect: Invalid enum value. Expected 'allow' | 'deny' | 'require_approval', received 'permit'\n\nFAIL: 1 problem(s); no test ran`);
+  });
+
+  it('with --config, checks connection names and masking profiles against that portcullis.yaml', async () => {
+    const rules = 'rules:\n  - { id: r, effect: allow, match: { connections: [warehouse, nope] }, maskingProfile: pii }\n';
+    const files = { 'sql.yaml': rules, 'sql.test.yaml': test('allow') };
+    expect((await policyTest(files)).code).toBe(0);
+    const config = join(mkdtempSync(join(tmpdir(), 'policy-config-')), 'portcullis.yaml');
+    writeFileSync(config, 'connections: [{ name: warehouse, type: http, upstream: "http://u" }]\n');
+    const checked = await policyTest(files, ['--config', config]);
+    expect(checked.code).toBe(1);
+    expect(checked.err).toContain('unknown connection "nope"');
+    expect(checked.err).toContain('unknown masking profile "pii"');
   });
 });

@@ -2,7 +2,8 @@
 // (local). Service errors propagate as CallError, but for a refused document, whose problems are
 // printed here, one per line, at the file the admin gave.
 import { basename, join } from 'node:path';
-import { runPolicyTests, type PolicySource, type Problem } from '@portcullis/policy-language';
+import { parsePortcullisConfig } from '@portcullis/config';
+import { runPolicyTests, type PolicyContext, type PolicySource, type Problem } from '@portcullis/policy-language';
 import type { commonV1 } from '@portcullis/proto-gen';
 import { mcpTarget, targetToProto, type Target } from '@portcullis/request-model';
 import type { ExplainArgs } from '../args.js';
@@ -104,7 +105,20 @@ const TEST = /\.test\.ya?ml$/;
  * Compiles the documents in `dir` (portcullis.yaml there as the config file) and runs its
  * *.test.yaml files, here, without any service. Exit 1 on any failure or problem, like `opa test`.
  */
-export async function testPolicies(dir: string, io: Io, local: Local): Promise<number> {
+export async function testPolicies(dir: string, io: Io, local: Local, configPath?: string): Promise<number> {
+  let context: PolicyContext = {};
+  if (configPath !== undefined) {
+    try {
+      const config = parsePortcullisConfig(local.readFile(configPath), configPath);
+      context = {
+        connections: new Map(config.connections.map((c) => [c.name, { tags: c.tags, decisionHeaders: c.decisionHeaders }])),
+        maskingProfiles: new Set(config.maskingProfiles.map((p) => p.name)),
+      };
+    } catch (err) {
+      io.err(`error: ${(err as Error).message}`);
+      return 1;
+    }
+  }
   let entries: string[];
   try {
     entries = local.listDir(dir).filter((f) => YAML.test(f) && !f.startsWith('.')).sort();
@@ -126,7 +140,7 @@ export async function testPolicies(dir: string, io: Io, local: Local): Promise<n
     io.err(`error: no policy tests (*.test.yaml) in ${dir}`);
     return 1;
   }
-  const report = runPolicyTests(documents, tests, await local.sqlAnalyzer());
+  const report = runPolicyTests(documents, tests, await local.sqlAnalyzer(), context);
   if (report.ok) io.out(formatTestReport(report));
   else io.err(formatTestReport(report));
   return report.ok ? 0 : 1;
