@@ -55,7 +55,7 @@ describe('policy test', () => {
   });
 
   it('with --config, checks connection names and masking profiles against that portcullis.yaml', async () => {
-    const rules = 'rules:\n  - { id: r, effect: allow, match: { connections: [warehouse, nope] }, maskingProfile: pii }\n';
+    const rules = 'rules:\n  - { id: r, effect: allow, match: { connections: [warehouse, nope], groups: [sql-readers] }, maskingProfile: pii }\n';
     const files = { 'sql.yaml': rules, 'sql.test.yaml': test('allow') };
     expect((await policyTest(files)).code).toBe(0);
     const config = join(mkdtempSync(join(tmpdir(), 'policy-config-')), 'portcullis.yaml');
