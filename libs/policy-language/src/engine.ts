@@ -71,7 +71,7 @@ export class PolicyEngine implements CompiledPolicy {
 
     const analysis = this.sql.analyze(facts.target.statement);
     if (!analysis.ok) {
-      const decision: Decision = { effect: 'deny', reasons: ['sql-error'], message: `denied: the SQL could not be parsed: ${analysis.message}${analysis.position !== undefined ? ` (at character ${analysis.position})` : ''}`, maskingProfiles: [], cacheable };
+      const decision: Decision = { effect: 'deny', reasons: ['sql-error'], message: `denied: the SQL could not be parsed: ${analysis.message}${analysis.position !== undefined ? ` (at character ${analysis.position + 1})` : ''}`, maskingProfiles: [], cacheable };
       return decision;
     }
     // A batch runs only if every statement would run on its own: each is decided, the strictest wins.
