@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProblem, runPolicyTests, type PolicySource } from '@portcullis/policy-language';
 import { SqlAnalyzer } from '@portcullis/sql-analysis';
+import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
 // The rule packs shipped in policies/ pass their own tests: every SQL, MCP and HTTP case in the
@@ -23,3 +25,9 @@ it('the shipped rule packs pass their tests', async () => {
   expect(failures).toEqual([]);
   expect(report.results.filter((r) => r.source.includes('sql-')).length).toBeGreaterThanOrEqual(150);
 });
+
+it('`portcullis policy test policies --config portcullis.yaml` passes, as CI runs it', async () => {
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ['tools/cli/bin/portcullis.js', 'policy', 'test', 'policies', '--config', 'portcullis.yaml'], { cwd: root });
+  expect(stdout).toMatch(/^PASS: (\d+)\/\1 passed$/m);
+}, 60_000);
