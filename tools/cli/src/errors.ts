@@ -26,6 +26,7 @@ export function isCallError(err: unknown): err is CallError {
 // Reasons whose server message is written for logs rather than for the person at the terminal.
 const FRIENDLY: Readonly<Record<string, string>> = {
   SELF_APPROVAL: 'you cannot approve your own request',
+  ALREADY_APPROVED: 'you already approved this hold; it needs another approver',
 };
 
 /** One line (without the `error: ` prefix) explaining a failed call. */
