@@ -58,7 +58,8 @@ export class ApprovalGate implements ApprovalsPort {
       }
       if (hold.grantedByGrant) {
         const grant = hold.grantedByGrant;
-        this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, grantId: grant.id, grantExpiresAt: grant.expiresAt?.toISOString() }, 'request released by a grant');
+        // What approvals says; outcomeOf still checks the grant before anything is released.
+        this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, grantId: grant.id, grantExpiresAt: grant.expiresAt?.toISOString() }, 'approvals says a grant covers the request');
       } else {
         this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, minApprovals: hold.minApprovals }, 'request held for approval');
       }
