@@ -2,165 +2,42 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusNames, connectBus, type Bus } from '@portcullis/bus';
-import type { VerifyOutcome } from '@portcullis/identity-client';
-import { approvalsV1, commonV1, eventsV1 } from '@portcullis/proto-gen';
-import { createLogger, grpcReason, type App } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, uniqueSuffix, type TestDatabase } from '@portcullis/testkit';
-import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
+import { migrateToLatest } from '@portcullis/db';
+import { approvalsV1, commonV1 } from '@portcullis/proto-gen';
+import { createLogger, grpcReason } from '@portcullis/service-kit';
+import { eventually, uniqueSuffix } from '@portcullis/testkit';
 import { canonicalJson, targetDigest } from '@portcullis/request-model';
-import { createApp, type Authenticate } from './app.js';
-import { loadConfig } from './config.js';
-import type { ApprovalsDB } from './db/approvals.table.js';
+import { holdRequest, refusal, startApprovals, type ApprovalsClient, type ApprovalsStack, type TargetOneof } from './approvals.test-support.js';
 import { migrations } from './db/migrations/index.js';
 import { HoldService } from './holds.service.js';
 
 const { HoldStatus } = approvalsV1;
 
-// Table-based identity: the e2e tests exercise the real identity service.
-const PRINCIPALS: Record<string, { subject: string; groups: string[] }> = {
-  'agent-token': { subject: 'demo-agent', groups: ['agents'] },
-  'approver-token': { subject: 'demo-approver', groups: ['approvers'] },
-  'other-token': { subject: 'someone', groups: ['other'] },
-};
-const authenticate: Authenticate = async (token): Promise<VerifyOutcome> => {
-  const p = PRINCIPALS[token];
-  if (!p) return { ok: false, code: 'TOKEN_INVALID', message: 'unknown token' };
-  return { ok: true, principal: { ...p, clientId: p.subject, issuer: 'http://idp.test', expiresAt: new Date(Date.now() + 3600_000) } };
-};
-
-type Callback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
-
-/** A real grpc-js client of one instance, with optional bearer token per call. */
-function clientFor(port: number) {
-  const client = new approvalsV1.ApprovalsServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const rpc = <Res>(token: string | undefined, invoke: (md: grpc.Metadata, cb: Callback<Res>) => void) =>
-    new Promise<Res>((resolve, reject) => {
-      const md = new grpc.Metadata();
-      if (token) md.set('authorization', `Bearer ${token}`);
-      invoke(md, (err, res) => (err ? reject(err) : resolve(res)));
-    });
-  return {
-    close: () => client.close(),
-    // Fields a test leaves out (e.g. an HTTP target's query and headers) get their defaults, as on the wire.
-    createHold: (req: approvalsV1.CreateHoldRequest) =>
-      rpc<approvalsV1.CreateHoldResponse>(undefined, (md, cb) => client.createHold(approvalsV1.CreateHoldRequest.fromPartial(req), md, cb)).then((r) => r.hold!),
-    getHold: (id: string) => rpc<approvalsV1.GetHoldResponse>(undefined, (md, cb) => client.getHold({ id }, md, cb)).then((r) => r.hold!),
-    listHolds: (token: string | undefined, includeResolved = false) =>
-      rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds({ includeResolved }, md, cb)).then((r) => r.holds),
-    approve: (token: string | undefined, id: string) => rpc<approvalsV1.ApproveResponse>(token, (md, cb) => client.approve({ id }, md, cb)).then((r) => r.hold!),
-    deny: (token: string | undefined, id: string, reason: string) => rpc<approvalsV1.DenyResponse>(token, (md, cb) => client.deny({ id, reason }, md, cb)).then((r) => r.hold!),
-  };
-}
-
-type TargetOneof = commonV1.RequestContext['target'];
-
-function holdRequest(
-  options: { requestId?: string; requester?: { subject: string; groups: string[] }; approverGroups?: string[]; timeoutSeconds?: number; target?: TargetOneof; sessionId?: string } = {},
-): approvalsV1.CreateHoldRequest {
-  const requester = options.requester ?? { subject: 'demo-agent', groups: ['agents'] };
-  return {
-    context: {
-      requestId: options.requestId ?? `req-${uniqueSuffix()}`,
-      connection: 'demo-http',
-      principal: { subject: requester.subject, clientId: requester.subject, groups: requester.groups, issuer: 'http://idp.test', expiresAt: undefined },
-      sessionId: options.sessionId ?? '',
-      target: 'target' in options ? options.target : { $case: 'http', value: { method: 'POST', path: '/echo' } },
-    },
-    decision: {
-      effect: commonV1.Effect.EFFECT_REQUIRE_APPROVAL,
-      reasons: ['rule:agents-write'],
-      message: 'Writes by agents wait for a human in the approvers group.',
-      maskingProfiles: [],
-      approval: { approverGroups: options.approverGroups ?? ['approvers'], timeout: { seconds: BigInt(options.timeoutSeconds ?? 120), nanos: 0 } },
-      policyVersion: 'v1',
-      decidedBy: 'policy:test',
-      cacheable: false,
-    },
-  };
-}
-
-async function refusal(call: Promise<unknown>): Promise<{ code: grpc.status; reason: string | undefined }> {
-  try {
-    await call;
-  } catch (err) {
-    return { code: (err as grpc.ServiceError).code, reason: grpcReason(err) };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('approvals service', () => {
-  let db: TestDatabase;
-  let url: string;
-  let ns: string;
-  let names: BusNames;
-  let bus: Bus;
-  const apps: App[] = [];
-  let a: ReturnType<typeof clientFor>;
-  let b: ReturnType<typeof clientFor>;
-  let database: Database<ApprovalsDB>;
+  let stack: ApprovalsStack;
+  let a: ApprovalsClient;
+  let b: ApprovalsClient;
   /** A hold the previous version wrote (HTTP columns, no target), inserted before the apps migrate. */
   const legacy = { id: randomUUID(), requestId: `req-legacy-${uniqueSuffix()}`, method: 'POST', path: '/orders/café/42' };
-
-  /** Events of one hold on the stream, in stream order, with their JetStream message ids. */
-  async function eventsOf(holdId: string) {
-    const info = await bus.jsm.streams.info(names.eventsStream);
-    const found: { msgId: string; subject: string; event: eventsV1.Event }[] = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const msg = await bus.jsm.streams.getMessage(names.eventsStream, { seq });
-      if (!msg) continue;
-      const event = eventsV1.Event.decode(msg.data);
-      if (event.id.startsWith(`${holdId}.`)) found.push({ msgId: msg.header.get('Nats-Msg-Id'), subject: msg.subject, event });
-    }
-    return found;
-  }
-  const eventIds = async (holdId: string) => (await eventsOf(holdId)).map((e) => e.msgId);
-  const untilEvents = (holdId: string, count: number) =>
-    eventually(async () => {
-      const events = await eventsOf(holdId);
-      return events.length >= count ? events : undefined;
-    }, 10_000, `${count} events of hold ${holdId}`);
+  const eventIds = async (holdId: string) => (await stack.eventsOf(holdId)).map((e) => e.msgId);
+  const untilEvents = (holdId: string, count: number) => stack.untilEvents(holdId, count);
 
   beforeAll(async () => {
-    [db, url] = await Promise.all([createTestDatabase(), natsUrl()]);
-    database = createDatabase<ApprovalsDB>({ url: db.url, schema: 'approvals', applicationName: 'approvals-int-test' });
-    const previous = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '20261202000000'));
-    await migrateToLatest(database, 'approvals', previous);
-    await sql`
-      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, requester_client_id, requester_groups, http_method, http_path, reasons, approver_groups, expires_at)
-      values (${legacy.id}, ${legacy.requestId}, 'demo-http', 'http://idp.test', 'demo-agent', 'demo-agent', '{agents}', ${legacy.method}, ${legacy.path}, '{rule:agents-write}', '{approvers}', now() + interval '1 hour')
-    `.execute(database.db);
-    ns = uniqueNamespace();
-    names = new BusNames(ns);
-    const logger = createLogger('approvals', 'silent');
-    // Two instances on one database and namespace, as in a scaled deployment.
-    for (const instance of ['int-a', 'int-b']) {
-      const config = loadConfig({
-        APPROVALS_GRPC_ADDR: '127.0.0.1:0',
-        DATABASE_URL: db.url,
-        NATS_URL: url,
-        PORTCULLIS_NAMESPACE: ns,
-        APPROVALS_INSTANCE_ID: instance,
-        APPROVALS_SWEEP_INTERVAL_MS: '100',
-        LOG_LEVEL: 'silent',
-      });
-      const app = createApp(config, logger, { authenticate });
-      await app.start();
-      apps.push(app);
-    }
-    a = clientFor((apps[0] as ReturnType<typeof createApp>).grpcPort());
-    b = clientFor((apps[1] as ReturnType<typeof createApp>).grpcPort());
-    bus = await connectBus({ url, name: 'approvals-int-test' });
+    stack = await startApprovals({
+      beforeStart: async (database) => {
+        const previous = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '20261202000000'));
+        await migrateToLatest(database, 'approvals', previous);
+        await sql`
+          insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, requester_client_id, requester_groups, http_method, http_path, reasons, approver_groups, expires_at)
+          values (${legacy.id}, ${legacy.requestId}, 'demo-http', 'http://idp.test', 'demo-agent', 'demo-agent', '{agents}', ${legacy.method}, ${legacy.path}, '{rule:agents-write}', '{approvers}', now() + interval '1 hour')
+        `.execute(database.db);
+      },
+    });
+    ({ a, b } = stack);
   });
 
   afterAll(async () => {
-    a?.close();
-    b?.close();
-    for (const app of apps) await app.stop();
-    await bus?.close();
-    await database?.close();
-    if (url && ns) await deleteStreams(url, ns);
-    await db?.drop();
+    await stack?.stop();
   });
 
   it('creates a pending hold once per request id, with its requester, target and expiry', async () => {
@@ -194,7 +71,7 @@ describe('approvals service', () => {
 
     const [requested] = await untilEvents(hold.id, 1);
     expect(requested!.msgId).toBe(`${hold.id}.requested`);
-    expect(requested!.subject).toBe(`${ns}.evt.approval.requested.demo-http.${request.context!.requestId}`);
+    expect(requested!.subject).toBe(`${stack.namespace}.evt.approval.requested.demo-http.${request.context!.requestId}`);
     expect(requested!.event).toMatchObject({
       requestId: request.context!.requestId,
       connection: 'demo-http',
@@ -258,7 +135,7 @@ describe('approvals service', () => {
     const hold = await a.getHold(legacy.id);
     expect(hold).toMatchObject({ requestId: legacy.requestId, target, sessionId: '', status: HoldStatus.HOLD_STATUS_PENDING });
     // The digest the migration computed in SQL is the one the library computes (non-ASCII path included).
-    const row = await database.db.selectFrom('holds').select(['target_kind', 'target_digest']).where('id', '=', legacy.id).executeTakeFirstOrThrow();
+    const row = await stack.database.db.selectFrom('holds').select(['target_kind', 'target_digest']).where('id', '=', legacy.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ target_kind: 'http', target_digest: targetDigest({ kind: 'http', method: legacy.method, path: legacy.path, query: '', headers: [] }) });
 
     expect((await b.createHold(holdRequest({ requestId: legacy.requestId, target }))).id).toBe(legacy.id);
@@ -291,7 +168,7 @@ describe('approvals service', () => {
     // A row as the previous version of the repository wrote it: target JSON without query or headers.
     const id = randomUUID();
     const requestId = `req-noquery-${uniqueSuffix()}`;
-    await database.db
+    await stack.database.db
       .insertInto('holds')
       .values({
         id,
@@ -364,8 +241,12 @@ describe('approvals service', () => {
 
     const events = await untilEvents(hold.id, 2);
     expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.granted`]);
-    expect(events[1]!.event.body).toEqual({ $case: 'approvalGranted', value: { holdId: hold.id, approver: 'demo-approver' } });
-    expect(events[1]!.subject).toBe(`${ns}.evt.approval.granted.demo-http.${hold.requestId}`);
+    expect(events[1]!.event.body).toEqual({
+      $case: 'approvalGranted',
+      value: { holdId: hold.id, approver: 'demo-approver', approvers: [{ issuer: 'http://idp.test', subject: 'demo-approver', approvedAt: approved.approvals[0]!.approvedAt }], grantId: '', grantExpiresAt: undefined },
+    });
+    expect(approved).toMatchObject({ minApprovals: 1, approvals: [{ issuer: 'http://idp.test', subject: 'demo-approver' }], grantedByGrant: undefined, issuedGrant: undefined });
+    expect(events[1]!.subject).toBe(`${stack.namespace}.evt.approval.granted.demo-http.${hold.requestId}`);
   });
 
   it('denies only with a reason and publishes the denial', async () => {
@@ -412,7 +293,7 @@ describe('approvals service', () => {
 
   it('publishes events committed without a relay kick (e.g. during a NATS outage) on the next tick', async () => {
     // A writer whose relay never runs: its outbox rows are only published by the instances' timers.
-    const silent = new HoldService({ db: database.db, source: 'approvals:offline', logger: createLogger('approvals', 'silent'), onEventsCommitted: () => undefined });
+    const silent = new HoldService({ db: stack.database.db, source: 'approvals:offline', logger: createLogger('approvals', 'silent'), onEventsCommitted: () => undefined });
     const created = await silent.create({
       requestId: `req-${uniqueSuffix()}`,
       connection: 'demo-http',
@@ -423,12 +304,13 @@ describe('approvals service', () => {
       message: '',
       approverGroups: ['approvers'],
       timeoutMs: 60_000,
+      minApprovals: 1,
     });
     if (!created.ok) throw new Error(created.failure.message);
     const [requested] = await untilEvents(created.value.id, 1);
     expect(requested!.event.source).toBe('approvals:offline');
     const pending = await eventually(async () => {
-      const row = await database.db.selectFrom('outbox').select(({ fn }) => fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+      const row = await stack.database.db.selectFrom('outbox').select(({ fn }) => fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
       return row.n === '0' ? row : undefined;
     }, 5000, 'outbox to drain');
     expect(pending.n).toBe('0');

@@ -1,11 +1,15 @@
-// The approvals service owns held requests. When policy says require_approval, the gateway asks it
-// to hold the request — exactly that request (an HTTP call, an MCP call with its arguments, a SQL
-// statement with its parameters), so approving it releases nothing else. Approvers (authenticated
-// through the identity service) list holds of their groups and approve or deny them; holds nobody
-// answers expire. It decides who may resolve a hold (an approver, never the requester, once, before
-// expiry) and announces every step on the bus through a transactional outbox, so an event is never
-// lost and never describes a rolled-back change. All state is in PostgreSQL (schema `approvals`)
-// and every resolution is one conditional UPDATE, so any number of instances can run at once.
+// The approvals service owns held requests and the grants their approvals issue. When policy says
+// require_approval, the gateway asks it to hold the request — exactly that request (an HTTP call,
+// an MCP call with its arguments, a SQL statement with its parameters), so approving it releases
+// nothing else. Approvers (authenticated through the identity service) list holds of their groups
+// and approve or deny them; a hold is released once as many distinct approvers as policy asks for
+// approved it, one denial denies, and holds nobody answers expire. It decides who may resolve a hold
+// (an approver, never the requester, each approver once, before expiry). When policy grants, a
+// release also issues a time-boxed grant: the same requester repeating the same request is then
+// released at once, until the grant expires or an approver revokes it. Every step is announced on
+// the bus through a transactional outbox, so an event is never lost and never describes a
+// rolled-back change. All state is in PostgreSQL (schema `approvals`); approvals and denials of a
+// hold lock its row and resolutions are conditional UPDATEs, so any number of instances can run.
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';
@@ -15,6 +19,7 @@ import type { ApprovalsDB } from './db/approvals.table.js';
 import { migrations } from './db/migrations/index.js';
 import { OutboxRelay } from './bus/outbox.publisher.js';
 import { approvalsHandler, type Authenticate } from './grpc/approvals.handler.js';
+import { GrantService } from './grants.service.js';
 import { HoldService } from './holds.service.js';
 
 export type { Authenticate } from './grpc/approvals.handler.js';
@@ -40,13 +45,15 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
   let timers: Periodic[] = [];
   let stopping: Promise<void> | undefined;
 
-  const holds = new HoldService({
+  const serviceOptions = {
     db: database.db,
     source: `approvals:${config.instanceId}`,
     logger,
     onEventsCommitted: () => relay?.kick(),
-  });
-  const grpc = new GrpcServer(config.grpcAddress, [approvalsHandler(holds, authenticate, logger)], logger);
+  };
+  const holds = new HoldService(serviceOptions);
+  const grants = new GrantService(serviceOptions);
+  const grpc = new GrpcServer(config.grpcAddress, [approvalsHandler(holds, grants, authenticate, logger)], logger);
 
   return {
     grpcPort: () => grpc.port,

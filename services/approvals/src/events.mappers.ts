@@ -1,24 +1,54 @@
 import { newEvent, type EventBody } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
 import { targetToProto } from '@portcullis/request-model';
-import type { Hold } from './domain/index.js';
+import { distinctApprovers, type Approval, type Grant, type Hold } from './domain/index.js';
 import type { OutboxEvent } from './db/outbox.repository.js';
 
 /**
  * The event announcing a hold's current state: ApprovalRequested (with the held target, so an
  * approver sees exactly what would run) for a pending hold, then Granted/Denied/Expired once
- * resolved, each in the hold's session. Ids are deterministic (`<holdId>.<kind>`), and a hold
- * changes state once, so a retried publish is deduplicated by JetStream and by audit.
+ * resolved — or GrantUsed for a hold a grant released as it was created — each in the hold's
+ * session. Ids are deterministic (`<holdId>.<kind>`), and a hold changes state once, so a retried
+ * publish is deduplicated by JetStream and by audit.
  */
 export function approvalEvent(hold: Hold, source: string): eventsV1.Event {
   const [suffix, body, occurredAt] = eventBody(hold);
-  return newEvent({ id: `${hold.id}.${suffix}`, requestId: hold.requestId, connection: hold.connection, sessionId: hold.sessionId, source, body, occurredAt });
+  return envelope(hold, `${hold.id}.${suffix}`, body, occurredAt, source);
+}
+
+/**
+ * ApprovalRecorded for the latest approval of a hold that stays pending (a quorum not yet reached).
+ * Its id counts the approvals (`<holdId>.recorded-<k>`): approvals of a hold are counted one at a
+ * time under its lock, so k is unique per hold.
+ */
+export function approvalRecordedEvent(hold: Hold, source: string): eventsV1.Event {
+  const latest = hold.approvals.at(-1);
+  if (hold.status !== 'pending' || !latest) throw new Error(`hold ${hold.id} has no approval to record`);
+  const count = distinctApprovers(hold.approvals);
+  const body: EventBody = { $case: 'approvalRecorded', value: { holdId: hold.id, approver: approverToProto(latest), approvals: count, minApprovals: hold.minApprovals } };
+  return envelope(hold, `${hold.id}.recorded-${count}`, body, latest.approvedAt, source);
+}
+
+/** GrantRevoked, about the request whose release issued the grant (a grant is revoked once). */
+export function grantRevokedEvent(grant: Grant, source: string): eventsV1.Event {
+  if (!grant.revokedAt) throw new Error(`grant ${grant.id} is not revoked`);
+  const body: EventBody = { $case: 'grantRevoked', value: { grantId: grant.id, holdId: grant.holdId, revokedBy: grant.revokedBy ?? '', reason: grant.revocationReason ?? '' } };
+  // Session-less: a grant outlives the session of the request that earned it.
+  return newEvent({ id: `${grant.id}.revoked`, requestId: grant.requestId, connection: grant.connection, source, body, occurredAt: grant.revokedAt });
 }
 
 /** The outbox row that carries the event for the hold's current state. */
 export function outboxEventFor(hold: Hold, source: string): OutboxEvent {
-  const event = approvalEvent(hold, source);
-  return { eventId: event.id, holdId: hold.id, payload: eventsV1.Event.encode(event).finish() };
+  return outboxRow(approvalEvent(hold, source), hold.id);
+}
+
+/** The outbox row carrying `event`, published in order with the other events of `holdId`. */
+export function outboxRow(event: eventsV1.Event, holdId: string): OutboxEvent {
+  return { eventId: event.id, holdId, payload: eventsV1.Event.encode(event).finish() };
+}
+
+function envelope(hold: Hold, id: string, body: EventBody, occurredAt: Date, source: string): eventsV1.Event {
+  return newEvent({ id, requestId: hold.requestId, connection: hold.connection, sessionId: hold.sessionId, source, body, occurredAt });
 }
 
 function eventBody(hold: Hold): [string, EventBody, Date] {
@@ -40,11 +70,29 @@ function eventBody(hold: Hold): [string, EventBody, Date] {
         },
         hold.createdAt,
       ];
-    case 'approved':
-      return ['granted', { $case: 'approvalGranted', value: { holdId: hold.id, approver: hold.resolvedBy ?? '' } }, resolvedAt];
+    case 'approved': {
+      const grant = hold.grantedBy;
+      if (grant) {
+        const value = { holdId: hold.id, grantId: grant.id, grantHoldId: grant.holdId, grantExpiresAt: grant.expiresAt, requester: hold.requester.subject, approvers: grant.approvals.map(approverToProto) };
+        return ['grant-used', { $case: 'grantUsed', value }, resolvedAt];
+      }
+      const issued = hold.issuedGrant;
+      const value = {
+        holdId: hold.id,
+        approver: hold.resolvedBy ?? '',
+        approvers: hold.approvals.map(approverToProto),
+        grantId: issued?.id ?? '',
+        grantExpiresAt: issued?.expiresAt,
+      };
+      return ['granted', { $case: 'approvalGranted', value }, resolvedAt];
+    }
     case 'denied':
       return ['denied', { $case: 'approvalDenied', value: { holdId: hold.id, approver: hold.resolvedBy ?? '', reason: hold.resolutionReason ?? '' } }, resolvedAt];
     case 'expired':
       return ['expired', { $case: 'approvalExpired', value: { holdId: hold.id } }, resolvedAt];
   }
+}
+
+function approverToProto(approval: Approval): eventsV1.Approver {
+  return { issuer: approval.issuer, subject: approval.subject, approvedAt: approval.approvedAt };
 }

@@ -1,6 +1,6 @@
-import { approvalsV1, commonV1 } from '@portcullis/proto-gen';
+import { approvalsV1, commonV1, type Duration } from '@portcullis/proto-gen';
 import { targetFromProto, targetToProto } from '@portcullis/request-model';
-import { fail, ok, type Hold, type HoldStatus, type NewHold, type Result } from './domain/index.js';
+import { fail, ok, type Approval, type Grant, type Hold, type HoldStatus, type NewHold, type Result } from './domain/index.js';
 
 const STATUSES: Record<HoldStatus, approvalsV1.HoldStatus> = {
   pending: approvalsV1.HoldStatus.HOLD_STATUS_PENDING,
@@ -11,8 +11,9 @@ const STATUSES: Record<HoldStatus, approvalsV1.HoldStatus> = {
 
 /**
  * CreateHold request -> what to hold. Only a require_approval decision with an approval
- * requirement, about a request with a target, can be held; value rules (ids, groups, timeout
- * range, what a target must name) are the domain's.
+ * requirement, about a request with a target, can be held; value rules (ids, groups, timeout,
+ * quorum and grant ranges, what a target must name) are the domain's. `min_approvals` 0 (a policy
+ * service older than quorums) means one, as it always did; a grant is only what the decision sets.
  */
 export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result<NewHold> {
   const { context, decision } = request;
@@ -21,7 +22,7 @@ export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result
   if (!decision.approval?.timeout) return fail('INVALID_HOLD', 'decision.approval with a timeout is required');
   const target = targetFromProto(context.target);
   if (!target) return fail('INVALID_HOLD', 'context.target (http, mcp or sql) is required: a hold must name the request it releases');
-  const { seconds, nanos } = decision.approval.timeout;
+  const { approval } = decision;
   return ok({
     requestId: context.requestId,
     connection: context.connection,
@@ -30,8 +31,10 @@ export function newHoldFromProto(request: approvalsV1.CreateHoldRequest): Result
     sessionId: context.sessionId,
     reasons: decision.reasons,
     message: decision.message,
-    approverGroups: decision.approval.approverGroups,
-    timeoutMs: Number(seconds) * 1000 + Math.floor(nanos / 1e6),
+    approverGroups: approval.approverGroups,
+    timeoutMs: durationMs(approval.timeout!),
+    minApprovals: approval.minApprovals === 0 ? 1 : approval.minApprovals,
+    ...(approval.grant ? { grantMs: durationMs(approval.grant) } : {}),
   });
 }
 
@@ -53,5 +56,44 @@ export function holdToProto(hold: Hold): approvalsV1.Hold {
     resolvedAt: hold.resolvedAt,
     resolvedBy: hold.resolvedBy ?? '',
     resolutionReason: hold.resolutionReason ?? '',
+    minApprovals: hold.minApprovals,
+    approvals: hold.approvals.map(approvalToProto),
+    grant: hold.grantMs === undefined ? undefined : durationToProto(hold.grantMs),
+    grantedByGrant: hold.grantedBy && grantToProto(hold.grantedBy),
+    issuedGrant: hold.issuedGrant && grantToProto(hold.issuedGrant),
   };
+}
+
+export function grantToProto(grant: Grant): approvalsV1.Grant {
+  return {
+    id: grant.id,
+    holdId: grant.holdId,
+    requestId: grant.requestId,
+    connection: grant.connection,
+    requesterIssuer: grant.requester.issuer,
+    requesterSubject: grant.requester.subject,
+    targetDigest: grant.targetDigest,
+    target: targetToProto(grant.target),
+    approverGroups: [...grant.approverGroups],
+    reasons: [...grant.reasons],
+    approvals: grant.approvals.map(approvalToProto),
+    issuedAt: grant.issuedAt,
+    expiresAt: grant.expiresAt,
+    revokedAt: grant.revokedAt,
+    revokedBy: grant.revokedBy ?? '',
+    revocationReason: grant.revocationReason ?? '',
+  };
+}
+
+function approvalToProto(approval: Approval): approvalsV1.Approval {
+  return { issuer: approval.issuer, subject: approval.subject, approvedAt: approval.approvedAt };
+}
+
+/** Whole milliseconds (a sub-millisecond remainder is dropped, as for timeouts). */
+function durationMs(duration: Duration): number {
+  return Number(duration.seconds) * 1000 + Math.floor(duration.nanos / 1e6);
+}
+
+function durationToProto(ms: number): Duration {
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
 }

@@ -1,11 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { targetDigest } from '@portcullis/request-model';
 import type { Logger } from '@portcullis/service-kit';
-import { checkNewHold, checkResolution, fail, isApprover, isHoldId, ok, sameRequest, type Actor, type Hold, type NewHold, type Resolution, type Result } from './domain/index.js';
+import {
+  checkNewHold,
+  checkResolution,
+  distinctApprovers,
+  fail,
+  grantCovers,
+  isApprover,
+  isHoldId,
+  ok,
+  quorumReached,
+  sameRequest,
+  type Actor,
+  type Grant,
+  type Hold,
+  type NewHold,
+  type Resolution,
+  type Result,
+} from './domain/index.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
-import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, resolveHold } from './db/holds.repository.js';
+import { insertGrant, liveGrantsFor } from './db/grants.repository.js';
+import { insertApproval } from './db/hold-approvals.repository.js';
+import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, lockHoldById, resolveHold, type Executor } from './db/holds.repository.js';
 import { appendToOutbox } from './db/outbox.repository.js';
-import { outboxEventFor } from './events.mappers.js';
+import { approvalRecordedEvent, outboxEventFor, outboxRow } from './events.mappers.js';
 
 const LIST_LIMIT = 500;
 const SWEEP_BATCH = 200;
@@ -20,19 +40,24 @@ export interface HoldServiceOptions {
 }
 
 /**
- * Use cases of the approvals service. Each state change and the event describing it commit in one
- * transaction (the outbox), so an event is never lost and never announces a change that rolled back.
+ * Use cases of holds. Each state change and the event describing it commit in one transaction (the
+ * outbox), so an event is never lost and never announces a change that rolled back.
  */
 export class HoldService {
   constructor(private readonly options: HoldServiceOptions) {}
 
-  /** Holds the request, or returns the hold that already exists for its request id. */
+  /**
+   * Holds the request, or returns the hold that already exists for its request id. When policy
+   * grants and a live grant covers the request (same requester, connection, target and
+   * requirement), the hold is created already approved by that grant: nobody is asked.
+   */
   async create(draft: NewHold): Promise<Result<Hold>> {
     const checked = checkNewHold(draft);
     if (!checked.ok) return checked;
     const { db, source } = this.options;
     const outcome = await db.transaction().execute(async (trx) => {
-      const inserted = await insertHoldIfAbsent(trx, randomUUID(), checked.value);
+      const grant = await this.coveringGrant(trx, checked.value);
+      const inserted = await insertHoldIfAbsent(trx, randomUUID(), checked.value, grant);
       if (inserted) {
         await appendToOutbox(trx, [outboxEventFor(inserted, source)]);
         return { hold: inserted, created: true };
@@ -47,7 +72,7 @@ export class HoldService {
       return fail('HOLD_CONFLICT', `request ${hold.requestId} is already held with different content`);
     }
     if (created) {
-      this.log(hold, 'hold created');
+      this.log(hold, hold.grantedBy ? 'hold released by a grant' : 'hold created');
       this.options.onEventsCommitted();
     }
     return ok(hold);
@@ -65,32 +90,24 @@ export class HoldService {
     return holds.filter((hold) => isApprover(hold, actor));
   }
 
-  /** Approves or denies a pending hold; of racing approvers exactly one succeeds. */
+  /**
+   * Records an approval or denies a pending hold. Every call locks the hold first, so approvals of
+   * one hold are counted one at a time across instances: the approval that completes the quorum
+   * releases it (and issues its grant, if any) exactly once; one denial denies.
+   */
   async resolve(id: string, actor: Actor, resolution: Resolution): Promise<Result<Hold>> {
     if (!isHoldId(id)) return fail('INVALID_ID', 'hold id must be a UUID');
-    const { db, source } = this.options;
+    const { db } = this.options;
     const outcome = await db.transaction().execute(async (trx): Promise<Result<Hold>> => {
-      const found = await findHoldById(trx, id);
+      const found = await lockHoldById(trx, id);
       if (!found) return fail('HOLD_NOT_FOUND', `no hold ${id}`);
       const refusal = checkResolution(found.hold, actor, resolution, found.now);
       if (refusal) return { ok: false, failure: refusal };
-      const resolved = await resolveHold(trx, id, {
-        status: resolution.kind === 'approve' ? 'approved' : 'denied',
-        resolvedBy: actor.subject,
-        ...(resolution.kind === 'deny' ? { reason: resolution.reason } : {}),
-        requireUnexpired: resolution.kind === 'approve',
-      });
-      if (!resolved) {
-        // Lost a race (another approver, another instance, the sweeper) or expired meanwhile: say which.
-        const now = await findHoldById(trx, id);
-        const why = now && checkResolution(now.hold, actor, resolution, now.now);
-        return { ok: false, failure: why ?? { code: 'ALREADY_RESOLVED', message: 'hold was resolved concurrently' } };
-      }
-      await appendToOutbox(trx, [outboxEventFor(resolved, source)]);
-      return ok(resolved);
+      return resolution.kind === 'deny' ? this.deny(trx, found.hold, actor, resolution.reason) : this.approve(trx, found.hold, actor);
     });
     if (outcome.ok) {
-      this.log(outcome.value, `hold ${outcome.value.status}`);
+      const hold = outcome.value;
+      this.log(hold, hold.status === 'pending' ? `approval recorded (${distinctApprovers(hold.approvals)} of ${hold.minApprovals})` : `hold ${hold.status}`);
       this.options.onEventsCommitted();
     }
     return outcome;
@@ -113,6 +130,47 @@ export class HoldService {
     }
   }
 
+  /** The live grant that covers `draft`, if policy grants at all (see grantCovers). */
+  private async coveringGrant(trx: Executor, draft: NewHold): Promise<Grant | undefined> {
+    if (draft.grantMs === undefined) return undefined;
+    const live = await liveGrantsFor(trx, { connection: draft.connection, requester: draft.requester, targetDigest: targetDigest(draft.target) });
+    return live?.grants.find((grant) => grantCovers(grant, draft, live.now));
+  }
+
+  // Both run under the hold's lock, after checkResolution accepted the call, so the conditional
+  // UPDATEs below cannot lose a race; if one did, that is a broken invariant: throw, roll back.
+
+  private async deny(trx: Executor, hold: Hold, actor: Actor, reason: string): Promise<Result<Hold>> {
+    const denied = await resolveHold(trx, hold.id, { status: 'denied', resolvedBy: actor.subject, reason, requireUnexpired: false });
+    if (!denied) throw new Error(`hold ${hold.id} was locked pending but could not be denied`);
+    await appendToOutbox(trx, [outboxEventFor(denied, this.options.source)]);
+    return ok(denied);
+  }
+
+  private async approve(trx: Executor, hold: Hold, actor: Actor): Promise<Result<Hold>> {
+    const { source } = this.options;
+    const approval = await insertApproval(trx, hold.id, actor);
+    // checkResolution found no approval of this actor under the lock; the key agrees or we stop.
+    if (!approval) throw new Error(`hold ${hold.id}: ${actor.subject} approved it concurrently despite the lock`);
+    const approvals = [...hold.approvals, approval];
+    if (!quorumReached(hold, approvals)) {
+      const recorded: Hold = { ...hold, approvals };
+      await appendToOutbox(trx, [outboxRow(approvalRecordedEvent(recorded, source), hold.id)]);
+      return ok(recorded);
+    }
+    const released = await resolveHold(trx, hold.id, { status: 'approved', resolvedBy: actor.subject, requireUnexpired: true });
+    if (!released) throw new Error(`hold ${hold.id} was locked pending and unexpired but could not be approved`);
+    if (released.grantMs === undefined) {
+      await appendToOutbox(trx, [outboxEventFor(released, source)]);
+      return ok(released);
+    }
+    await insertGrant(trx, randomUUID(), released);
+    const found = await findHoldById(trx, hold.id);
+    if (!found?.hold.issuedGrant) throw new Error(`hold ${hold.id}: the grant its release issued was not found`);
+    await appendToOutbox(trx, [outboxEventFor(found.hold, source)]);
+    return ok(found.hold);
+  }
+
   private log(hold: Hold, message: string): void {
     this.options.logger.info(
       {
@@ -124,7 +182,10 @@ export class HoldService {
         protocol: hold.target.kind,
         requester: hold.requester.subject,
         ...(hold.resolvedBy ? { approver: hold.resolvedBy } : {}),
+        ...(hold.approvals.length > 0 ? { approvers: hold.approvals.map((a) => a.subject), approvals: distinctApprovers(hold.approvals), minApprovals: hold.minApprovals } : {}),
         ...(hold.status === 'pending' ? { approverGroups: hold.approverGroups, expiresAt: hold.expiresAt.toISOString() } : {}),
+        ...(hold.grantedBy ? { grantId: hold.grantedBy.id, grantExpiresAt: hold.grantedBy.expiresAt.toISOString() } : {}),
+        ...(hold.issuedGrant ? { issuedGrantId: hold.issuedGrant.id, grantExpiresAt: hold.issuedGrant.expiresAt.toISOString() } : {}),
         status: hold.status,
       },
       message,

@@ -5,7 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { BATCH_TYPE, BusNames, connectBus, ensureStreams, EVENT_TYPE_HEADER, EventPublisher, newEvent, type Bus } from '@portcullis/bus';
 import type { Principal } from '@portcullis/identity-client';
 import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
-import { mcpTarget, targetToProto, type HttpTarget, type Target } from '@portcullis/request-model';
+import { mcpTarget, targetDigest, targetFromProto, targetToProto, type HttpTarget, type Target } from '@portcullis/request-model';
 import { createLogger } from '@portcullis/service-kit';
 import { deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
 import { EventsRecorder } from './bus/events.recorder.js';
@@ -129,7 +129,12 @@ describe('ApprovalGate against real NATS', () => {
   };
   const context = (target: Target): RequestContext => ({ requestId: randomUUID(), sessionId: randomUUID(), connection: 'demo', protocol: target.kind, principal, target });
 
-  /** The hold the approvals service stores for `request`, in a status, optionally about something else. */
+  const approvedBy = (...subjects: string[]): approvalsV1.Approval[] => subjects.map((subject) => ({ issuer: 'https://idp.test', subject, approvedAt: new Date() }));
+
+  /**
+   * The hold the approvals service stores for `request`, in a status, optionally about something
+   * else; an approved one has the approvals its decision asks for.
+   */
   const holdFor = (request: approvalsV1.CreateHoldRequest, status: approvalsV1.HoldStatus, target?: Target): approvalsV1.Hold => ({
     id: randomUUID(),
     requestId: request.context!.requestId,
@@ -146,7 +151,37 @@ describe('ApprovalGate against real NATS', () => {
     resolvedAt: undefined,
     resolvedBy: status === approvalsV1.HoldStatus.HOLD_STATUS_APPROVED ? 'approver' : '',
     resolutionReason: '',
+    minApprovals: request.decision!.approval!.minApprovals,
+    approvals: status === approvalsV1.HoldStatus.HOLD_STATUS_APPROVED ? approvedBy('second-approver', 'approver') : [],
+    grant: request.decision!.approval!.grant,
+    grantedByGrant: undefined,
+    issuedGrant: undefined,
   });
+
+  /** `request` released as it was created by a live grant for it (what a real approvals service answers). */
+  const grantedFor = (request: approvalsV1.CreateHoldRequest, overrides: Partial<approvalsV1.Grant> = {}): approvalsV1.Hold => {
+    const context = request.context!;
+    return {
+      ...holdFor(request, approvalsV1.HoldStatus.HOLD_STATUS_APPROVED),
+      resolvedBy: '',
+      approvals: [],
+      resolvedAt: new Date(),
+      grantedByGrant: {
+        ...approvalsV1.Grant.fromPartial({}),
+        id: randomUUID(),
+        holdId: randomUUID(),
+        connection: context.connection,
+        requesterIssuer: context.principal!.issuer,
+        requesterSubject: context.principal!.subject,
+        targetDigest: targetDigest(targetFromProto(context.target)!),
+        target: context.target,
+        approvals: approvedBy('approver', 'second-approver'),
+        issuedAt: new Date(Date.now() - 60_000),
+        expiresAt: new Date(Date.now() + 240_000),
+        ...overrides,
+      },
+    };
+  };
 
   beforeAll(async () => {
     gate = new ApprovalGate(await approvals.start(), bus.nc, names, quiet, { pollMs: 60_000, graceMs: 1000, deadlineMs: 2000 });
@@ -169,7 +204,7 @@ describe('ApprovalGate against real NATS', () => {
     const result = gate.hold(ctx, decision, aborter.signal);
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Anyone on the bus can publish this; it names the request and claims approval.
-    const forged = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:forged', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'mallory' } } });
+    const forged = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:forged', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'mallory', approvers: [], grantId: '', grantExpiresAt: undefined } } });
     const before = approvals.gets;
     await bus.js.publish(names.eventSubject(forged), eventsV1.Event.encode(forged).finish(), { msgID: forged.id });
     for (let i = 0; i < 50 && approvals.gets === before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -217,7 +252,7 @@ describe('ApprovalGate against real NATS', () => {
     const ctx = context({ kind: 'sql', statement: 'delete from t where id = $1', parameters: [{ text: '7' }] });
     const result = gate.hold(ctx, decision, new AbortController().signal);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const wake = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'approver' } } });
+    const wake = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'approver', approvers: [], grantId: '', grantExpiresAt: undefined } } });
     bus.nc.publish(names.eventSubject(wake), eventsV1.Event.encode(wake).finish());
     expect(await result).toMatchObject({ status: 'unavailable' });
   });
@@ -227,14 +262,81 @@ describe('ApprovalGate against real NATS', () => {
     let approved = false;
     approvals.set(
       (req) => (stored = holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_PENDING)),
-      () => (approved ? { ...stored!, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'approver' } : stored!),
+      () => (approved ? { ...stored!, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'approver', approvals: approvedBy('second-approver', 'approver') } : stored!),
     );
     const ctx = context(toolCall);
     const result = gate.hold(ctx, decision, new AbortController().signal);
     await new Promise((resolve) => setTimeout(resolve, 100));
     approved = true;
-    const wake = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'approver' } } });
+    const wake = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalGranted', value: { holdId: stored!.id, approver: 'approver', approvers: [], grantId: '', grantExpiresAt: undefined } } });
     bus.nc.publish(names.eventSubject(wake), eventsV1.Event.encode(wake).finish());
     expect(await result).toMatchObject({ status: 'approved', holdId: stored!.id });
+  });
+
+  it('keeps waiting while the stored hold has 1 of 2 approvals, and refuses it released with one (a quorum ignored)', async () => {
+    let stored: approvalsV1.Hold | undefined;
+    let current: approvalsV1.Hold | undefined;
+    approvals.set(
+      (req) => (current = stored = holdFor(req, approvalsV1.HoldStatus.HOLD_STATUS_PENDING)),
+      () => current!,
+    );
+    const ctx = context(toolCall);
+    const result = gate.hold(ctx, decision, new AbortController().signal);
+    const wake = async () => {
+      const event = newEvent({ requestId: ctx.requestId, connection: 'demo', source: 'approvals:x', body: { $case: 'approvalRecorded', value: { holdId: stored!.id, approver: approvedBy('approver')[0], approvals: 1, minApprovals: 2 } } });
+      const before = approvals.gets;
+      bus.nc.publish(names.eventSubject(event), eventsV1.Event.encode(event).finish());
+      for (let i = 0; i < 50 && approvals.gets === before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    current = { ...stored!, approvals: approvedBy('approver') };
+    await wake();
+    // Still pending after a recorded approval: the gate keeps waiting.
+    expect(await Promise.race([result, new Promise((resolve) => setTimeout(() => resolve('waiting'), 200))])).toBe('waiting');
+    current = { ...stored!, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'approver', approvals: approvedBy('approver') };
+    await wake();
+    expect(await result).toMatchObject({ status: 'unavailable', message: 'the approvals service released a hold without the approvals its decision requires' });
+  });
+
+  it('releases at once, without waiting or asking again, a request CreateHold returns approved by a live grant', async () => {
+    approvals.set(
+      (req) => grantedFor(req),
+      () => {
+        throw new Error('not asked');
+      },
+    );
+    const before = approvals.gets;
+    const started = Date.now();
+    const result = await gate.hold(context(toolCall), decision, new AbortController().signal);
+    expect(result).toMatchObject({ status: 'approved', approver: '', grantId: expect.any(String) });
+    expect(approvals.gets).toBe(before);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it.each<[string, (req: approvalsV1.CreateHoldRequest) => Partial<approvalsV1.Grant>]>([
+    ['for another requester', () => ({ requesterSubject: 'someone-else' })],
+    ['for another target', () => ({ targetDigest: targetDigest(mcpTarget('tools/call', 'transfer', { amount: 1, to: 'acct-1' })) })],
+    ['backed by fewer approvers than decided', () => ({ approvals: approvedBy('approver') })],
+    ['that has expired', () => ({ expiresAt: new Date(Date.now() - 5000) })],
+  ])('refuses a request a grant released %s', async (_what, overrides) => {
+    approvals.set(
+      (req) => grantedFor(req, overrides(req)),
+      () => {
+        throw new Error('not asked');
+      },
+    );
+    expect(await gate.hold(context(toolCall), decision, new AbortController().signal)).toMatchObject({ status: 'unavailable' });
+  });
+
+  it('refuses a request a grant released when policy grants nothing', async () => {
+    const { grantMs: _, ...noGrant } = decision.approval!;
+    const strict: Decision = { ...decision, approval: noGrant };
+    approvals.set(
+      (req) => grantedFor(req),
+      () => {
+        throw new Error('not asked');
+      },
+    );
+    expect(await gate.hold(context(toolCall), strict, new AbortController().signal)).toMatchObject({ status: 'unavailable' });
   });
 });

@@ -7,6 +7,8 @@ export type Command =
   | { readonly kind: 'approvals.list'; readonly all: boolean; readonly json: boolean }
   | { readonly kind: 'approvals.approve'; readonly id: string }
   | { readonly kind: 'approvals.deny'; readonly id: string; readonly reason: string }
+  | { readonly kind: 'approvals.grants'; readonly all: boolean; readonly json: boolean }
+  | { readonly kind: 'approvals.revoke'; readonly id: string; readonly reason: string }
   | { readonly kind: 'audit.verify'; readonly json: boolean }
   | { readonly kind: 'audit.show'; readonly requestId: string; readonly json: boolean }
   | { readonly kind: 'audit.session'; readonly sessionId: string; readonly json: boolean }
@@ -47,9 +49,13 @@ export type ParseResult =
 export const USAGE = `Usage: portcullis <command> [options]
 
 Commands:
-  approvals list [--all] [--json]       pending holds you may decide (--all: resolved ones too)
-  approvals approve <id>                release a held request
+  approvals list [--all] [--json]       pending holds you may decide, with approvals so far (k/n)
+                                        (--all: resolved ones too)
+  approvals approve <id>                approve a held request: released once enough approvers have
   approvals deny <id> --reason <text>   refuse a held request; the reason is required
+  approvals grants [--all] [--json]     live grants your groups issued (--all: revoked and expired too)
+  approvals revoke <grant-id> --reason <text>
+                                        end a grant before it expires; the reason is required
   audit verify [--json]                 check the audit log's hash chain
   audit show <request-id> [--json]      a request's audit events, in order
   audit session <session-id> [--json]   a session's audit events, in order (its replay)
@@ -130,6 +136,20 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
       const reason = v.reason?.trim() ?? '';
       if (!reason) return `'approvals deny' needs --reason "<text>"`;
       return { kind: 'approvals.deny', id: id ?? '', reason };
+    },
+  },
+  'approvals grants': {
+    args: [],
+    options: ['all', 'json'],
+    build: (_, v) => ({ kind: 'approvals.grants', all: v.all === true, json: v.json === true }),
+  },
+  'approvals revoke': {
+    args: ['grant-id'],
+    options: ['reason'],
+    build: ([id], v) => {
+      const reason = v.reason?.trim() ?? '';
+      if (!reason) return `'approvals revoke' needs --reason "<text>"`;
+      return { kind: 'approvals.revoke', id: id ?? '', reason };
     },
   },
   'audit verify': { args: [], options: ['json'], build: (_, v) => ({ kind: 'audit.verify', json: v.json === true }) },

@@ -8,6 +8,8 @@ export interface ApprovalsApi {
   listHolds(includeResolved: boolean): Promise<approvalsV1.Hold[]>;
   approve(id: string): Promise<approvalsV1.Hold>;
   deny(id: string, reason: string): Promise<approvalsV1.Hold>;
+  listGrants(includeInactive: boolean): Promise<approvalsV1.Grant[]>;
+  revokeGrant(id: string, reason: string): Promise<approvalsV1.Grant>;
   close(): void;
 }
 
@@ -41,6 +43,12 @@ export function grpcApprovalsApi(endpoint: Endpoint): ApprovalsApi {
     listHolds: async (includeResolved) => (await call(client.listHolds.bind(client), { includeResolved })).holds,
     approve: async (id) => holdOf(endpoint, (await call(client.approve.bind(client), { id })).hold),
     deny: async (id, reason) => holdOf(endpoint, (await call(client.deny.bind(client), { id, reason })).hold),
+    listGrants: async (includeInactive) => (await call(client.listGrants.bind(client), { includeInactive })).grants,
+    revokeGrant: async (id, reason) => {
+      const { grant } = await call(client.revokeGrant.bind(client), { id, reason });
+      if (!grant) throw new CallError('approvals', endpoint.address, 'INTERNAL', undefined, 'the response carried no grant');
+      return grant;
+    },
     close: () => client.close(),
   };
 }

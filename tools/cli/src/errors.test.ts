@@ -11,6 +11,12 @@ describe('describeCallError', () => {
     );
   });
 
+  it('words a repeated approval for people', () => {
+    expect(describeCallError(fail('FAILED_PRECONDITION', 'ALREADY_APPROVED', 'demo-approver already approved this hold (1 of 2)'), 10_000)).toBe(
+      'you already approved this hold; it needs another approver (ALREADY_APPROVED)',
+    );
+  });
+
   it("uses the server's message for other reasons", () => {
     expect(describeCallError(fail('NOT_FOUND', 'HOLD_NOT_FOUND', 'no hold h-9'), 10_000)).toBe('no hold h-9 (HOLD_NOT_FOUND)');
   });

@@ -30,6 +30,7 @@ export function isCallError(err: unknown): err is CallError {
 const FRIENDLY: Readonly<Record<string, string>> = {
   SELF_APPROVAL: 'you cannot approve your own request',
   NOT_POLICY_ADMIN: 'the token is not a policy admin\'s (a principal in policy.adminGroups)',
+  ALREADY_APPROVED: 'you already approved this hold; it needs another approver',
 };
 
 /** One line (without the `error: ` prefix) explaining a failed call. */

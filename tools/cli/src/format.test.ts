@@ -1,13 +1,17 @@
 import { approvalsV1, auditV1 } from '@portcullis/proto-gen';
 import { describe, expect, it } from 'vitest';
 import {
+  approvalsLabel,
   formatEventsTable,
+  formatGrantsTable,
   formatHoldsTable,
   formatMicros,
   formatRemaining,
   formatResolvedHold,
+  formatRevokedGrant,
   formatTable,
   formatVerify,
+  grantsJson,
   holdsJson,
   recordsJson,
   requesterLabel,
@@ -29,6 +33,27 @@ function hold(overrides: Partial<approvalsV1.Hold> = {}): approvalsV1.Hold {
     reasons: ['rule:deletes-need-approval'],
     status: HoldStatus.HOLD_STATUS_PENDING,
     expiresAt: new Date(NOW.getTime() + 4 * 60_000 + 5_000),
+    minApprovals: 1,
+    ...overrides,
+  };
+}
+
+const approval = (subject: string): approvalsV1.Approval => ({ issuer: 'http://idp', subject, approvedAt: NOW });
+
+function grant(overrides: Partial<approvalsV1.Grant> = {}): approvalsV1.Grant {
+  return {
+    ...approvalsV1.Grant.fromPartial({}),
+    id: 'g-1',
+    holdId: 'h-0',
+    requestId: 'req-0',
+    connection: 'orders-api',
+    requesterIssuer: 'http://idp',
+    requesterSubject: 'svc-reporting',
+    target: { $case: 'http', value: { method: 'DELETE', path: '/orders/42', query: '', headers: [] } },
+    approverGroups: ['sre'],
+    approvals: [approval('alice'), approval('bob')],
+    issuedAt: new Date(NOW.getTime() - 60_000),
+    expiresAt: new Date(NOW.getTime() + 14 * 60_000),
     ...overrides,
   };
 }
@@ -67,8 +92,8 @@ describe('holds', () => {
   it('lists pending holds with requester, target, reasons and time left', () => {
     const text = formatHoldsTable([hold()], NOW, { withStatus: false });
     const [header, row] = text.split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['ID', 'REQUESTED BY', 'CONNECTION', 'TARGET', 'REASONS', 'EXPIRES IN']);
-    expect(row?.split(/\s{2,}/)).toEqual(['h-1', 'svc-reporting', 'orders-api', 'http DELETE /orders/42', 'rule:deletes-need-approval', '4m 05s']);
+    expect(header?.split(/\s{2,}/)).toEqual(['ID', 'REQUESTED BY', 'CONNECTION', 'TARGET', 'REASONS', 'APPROVALS', 'EXPIRES IN']);
+    expect(row?.split(/\s{2,}/)).toEqual(['h-1', 'svc-reporting', 'orders-api', 'http DELETE /orders/42', 'rule:deletes-need-approval', '0/1', '4m 05s']);
     expect(text.split('\n')).toHaveLength(2); // an HTTP target is all in its line
   });
 
@@ -110,6 +135,24 @@ describe('holds', () => {
     expect(text.split('\n')[1]?.split(/\s{2,}/).slice(-2)).toEqual(['denied', '-']);
   });
 
+  it('shows k/n approvals and who approved, and "grant" for a hold a grant released', () => {
+    const text = formatHoldsTable([hold({ minApprovals: 3, approvals: [approval('alice'), approval('bob')] })], NOW, { withStatus: false });
+    expect(text.split('\n')[1]?.split(/\s{2,}/)[5]).toBe('2/3 (alice, bob)');
+    expect(approvalsLabel(hold({ minApprovals: 0 }))).toBe('0/1'); // an approvals service older than quorums
+    expect(approvalsLabel(hold({ status: HoldStatus.HOLD_STATUS_APPROVED, grantedByGrant: grant() }))).toBe('grant');
+  });
+
+  it('says an approval short of the quorum was recorded (k of n), and how many are still needed', () => {
+    expect(formatResolvedHold(hold({ minApprovals: 2, approvals: [approval('alice')] }))).toBe('hold h-1 recorded (1 of 2), waiting for 1 more approver (request req-1, http DELETE /orders/42)');
+    expect(formatResolvedHold(hold({ minApprovals: 3, approvals: [approval('alice')] }))).toBe('hold h-1 recorded (1 of 3), waiting for 2 more approvers (request req-1, http DELETE /orders/42)');
+  });
+
+  it('says which grant a release issued, and which grant released a hold', () => {
+    const issuing = hold({ status: HoldStatus.HOLD_STATUS_APPROVED, approvals: [approval('alice')], issuedGrant: grant() });
+    expect(formatResolvedHold(issuing)).toBe('hold h-1 approved (request req-1, http DELETE /orders/42); grant g-1 lets svc-reporting repeat it until 2025-06-01T12:14:00.000Z');
+    expect(formatResolvedHold(hold({ status: HoldStatus.HOLD_STATUS_APPROVED, grantedByGrant: grant() }))).toBe('hold h-1 approved by grant g-1 (request req-1, http DELETE /orders/42)');
+  });
+
   it('says so when there is nothing to decide', () => {
     expect(formatHoldsTable([], NOW, { withStatus: false })).toBe('no pending holds');
     expect(formatHoldsTable([], NOW, { withStatus: true })).toBe('no holds');
@@ -133,6 +176,26 @@ describe('holds', () => {
     expect(first).toMatchObject({ id: 'h-1', status: 'HOLD_STATUS_PENDING', expiresAt: '2025-06-01T12:04:05.000Z', http: { method: 'DELETE', path: '/orders/42' } });
     const sql = hold({ sessionId: 's-1', target: { $case: 'sql', value: { statement: 'select $1', parameters: [{ value: { $case: 'binary', value: Buffer.from([0, 1, 255]) } }] } } });
     expect(JSON.parse(holdsJson([sql]))[0]).toMatchObject({ sessionId: 's-1', sql: { statement: 'select $1', parameters: [{ binary: 'AAH/' }] } });
+  });
+});
+
+describe('grants', () => {
+  it('lists live grants: who may repeat what, on whose approval, for how long', () => {
+    const [header, row] = formatGrantsTable([grant()], NOW, { withStatus: false }).split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['ID', 'REQUESTER', 'CONNECTION', 'TARGET', 'APPROVED BY', 'EXPIRES IN']);
+    expect(row?.split(/\s{2,}/)).toEqual(['g-1', 'svc-reporting', 'orders-api', 'http DELETE /orders/42', 'alice, bob', '14m 00s']);
+  });
+
+  it('with --all, says which are revoked or expired', () => {
+    const text = formatGrantsTable([grant({ revokedAt: NOW, revokedBy: 'carol' }), grant({ id: 'g-2', expiresAt: NOW })], NOW, { withStatus: true });
+    expect(text.split('\n').slice(1).map((line) => line.split(/\s{2,}/).slice(-2))).toEqual([['revoked', '-'], ['expired', '-']]);
+    expect(formatGrantsTable([], NOW, { withStatus: false })).toBe('no live grants');
+    expect(formatGrantsTable([], NOW, { withStatus: true })).toBe('no grants');
+  });
+
+  it('describes a revocation in one line, and renders --json with the protobuf JSON mapping', () => {
+    expect(formatRevokedGrant(grant({ revokedAt: NOW, revokedBy: 'carol', revocationReason: 'incident over' }))).toBe('grant g-1 revoked (svc-reporting, http DELETE /orders/42): incident over');
+    expect(JSON.parse(grantsJson([grant()]))[0]).toMatchObject({ id: 'g-1', requesterSubject: 'svc-reporting', http: { method: 'DELETE' }, approvals: [{ subject: 'alice' }, { subject: 'bob' }] });
   });
 });
 
@@ -168,6 +231,11 @@ describe('summarizeEvent', () => {
     [{ approvalRequested: { holdId: 'h-1', approverGroups: ['sre'], mcp: { method: 'tools/call', name: 'refund', argumentsJson: '{}' } } }, 'hold h-1 of mcp tools/call refund for sre'],
     [{ approvalRequested: { holdId: 'h-1', http: { method: 'DELETE', path: '/orders/42' }, reasons: ['rule:d'] } }, 'hold h-1 of http DELETE /orders/42 [rule:d]'],
     [{ approvalGranted: { holdId: 'h-1', approver: 'alice' } }, 'approved by alice (hold h-1)'],
+    [{ approvalRecorded: { holdId: 'h-1', approver: { subject: 'alice' }, approvals: 1, minApprovals: 2 } }, 'approval 1 of 2 by alice (hold h-1)'],
+    [{ approvalGranted: { holdId: 'h-1', approver: 'bob', approvers: [{ subject: 'alice' }, { subject: 'bob' }] } }, 'approved by alice, bob (hold h-1)'],
+    [{ approvalGranted: { holdId: 'h-1', approver: 'bob', grantId: 'g-1', grantExpiresAt: '2025-06-01T12:15:00Z' } }, 'approved by bob (hold h-1); grant g-1 until 2025-06-01T12:15:00Z'],
+    [{ grantUsed: { holdId: 'h-2', grantId: 'g-1', grantHoldId: 'h-1', requester: 'agent' } }, 'released by grant g-1 of hold h-1 for agent (hold h-2)'],
+    [{ grantRevoked: { grantId: 'g-1', revokedBy: 'carol', reason: 'over' } }, 'grant g-1 revoked by carol: "over"'],
     [{ approvalDenied: { holdId: 'h-1', approver: 'bob', reason: 'freeze' } }, 'denied by bob: "freeze" (hold h-1)'],
     [{ approvalExpired: { holdId: 'h-1' } }, 'expired (hold h-1)'],
     [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', httpStatus: 200, durationUs: '1234', masked: { card: 2 } } }, 'forwarded 200 in 1.2 ms masked card:2'],

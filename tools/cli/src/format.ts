@@ -6,6 +6,7 @@ import { targetFromProto } from '@portcullis/request-model';
 import { formatTargetDetails, holdTarget, targetSummary } from './target-format.js';
 
 type Hold = approvalsV1.Hold;
+type Grant = approvalsV1.Grant;
 type AuditRecord = auditV1.AuditRecord;
 
 /** Columns separated by two spaces; every column but the last padded to its widest cell. */
@@ -39,14 +40,27 @@ export function requesterLabel(requester: Hold['requester']): string {
   return subject || clientId || '-';
 }
 
+/** Distinct approvers a hold needs: 0 (an approvals service older than quorums) means one. */
+function needed(hold: Hold): number {
+  return Math.max(1, hold.minApprovals);
+}
+
+/** "1/2 (alice)": approvals so far of those needed, and who; "grant" for a hold a grant released. */
+export function approvalsLabel(hold: Hold): string {
+  if (hold.grantedByGrant) return 'grant';
+  const who = hold.approvals.map((a) => a.subject);
+  return `${who.length}/${needed(hold)}${who.length > 0 ? ` (${who.join(', ')})` : ''}`;
+}
+
 /**
- * The holds as a table, one line each with the target summarised, followed by the full target of
- * every hold whose line cannot carry it (MCP arguments, SQL statement and parameters): an approver
- * sees exactly what approving would release without asking for --json.
+ * The holds as a table, one line each with the target summarised and the approvals so far (k/n),
+ * followed by the full target of every hold whose line cannot carry it (MCP arguments, SQL
+ * statement and parameters): an approver sees exactly what approving would release without asking
+ * for --json.
  */
 export function formatHoldsTable(holds: readonly Hold[], now: Date, options: { withStatus: boolean }): string {
   if (holds.length === 0) return options.withStatus ? 'no holds' : 'no pending holds';
-  const headers = ['ID', 'REQUESTED BY', 'CONNECTION', 'TARGET', 'REASONS', ...(options.withStatus ? ['STATUS'] : []), 'EXPIRES IN'];
+  const headers = ['ID', 'REQUESTED BY', 'CONNECTION', 'TARGET', 'REASONS', 'APPROVALS', ...(options.withStatus ? ['STATUS'] : []), 'EXPIRES IN'];
   const rows = holds.map((h) => {
     const pending = h.status === approvalsV1.HoldStatus.HOLD_STATUS_PENDING;
     return [
@@ -55,6 +69,7 @@ export function formatHoldsTable(holds: readonly Hold[], now: Date, options: { w
       h.connection || '-',
       targetSummary(holdTarget(h)),
       h.reasons.join(', ') || '-',
+      approvalsLabel(h),
       ...(options.withStatus ? [holdStatusLabel(h.status)] : []),
       !pending ? '-' : h.expiresAt ? formatRemaining(h.expiresAt.getTime() - now.getTime()) : '-',
     ];
@@ -63,10 +78,53 @@ export function formatHoldsTable(holds: readonly Hold[], now: Date, options: { w
   return details ? `${formatTable(headers, rows)}\n\n${details}` : formatTable(headers, rows);
 }
 
+/**
+ * What an approval or denial did, in one line: "recorded (1 of 2)" while the hold waits for more
+ * approvers, else its status, and the grant a release issued (who may repeat it, until when).
+ */
 export function formatResolvedHold(hold: Hold): string {
   const target = hold.target ? `, ${targetSummary(holdTarget(hold))}` : '';
+  const about = `(request ${hold.requestId || '-'}${target})`;
+  if (hold.status === approvalsV1.HoldStatus.HOLD_STATUS_PENDING) {
+    const k = hold.approvals.length;
+    const more = needed(hold) - k;
+    return `hold ${hold.id} recorded (${k} of ${needed(hold)}), waiting for ${more} more approver${more === 1 ? '' : 's'} ${about}`;
+  }
+  if (hold.grantedByGrant) return `hold ${hold.id} approved by grant ${hold.grantedByGrant.id} ${about}`;
   const reason = hold.resolutionReason ? `: ${hold.resolutionReason}` : '';
-  return `hold ${hold.id} ${holdStatusLabel(hold.status)} (request ${hold.requestId || '-'}${target})${reason}`;
+  const grant = hold.issuedGrant;
+  const issued = grant ? `; grant ${grant.id} lets ${hold.requester?.subject || 'the requester'} repeat it until ${grant.expiresAt?.toISOString() ?? '?'}` : '';
+  return `hold ${hold.id} ${holdStatusLabel(hold.status)} ${about}${reason}${issued}`;
+}
+
+/** live, revoked or expired at `now`. */
+export function grantStatusLabel(grant: Grant, now: Date): string {
+  if (grant.revokedAt) return 'revoked';
+  return grant.expiresAt && grant.expiresAt.getTime() > now.getTime() ? 'live' : 'expired';
+}
+
+/** The grants as a table: who may repeat what, on whose approval, for how long. */
+export function formatGrantsTable(grants: readonly Grant[], now: Date, options: { withStatus: boolean }): string {
+  if (grants.length === 0) return options.withStatus ? 'no grants' : 'no live grants';
+  const headers = ['ID', 'REQUESTER', 'CONNECTION', 'TARGET', 'APPROVED BY', ...(options.withStatus ? ['STATUS'] : []), 'EXPIRES IN'];
+  const rows = grants.map((g) => {
+    const status = grantStatusLabel(g, now);
+    return [
+      g.id,
+      g.requesterSubject || '-',
+      g.connection || '-',
+      targetSummary(targetFromProto(g.target)),
+      g.approvals.map((a) => a.subject).join(', ') || '-',
+      ...(options.withStatus ? [status] : []),
+      status === 'live' && g.expiresAt ? formatRemaining(g.expiresAt.getTime() - now.getTime()) : '-',
+    ];
+  });
+  return formatTable(headers, rows);
+}
+
+export function formatRevokedGrant(grant: Grant): string {
+  const target = targetFromProto(grant.target);
+  return `grant ${grant.id} revoked (${grant.requesterSubject || '-'}${target ? `, ${targetSummary(target)}` : ''}): ${grant.revocationReason}`;
 }
 
 export function formatVerify(result: auditV1.VerifyChainResponse): string {
@@ -92,6 +150,7 @@ export function sortBySeq(records: readonly AuditRecord[]): AuditRecord[] {
 // --json output follows the protobuf JSON mapping (uint64 as strings, enums by name, ISO times),
 // except that verify lists every field: the mapping would drop `ok: false`.
 export const holdsJson = (holds: readonly Hold[]): string => json(holds.map((h) => approvalsV1.Hold.toJSON(h)));
+export const grantsJson = (grants: readonly Grant[]): string => json(grants.map((g) => approvalsV1.Grant.toJSON(g)));
 export const recordsJson = (records: readonly AuditRecord[]): string =>
   json(sortBySeq(records).map((r) => auditV1.AuditRecord.toJSON(r)));
 export const verifyJson = (r: auditV1.VerifyChainResponse): string =>
@@ -138,7 +197,18 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
     const target = targetFromProto(eventsV1.ApprovalRequested.fromJSON(b).target);
     return `hold ${str(b, 'holdId') || '?'}${target ? ` of ${targetSummary(target)}` : ''}${groups.length ? ` for ${groups.join(', ')}` : ''}${expires ? ` until ${expires}` : ''}${list(b, 'reasons')}`;
   },
-  approvalGranted: (b) => `approved by ${str(b, 'approver') || '?'} (hold ${str(b, 'holdId') || '?'})`,
+  approvalRecorded: (b) => `approval ${String(get(b, 'approvals') ?? '?')} of ${String(get(b, 'minApprovals') ?? '?')} by ${str(obj(b, 'approver'), 'subject') || '?'} (hold ${str(b, 'holdId') || '?'})`,
+  approvalGranted: (b) => {
+    const approvers = subjects(b, 'approvers');
+    const by = approvers.length > 1 ? approvers.join(', ') : str(b, 'approver') || '?';
+    const grant = str(b, 'grantId');
+    return `approved by ${by} (hold ${str(b, 'holdId') || '?'})${grant ? `; grant ${grant} until ${str(b, 'grantExpiresAt') || '?'}` : ''}`;
+  },
+  grantUsed: (b) => `released by grant ${str(b, 'grantId') || '?'} of hold ${str(b, 'grantHoldId') || '?'} for ${str(b, 'requester') || '?'} (hold ${str(b, 'holdId') || '?'})`,
+  grantRevoked: (b) => {
+    const reason = str(b, 'reason');
+    return `grant ${str(b, 'grantId') || '?'} revoked by ${str(b, 'revokedBy') || '?'}${reason ? `: ${JSON.stringify(reason)}` : ''}`;
+  },
   approvalDenied: (b) => {
     const reason = str(b, 'reason');
     return `denied by ${str(b, 'approver') || '?'}${reason ? `: ${JSON.stringify(reason)}` : ''} (hold ${str(b, 'holdId') || '?'})`;
@@ -220,6 +290,11 @@ function str(o: Json | undefined, camel: string): string {
 function strs(o: Json | undefined, camel: string): string[] {
   const v = get(o, camel);
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+/** The subjects of a list of approvers. */
+function subjects(o: Json | undefined, camel: string): string[] {
+  const v = get(o, camel);
+  return Array.isArray(v) ? v.flatMap((x: unknown) => (isObj(x) && str(x, 'subject') ? [str(x, 'subject')] : [])) : [];
 }
 function list(o: Json | undefined, camel: string): string {
   const v = strs(o, camel);

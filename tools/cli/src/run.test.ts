@@ -20,6 +20,8 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
         listHolds: async (all) => (calls.push(`list ${all}`), []),
         approve: async (id) => (calls.push(`approve ${id}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED })),
         deny: async (id, reason) => (calls.push(`deny ${id} ${reason}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_DENIED, resolutionReason: reason })),
+        listGrants: async (all) => (calls.push(`grants ${all}`), []),
+        revokeGrant: async (id, reason) => (calls.push(`revoke ${id} ${reason}`), approvalsV1.Grant.fromPartial({ id, requesterSubject: 'agent', revokedAt: NOW, revokedBy: 'me', revocationReason: reason })),
         close: () => calls.push('close'),
         ...overrides.approvals,
       };
@@ -107,6 +109,19 @@ describe('run', () => {
     expect(await h.exec(['approvals', 'deny', 'h-2', '--reason', 'freeze'])).toBe(0);
     expect(h.calls).toEqual(['list true', 'close', 'deny h-2 freeze', 'close']);
     expect(h.out).toEqual(['no holds', 'hold h-2 denied (request -): freeze']);
+  });
+
+  it('prints "recorded (k of n)" when the hold still needs approvers, and runs the grant commands', async () => {
+    const h = harness({
+      approvals: {
+        approve: async (id) => approvalsV1.Hold.fromPartial({ id, requestId: 'r-1', status: approvalsV1.HoldStatus.HOLD_STATUS_PENDING, minApprovals: 2, approvals: [{ issuer: 'i', subject: 'me' }] }),
+      },
+    });
+    expect(await h.exec(['approvals', 'approve', 'h-1'])).toBe(0);
+    expect(await h.exec(['approvals', 'grants'])).toBe(0);
+    expect(await h.exec(['approvals', 'revoke', 'g-1', '--reason', 'done'])).toBe(0);
+    expect(h.out).toEqual(['hold h-1 recorded (1 of 2), waiting for 1 more approver (request r-1)', 'no live grants', 'grant g-1 revoked (agent): done']);
+    expect(h.calls).toEqual(['close', 'grants false', 'close', 'revoke g-1 done', 'close']);
   });
 
   it('maps a service error to one line and exit 1', async () => {

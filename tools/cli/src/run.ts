@@ -2,7 +2,7 @@
 // path (usage errors, missing token, service errors) is unit-tested with fake clients.
 import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
 import type { ApprovalsApi, AuditApi, Endpoint, PolicyApi } from './clients.js';
-import { approveHold, denyHold, listHolds } from './commands/approvals.js';
+import { approveHold, denyHold, listGrants, listHolds, revokeGrant } from './commands/approvals.js';
 import { showRequest, showSession, verifyChain } from './commands/audit.js';
 import { applyPolicies, deletePolicy, explainRequest, listPolicies, showPolicy, testPolicies } from './commands/policy.js';
 import { describeCallError, isCallError } from './errors.js';
@@ -97,6 +97,10 @@ async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test'
         return await approveHold(api, command.id, io);
       case 'approvals.deny':
         return await denyHold(api, command.id, command.reason, io);
+      case 'approvals.grants':
+        return await listGrants(api, command, io);
+      case 'approvals.revoke':
+        return await revokeGrant(api, command.id, command.reason, io);
     }
   } finally {
     api.close();

@@ -5,6 +5,8 @@ import type { HoldStatus } from '../domain/index.js';
 /** Row types of the `approvals` schema. Only repositories see them; everything else sees domain types. */
 export interface ApprovalsDB {
   holds: HoldsTable;
+  hold_approvals: HoldApprovalsTable;
+  grants: GrantsTable;
   outbox: OutboxTable;
 }
 
@@ -28,12 +30,46 @@ export interface HoldsTable {
   /** The decision's message; '' for holds created before messages were recorded. Never updated. */
   message: ColumnType<string, string, never>;
   approver_groups: string[];
-  status: Generated<HoldStatus>;
+  /** Distinct approvers needed; 1 for holds created before quorums. Never updated. */
+  min_approvals: ColumnType<number, number | undefined, never>;
+  /** bigint (pg returns it as a string): the grant a release issues; null for none. Never updated. */
+  grant_ms: ColumnType<string | null, number | null | undefined, never>;
+  /** The grant that released the hold as it was created; set on insert only. */
+  granted_by_grant: ColumnType<string | null, string | null | undefined, never>;
+  status: ColumnType<HoldStatus, HoldStatus | undefined, HoldStatus>;
   created_at: ColumnType<Date, never, never>;
   expires_at: ColumnType<Date, Date, never>;
-  resolved_at: ColumnType<Date | null, never, Date>;
+  /** Set on insert only for a hold a grant released. */
+  resolved_at: ColumnType<Date | null, Date | undefined, Date>;
   resolved_by: ColumnType<string | null, never, string | null>;
   resolution_reason: ColumnType<string | null, never, string | null>;
+}
+
+/** One approver's approval of a hold; the key (hold, issuer, subject) makes approvers distinct. */
+export interface HoldApprovalsTable {
+  hold_id: string;
+  /** '' for approvals recorded before issuers were (backfilled from holds.resolved_by). */
+  approver_issuer: string;
+  approver_subject: string;
+  approved_at: ColumnType<Date, never, never>;
+}
+
+/** What a release issued: the requester may repeat the request until expires_at. */
+export interface GrantsTable {
+  id: string;
+  /** The hold whose release issued it (one grant per hold at most). */
+  hold_id: string;
+  connection: string;
+  requester_issuer: string;
+  requester_subject: string;
+  target_digest: string;
+  approver_groups: string[];
+  reasons: string[];
+  issued_at: ColumnType<Date, never, never>;
+  expires_at: ColumnType<Date, Date, never>;
+  revoked_at: ColumnType<Date | null, never, Date>;
+  revoked_by: ColumnType<string | null, never, string>;
+  revocation_reason: ColumnType<string | null, never, string>;
 }
 
 /** Events committed with the state change that caused them, waiting for (or done with) the relay. */

@@ -1,17 +1,25 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { targetDigest, type HttpHeader, type SqlParameter, type Target } from '@portcullis/request-model';
-import type { Hold, HoldStatus, NewHold } from '../domain/index.js';
+import { targetDigest } from '@portcullis/request-model';
+import type { Approval, Grant, Hold, NewHold } from '../domain/index.js';
 import type { ApprovalsDB, HoldsTable } from './approvals.table.js';
+import { grantFromRow, grantRowsFor } from './grants.repository.js';
+import { approvalsOf } from './hold-approvals.repository.js';
+import { targetFromColumns, targetToColumn } from './target.column.js';
 
 /** The caller owns the transaction: pass the Kysely for a single statement, a Transaction to group. */
 export type Executor = Kysely<ApprovalsDB> | Transaction<ApprovalsDB>;
+
+type HoldRow = Selectable<HoldsTable>;
 
 // Time is the database's: expiry is set and compared with now(), so instances with skewed clocks
 // agree. Inside a transaction now() is its start time, the same for every statement in it.
 const dbNow = sql<Date>`now()`;
 
-/** Inserts the hold unless one exists for its request id; returns it only if this call created it. */
-export async function insertHoldIfAbsent(db: Executor, id: string, hold: NewHold): Promise<Hold | undefined> {
+/**
+ * Inserts the hold unless one exists for its request id; returns it only if this call created it.
+ * With `grantedBy` the hold is inserted already approved by that grant (resolved now, by nobody).
+ */
+export async function insertHoldIfAbsent(db: Executor, id: string, hold: NewHold, grantedBy?: Grant): Promise<Hold | undefined> {
   const row = await db
     .insertInto('holds')
     .values({
@@ -28,23 +36,36 @@ export async function insertHoldIfAbsent(db: Executor, id: string, hold: NewHold
       reasons: [...hold.reasons],
       message: hold.message,
       approver_groups: [...hold.approverGroups],
+      min_approvals: hold.minApprovals,
+      grant_ms: hold.grantMs ?? null,
       expires_at: sql<Date>`now() + ${hold.timeoutMs}::double precision * interval '1 millisecond'`,
+      ...(grantedBy ? { status: 'approved' as const, resolved_at: dbNow, granted_by_grant: grantedBy.id } : {}),
     })
     .onConflict((oc) => oc.column('request_id').doNothing())
     .returningAll()
     .executeTakeFirst();
-  return row && holdFromRow(row);
+  return row && (await hydrate(db, [row]))[0];
 }
 
 export async function findHoldByRequestId(db: Executor, requestId: string): Promise<Hold | undefined> {
   const row = await db.selectFrom('holds').selectAll().where('request_id', '=', requestId).executeTakeFirst();
-  return row && holdFromRow(row);
+  return row && (await hydrate(db, [row]))[0];
 }
 
 /** The hold and the database's now(), so rules judge expiry by the same clock as the UPDATE. */
 export async function findHoldById(db: Executor, id: string): Promise<{ hold: Hold; now: Date } | undefined> {
   const row = await db.selectFrom('holds').selectAll().select(dbNow.as('db_now')).where('id', '=', id).executeTakeFirst();
-  return row && { hold: holdFromRow(row), now: row.db_now };
+  return row && { hold: (await hydrate(db, [row]))[0]!, now: row.db_now };
+}
+
+/**
+ * The hold locked FOR UPDATE until the caller's transaction ends, and the database's now(). Every
+ * approval and denial of a hold takes this lock first, so approvers of one hold (on any instance)
+ * are counted one after the other: each sees the approvals committed before it.
+ */
+export async function lockHoldById(db: Executor, id: string): Promise<{ hold: Hold; now: Date } | undefined> {
+  const row = await db.selectFrom('holds').selectAll().select(dbNow.as('db_now')).where('id', '=', id).forUpdate().executeTakeFirst();
+  return row && { hold: (await hydrate(db, [row]))[0]!, now: row.db_now };
 }
 
 /** Holds any of `groups` may approve, oldest first; pending only unless `includeResolved`. */
@@ -56,7 +77,7 @@ export async function listHoldsForGroups(db: Executor, groups: readonly string[]
     .where('approver_groups', '&&', sql<string[]>`${[...groups]}::text[]`);
   if (!includeResolved) query = query.where('status', '=', 'pending');
   const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
-  return rows.map(holdFromRow);
+  return hydrate(db, rows);
 }
 
 export interface ResolveHold {
@@ -79,7 +100,7 @@ export async function resolveHold(db: Executor, id: string, resolution: ResolveH
     .where('status', '=', 'pending');
   if (resolution.requireUnexpired) query = query.where('expires_at', '>', dbNow);
   const row = await query.returningAll().executeTakeFirst();
-  return row && holdFromRow(row);
+  return row && (await hydrate(db, [row]))[0];
 }
 
 /**
@@ -103,111 +124,49 @@ export async function expireDueHolds(db: Executor, limit: number): Promise<Hold[
     .where('status', '=', 'pending')
     .returningAll()
     .execute();
-  return rows.map(holdFromRow).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+  return (await hydrate(db, rows)).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+}
+
+/**
+ * Rows -> domain holds with their approvals and grants: the grant a hold's release issued (only an
+ * approved hold with a grant, released by approvers, has one) and the grant that released it.
+ * Three queries whatever the number of rows, fewer when no row can have a grant.
+ */
+async function hydrate(db: Executor, rows: readonly HoldRow[]): Promise<Hold[]> {
+  if (rows.length === 0) return [];
+  const issuing = rows.filter((row) => row.status === 'approved' && row.grant_ms !== null && row.granted_by_grant === null).map((row) => row.id);
+  const used = rows.flatMap((row) => (row.granted_by_grant !== null ? [row.granted_by_grant] : []));
+  const grantRows = await grantRowsFor(db, issuing, used);
+  const approvals = await approvalsOf(db, [...rows.map((row) => row.id), ...grantRows.map((row) => row.hold_id)]);
+  const grants = grantRows.map((row) => grantFromRow(row, approvals.get(row.hold_id) ?? []));
+  return rows.map((row) => holdFromRow(row, approvals.get(row.id) ?? [], grants));
 }
 
 /** Row -> domain. A row whose target cannot be read is an error, never a hold without a target. */
-function holdFromRow(row: Selectable<HoldsTable>): Hold {
+function holdFromRow(row: HoldRow, approvals: readonly Approval[], grants: readonly Grant[]): Hold {
+  const grantedBy = row.granted_by_grant === null ? undefined : grants.find((grant) => grant.id === row.granted_by_grant);
+  if (row.granted_by_grant !== null && !grantedBy) throw new Error(`hold ${row.id}: the grant that released it (${row.granted_by_grant}) was not found`);
+  const issuedGrant = grants.find((grant) => grant.holdId === row.id);
   return {
     id: row.id,
     requestId: row.request_id,
     connection: row.connection,
     requester: { issuer: row.requester_issuer, subject: row.requester_subject, clientId: row.requester_client_id, groups: row.requester_groups },
-    target: targetFromRow(row),
+    target: targetFromColumns(`hold ${row.id}`, row.target, row.target_digest),
     sessionId: row.session_id,
     reasons: row.reasons,
     message: row.message,
     approverGroups: row.approver_groups,
-    status: row.status as HoldStatus,
+    minApprovals: row.min_approvals,
+    approvals,
+    ...(row.grant_ms !== null ? { grantMs: Number(row.grant_ms) } : {}),
+    status: row.status,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     ...(row.resolved_at ? { resolvedAt: row.resolved_at } : {}),
     ...(row.resolved_by !== null ? { resolvedBy: row.resolved_by } : {}),
     ...(row.resolution_reason !== null ? { resolutionReason: row.resolution_reason } : {}),
+    ...(grantedBy ? { grantedBy } : {}),
+    ...(issuedGrant ? { issuedGrant } : {}),
   };
-}
-
-// The `target` column holds the domain Target as JSON, field for field, except that a binary SQL
-// parameter (bytes JSON cannot carry) is written as {"base64": "..."}. Fields are copied one by
-// one in both directions, so nothing the domain does not know is stored or read back. HTTP targets
-// written before queries and headers were held have neither: they read as "" and [], which keeps
-// the digest they were written with (see targetDigest).
-
-type ColumnParameter = { text: string } | { base64: string } | null;
-
-function targetToColumn(target: Target): string {
-  switch (target.kind) {
-    case 'http':
-      return JSON.stringify({ kind: 'http', method: target.method, path: target.path, query: target.query, headers: target.headers.map((h) => ({ name: h.name, value: h.value })) });
-    case 'mcp':
-      return JSON.stringify({ kind: 'mcp', method: target.method, name: target.name, argumentsJson: target.argumentsJson });
-    case 'sql':
-      return JSON.stringify({ kind: 'sql', statement: target.statement, parameters: target.parameters.map(parameterToColumn) });
-  }
-}
-
-function parameterToColumn(parameter: SqlParameter): ColumnParameter {
-  if (parameter === null) return null;
-  return 'text' in parameter ? { text: parameter.text } : { base64: Buffer.from(parameter.binary).toString('base64') };
-}
-
-/** The row's target, after checking it is well-formed and still has the digest it was written with. */
-function targetFromRow(row: Selectable<HoldsTable>): Target {
-  const target = readTarget(row.target);
-  if (!target) throw new Error(`hold ${row.id}: unreadable target`);
-  if (targetDigest(target) !== row.target_digest) throw new Error(`hold ${row.id}: target does not match its digest`);
-  return target;
-}
-
-function readTarget(value: unknown): Target | undefined {
-  if (!isRecord(value)) return undefined;
-  const { kind } = value;
-  if (kind === 'http') {
-    const [method, path] = [text(value, 'method'), text(value, 'path')];
-    const query = 'query' in value ? text(value, 'query') : '';
-    const headers = 'headers' in value ? readHeaders(value.headers) : [];
-    return method !== undefined && path !== undefined && query !== undefined && headers !== undefined ? { kind, method, path, query, headers } : undefined;
-  }
-  if (kind === 'mcp') {
-    const [method, name, argumentsJson] = [text(value, 'method'), text(value, 'name'), text(value, 'argumentsJson')];
-    return method !== undefined && name !== undefined && argumentsJson !== undefined ? { kind, method, name, argumentsJson } : undefined;
-  }
-  if (kind === 'sql') {
-    const statement = text(value, 'statement');
-    const { parameters } = value;
-    if (statement === undefined || !Array.isArray(parameters)) return undefined;
-    const read = parameters.map(readParameter);
-    return read.every((p): p is SqlParameter => p !== undefined) ? { kind, statement, parameters: read } : undefined;
-  }
-  return undefined;
-}
-
-function readHeaders(value: unknown): HttpHeader[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const headers = value.map((h: unknown) => {
-    if (!isRecord(h)) return undefined;
-    const [name, content] = [text(h, 'name'), text(h, 'value')];
-    return name !== undefined && content !== undefined ? { name, value: content } : undefined;
-  });
-  return headers.every((h): h is HttpHeader => h !== undefined) ? headers : undefined;
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function readParameter(value: unknown): SqlParameter | undefined {
-  if (value === null) return null;
-  if (!isRecord(value)) return undefined;
-  const plain = text(value, 'text');
-  if (plain !== undefined) return { text: plain };
-  const base64 = text(value, 'base64');
-  return base64 !== undefined && BASE64.test(base64) ? { binary: Buffer.from(base64, 'base64') } : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' ? value : undefined;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Migrator, sql } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import { targetDigest } from '@portcullis/request-model';
@@ -12,6 +12,14 @@ const ADD_TARGET = '20261202000000-add-target';
 const previous = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < ADD_TARGET));
 const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last));
 const throughAddTarget = upTo(ADD_TARGET);
+const ADD_MESSAGE = '20261203000000-add-message';
+const throughAddMessage = upTo(ADD_MESSAGE);
+const ADD_QUORUM = '20261210000000-add-quorum-and-grants';
+/** Reverts the last migration of `set`. */
+const downOnce = (database: Database<ApprovalsDB>, set: Record<string, Migration>) =>
+  new Migrator({ db: database.db, provider: { getMigrations: async () => set }, migrationTableSchema: SCHEMA }).migrateDown();
+const columnsOf = async (database: Database<ApprovalsDB>, table: string) =>
+  (await sql<{ column_name: string }>`select column_name from information_schema.columns where table_schema = 'approvals' and table_name = ${table}`.execute(database.db)).rows.map((r) => r.column_name);
 
 describe(`migration ${ADD_TARGET}`, () => {
   let test: TestDatabase;
@@ -34,7 +42,7 @@ describe(`migration ${ADD_TARGET}`, () => {
       insert into approvals.holds (id, request_id, connection, requester_subject, http_method, http_path, approver_groups, expires_at)
       values (${randomUUID()}, ${`req-${randomUUID()}`}, 'demo-http', 'demo-agent', ${http?.method ?? null}, ${http?.path ?? null}, '{approvers}', now() + interval '1 hour')
     `.execute(database.db);
-  const downOnce = () => new Migrator({ db: database.db, provider: { getMigrations: async () => throughAddTarget }, migrationTableSchema: SCHEMA }).migrateDown();
+  const downAddTarget = () => downOnce(database, throughAddTarget);
 
   it('refuses to guess a target for a hold the previous version stored without one', async () => {
     await insertLegacy({ method: 'GET', path: '/ok' });
@@ -51,7 +59,7 @@ describe(`migration ${ADD_TARGET}`, () => {
     const migrated = await database.db.selectFrom('holds').select(['target', 'target_kind', 'target_digest']).executeTakeFirstOrThrow();
     expect(migrated).toEqual({ target: { kind: 'http', method: 'DELETE', path: '/orders/ü' }, target_kind: 'http', target_digest: targetDigest({ kind: 'http', method: 'DELETE', path: '/orders/ü', query: '', headers: [] }) });
 
-    expect((await downOnce()).error).toBeUndefined();
+    expect((await downAddTarget()).error).toBeUndefined();
     const restored = await sql<{ http_method: string; http_path: string }>`select http_method, http_path from approvals.holds`.execute(database.db);
     expect(restored.rows).toEqual([{ http_method: 'DELETE', http_path: '/orders/ü' }]);
     await migrateToLatest(database, SCHEMA, throughAddTarget); // and forward again
@@ -76,7 +84,7 @@ describe(`migration ${ADD_TARGET}`, () => {
     });
     await expect(database.db.insertInto('holds').values(row('grpc')).execute()).rejects.toMatchObject({ code: '23514', constraint: 'holds_target_kind_check' });
     await database.db.insertInto('holds').values(row('sql')).execute();
-    expect((await downOnce()).error).toMatchObject({ message: expect.stringMatching(/MCP or SQL holds exist/) });
+    expect((await downAddTarget()).error).toMatchObject({ message: expect.stringMatching(/MCP or SQL holds exist/) });
   });
 });
 
@@ -100,11 +108,88 @@ describe('migration 20261203000000-add-message', () => {
       insert into approvals.holds (id, request_id, connection, requester_subject, target, target_digest, approver_groups, expires_at)
       values (${randomUUID()}, ${`req-${randomUUID()}`}, 'demo-http', 'demo-agent', '{"kind":"http","method":"GET","path":"/x"}', 'd', '{approvers}', now() + interval '1 hour')
     `.execute(database.db);
-    await migrateToLatest(database, SCHEMA, migrations);
+    await migrateToLatest(database, SCHEMA, throughAddMessage);
     expect(await database.db.selectFrom('holds').select(['message', 'target']).execute()).toEqual([{ message: '', target: { kind: 'http', method: 'GET', path: '/x' } }]);
-    const down = await new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: SCHEMA }).migrateDown();
+    const down = await downOnce(database, throughAddMessage);
     expect(down.error).toBeUndefined();
     const columns = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_schema = 'approvals' and table_name = 'holds' and column_name = 'message'`.execute(database.db);
     expect(columns.rows).toEqual([]);
+  });
+});
+
+describe(`migration ${ADD_QUORUM}`, () => {
+  let test: TestDatabase;
+  let database: Database<ApprovalsDB>;
+
+  beforeEach(async () => {
+    test = await createTestDatabase();
+    database = createDatabase<ApprovalsDB>({ url: test.url, schema: SCHEMA, applicationName: 'approvals-migrations-test' });
+    await migrateToLatest(database, SCHEMA, throughAddMessage);
+  });
+
+  afterEach(async () => {
+    await database?.close();
+    await test?.drop();
+  });
+
+  /** A hold as the previous version wrote it, in `status` (approved and denied ones name who). */
+  const insertPrevious = async (status: 'pending' | 'approved' | 'denied' | 'expired') => {
+    const id = randomUUID();
+    const resolvedBy = status === 'approved' || status === 'denied' ? 'demo-approver' : null;
+    const target = '{"kind":"http","method":"POST","path":"/x","query":"","headers":[]}';
+    await sql`
+      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, target, target_digest, approver_groups, status, expires_at, resolved_at, resolved_by)
+      values (${id}, ${`req-${randomUUID()}`}, 'demo-http', 'http://idp.test', 'demo-agent', ${target}::jsonb, ${targetDigest({ kind: 'http', method: 'POST', path: '/x', query: '', headers: [] })},
+              '{approvers}', ${status}, now() + interval '1 hour', ${status === 'pending' ? null : sql`now() - interval '1 minute'`}, ${resolvedBy})
+    `.execute(database.db);
+    return id;
+  };
+
+  it('gives existing holds a quorum of one and no grant, and every approved hold the approval that released it', async () => {
+    const ids = { pending: await insertPrevious('pending'), approved: await insertPrevious('approved'), denied: await insertPrevious('denied'), expired: await insertPrevious('expired') };
+    await migrateToLatest(database, SCHEMA, migrations);
+    const holds = await database.db.selectFrom('holds').select(['id', 'min_approvals', 'grant_ms', 'granted_by_grant']).execute();
+    expect(holds).toHaveLength(4);
+    for (const hold of holds) expect(hold).toMatchObject({ min_approvals: 1, grant_ms: null, granted_by_grant: null });
+    const approvals = await database.db.selectFrom('hold_approvals').selectAll().execute();
+    // The issuer of an approver was never recorded: '' (unknown), compared by subject alone.
+    expect(approvals).toEqual([{ hold_id: ids.approved, approver_issuer: '', approver_subject: 'demo-approver', approved_at: expect.any(Date) }]);
+    const [resolved] = await database.db.selectFrom('holds').select('resolved_at').where('id', '=', ids.approved).execute();
+    expect(approvals[0]!.approved_at.getTime()).toBe(resolved!.resolved_at!.getTime());
+  });
+
+  it('lets the database itself refuse an approver twice, an approved hold naming nobody, and a grant without an issuer', async () => {
+    const pending = await insertPrevious('pending');
+    await migrateToLatest(database, SCHEMA, migrations);
+    const approval = { hold_id: pending, approver_issuer: 'http://idp.test', approver_subject: 'demo-approver' };
+    await database.db.insertInto('hold_approvals').values(approval).execute();
+    await expect(database.db.insertInto('hold_approvals').values(approval).execute()).rejects.toMatchObject({ code: '23505', constraint: 'hold_approvals_pkey' });
+    await expect(sql`update approvals.holds set status = 'approved', resolved_at = now() where id = ${pending}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_resolved_by_check' });
+    await expect(sql`update approvals.holds set min_approvals = 0 where id = ${pending}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_min_approvals_check' });
+    const grant = (issuer: string) => sql`
+      insert into approvals.grants (id, hold_id, connection, requester_issuer, requester_subject, target_digest, approver_groups, reasons, expires_at)
+      values (${randomUUID()}, ${pending}, 'demo-http', ${issuer}, 'demo-agent', 'd', '{approvers}', '{}', now() + interval '1 minute')`;
+    await expect(grant('').execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'grants_requester_issuer_check' });
+    await grant('http://idp.test').execute(database.db);
+  });
+
+  it('reverses, keeping approved holds approved by who released them', async () => {
+    const approved = await insertPrevious('approved');
+    await migrateToLatest(database, SCHEMA, migrations);
+    expect((await downOnce(database, migrations)).error).toBeUndefined();
+    expect(await columnsOf(database, 'holds')).not.toContain('min_approvals');
+    expect(await columnsOf(database, 'hold_approvals')).toEqual([]);
+    expect(await columnsOf(database, 'grants')).toEqual([]);
+    const rows = await sql<{ id: string; status: string; resolved_by: string }>`select id, status, resolved_by from approvals.holds`.execute(database.db);
+    expect(rows.rows).toEqual([{ id: approved, status: 'approved', resolved_by: 'demo-approver' }]);
+    await migrateToLatest(database, SCHEMA, migrations); // and forward again
+  });
+
+  it('refuses to go back while a pending hold needs several approvers: the previous version would release it on one', async () => {
+    const pending = await insertPrevious('pending');
+    await migrateToLatest(database, SCHEMA, migrations);
+    await sql`update approvals.holds set min_approvals = 2 where id = ${pending}`.execute(database.db);
+    expect((await downOnce(database, migrations)).error).toMatchObject({ message: expect.stringMatching(/pending holds that need several approvers/) });
+    expect(await columnsOf(database, 'holds')).toContain('min_approvals');
   });
 });

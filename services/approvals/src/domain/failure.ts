@@ -11,8 +11,11 @@ export type FailureCode =
   | 'NOT_AN_APPROVER'
   | 'SELF_APPROVAL'
   | 'ALREADY_RESOLVED'
+  | 'ALREADY_APPROVED'
   | 'HOLD_CONFLICT'
-  | 'EXPIRED';
+  | 'EXPIRED'
+  | 'GRANT_NOT_FOUND'
+  | 'GRANT_INACTIVE';
 
 export interface Failure {
   readonly code: FailureCode;

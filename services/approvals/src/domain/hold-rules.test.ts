@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mcpTarget, type Target } from '@portcullis/request-model';
 import type { Actor, Hold, NewHold } from './hold.js';
-import { checkNewHold, checkResolution, isApprover, isHoldId, MAX_DENY_REASON_LENGTH, MAX_MESSAGE_LENGTH, sameRequest } from './hold-rules.js';
+import { checkNewHold, checkResolution, distinctApprovers, isApprover, isHoldId, MAX_DENY_REASON_LENGTH, MAX_GRANT_MS, MAX_MESSAGE_LENGTH, MAX_MIN_APPROVALS, quorumReached, sameRequest } from './hold-rules.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const hold: Hold = {
@@ -14,6 +14,8 @@ const hold: Hold = {
   reasons: ['rule:agents-write'],
   message: 'Writes wait for an approver.',
   approverGroups: ['approvers'],
+  minApprovals: 1,
+  approvals: [],
   status: 'pending',
   createdAt: new Date(now.getTime() - 1000),
   expiresAt: new Date(now.getTime() + 60_000),
@@ -86,6 +88,53 @@ describe('checkResolution', () => {
   });
 });
 
+describe('checkResolution with a quorum', () => {
+  const quorum: Hold = { ...hold, minApprovals: 2 };
+  const alice: Actor = { issuer: 'https://idp.test', subject: 'alice', groups: ['approvers'] };
+  const approvedByAlice: Hold = { ...quorum, approvals: [{ issuer: 'https://idp.test', subject: 'alice', approvedAt: now }] };
+
+  it('refuses the same approver twice, saying how far the quorum is', () => {
+    expect(checkResolution(approvedByAlice, alice, approve, now)).toEqual({ code: 'ALREADY_APPROVED', message: 'alice already approved this hold (1 of 2); another approver must approve it' });
+  });
+
+  it('lets another approver approve, and a namesake from another issuer is another approver', () => {
+    expect(checkResolution(approvedByAlice, approver, approve, now)).toBeUndefined();
+    expect(checkResolution(approvedByAlice, { ...alice, issuer: 'https://other-idp.test' }, approve, now)).toBeUndefined();
+  });
+
+  it('counts an approval recorded without an issuer (before issuers were) as the subject from any issuer', () => {
+    const legacy: Hold = { ...quorum, approvals: [{ issuer: '', subject: 'alice', approvedAt: now }] };
+    expect(checkResolution(legacy, { ...alice, issuer: 'https://other-idp.test' }, approve, now)?.code).toBe('ALREADY_APPROVED');
+  });
+
+  it('still lets an approver who approved deny: one denial denies', () => {
+    expect(checkResolution(approvedByAlice, alice, deny('changed my mind'), now)).toBeUndefined();
+  });
+
+  it('refuses the requester and non-approvers before saying anything about approvals', () => {
+    const requester: Actor = { issuer: 'https://idp.test', subject: 'demo-agent', groups: ['approvers'] };
+    expect(checkResolution(approvedByAlice, requester, approve, now)?.code).toBe('SELF_APPROVAL');
+    expect(checkResolution(approvedByAlice, { ...alice, groups: [] }, approve, now)?.code).toBe('NOT_AN_APPROVER');
+  });
+
+  it('judges expiry before a repeated approval', () => {
+    expect(checkResolution({ ...approvedByAlice, expiresAt: now }, alice, approve, now)?.code).toBe('EXPIRED');
+  });
+});
+
+describe('quorumReached', () => {
+  const a = { issuer: 'i', subject: 'a' };
+  const b = { issuer: 'i', subject: 'b' };
+  it('counts distinct approvers by issuer and subject', () => {
+    expect(quorumReached({ minApprovals: 1 }, [a])).toBe(true);
+    expect(quorumReached({ minApprovals: 2 }, [a])).toBe(false);
+    expect(quorumReached({ minApprovals: 2 }, [a, a])).toBe(false);
+    expect(quorumReached({ minApprovals: 2 }, [a, b])).toBe(true);
+    expect(quorumReached({ minApprovals: 2 }, [a, { issuer: 'j', subject: 'a' }])).toBe(true);
+    expect(distinctApprovers([a, b, a])).toBe(2);
+  });
+});
+
 describe('isApprover', () => {
   it('matches any one of several approver groups', () => {
     const multi = { ...hold, approverGroups: ['approvers', 'oncall'] };
@@ -115,6 +164,7 @@ describe('checkNewHold', () => {
     message: 'Writes wait for an approver.',
     approverGroups: [' approvers ', 'approvers', ''],
     timeoutMs: 120_000,
+    minApprovals: 1,
   };
 
   it('accepts a valid hold and normalises its groups', () => {
@@ -128,6 +178,25 @@ describe('checkNewHold', () => {
     if (result.ok) return;
     expect(result.failure.code).toBe('INVALID_HOLD');
     expect(result.failure.message.split('; ')).toHaveLength(5);
+  });
+
+  it('accepts a quorum of 1 to 10 and a grant of up to 30 days', () => {
+    expect(checkNewHold({ ...draft, minApprovals: MAX_MIN_APPROVALS, grantMs: MAX_GRANT_MS }).ok).toBe(true);
+    expect(checkNewHold({ ...draft, minApprovals: 2, grantMs: 1 }).ok).toBe(true);
+  });
+
+  it.each([0, -1, 1.5, MAX_MIN_APPROVALS + 1, Number.NaN])('refuses %s approvers', (minApprovals) => {
+    expect(checkNewHold({ ...draft, minApprovals })).toEqual({ ok: false, failure: { code: 'INVALID_HOLD', message: `min approvals must be an integer in [1, ${MAX_MIN_APPROVALS}]` } });
+  });
+
+  it.each([0, -5, 0.5, MAX_GRANT_MS + 1, Number.POSITIVE_INFINITY])('refuses a grant of %s ms', (grantMs) => {
+    expect(checkNewHold({ ...draft, grantMs })).toEqual({ ok: false, failure: { code: 'INVALID_HOLD', message: `grant must be a whole number of ms in (0, ${MAX_GRANT_MS}]` } });
+  });
+
+  it('refuses a grant for a requester without an issuer: it would cover namesakes of other issuers', () => {
+    const result = checkNewHold({ ...draft, requester: { ...draft.requester, issuer: '' }, grantMs: 60_000 });
+    expect(result).toEqual({ ok: false, failure: { code: 'INVALID_HOLD', message: 'a hold whose release issues a grant needs the requester issuer' } });
+    expect(checkNewHold({ ...draft, requester: { ...draft.requester, issuer: '' } }).ok).toBe(true);
   });
 
   it('refuses a timeout beyond a week or not a number', () => {
@@ -190,6 +259,7 @@ describe('sameRequest: CreateHold is idempotent for the same request only', () =
     message: hold.message,
     approverGroups: hold.approverGroups,
     timeoutMs: 60_000,
+    minApprovals: 1,
     ...overrides,
   });
   const holdOf = (target: Target): Hold => ({ ...hold, target });
@@ -257,6 +327,8 @@ describe('sameRequest: CreateHold is idempotent for the same request only', () =
     ['session', { sessionId: 'sess-2' }],
     ['approver groups', { approverGroups: ['approvers', 'friends'] }],
     ['reasons', { reasons: ['rule:other'] }],
+    ['number of approvers', { minApprovals: 2 }],
+    ['grant', { grantMs: 60_000 }],
   ] as const)('another %s is another request', (_, overrides) => {
     expect(sameRequest(hold, draftOf(hold.target, overrides))).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { canonicalJson, PROTOCOLS, sameTarget, type Target } from '@portcullis/request-model';
-import type { Actor, Hold, NewHold, Resolution } from './hold.js';
+import type { Actor, Approval, Hold, NewHold, Resolution } from './hold.js';
 import { fail, ok, type Failure, type Result } from './failure.js';
 
 export const MAX_DENY_REASON_LENGTH = 500;
@@ -7,6 +7,10 @@ export const MAX_DENY_REASON_LENGTH = 500;
 export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest a request may wait for a human; a longer timeout is a policy mistake, not a wish. */
 export const MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+/** Most distinct approvers a hold may need (the policy language's own limit). */
+export const MAX_MIN_APPROVALS = 10;
+/** Longest grant a release may issue: a standing permission beyond a month is a policy mistake. */
+export const MAX_GRANT_MS = 30 * 24 * 3600 * 1000;
 
 /** Request ids and connections end up as NATS subject tokens in every event of the hold. */
 const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -17,9 +21,27 @@ export function isHoldId(id: string): boolean {
   return UUID.test(id);
 }
 
-/** Only members of one of the hold's approver groups see it, in a list or otherwise. */
-export function isApprover(hold: Hold, actor: Actor): boolean {
-  return actor.groups.some((group) => hold.approverGroups.includes(group));
+/** Only members of one of the approver groups of a hold (or grant) see it, in a list or otherwise. */
+export function isApprover(subject: { readonly approverGroups: readonly string[] }, actor: Actor): boolean {
+  return actor.groups.some((group) => subject.approverGroups.includes(group));
+}
+
+/**
+ * The same identity: a subject is unique only within its issuer. A recorded issuer of '' (written
+ * before issuers were recorded) compares subjects alone: stricter, never looser.
+ */
+export function sameIdentity(recorded: { readonly issuer: string; readonly subject: string }, other: { readonly issuer: string; readonly subject: string }): boolean {
+  return recorded.subject === other.subject && (recorded.issuer === '' || recorded.issuer === other.issuer);
+}
+
+/** How many distinct approvers (by issuer and subject) the approvals name. */
+export function distinctApprovers(approvals: readonly Pick<Approval, 'issuer' | 'subject'>[]): number {
+  return new Set(approvals.map((a) => `${a.issuer}\n${a.subject}`)).size;
+}
+
+/** Whether the hold is released once `approvals` (the recorded ones plus the new one) are counted. */
+export function quorumReached(hold: Pick<Hold, 'minApprovals'>, approvals: readonly Pick<Approval, 'issuer' | 'subject'>[]): boolean {
+  return distinctApprovers(approvals) >= hold.minApprovals;
 }
 
 /**
@@ -34,16 +56,18 @@ export function checkResolution(hold: Hold, actor: Actor, resolution: Resolution
   if (!isApprover(hold, actor)) return { code: 'NOT_AN_APPROVER', message: `${actor.subject} is not in an approver group of this hold` };
   if (isRequester(hold, actor)) return { code: 'SELF_APPROVAL', message: 'a requester cannot approve or deny its own request' };
   if (hold.status !== 'pending') return { code: 'ALREADY_RESOLVED', message: `hold is already ${hold.status}` };
-  if (resolution.kind === 'approve' && hold.expiresAt.getTime() <= now.getTime()) return { code: 'EXPIRED', message: 'hold expired before it was approved' };
+  if (resolution.kind === 'deny') return undefined;
+  if (hold.expiresAt.getTime() <= now.getTime()) return { code: 'EXPIRED', message: 'hold expired before it was approved' };
+  // An approver counts once. A denial after one's own approval is still allowed: it only refuses.
+  if (hold.approvals.some((approval) => sameIdentity(approval, actor))) {
+    return { code: 'ALREADY_APPROVED', message: `${actor.subject} already approved this hold (${distinctApprovers(hold.approvals)} of ${hold.minApprovals}); another approver must approve it` };
+  }
   return undefined;
 }
 
-/**
- * The same identity: a subject is unique only within its issuer. A hold whose requester issuer is
- * unknown ('' — created before issuers were recorded) compares subjects alone: stricter, never looser.
- */
+/** The requester never resolves its own hold (identity as in sameIdentity). */
 function isRequester(hold: Hold, actor: Actor): boolean {
-  return hold.requester.subject === actor.subject && (hold.requester.issuer === '' || hold.requester.issuer === actor.issuer);
+  return sameIdentity(hold.requester, actor);
 }
 
 /**
@@ -60,17 +84,20 @@ export function sameRequest(hold: Hold, draft: NewHold): boolean {
     hold.sessionId === draft.sessionId &&
     sameTarget(hold.target, draft.target) &&
     sameSet(hold.approverGroups, draft.approverGroups) &&
-    sameSet(hold.reasons, draft.reasons)
+    sameSet(hold.reasons, draft.reasons) &&
+    hold.minApprovals === draft.minApprovals &&
+    hold.grantMs === draft.grantMs
   );
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const left = new Set(a);
   const right = new Set(b);
   return left.size === right.size && [...left].every((value) => right.has(value));
 }
 
-function checkDenyReason(reason: string): Failure | undefined {
+/** A denial or a revocation needs a reason a person can read later. */
+export function checkDenyReason(reason: string): Failure | undefined {
   if (reason.trim() === '') return { code: 'REASON_REQUIRED', message: 'a denial needs a reason' };
   if (reason.length > MAX_DENY_REASON_LENGTH) return { code: 'REASON_TOO_LONG', message: `a denial reason has at most ${MAX_DENY_REASON_LENGTH} characters` };
   return undefined;
@@ -89,6 +116,12 @@ export function checkNewHold(hold: NewHold): Result<NewHold> {
   const approverGroups = distinct(hold.approverGroups);
   if (approverGroups.length === 0) problems.push('at least one approver group is required');
   if (!Number.isFinite(hold.timeoutMs) || hold.timeoutMs <= 0 || hold.timeoutMs > MAX_TIMEOUT_MS) problems.push(`timeout must be in (0, ${MAX_TIMEOUT_MS}] ms`);
+  if (!Number.isInteger(hold.minApprovals) || hold.minApprovals < 1 || hold.minApprovals > MAX_MIN_APPROVALS) problems.push(`min approvals must be an integer in [1, ${MAX_MIN_APPROVALS}]`);
+  if (hold.grantMs !== undefined) {
+    if (!Number.isInteger(hold.grantMs) || hold.grantMs <= 0 || hold.grantMs > MAX_GRANT_MS) problems.push(`grant must be a whole number of ms in (0, ${MAX_GRANT_MS}]`);
+    // A subject is unique only within its issuer: a grant for a subject alone would cover namesakes.
+    if (hold.requester.issuer.trim() === '') problems.push('a hold whose release issues a grant needs the requester issuer');
+  }
   if (problems.length > 0) return fail('INVALID_HOLD', problems.join('; '));
   return ok({ ...hold, approverGroups, reasons: distinct(hold.reasons), requester: { ...hold.requester, groups: distinct(hold.requester.groups) } });
 }

@@ -12,6 +12,39 @@ export interface Requester {
   readonly groups: readonly string[];
 }
 
+/** Someone who approved a hold, and when. Approvers are distinct by issuer and subject. */
+export interface Approval {
+  /** '' for approvals recorded before issuers were (read as matching any issuer: stricter). */
+  readonly issuer: string;
+  readonly subject: string;
+  readonly approvedAt: Date;
+}
+
+/**
+ * What a release issues when its requirement has a grant: the same requester may repeat the same
+ * request (connection and target) without asking anyone until it expires or is revoked.
+ */
+export interface Grant {
+  readonly id: string;
+  /** The hold whose release issued it, and that hold's request. */
+  readonly holdId: string;
+  readonly requestId: string;
+  readonly connection: string;
+  readonly requester: { readonly issuer: string; readonly subject: string };
+  /** targetDigest(target): what a new request is matched on. */
+  readonly targetDigest: string;
+  readonly target: Target;
+  readonly approverGroups: readonly string[];
+  readonly reasons: readonly string[];
+  /** The approvals that released the issuing hold. */
+  readonly approvals: readonly Approval[];
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  readonly revokedAt?: Date;
+  readonly revokedBy?: string;
+  readonly revocationReason?: string;
+}
+
 /** A request held for a human decision, as the rules see it. */
 export interface Hold {
   readonly id: string;
@@ -27,13 +60,26 @@ export interface Hold {
   /** Policy's sentence about why approval is needed, for the approver; '' when it gave none. */
   readonly message: string;
   readonly approverGroups: readonly string[];
+  /** Distinct approvers needed to release it (1 for holds created before quorums). */
+  readonly minApprovals: number;
+  /** Approvals recorded so far, oldest first. */
+  readonly approvals: readonly Approval[];
+  /** How long the grant its release issues lasts; absent: it issues none. */
+  readonly grantMs?: number;
   readonly status: HoldStatus;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly resolvedAt?: Date;
-  /** Subject of the approver who approved or denied; absent for pending and expired holds. */
+  /**
+   * Subject of the approver who released (the last of a quorum) or denied; absent for pending and
+   * expired holds and for holds a grant released.
+   */
   readonly resolvedBy?: string;
   readonly resolutionReason?: string;
+  /** The live grant that released this hold as it was created: nobody was asked. */
+  readonly grantedBy?: Grant;
+  /** The grant this hold's release issued. */
+  readonly issuedGrant?: Grant;
 }
 
 /** What the gateway asks to hold, before it has an id, a status or timestamps. */
@@ -47,6 +93,10 @@ export interface NewHold {
   readonly message: string;
   readonly approverGroups: readonly string[];
   readonly timeoutMs: number;
+  /** Distinct approvers policy asks for. */
+  readonly minApprovals: number;
+  /** When policy grants: how long a release lets the requester repeat the request. */
+  readonly grantMs?: number;
 }
 
 /** An authenticated caller of ListHolds / Approve / Deny. */

@@ -3,8 +3,9 @@ import type { VerifyOutcome } from '@portcullis/identity-client';
 import { approvalsV1 } from '@portcullis/proto-gen';
 import { bearerFromMetadata, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
 import type { Actor, Result } from '../domain/index.js';
+import type { GrantService } from '../grants.service.js';
 import type { HoldService } from '../holds.service.js';
-import { holdToProto, newHoldFromProto } from '../hold.mappers.js';
+import { grantToProto, holdToProto, newHoldFromProto } from '../hold.mappers.js';
 import { failureToGrpc, unauthenticated, unexpectedToGrpc } from './failure.mappers.js';
 
 /** Verifies an approver's bearer token (the identity service, or a table in tests). */
@@ -12,9 +13,10 @@ export type Authenticate = (token: string) => Promise<VerifyOutcome>;
 
 /**
  * gRPC face of the approvals service. CreateHold and GetHold serve the gateway; ListHolds,
- * Approve and Deny act for the approver named by the bearer token in `authorization` metadata.
+ * Approve, Deny, ListGrants and RevokeGrant act for the approver named by the bearer token in
+ * `authorization` metadata.
  */
-export function approvalsHandler(holds: HoldService, authenticate: Authenticate, logger: Logger): GrpcServiceBinding {
+export function approvalsHandler(holds: HoldService, grants: GrantService, authenticate: Authenticate, logger: Logger): GrpcServiceBinding {
   const handle = <Req, Res>(handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) =>
     unary<Req, Res>(
       (request, call) => handler(request, call).catch((err: unknown) => Promise.reject(unexpectedToGrpc(err))),
@@ -46,6 +48,14 @@ export function approvalsHandler(holds: HoldService, authenticate: Authenticate,
     deny: handle(async (request: approvalsV1.DenyRequest, call) => {
       const actor = await actorOf(call.metadata);
       return { hold: holdToProto(valueOf(await holds.resolve(request.id, actor, { kind: 'deny', reason: request.reason }))) };
+    }),
+    listGrants: handle(async (request: approvalsV1.ListGrantsRequest, call) => {
+      const actor = await actorOf(call.metadata);
+      return { grants: (await grants.listFor(actor, request.includeInactive)).map(grantToProto) };
+    }),
+    revokeGrant: handle(async (request: approvalsV1.RevokeGrantRequest, call) => {
+      const actor = await actorOf(call.metadata);
+      return { grant: grantToProto(valueOf(await grants.revoke(request.id, actor, request.reason))) };
     }),
   };
   return { definition: approvalsV1.ApprovalsServiceService, implementation };

@@ -14,8 +14,11 @@ const STATUS: Record<FailureCode, grpc.status> = {
   NOT_AN_APPROVER: grpc.status.PERMISSION_DENIED,
   SELF_APPROVAL: grpc.status.PERMISSION_DENIED,
   ALREADY_RESOLVED: grpc.status.FAILED_PRECONDITION,
+  ALREADY_APPROVED: grpc.status.FAILED_PRECONDITION,
   HOLD_CONFLICT: grpc.status.ALREADY_EXISTS,
   EXPIRED: grpc.status.FAILED_PRECONDITION,
+  GRANT_NOT_FOUND: grpc.status.NOT_FOUND,
+  GRANT_INACTIVE: grpc.status.FAILED_PRECONDITION,
 };
 
 export function failureToGrpc(failure: Failure): grpc.ServiceError {

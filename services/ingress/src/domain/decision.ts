@@ -4,9 +4,9 @@ export type Effect = 'allow' | 'deny' | 'require_approval';
 export interface ApprovalRequirement {
   readonly approverGroups: readonly string[];
   readonly timeoutMs: number;
-  /** Distinct approvers policy asks for (at least 1). Carried for approvals; not enforced here. */
+  /** Distinct approvers policy asks for (at least 1). Approvals counts them; the gateway checks a release has them. */
   readonly minApprovals: number;
-  /** How long an approval also lets the same principal repeat the same request, when policy grants that. */
+  /** How long a release also lets the same principal repeat the same request, when policy grants that. */
   readonly grantMs?: number;
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '@portcullis/identity-client';
-import { mcpTarget, type Target } from '@portcullis/request-model';
+import { mcpTarget, targetDigest, type Target } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
 import type { Decision } from './decision.js';
-import { holdDescribes, type HeldRequest } from './hold-check.js';
+import { holdDescribes, releaseSuffices, type HeldGrant, type HeldRequest } from './hold-check.js';
 
 const principal: Principal = { subject: 'agent', clientId: 'agent', groups: ['agents'], issuer: 'https://idp', expiresAt: new Date(0), scopes: [], kind: 'machine', claimsJson: '{}' };
 const decision: Decision = {
@@ -29,8 +29,11 @@ const held = (target: Target | undefined, extra: Partial<HeldRequest> = {}): Hel
   requester: { issuer: 'https://idp', subject: 'agent' },
   target,
   approverGroups: ['approvers'],
+  minApprovals: 1,
   createdAt: 0,
   expiresAt: 60_000,
+  approvals: [],
+  resolvedBy: '',
   ...extra,
 });
 
@@ -76,5 +79,70 @@ describe('holdDescribes: a hold releases only the request it describes', () => {
     ]) {
       expect(holdDescribes(held(mcp, extra), context(mcp), decision)).toBe(false);
     }
+  });
+});
+
+describe('holdDescribes: the quorum and the grant are part of the requirement', () => {
+  const quorum: Decision = { ...decision, approval: { approverGroups: ['approvers'], timeoutMs: 60_000, minApprovals: 2, grantMs: 900_000 } };
+
+  it('accepts a hold of as many approvers and the same grant', () => {
+    expect(holdDescribes(held(mcp, { minApprovals: 2, grantMs: 900_000 }), context(mcp), quorum)).toBe(true);
+  });
+
+  it('refuses a hold needing fewer (or more) approvers, or with another grant or none', () => {
+    for (const extra of [{ minApprovals: 1, grantMs: 900_000 }, { minApprovals: 0, grantMs: 900_000 }, { minApprovals: 3, grantMs: 900_000 }, { minApprovals: 2 }, { minApprovals: 2, grantMs: 3_600_000 }]) {
+      expect(holdDescribes(held(mcp, extra), context(mcp), quorum)).toBe(false);
+    }
+    expect(holdDescribes(held(mcp, { grantMs: 900_000 }), context(mcp), decision)).toBe(false);
+  });
+
+  it('reads 0 approvers (an approvals service older than quorums) as one', () => {
+    expect(holdDescribes(held(mcp, { minApprovals: 0 }), context(mcp), decision)).toBe(true);
+  });
+});
+
+describe('releaseSuffices: an approved hold releases only with the approvals its decision requires', () => {
+  const now = 100_000;
+  const two: Decision = { ...decision, approval: { approverGroups: ['approvers'], timeoutMs: 60_000, minApprovals: 2, grantMs: 900_000 } };
+  const alice = { issuer: 'https://idp', subject: 'alice' };
+  const bob = { issuer: 'https://idp', subject: 'bob' };
+  const approved = (extra: Partial<HeldRequest>) => held(mcp, { minApprovals: 2, grantMs: 900_000, ...extra });
+
+  it('counts distinct approvers against the decision', () => {
+    expect(releaseSuffices(approved({ approvals: [alice, bob], resolvedBy: 'bob' }), context(mcp), two, now)).toBe(true);
+    expect(releaseSuffices(approved({ approvals: [alice], resolvedBy: 'alice' }), context(mcp), two, now)).toBe(false);
+    expect(releaseSuffices(approved({ approvals: [alice, alice], resolvedBy: 'alice' }), context(mcp), two, now)).toBe(false);
+  });
+
+  it('refuses a release the requester took part in', () => {
+    expect(releaseSuffices(approved({ approvals: [alice, { issuer: 'https://idp', subject: 'agent' }] }), context(mcp), two, now)).toBe(false);
+  });
+
+  it('takes an older approvals service’s resolved_by as the one approval it had', () => {
+    expect(releaseSuffices(held(mcp, { resolvedBy: 'ops' }), context(mcp), decision, now)).toBe(true);
+    expect(releaseSuffices(held(mcp, { resolvedBy: '' }), context(mcp), decision, now)).toBe(false);
+    expect(releaseSuffices(held(mcp, { resolvedBy: 'agent' }), context(mcp), decision, now)).toBe(false);
+  });
+
+  const grant: HeldGrant = { id: 'g1', connection: 'db', requester: { issuer: 'https://idp', subject: 'agent' }, targetDigest: targetDigest(mcp), approvals: [alice, bob], expiresAt: now + 60_000 };
+
+  it('accepts a release by a live grant for this requester, connection and target, backed by enough approvers', () => {
+    expect(releaseSuffices(approved({ grantedBy: grant }), context(mcp), two, now)).toBe(true);
+  });
+
+  it.each<[string, Partial<HeldGrant>]>([
+    ['another requester', { requester: { issuer: 'https://idp', subject: 'someone' } }],
+    ['another issuer', { requester: { issuer: 'https://other', subject: 'agent' } }],
+    ['another connection', { connection: 'other' }],
+    ['another target', { targetDigest: targetDigest(sql) }],
+    ['too few approvers', { approvals: [alice] }],
+    ['an expired grant', { expiresAt: now - 1001 }],
+  ])('refuses a grant for %s', (_, extra) => {
+    expect(releaseSuffices(approved({ grantedBy: { ...grant, ...extra } }), context(mcp), two, now)).toBe(false);
+  });
+
+  it('refuses any grant when policy does not grant', () => {
+    const noGrant: Decision = { ...decision, approval: { approverGroups: ['approvers'], timeoutMs: 60_000, minApprovals: 1 } };
+    expect(releaseSuffices(held(mcp, { grantedBy: grant }), context(mcp), noGrant, now)).toBe(false);
   });
 });

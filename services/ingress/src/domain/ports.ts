@@ -26,7 +26,8 @@ export interface EventsPort {
 }
 
 export type HoldResult =
-  | { readonly status: 'approved'; readonly holdId: string; readonly approver: string }
+  /** Released: by `approver` (the last of a quorum), or at once by the grant `grantId` (approver ''). */
+  | { readonly status: 'approved'; readonly holdId: string; readonly approver: string; readonly grantId?: string }
   | { readonly status: 'denied'; readonly holdId: string; readonly approver: string; readonly reason: string }
   | { readonly status: 'expired'; readonly holdId: string }
   | { readonly status: 'cancelled'; readonly holdId?: string }

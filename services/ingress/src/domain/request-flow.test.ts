@@ -348,6 +348,24 @@ describe('RequestFlow: re-checks', () => {
     expect([exchange.refused?.code, exchange.forwarded]).toEqual(['TOKEN_EXPIRED', 0]);
   });
 
+  it('re-checks a request a grant released at once like any released hold: an expired caller is refused', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }) });
+    t.flow['ports'].approvals.hold = async () => {
+      t.clock.wall = principal.expiresAt.getTime() + 1;
+      return { status: 'approved', holdId: 'h-10', approver: '', grantId: 'g-1' };
+    };
+    const exchange = new LineExchange('tools', 'x');
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect([exchange.refused?.code, exchange.forwarded, exchange.holdId]).toEqual(['TOKEN_EXPIRED', 0, 'h-10']);
+  });
+
+  it('forwards a request a grant released while its caller is valid, naming the hold', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }), hold: async () => ({ status: 'approved', holdId: 'h-11', approver: '', grantId: 'g-1' }) });
+    const exchange = new LineExchange('tools', 'x');
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect([exchange.forwarded, exchange.holdId]).toEqual([1, 'h-11']);
+  });
+
   it('ends a keep-alive session whose credential identity now refuses', async () => {
     const t = setup();
     const session = await t.flow.serve(t.opening('good'), new LineExchange('tools', 'a'), undefined);

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
-import { approvalsV1 } from '@portcullis/proto-gen';
+import { approvalsV1, type Duration } from '@portcullis/proto-gen';
 import { targetFromProto } from '@portcullis/request-model';
 import { callUnary, FAST_RECONNECT, grpcReason, type Logger } from '@portcullis/service-kit';
 import type { RequestContext } from '../domain/context.js';
 import type { Decision } from '../domain/decision.js';
-import { holdDescribes, type HeldRequest } from '../domain/hold-check.js';
+import { holdDescribes, releaseSuffices, type HeldGrant, type HeldRequest, type Identity } from '../domain/hold-check.js';
 import type { ApprovalsPort, HoldResult } from '../domain/ports.js';
 import { contextToProto, decisionToProto } from '../bus/decision.mappers.js';
 
@@ -15,8 +15,12 @@ import { contextToProto, decisionToProto } from '../bus/decision.mappers.js';
  *
  * The approvals database is the only source of truth. A message on the bus is only a wake-up: it
  * makes the gate ask GetHold at once, and the request proceeds only if the stored hold says
- * APPROVED and describes this very request (`holdDescribes`: request, session, connection,
- * requester and target, compared per protocol kind). A forged "granted" event on NATS therefore releases nothing. GetHold is also polled
+ * APPROVED, describes this very request under this very requirement (`holdDescribes`: request,
+ * session, connection, requester and target, compared per protocol kind; approver groups, window,
+ * quorum and grant) and was released as the decision requires (`releaseSuffices`: enough distinct
+ * approvers, or a grant for this requester and target when policy grants). A forged "granted"
+ * event on NATS therefore releases nothing. A hold CreateHold returns already approved (a live
+ * grant covered it) is checked the same way and released without waiting. GetHold is also polled
  * as a backstop, and a hold still pending after its expiry (plus a grace period for the approvals
  * sweeper) counts as expired: a hold nobody answers is always a denial.
  */
@@ -52,7 +56,13 @@ export class ApprovalGate implements ApprovalsPort {
         this.logger.error({ requestId: context.requestId, holdId: hold?.id }, 'approvals returned a hold that does not describe this request');
         return { status: 'unavailable', message: 'the approvals service returned an inconsistent hold' };
       }
-      this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection }, 'request held for approval');
+      if (hold.grantedByGrant) {
+        const grant = hold.grantedByGrant;
+        // What approvals says; outcomeOf still checks the grant before anything is released.
+        this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, grantId: grant.id, grantExpiresAt: grant.expiresAt?.toISOString() }, 'approvals says a grant covers the request');
+      } else {
+        this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, minApprovals: hold.minApprovals }, 'request held for approval');
+      }
       return await this.waitForOutcome(hold, context, decision, sub, signal);
     } finally {
       sub.unsubscribe();
@@ -60,7 +70,7 @@ export class ApprovalGate implements ApprovalsPort {
   }
 
   private waitForOutcome(hold: approvalsV1.Hold, context: RequestContext, decision: Decision, sub: Subscription, signal: AbortSignal): Promise<HoldResult> {
-    const settled = outcomeOf(hold);
+    const settled = this.outcomeOf(hold, context, decision);
     if (settled) return Promise.resolve(settled);
     const expiresAt = hold.expiresAt?.getTime() ?? Date.now();
 
@@ -89,7 +99,7 @@ export class ApprovalGate implements ApprovalsPort {
             this.logger.error({ requestId: context.requestId, holdId: hold.id }, 'stored hold no longer describes this request; refusing');
             return finish({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
           }
-          const result = current && outcomeOf(current);
+          const result = current && this.outcomeOf(current, context, decision);
           if (result) return finish(result);
         } catch (err) {
           this.logger.warn({ holdId: hold.id, err: (err as grpc.ServiceError).details ?? (err as Error).message }, 'approvals poll failed');
@@ -117,6 +127,14 @@ export class ApprovalGate implements ApprovalsPort {
     this.client.close();
   }
 
+  /** The stored hold's outcome, if it has one; an approval that does not suffice is refused. */
+  private outcomeOf(hold: approvalsV1.Hold, context: RequestContext, decision: Decision): HoldResult | undefined {
+    const outcome = outcomeOf(hold);
+    if (outcome?.status !== 'approved' || releaseSuffices(heldRequest(hold), context, decision, Date.now())) return outcome;
+    this.logger.error({ requestId: context.requestId, holdId: hold.id, minApprovals: decision.approval?.minApprovals, approvals: hold.approvals.length, grantId: hold.grantedByGrant?.id }, 'approvals released a hold without the approvals its decision requires; refusing');
+    return { status: 'unavailable', message: 'the approvals service released a hold without the approvals its decision requires' };
+  }
+
   private deadline(): Partial<grpc.CallOptions> {
     return { deadline: Date.now() + this.options.deadlineMs };
   }
@@ -132,15 +150,40 @@ function heldRequest(hold: approvalsV1.Hold): HeldRequest {
     requester: { issuer: hold.requester?.issuer ?? '', subject: hold.requester?.subject ?? '' },
     target: targetFromProto(hold.target),
     approverGroups: hold.approverGroups,
+    minApprovals: hold.minApprovals,
+    ...(hold.grant ? { grantMs: durationMs(hold.grant) } : {}),
     createdAt: hold.createdAt?.getTime() ?? 0,
     expiresAt: hold.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
+    approvals: hold.approvals.map(identity),
+    resolvedBy: hold.resolvedBy,
+    ...(hold.grantedByGrant ? { grantedBy: heldGrant(hold.grantedByGrant) } : {}),
   };
+}
+
+function heldGrant(grant: approvalsV1.Grant): HeldGrant {
+  return {
+    id: grant.id,
+    connection: grant.connection,
+    requester: { issuer: grant.requesterIssuer, subject: grant.requesterSubject },
+    targetDigest: grant.targetDigest,
+    approvals: grant.approvals.map(identity),
+    // A grant without an expiry is expired: it releases nothing.
+    expiresAt: grant.expiresAt?.getTime() ?? Number.NEGATIVE_INFINITY,
+  };
+}
+
+function identity(approval: approvalsV1.Approval): Identity {
+  return { issuer: approval.issuer, subject: approval.subject };
+}
+
+function durationMs(duration: Duration): number {
+  return Number(duration.seconds) * 1000 + Math.floor(duration.nanos / 1e6);
 }
 
 function outcomeOf(hold: approvalsV1.Hold): HoldResult | undefined {
   switch (hold.status) {
     case approvalsV1.HoldStatus.HOLD_STATUS_APPROVED:
-      return { status: 'approved', holdId: hold.id, approver: hold.resolvedBy };
+      return { status: 'approved', holdId: hold.id, approver: hold.resolvedBy, ...(hold.grantedByGrant ? { grantId: hold.grantedByGrant.id } : {}) };
     case approvalsV1.HoldStatus.HOLD_STATUS_DENIED:
       return { status: 'denied', holdId: hold.id, approver: hold.resolvedBy, reason: hold.resolutionReason };
     case approvalsV1.HoldStatus.HOLD_STATUS_EXPIRED:
