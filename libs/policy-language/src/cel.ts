@@ -5,8 +5,7 @@ import type { Evaluation } from './conditions.js';
  * `when:` expressions in CEL, over four variables:
  * - `principal` — subject, clientId, issuer, kind, groups, scopes, claims;
  * - `connection` — name, tags;
- * - `request` — protocol, and one of `http` (method, path, query: name → list of values,
- *   headers: name → value), `mcp` (method, name, arguments), `sql` (statement, kinds, tablesRead,
+ * - `request` — protocol, and one of `http` (method, path, query and headers: name → list of values), `mcp` (method, name, arguments), `sql` (statement, kinds, tablesRead,
  *   tablesWritten, functions, unboundedWrite — of the statement being decided);
  * - `now` — the time of the decision (a timestamp: `now.getHours("Europe/Berlin") < 18`).
  * An expression must yield a boolean; anything else, or an error while evaluating it, denies.
@@ -56,13 +55,16 @@ function variables(e: Evaluation): Record<string, unknown> {
   const target = facts.target;
   const request: Record<string, unknown> = { protocol: target.kind };
   if (target.kind === 'http') {
-    request.http = { method: target.method, path: target.path, query: Object.fromEntries(e.httpQuery()), headers: Object.fromEntries(target.headers.map((h) => [h.name, h.value])) };
+    // Headers, like query parameters, map to every value given: a repeated header must not hide one.
+    const headers = new Map<string, string[]>();
+    for (const h of target.headers) headers.set(h.name, [...(headers.get(h.name) ?? []), h.value]);
+    request.http = { method: target.method, path: target.path, query: Object.fromEntries(e.httpQuery()), headers: Object.fromEntries(headers) };
   } else if (target.kind === 'mcp') {
     request.mcp = { method: target.method, name: target.name, arguments: e.mcpArguments() ?? {} };
   } else if (e.statement) {
     const s = e.statement;
     const names = (refs: readonly { schema?: string; name: string }[]) => refs.map((r) => (r.schema ? `${r.schema}.${r.name}` : r.name));
-    request.sql = { statement: s.text, kinds: s.kinds, tablesRead: names(s.tablesRead), tablesWritten: names(s.tablesWritten), functions: names(s.functions), unboundedWrite: s.unboundedWrite };
+    request.sql = { statement: s.text, kinds: s.kinds, tablesRead: names(s.tablesRead), tablesWritten: names(s.tablesWritten), functions: names([...s.functions, ...s.possibleFunctions]), unboundedWrite: s.unboundedWrite };
   }
   return {
     principal: { ...facts.principal, claims: facts.principal.claims },

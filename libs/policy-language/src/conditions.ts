@@ -128,7 +128,9 @@ function mcpChecks(mcp: NonNullable<MatchConfig['mcp']>, direction: Direction): 
   for (const what of ['tools', 'resources', 'prompts'] as const) {
     const globs = mcp[what];
     if (!globs) continue;
-    const matches = compileGlobs(globs);
+    // Tool names are case-sensitive in MCP, but a deny on "*delete*" must catch "searchAndDelete":
+    // deny and approval rules ignore case, allow rules do not (the reading that refuses more).
+    const matches = compileGlobs(globs, { ignoreCase: direction === 'any' });
     const singular = what.slice(0, -1);
     checks.push(
       check(

@@ -51,7 +51,8 @@ export class PolicyEngine implements CompiledPolicy {
     }
     if (candidates.byGroup.size === 0) return candidates.always;
     const groups = facts.principal.groups;
-    const groupsKey = groups.join('\u0000');
+    // Unambiguous whatever the group names hold (a NUL in a name must not alias two lists).
+    const groupsKey = JSON.stringify(groups);
     let rules = candidates.forGroups.get(groupsKey);
     if (!rules) {
       rules = mergeForGroups(candidates, groups);

@@ -20,14 +20,24 @@ export function compilePathGlob(glob: string): PathMatcher {
 
 export function compilePathGlobSegments(glob: string): SegmentsMatcher {
   // Written the way requests arrive: non-ASCII and spaces percent-encoded ("/données" -> "/donn%C3%A9es").
-  const canonical = glob.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
+  const canonical = decodeSubDelims(glob.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char)), false);
   const segments = splitPath(canonical.toLowerCase()).map((segment) => (segment === '**' ? ANY_SEGMENTS : segment.split('*')));
   return (path) => matchSegments(segments, path);
 }
 
 /** A request path as path globs see it: lowercased, one trailing slash dropped, split on "/". */
 export function pathSegments(path: string): string[] {
-  return splitPath(path.toLowerCase());
+  return splitPath(decodeSubDelims(path.toLowerCase(), true));
+}
+
+/**
+ * Escapes of the characters a path segment may hold literally (`: @ ! $ & ' ( ) * + , =`) are
+ * decoded on both sides: upstreams decode them (Go, Spring, gRPC-gateway), so `/v1/x%3Adelete`
+ * is `/v1/x:delete` to them and must be to a deny on "/v1/*:delete" too. A glob keeps `%2A` as a
+ * literal star's escape, never a wildcard.
+ */
+function decodeSubDelims(text: string, star: boolean): string {
+  return text.replace(/%(21|24|26|27|28|29|2a|2b|2c|3a|3d|40)/gi, (escape, hex: string) => (hex.toLowerCase() === '2a' && !star ? escape : String.fromCharCode(parseInt(hex, 16))));
 }
 
 const ANY_SEGMENTS = Symbol('**');

@@ -405,3 +405,69 @@ describe('the policies section of portcullis.yaml', () => {
     expect(bad.ok ? [] : bad.problems.map(formatProblem)).toEqual([expect.stringMatching(/^portcullis\.yaml:5:22: policies\.0\.effect/)]);
   });
 });
+
+describe('found by a hostile review', () => {
+  const sqlTarget = (statement: string): Target => ({ kind: 'sql', statement, parameters: [] });
+
+  it('functions called in attribute notation are functions', () => {
+    const p = compile('rules:\n  - { id: all, effect: allow }\n  - { id: files, effect: deny, match: { sql: { functions: [pg_read_file, to_json] } } }\n');
+    for (const statement of ["select ('/etc/hostname'::text).pg_read_file", 'select u.to_json from users u']) {
+      expect(p.decide(facts(sqlTarget(statement))).reasons).toEqual(['rule:files']);
+    }
+  });
+
+  it('columns renamed by a FROM alias, or compared by USING, are still seen', () => {
+    const p = compile('rules:\n  - { id: all, effect: allow }\n  - { id: ssn, effect: deny, match: { sql: { columns: [ssn] } } }\n');
+    expect(p.decide(facts(sqlTarget('select b from users x(a, b)'))).reasons).toEqual(['rule:ssn']);
+    expect(p.decide(facts(sqlTarget('select count(*) from users join v using (ssn)'))).reasons).toEqual(['rule:ssn']);
+  });
+
+  it('an allow on table.column judges each column by its own table', () => {
+    const p = compile('rules:\n  - { id: orders, effect: allow, match: { sql: { columns: ["orders.*"] } } }\n');
+    expect(p.decide(facts(sqlTarget('select o.total from orders o'))).effect).toBe('allow');
+    expect(p.decide(facts(sqlTarget('select u.email from orders, hr.users u'))).effect).toBe('deny');
+    expect(p.decide(facts(sqlTarget('select email from orders, users'))).effect).toBe('deny');
+  });
+
+  it('escaped reserved characters in a path meet a deny glob written with them', () => {
+    const p = compile('rules:\n  - { id: all, effect: allow }\n  - { id: no, effect: deny, match: { http: { paths: ["/v1/*/*:delete", "/users/@me/**", "/a,b"] } } }\n');
+    for (const path of ['/v1/things/x%3Adelete', '/v1/things/x:delete', '/users/%40me/keys', '/a%2Cb']) expect(p.decide(facts(http('GET', path))).reasons).toEqual(['rule:no']);
+  });
+
+  it('[*] in an allow rule fails on elements without the tested shape', () => {
+    const p = compile('rules:\n  - { id: corp, effect: allow, match: { mcp: { tools: [send], arguments: { "to[*].email": { glob: "*@corp.com" } } } } }\n');
+    expect(p.decide(facts(call('send', { to: [{ email: 'a@corp.com' }] }))).effect).toBe('allow');
+    expect(p.decide(facts(call('send', { to: [{ email: 'a@corp.com' }, 'x@evil.com'] }))).effect).toBe('deny');
+    expect(p.decide(facts(call('send', { to: [{ email: 'a@corp.com' }, { Email: 'x@evil.com' }] }))).effect).toBe('deny');
+  });
+
+  it('deny rules on tool names ignore case; allow rules do not', () => {
+    const p = compile('rules:\n  - { id: read, effect: allow, match: { mcp: { tools: ["search*"] } } }\n  - { id: no-delete, effect: deny, match: { mcp: { tools: ["*delete*"] } } }\n');
+    expect(p.decide(facts(call('searchAndDelete'))).reasons).toEqual(['rule:no-delete']);
+    expect(p.decide(facts(call('SEARCH_x'))).effect).toBe('deny');
+  });
+
+  it('CEL sees every value of a repeated header', () => {
+    const p = compile(`rules:\n  - { id: all, effect: allow }\n  - { id: other, effect: deny, match: { protocols: [http] }, when: 'request.http.headers["x-tenant"].exists(v, v == "other")' }\n`);
+    expect(p.decide(facts(http('GET', '/', '', [{ name: 'x-tenant', value: 'other' }, { name: 'x-tenant', value: 'mine' }]))).reasons).toEqual(['rule:other']);
+  });
+
+  it('a group name holding NUL cannot alias another principal’s groups in the index', () => {
+    const p = compile('rules:\n  - { id: staff, effect: allow, match: { groups: [staff] } }\n  - { id: no-contractors, effect: deny, match: { groups: [contractors] } }\n');
+    p.decide(facts(http('GET', '/'), { principal: { ...agent, groups: ['staff\u0000contractors'] } }));
+    expect(p.decide(facts(http('GET', '/'), { principal: { ...agent, groups: ['staff', 'contractors'] } })).reasons).toEqual(['rule:no-contractors']);
+  });
+
+  it('refuses the key __proto__, which would vanish from a predicate', () => {
+    expect(problems('rules:\n  - { id: a, effect: allow, match: { mcp: { arguments: { __proto__: 1 } } } }\n')).toEqual([expect.stringMatching(/^bad\.yaml:2:58: the key "__proto__" is not allowed/)]);
+  });
+
+  it('policy tests report a request they cannot express as a failure, and tags that contradict the config', () => {
+    const documents = [{ name: 'p.yaml', text: 'rules:\n  - { id: a, effect: allow }\n', format: 'document' as const }];
+    const inf = runPolicyTests(documents, [{ name: 't.test.yaml', format: 'document', text: 'tests:\n  - { name: inf, connection: c, principal: { subject: s }, mcp: { method: tools/call, name: t, arguments: { x: .inf } }, expect: { effect: allow } }\n' }], sql);
+    expect(inf.ok).toBe(false);
+    expect(inf.results[0]).toMatchObject({ passed: false, actual: expect.stringMatching(/^error: /) });
+    const tags = runPolicyTests(documents, [{ name: 't.test.yaml', format: 'document', text: 'connections: { api: { tags: [dev] } }\ntests:\n  - { name: t, connection: api, principal: { subject: s }, sql: select 1, expect: { effect: allow } }\n' }], sql, context);
+    expect(tags.problems.map(formatProblem)).toEqual([expect.stringMatching(/connection "api" has tags \[prod, eu\] in the config, not \[dev\]/)]);
+  });
+});

@@ -101,7 +101,16 @@ export function runPolicyTests(documents: readonly PolicySource[], tests: readon
     files.push({ source, data: parsed.data, lineOf: (i) => position(lines, offsetOf(['tests', i])).line });
   }
   const tags = new Map<string, readonly string[]>([...(context.connections ?? new Map<string, { tags: readonly string[] }>())].map(([name, c]) => [name, c.tags]));
-  for (const file of files) for (const [name, c] of Object.entries(file.data.connections)) tags.set(name, c.tags);
+  for (const file of files) {
+    for (const [name, c] of Object.entries(file.data.connections)) {
+      // Tests must not pass against tags the configured connection does not have.
+      const configured = context.connections?.get(name);
+      if (configured && !sameSet(configured.tags, c.tags)) {
+        problems.push({ source: file.source.name, line: 1, column: 1, path: `connections.${name}.tags`, message: `connection "${name}" has tags [${configured.tags.join(', ')}] in the config, not [${c.tags.join(', ')}]` });
+      }
+      tags.set(name, c.tags);
+    }
+  }
   const compiled = compileWithTags(documents, context, sql, tags);
   if (!compiled.ok) problems.push(...compiled.problems);
   if (!compiled.ok || problems.length > 0) return { ok: false, problems, results: [] };
@@ -111,13 +120,21 @@ export function runPolicyTests(documents: readonly PolicySource[], tests: readon
     file.data.tests.forEach((test, i) => {
       const statements = Array.isArray(test.sql) ? test.sql : [undefined];
       for (const statement of statements) {
-        const facts: RequestFacts = {
-          connection: test.connection,
-          principal: { ...test.principal, clientId: test.principal.clientId ?? test.principal.subject },
-          target: statement === undefined ? targetOf(test) : { kind: 'sql', statement, parameters: [] },
-          now: new Date(test.at ?? DEFAULT_TIME),
-        };
-        const decision = compiled.policy.decide(facts);
+        let facts: RequestFacts;
+        let decision: Decision;
+        try {
+          facts = {
+            connection: test.connection,
+            principal: { ...test.principal, clientId: test.principal.clientId ?? test.principal.subject },
+            target: statement === undefined ? targetOf(test) : { kind: 'sql', statement, parameters: [] },
+            now: new Date(test.at ?? DEFAULT_TIME),
+          };
+          decision = compiled.policy.decide(facts);
+        } catch (err) {
+          // A request the test file cannot express (e.g. arguments JSON cannot hold) is a failure, not a crash.
+          results.push({ source: file.source.name, line: file.lineOf(i), name: test.name, passed: false, expected: test.expect.effect, actual: `error: ${(err as Error).message}` });
+          continue;
+        }
         const passed = meets(decision, test.expect);
         results.push({
           source: file.source.name,
@@ -146,9 +163,10 @@ function targetOf(test: z.output<typeof testCase>): Target {
   return { kind: 'http', method: http.method, path: http.path, query: http.query, headers: Object.entries(http.headers).map(([name, value]) => ({ name: name.toLowerCase(), value })) };
 }
 
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
 function meets(decision: Decision, expect: z.output<typeof testCase>['expect']): boolean {
   if (decision.effect !== expect.effect) return false;
-  const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
   if (expect.reasons && !sameSet(decision.reasons, expect.reasons)) return false;
   if (expect.maskingProfiles && !sameSet(decision.maskingProfiles, expect.maskingProfiles)) return false;
   if (expect.messageContains && !decision.message.includes(expect.messageContains)) return false;

@@ -64,8 +64,11 @@ export function compileValueTest(config: ValuePredicateConfig, direction: Direct
   const exists = spec.exists;
   if (exists !== undefined) said.push(exists ? 'is present' : 'is absent');
   const passes = (value: unknown) => checks.every((check) => check(value));
-  const test = (values: readonly unknown[]) => {
+  const test = (reached: readonly unknown[]) => {
+    const values = reached.filter((v) => v !== MISSING);
     if (exists === false) return values.length === 0;
+    // An element without the shape tested fails "every element" (allow) and is no match for "any" (deny).
+    if (direction === 'all' && values.length !== reached.length) return false;
     if (values.length === 0) return false;
     if (checks.length === 0) return true;
     return direction === 'all' ? values.every(passes) : values.some(passes);
@@ -101,8 +104,15 @@ function lengthOf(value: unknown): number | undefined {
 
 type Step = { key: string } | { index: number } | { every: true };
 
-/** A compiled path into a JSON value: every value it reaches (none when absent). */
+/**
+ * A compiled path into a JSON value: every value it reaches (none when absent). Where a `[*]`
+ * fans out, an element the rest of the path does not reach (a string where an object was
+ * expected, an object without the key) is MISSING: an allow rule's "every element" must not
+ * quietly skip the elements that do not have the shape it tests.
+ */
 export type JsonPath = (root: unknown) => unknown[];
+
+export const MISSING: unique symbol = Symbol('missing');
 
 export function compileJsonPath(path: string): JsonPath {
   const steps: Step[] = [];
@@ -116,14 +126,22 @@ export function compileJsonPath(path: string): JsonPath {
   }
   return (root) => {
     let current: unknown[] = [root];
+    let fannedOut = false;
     for (const step of steps) {
       const next: unknown[] = [];
       for (const value of current) {
-        if ('key' in step) {
+        if (value === MISSING) {
+          next.push(MISSING);
+        } else if ('key' in step) {
           if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, step.key)) next.push((value as Record<string, unknown>)[step.key]);
+          else if (fannedOut) next.push(MISSING);
         } else if (Array.isArray(value)) {
           if ('every' in step) next.push(...value);
           else if (step.index < value.length) next.push(value[step.index]);
+          else if (fannedOut) next.push(MISSING);
+          if ('every' in step) fannedOut = true;
+        } else if (fannedOut) {
+          next.push(MISSING);
         }
       }
       current = next;

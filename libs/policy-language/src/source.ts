@@ -1,4 +1,4 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, documentSchema, type RuleConfig } from './schema.js';
 import type { PolicySource, Problem } from './types.js';
@@ -24,6 +24,15 @@ export function parseSource(source: PolicySource): ParseResult {
   if (doc.errors.length > 0) {
     return { ok: false, problems: doc.errors.map((e) => ({ source: source.name, ...at(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` })) };
   }
+  // `__proto__` as a key vanishes on its way into JavaScript objects (an argument predicate on it
+  // would disappear and leave the rule unconditional): refused by name.
+  const reserved: Problem[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '__proto__') reserved.push({ source: source.name, ...at(pair.key.range?.[0] ?? 0), path: '', message: 'the key "__proto__" is not allowed' });
+    },
+  });
+  if (reserved.length > 0) return { ok: false, problems: reserved };
   const schema: z.ZodType<{ rules?: RuleConfig[]; policies?: RuleConfig[] }, z.ZodTypeDef, unknown> = source.format === 'config' ? configSchema : documentSchema;
   const result = schema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? (source.format === 'config' ? {} : undefined));
   const rulesKey = source.format === 'config' ? 'policies' : 'rules';

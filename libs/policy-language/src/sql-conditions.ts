@@ -20,7 +20,7 @@ export function compileSqlChecks(sql: SqlMatch, direction: Direction): Check[] {
   if (sql.tables) checks.push(setCheck('tables', sql.tables, direction, (s) => [s.tablesRead, s.tablesWritten], tableMatcher, tableName));
   if (sql.tablesRead) checks.push(setCheck('tables read', sql.tablesRead, direction, (s) => [s.tablesRead], tableMatcher, tableName));
   if (sql.tablesWritten) checks.push(setCheck('tables written', sql.tablesWritten, direction, (s) => [s.tablesWritten], tableMatcher, tableName));
-  if (sql.functions) checks.push(setCheck('functions', sql.functions, direction, (s) => [s.functions], tableMatcher, tableName));
+  if (sql.functions) checks.push(setCheck('functions', sql.functions, direction, (s) => [s.functions, s.possibleFunctions], tableMatcher, tableName));
   if (sql.columns) checks.push(columnCheck(sql.columns, direction));
   if (sql.unboundedWrite !== undefined) {
     const wanted = sql.unboundedWrite;
@@ -83,9 +83,9 @@ function tableMatcher(globs: readonly string[]): RefMatcher<TableRef> {
 }
 
 /**
- * Columns: `column` or `table.column` globs, where `table` must be among the tables the statement
- * reads (the parser shows the qualifier as written, which may be an alias). A `*` in the statement
- * reads every column: under `any:` it matches any pattern, under `only:` only the pattern `*`.
+ * Columns: `column` or `table.column` globs (see tableAdmits for how the table part is judged).
+ * A `*` in the statement reads every column: under `any:` it matches any pattern, under `only:`
+ * only the pattern `*`.
  */
 function columnCheck(condition: SetConditionConfig, direction: Direction): Check {
   const { quantifier, globs } = quantifierOf(condition, direction);
@@ -95,8 +95,20 @@ function columnCheck(condition: SetConditionConfig, direction: Direction): Check
   });
   const compiled = patterns.map((p) => ({ ...p, match: compileGlob(p.column, { ignoreCase: true }) }));
   const show = (c: ColumnRef) => (c.table ? `${c.table}.${c.column}` : c.column);
+  /**
+   * Whether a pattern's table part admits a column. A column the analyser tied to a table (its
+   * qualifier or the table an alias stands for) is judged by that table. An unqualified one may
+   * come from any table read: under `any` it is enough that one of them matches, under `only`
+   * every one must.
+   */
+  const tableAdmits = (statement: StatementAnalysis, p: (typeof compiled)[number], c: ColumnRef, q: Quantifier) => {
+    if (!p.table) return true;
+    if (c.table !== undefined) return p.table({ schema: c.schema, name: c.table }, q);
+    const tables = statement.tablesRead;
+    return q === 'any' ? tables.some((t) => p.table!(t, q)) : tables.length > 0 && tables.every((t) => p.table!(t, q));
+  };
   const hits = (statement: StatementAnalysis, c: ColumnRef, q: Quantifier) =>
-    compiled.some((p) => (!p.table || statement.tablesRead.some((t) => p.table!(t, q))) && (c.column === '*' ? q === 'any' || p.column === '*' : p.match(c.column)));
+    compiled.some((p) => tableAdmits(statement, p, c, q) && (c.column === '*' ? q === 'any' || p.column === '*' : p.match(c.column)));
   const holds =
     quantifier === 'any'
       ? (e: Evaluation) => e.statement!.columnsRead.some((c) => hits(e.statement!, c, 'any'))

@@ -33,6 +33,12 @@ export interface StatementAnalysis {
   readonly tablesWritten: readonly TableRef[];
   readonly columnsRead: readonly ColumnRef[];
   readonly functions: readonly FunctionRef[];
+  /**
+   * Names that PostgreSQL may read as a call in attribute notation — `(expr).name` is `name(expr)`
+   * and `alias.name` is `name(alias)` when no column is called `name` — or as a column or field:
+   * only the catalog knows which. A rule about functions must consider them too.
+   */
+  readonly possibleFunctions: readonly FunctionRef[];
   /** An UPDATE or DELETE somewhere in the statement has no WHERE clause at all. */
   readonly unboundedWrite: boolean;
 }

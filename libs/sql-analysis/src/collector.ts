@@ -25,6 +25,7 @@ export class Collector {
   private readonly written = new OrderedSet<TableRef>();
   private readonly columns = new OrderedSet<ColumnRef>();
   private readonly functions = new OrderedSet<FunctionRef>();
+  private readonly possible = new OrderedSet<FunctionRef>();
   private unbounded = false;
 
   kind(kind: StatementKind): void {
@@ -47,6 +48,11 @@ export class Collector {
     this.functions.add(key(fn.schema, fn.name), fn);
   }
 
+  /** A name PostgreSQL may read as a function call (attribute notation) or as a column. */
+  possibleFunction(fn: FunctionRef): void {
+    this.possible.add(key(fn.schema, fn.name), fn);
+  }
+
   unboundedWrite(): void {
     this.unbounded = true;
   }
@@ -63,6 +69,7 @@ export class Collector {
       tablesWritten: this.written.values(),
       columnsRead: this.columns.values(),
       functions: this.functions.values(),
+      possibleFunctions: this.possible.values(),
       unboundedWrite: this.unbounded,
     });
   }

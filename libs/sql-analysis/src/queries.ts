@@ -88,6 +88,10 @@ export function dml(w: Walker, type: DmlType, stmt: Rec): void {
   if ((type === 'UpdateStmt' || type === 'DeleteStmt') && stmt['whereClause'] === undefined) {
     inner.unboundedWrite();
   }
+  // MERGE's join condition is no WHERE: `ON true … WHEN MATCHED THEN DELETE` empties the table.
+  // Whether a condition bounds anything is a property of the data, so a MERGE that updates or
+  // deletes counts as an unbounded write.
+  if (type === 'MergeStmt' && mergeChanges(stmt['mergeWhenClauses'])) inner.unboundedWrite();
 
   const aliases = new Map<string, TableRef | undefined>();
   addAlias(aliases, relation, target);
@@ -172,4 +176,12 @@ function addAlias(aliases: Map<string, TableRef | undefined>, item: Rec, table: 
   const alias = item['alias'];
   const name = (isRec(alias) ? str(alias['aliasname']) : undefined) ?? (table === undefined ? undefined : str(item['relname']));
   if (name !== undefined && !aliases.has(name)) aliases.set(name, table);
+}
+
+function mergeChanges(clauses: unknown): boolean {
+  if (!Array.isArray(clauses)) return false;
+  return clauses.some((clause) => {
+    const body = isRec(clause) && isRec(clause['MergeWhenClause']) ? clause['MergeWhenClause'] : undefined;
+    return body !== undefined && (body['commandType'] === 'CMD_UPDATE' || body['commandType'] === 'CMD_DELETE');
+  });
 }

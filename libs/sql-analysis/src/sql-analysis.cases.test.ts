@@ -75,16 +75,17 @@ const DATA_CHANGES: readonly Case[] = [
   { sql: 'DELETE FROM t WHERE id IN (SELECT id FROM u) RETURNING *', kinds: ['delete'], read: ['t', 'u'], written: ['t'] },
   {
     sql: 'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.id)',
-    kinds: ['merge', 'update', 'insert'], read: ['t', 's'], written: ['t'],
+    kinds: ['merge', 'update', 'insert'], read: ['t', 's'], written: ['t'], unbounded: true,
   },
   {
     sql: 'MERGE INTO t USING (SELECT * FROM src) s ON t.id = s.id WHEN MATCHED AND s.gone THEN DELETE WHEN MATCHED THEN DO NOTHING',
-    kinds: ['merge', 'delete'], read: ['t', 'src'], written: ['t'],
+    kinds: ['merge', 'delete'], read: ['t', 'src'], written: ['t'], unbounded: true,
   },
   {
     sql: 'MERGE INTO t USING s ON true WHEN NOT MATCHED BY SOURCE THEN DELETE',
-    kinds: ['merge', 'delete'], read: ['t', 's'], written: ['t'],
+    kinds: ['merge', 'delete'], read: ['t', 's'], written: ['t'], unbounded: true,
   },
+  { sql: 'MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id)', kinds: ['merge', 'insert'], read: ['t', 's'], written: ['t'] },
 ];
 
 const CTES: readonly Case[] = [
@@ -114,7 +115,7 @@ const CTES: readonly Case[] = [
   },
   { sql: 'WITH x AS MATERIALIZED (SELECT secret() FROM t) SELECT * FROM x', kinds: ['select'], read: ['t'], functions: ['secret'] },
   { sql: 'INSERT INTO t WITH s AS (SELECT * FROM src) SELECT * FROM s', kinds: ['insert', 'select'], read: ['src'], written: ['t'] },
-  { sql: 'WITH m AS (MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE RETURNING *) SELECT * FROM m', kinds: ['select', 'merge', 'delete'], read: ['t', 's'], written: ['t'] },
+  { sql: 'WITH m AS (MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE RETURNING *) SELECT * FROM m', kinds: ['select', 'merge', 'delete'], read: ['t', 's'], written: ['t'], unbounded: true },
 ];
 
 const EXPLAIN_PREPARE: readonly Case[] = [

@@ -147,6 +147,15 @@ export class Walker {
         return this.funcCall(body);
       case 'ColumnRef':
         return this.columnRef(body);
+      case 'A_Indirection':
+        return this.indirection(body);
+      case 'JoinExpr':
+        // `JOIN … USING (ssn)` compares those columns without a ColumnRef.
+        for (const item of Array.isArray(body['usingClause']) ? body['usingClause'] : []) {
+          const column = stringNode(item);
+          if (column !== undefined) this.out.column({ column });
+        }
+        return this.visitFields(body);
       case 'SelectStmt':
         return query(this, body);
       case 'PartitionCmd':
@@ -165,6 +174,9 @@ export class Walker {
     const table = tableRef(body);
     if (table.schema === undefined && this.ctx.scope.isCte(table.name)) return;
     this.out.tableRead(table);
+    // `FROM users x(a, b)` renames the columns: `b` may be any of them, so every column is read.
+    const alias = body['alias'];
+    if (isRec(alias) && Array.isArray(alias['colnames']) && alias['colnames'].length > 0) this.columnOf(table, '*');
   }
 
   private funcCall(body: Rec): void {
@@ -172,6 +184,19 @@ export class Walker {
     this.out.function(fn);
     if (fn.name === 'set_config' && (fn.schema === undefined || fn.schema === 'pg_catalog')) checkSetConfig(body['args']);
     this.visitExcept(body, ['funcname']);
+  }
+
+  /**
+   * `(expr).name` is also how PostgreSQL spells `name(expr)` ("attribute notation", for any
+   * one-argument function): `('/etc/passwd'::text).pg_read_file` reads the file. Which one it is
+   * needs the catalog, so each selected name is reported as a possible function.
+   */
+  private indirection(body: Rec): void {
+    for (const item of Array.isArray(body['indirection']) ? body['indirection'] : []) {
+      const name = stringNode(item);
+      if (name !== undefined) this.out.possibleFunction({ name });
+    }
+    this.visitFields(body);
   }
 
   private columnRef(body: Rec): void {
@@ -183,6 +208,9 @@ export class Walker {
       throw new UnsupportedTree('a column reference of unknown shape');
     }
     const parts = qualifiers as string[];
+    // `alias.name` may be attribute notation for `name(alias)` (`u.to_json` is `to_json(u)`):
+    // reported as a possible function, since only the catalog knows which it is.
+    if (parts.length > 0 && column !== '*') this.out.possibleFunction({ name: column });
     if (parts.length === 0) {
       this.out.column({ column });
       // A bare alias is a whole-row reference (`SELECT u FROM users u`, `row_to_json(u)`): every column.
