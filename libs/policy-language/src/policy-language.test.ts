@@ -458,6 +458,11 @@ describe('found by a hostile review', () => {
     expect(p.decide(facts(http('GET', '/'), { principal: { ...agent, groups: ['staff', 'contractors'] } })).reasons).toEqual(['rule:no-contractors']);
   });
 
+  it('refuses NUL characters and unpaired surrogates, which PostgreSQL cannot store', () => {
+    expect(problems('rules: []\n# a\u0000b\n')).toEqual(['bad.yaml:2:4: the text holds a NUL character or an unpaired surrogate']);
+    expect(problems('rules: []\n# \ud800\n')[0]).toMatch(/unpaired surrogate/);
+  });
+
   it('refuses the key __proto__, which would vanish from a predicate', () => {
     expect(problems('rules:\n  - { id: a, effect: allow, match: { mcp: { arguments: { __proto__: 1 } } } }\n')).toEqual([expect.stringMatching(/^bad\.yaml:2:58: the key "__proto__" is not allowed/)]);
   });

@@ -15,6 +15,13 @@ export type ParseResult = { ok: true; parsed: ParsedSource } | { ok: false; prob
 
 /** Reads and validates one source. Every problem at once, each with its line and column. */
 export function parseSource(source: PolicySource): ParseResult {
+  // PostgreSQL stores neither, and no policy needs them: refused before anything reads the text.
+  const bad = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(source.text);
+  if (bad) {
+    const before = source.text.slice(0, bad.index);
+    const line = before.split('\n').length;
+    return { ok: false, problems: [{ source: source.name, line, column: bad.index - before.lastIndexOf('\n'), path: '', message: 'the text holds a NUL character or an unpaired surrogate' }] };
+  }
   const lines = new LineCounter();
   const doc = parseDocument(source.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number) => {

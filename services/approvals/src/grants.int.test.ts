@@ -90,6 +90,14 @@ describe('time-boxed grants', () => {
     });
   });
 
+  it('issues no grant for HTTP, whose target does not include the body', async () => {
+    const target: TargetOneof = { $case: 'http', value: { method: 'POST', path: `/payments/${uniqueSuffix()}`, query: '', headers: [] } };
+    const first = await release({ target, grantMs: 15 * MINUTE });
+    expect(first.issuedGrant).toBeUndefined();
+    const again = await b.createHold(holdRequest({ target, grantMs: 15 * MINUTE }));
+    expect(again.status).toBe(HoldStatus.HOLD_STATUS_PENDING);
+  });
+
   it('covers nothing else: other arguments, another requester or connection, or a requirement it did not meet', async () => {
     const order = uniqueSuffix();
     const base: HoldOptions = { target: refund(10, order), grantMs: 15 * MINUTE };

@@ -7,6 +7,7 @@ import {
   checkResolution,
   distinctApprovers,
   fail,
+  grantable,
   grantCovers,
   isApprover,
   isHoldId,
@@ -160,7 +161,7 @@ export class HoldService {
     }
     const released = await resolveHold(trx, hold.id, { status: 'approved', resolvedBy: actor.subject, requireUnexpired: true });
     if (!released) throw new Error(`hold ${hold.id} was locked pending and unexpired but could not be approved`);
-    if (released.grantMs === undefined) {
+    if (released.grantMs === undefined || !grantable(released.target)) {
       await appendToOutbox(trx, [outboxEventFor(released, source)]);
       return ok(released);
     }

@@ -87,7 +87,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
     async start() {
       const sql = await SqlAnalyzer.create();
       const context: PolicyContext = {
-        connections: new Map(config.context.connections.map((c) => [c.name, { tags: c.tags }])),
+        connections: new Map(config.context.connections.map((c) => [c.name, { tags: c.tags, decisionHeaders: c.decisionHeaders }])),
         maskingProfiles: new Set(config.context.maskingProfiles),
       };
       compile = (sources) => compilePolicy(sources, context, sql);

@@ -5,7 +5,7 @@ import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLev
 
 /** What a policy is compiled against: the connections (with their tags) and masking profiles that exist. */
 export interface CompileContext {
-  readonly connections: readonly { readonly name: string; readonly tags: readonly string[] }[];
+  readonly connections: readonly { readonly name: string; readonly tags: readonly string[]; readonly decisionHeaders?: readonly string[] }[];
   readonly maskingProfiles: readonly string[];
 }
 
@@ -66,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     configFile: { path, text },
     policyDirectory: { path: resolve(dirname(path), directory ?? 'policies'), explicit: directory !== undefined },
     context: {
-      connections: file.connections.map((c) => ({ name: c.name, tags: c.tags })),
+      connections: file.connections.map((c) => ({ name: c.name, tags: c.tags, decisionHeaders: c.decisionHeaders })),
       maskingProfiles: file.maskingProfiles.map((p) => p.name),
     },
     adminGroups: file.policy.adminGroups,

@@ -18,7 +18,8 @@ export function changeToProto(change: DocumentChange): eventsV1.PolicyDocumentCh
  */
 export function revisionEvent(revision: Revision, rules: number, storeId: string, source: string): OutboxEvent {
   const event = newEvent({
-    id: `policy-changed-${revision.version}-${storeId}`,
+    // The set's digest too: after a database restore, version numbers repeat with other contents.
+    id: `policy-changed-${revision.version}-${storeId}-${revision.digest.slice(0, 12)}`,
     requestId: '',
     connection: '',
     source,

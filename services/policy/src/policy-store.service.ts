@@ -20,7 +20,7 @@ import {
 import { advanceHead, findDocument, listDocuments, listStoredDocuments, lockHead, markSeeded, readHead, writeDocument, type Head } from './db/documents.repository.js';
 import { appendToOutbox } from './db/outbox.repository.js';
 import type { PolicyDB } from './db/policy.table.js';
-import { insertRevision, listRevisions } from './db/revisions.repository.js';
+import { insertRevision, listRevisions, supersededDigests } from './db/revisions.repository.js';
 import { revisionEvent } from './events.mappers.js';
 
 /** Compiles a whole set: the policy language with this deployment's connections, profiles and SQL analyser. */
@@ -85,6 +85,8 @@ export class PolicyStore {
   async check(name: string, text: string): Promise<Result<{ readonly problems: readonly Problem[]; readonly rules: number }>> {
     const problem = apiNameProblem(name);
     if (problem) return fail(problem.code, problem.message);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_DOCUMENT_BYTES) return fail('DOCUMENT_TOO_LARGE', `${name} is ${bytes} bytes; a document may have at most ${MAX_DOCUMENT_BYTES}`);
     const current = await listDocuments(this.options.db);
     const plan = planChanges(current, [{ kind: 'put', name, format: 'document', text }]);
     const compiled = this.options.compile(sourcesOf(plan.next));
@@ -104,7 +106,19 @@ export class PolicyStore {
    */
   async seed(files: readonly SeedFile[]): Promise<Result<Changed>> {
     const stored = new Map((await listStoredDocuments(this.options.db)).map((doc) => [doc.name, doc]));
-    const changed = files.filter((file) => stored.get(file.name)?.seededDigest !== file.digest);
+    const differing = files.filter((file) => stored.get(file.name)?.seededDigest !== file.digest);
+    // A text that was in force once and was replaced since is an older file, not a newer one: an
+    // instance restarting with a stale copy (a rolling deploy, a ConfigMap still propagating) must
+    // not roll every instance back, dropping the deny rules added since. To return to an earlier
+    // text on purpose, change it (a comment will do) or apply it with `portcullis policy apply`.
+    const changed: SeedFile[] = [];
+    for (const file of differing) {
+      if ((await supersededDigests(this.options.db, file.name)).has(file.digest)) {
+        this.options.logger.warn({ document: file.name, path: file.path, digest: file.digest.slice(0, 12) }, 'policy file NOT seeded: its text is an earlier version of this document, replaced since (a stale copy?); change the file or use `portcullis policy apply` to bring it back');
+      } else {
+        changed.push(file);
+      }
+    }
     if (changed.length === 0) return ok({ version: (await readHead(this.options.db)).version });
     const edits = changed.map((file): Edit => ({ kind: 'put', name: file.name, format: file.format, text: file.text }));
     const attribution = new Map(changed.map((file) => [file.name, { updatedBy: `config:${file.path}`, seededDigest: file.digest }]));

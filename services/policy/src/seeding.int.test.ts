@@ -86,6 +86,24 @@ describe('policy seeding at start', () => {
     });
   });
 
+  it('does not roll back to a file text that was replaced since (a stale copy on a restarting instance)', async () => {
+    harness.writePolicyFile('stale.yaml', allowDelete('stale-v1'));
+    await withInstance('s1', async (client) => {
+      expect(await client.decide(context(http('DELETE')))).toMatchObject({ reasons: ['rule:stale-v1'] });
+    });
+    harness.writePolicyFile('stale.yaml', allowDelete('stale-v2'));
+    const version = await withInstance('s2', async (client) => {
+      expect(await client.decide(context(http('DELETE')))).toMatchObject({ reasons: ['rule:stale-v2'] });
+      return (await client.list()).version;
+    });
+    // An instance still holding the first text restarts: the newer text stays in force.
+    harness.writePolicyFile('stale.yaml', allowDelete('stale-v1'));
+    await withInstance('s3', async (client) => {
+      expect((await client.list()).version).toBe(version);
+      expect(await client.decide(context(http('DELETE')))).toMatchObject({ reasons: ['rule:stale-v2'] });
+    });
+  });
+
   it('keeps an API delete of a seeded document across restarts while its file is unchanged', async () => {
     harness.writePolicyFile('deletes.yaml', allowDelete('agents-delete'));
     await withInstance('p1', (client) => client.delete('deletes.yaml'));

@@ -6,6 +6,16 @@ import { checkDenyReason, distinctApprovers, isApprover, isHoldId, sameIdentity,
 /** Grant ids are UUIDs, like hold ids; anything else is refused before it reaches the database. */
 export const isGrantId: (id: string) => boolean = isHoldId;
 
+/**
+ * Whether a grant may be issued for, and used by, requests like this one. Not HTTP: an HTTP target
+ * is method, path, query and decision headers — the body is not part of it — so a grant would let
+ * `POST /payments {"amount":1000000}` ride on an approval of `{"amount":10}`. MCP and SQL targets
+ * are the whole request (tool and arguments; statement and parameters).
+ */
+export function grantable(target: NewHold['target']): boolean {
+  return target.kind !== 'http';
+}
+
 /** Neither revoked nor expired at `now` (expiry is exclusive: at expires_at the grant is over). */
 export function isLive(grant: Grant, now: Date): boolean {
   return grant.revokedAt === undefined && now.getTime() < grant.expiresAt.getTime();
@@ -19,7 +29,7 @@ export function isLive(grant: Grant, now: Date): boolean {
  * reasons, and ask for no more approvers than released it. Anything else is held as usual.
  */
 export function grantCovers(grant: Grant, draft: NewHold, now: Date): boolean {
-  if (draft.grantMs === undefined || !isLive(grant, now)) return false;
+  if (draft.grantMs === undefined || !grantable(draft.target) || !isLive(grant, now)) return false;
   return (
     grant.issuedAt.getTime() + draft.grantMs > now.getTime() &&
     grant.connection === draft.connection &&

@@ -14,4 +14,4 @@ export {
   MAX_MIN_APPROVALS,
   MAX_TIMEOUT_MS,
 } from './hold-rules.js';
-export { checkRevocation, grantCovers, isGrantId, isLive } from './grant-rules.js';
+export { checkRevocation, grantable, grantCovers, isGrantId, isLive } from './grant-rules.js';

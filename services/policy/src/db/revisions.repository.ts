@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { DocumentChange, Revision } from '../domain/index.js';
 import type { Executor } from './documents.repository.js';
 import type { PolicyDB, RevisionsTable } from './policy.table.js';
@@ -25,6 +25,26 @@ export async function listRevisions(db: Executor, limit: number, beforeVersion?:
   if (beforeVersion !== undefined) query = query.where('version', '<', String(beforeVersion));
   const rows = await query.orderBy('version', 'desc').limit(limit).execute();
   return rows.map(revisionFromRow);
+}
+
+/**
+ * Digests this document had and that a later revision replaced: texts that were in force once
+ * and are not any more.
+ */
+export async function supersededDigests(db: Executor, name: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('revisions')
+    .select('changes')
+    .where(sql<boolean>`changes @> ${JSON.stringify([{ name }])}::jsonb`)
+    .execute();
+  const digests = new Set<string>();
+  for (const row of rows) {
+    for (const change of Array.isArray(row.changes) ? row.changes : []) {
+      const c = change as { name?: unknown; oldDigest?: unknown };
+      if (c.name === name && typeof c.oldDigest === 'string') digests.add(c.oldDigest);
+    }
+  }
+  return digests;
 }
 
 // The `changes` column holds DocumentChange[] as JSON, field for field; on the way back each
