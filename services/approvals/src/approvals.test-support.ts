@@ -61,7 +61,7 @@ export type TargetOneof = commonV1.RequestContext['target'];
 
 export interface HoldOptions {
   requestId?: string;
-  requester?: { subject: string; groups: string[]; issuer?: string };
+  requester?: { subject: string; groups: string[]; issuer?: string; clientId?: string };
   connection?: string;
   approverGroups?: string[];
   reasons?: string[];
@@ -80,7 +80,7 @@ export function holdRequest(options: HoldOptions = {}): approvalsV1.CreateHoldRe
     context: {
       requestId: options.requestId ?? `req-${uniqueSuffix()}`,
       connection: options.connection ?? 'demo-http',
-      principal: { subject: requester.subject, clientId: requester.subject, groups: requester.groups, issuer: requester.issuer ?? ISSUER, expiresAt: undefined, scopes: [], kind: 'machine', claimsJson: '{}' },
+      principal: { subject: requester.subject, clientId: requester.clientId ?? requester.subject, groups: requester.groups, issuer: requester.issuer ?? ISSUER, expiresAt: undefined, scopes: [], kind: 'machine', claimsJson: '{}' },
       sessionId: options.sessionId ?? '',
       target: 'target' in options ? options.target : { $case: 'http', value: { method: 'POST', path: '/echo', query: '', headers: [] } },
     },

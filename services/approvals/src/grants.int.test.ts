@@ -98,7 +98,7 @@ describe('time-boxed grants', () => {
     expect(again.status).toBe(HoldStatus.HOLD_STATUS_PENDING);
   });
 
-  it('covers nothing else: other arguments, another requester or connection, or a requirement it did not meet', async () => {
+  it('covers nothing else: other arguments, another requester (or client of the same subject) or connection, or a requirement it did not meet', async () => {
     const order = uniqueSuffix();
     const base: HoldOptions = { target: refund(10, order), grantMs: 15 * MINUTE };
     await release(base);
@@ -110,6 +110,7 @@ describe('time-boxed grants', () => {
     expect(await held({ target: refund(10_000, order) })).toEqual(pending);
     expect(await held({ requester: { subject: 'other-agent', groups: ['agents'] } })).toEqual(pending);
     expect(await held({ requester: { subject: 'demo-agent', groups: ['agents'], issuer: 'http://other-idp.test' } })).toEqual(pending);
+    expect(await held({ requester: { subject: 'demo-agent', groups: ['agents'], clientId: 'another-agent-client' } })).toEqual(pending);
     expect(await held({ connection: 'other-http' })).toEqual(pending);
     // Policy no longer grants, asks other approvers or for other reasons, or wants more approvals.
     expect(await held({ grantMs: undefined })).toEqual(pending);

@@ -10,7 +10,7 @@ import { targetFromColumns } from './target.column.js';
 const dbNow = sql<Date>`now()`;
 
 /** A grant row with what it is read with from its issuing hold: the request id and the target. */
-export type GrantRow = Selectable<GrantsTable> & { hold_request_id: string; hold_target: unknown; hold_target_digest: string };
+export type GrantRow = Selectable<GrantsTable> & { hold_request_id: string; hold_target: unknown; hold_target_digest: string; hold_requester_client_id: string };
 
 /** Grants with their issuing hold's request id and target (the target is stored once, on the hold). */
 function selectGrants(db: Executor) {
@@ -18,7 +18,7 @@ function selectGrants(db: Executor) {
     .selectFrom('grants as g')
     .innerJoin('holds as h', 'h.id', 'g.hold_id')
     .selectAll('g')
-    .select(['h.request_id as hold_request_id', 'h.target as hold_target', 'h.target_digest as hold_target_digest']);
+    .select(['h.request_id as hold_request_id', 'h.target as hold_target', 'h.target_digest as hold_target_digest', 'h.requester_client_id as hold_requester_client_id']);
 }
 
 /**
@@ -124,7 +124,7 @@ export function grantFromRow(row: GrantRow, approvals: readonly Approval[]): Gra
     holdId: row.hold_id,
     requestId: row.hold_request_id,
     connection: row.connection,
-    requester: { issuer: row.requester_issuer, subject: row.requester_subject },
+    requester: { issuer: row.requester_issuer, subject: row.requester_subject, clientId: row.hold_requester_client_id },
     targetDigest: row.target_digest,
     target: targetFromColumns(`grant ${row.id}`, row.hold_target, row.hold_target_digest),
     approverGroups: row.approver_groups,

@@ -15,7 +15,7 @@ const grant: Grant = {
   holdId: '7d7f8a3e-1c1b-4b0a-9a57-0d4bb4c0e001',
   requestId: 'req-0',
   connection: 'payments',
-  requester: { issuer: 'https://idp.test', subject: 'agent' },
+  requester: { issuer: 'https://idp.test', subject: 'agent', clientId: 'agent' },
   targetDigest: targetDigest(refund),
   target: refund,
   approverGroups: ['finance', 'ops'],
@@ -51,6 +51,7 @@ describe('grantCovers: a grant releases only the very request of the very reques
     ['another connection', { connection: 'payments-eu' }],
     ['another subject', { requester: { ...draft.requester, subject: 'other-agent' } }],
     ['the same subject from another issuer', { requester: { ...draft.requester, issuer: 'https://other-idp.test' } }],
+    ['the same subject through another client', { requester: { ...draft.requester, clientId: 'other-client' } }],
   ])('does not cover %s', (_, overrides) => {
     expect(grantCovers(grant, { ...draft, ...overrides }, now)).toBe(false);
   });
@@ -82,7 +83,7 @@ describe('grantCovers: a grant releases only the very request of the very reques
   });
 
   it('never applies a grant without a requester issuer, or one its own requester approved', () => {
-    expect(grantCovers({ ...grant, requester: { issuer: '', subject: 'agent' } }, { ...draft, requester: { ...draft.requester, issuer: '' } }, now)).toBe(false);
+    expect(grantCovers({ ...grant, requester: { issuer: '', subject: 'agent', clientId: 'agent' } }, { ...draft, requester: { ...draft.requester, issuer: '' } }, now)).toBe(false);
     expect(grantCovers({ ...grant, approvals: [alice, { issuer: 'https://idp.test', subject: 'agent', approvedAt: now }] }, draft, now)).toBe(false);
   });
 

@@ -23,8 +23,8 @@ export function isLive(grant: Grant, now: Date): boolean {
 
 /**
  * Whether `grant` releases what `draft` asks to hold, at `now`, without asking anyone. Only the
- * very request (connection and target, compared by digest) of the very requester (issuer and
- * subject) the grant was issued for, and only under the requirement that issued it: policy must
+ * very request (connection and target, compared by digest) of the very requester (issuer,
+ * subject and client id) the grant was issued for, and only under the requirement that issued it: policy must
  * still grant (and for no shorter than the grant has run), with the same approver groups and
  * reasons, and ask for no more approvers than released it. Anything else is held as usual.
  */
@@ -36,6 +36,8 @@ export function grantCovers(grant: Grant, draft: NewHold, now: Date): boolean {
     grant.requester.issuer !== '' &&
     grant.requester.issuer === draft.requester.issuer &&
     grant.requester.subject === draft.requester.subject &&
+    // The same subject acting through another client (another agent) is another requester.
+    grant.requester.clientId === draft.requester.clientId &&
     grant.targetDigest === targetDigest(draft.target) &&
     sameTarget(grant.target, draft.target) &&
     sameSet(grant.approverGroups, draft.approverGroups) &&

@@ -30,7 +30,8 @@ export interface Grant {
   readonly holdId: string;
   readonly requestId: string;
   readonly connection: string;
-  readonly requester: { readonly issuer: string; readonly subject: string };
+  /** Who it was issued to; the client id is the issuing hold's (one subject may act through several clients). */
+  readonly requester: { readonly issuer: string; readonly subject: string; readonly clientId: string };
   /** targetDigest(target): what a new request is matched on. */
   readonly targetDigest: string;
   readonly target: Target;
