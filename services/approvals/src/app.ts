@@ -17,7 +17,7 @@ import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic } fr
 import type { ApprovalsConfig } from './config.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
 import { migrations } from './db/migrations/index.js';
-import { OutboxRelay } from './bus/outbox.publisher.js';
+import { approvalsOutboxRelay } from './bus/outbox.publisher.js';
 import { approvalsHandler, type Authenticate } from './grpc/approvals.handler.js';
 import { GrantService } from './grants.service.js';
 import { HoldService } from './holds.service.js';
@@ -41,7 +41,7 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
   // The pool connects lazily: nothing touches PostgreSQL before start() migrates.
   const database: Database<ApprovalsDB> = createDatabase<ApprovalsDB>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `approvals:${config.instanceId}` });
   let bus: Bus | undefined;
-  let relay: OutboxRelay | undefined;
+  let relay: ReturnType<typeof approvalsOutboxRelay> | undefined;
   let timers: Periodic[] = [];
   let stopping: Promise<void> | undefined;
 
@@ -61,7 +61,7 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
       bus = await connectBus({ url: config.natsUrl, name: `approvals:${config.instanceId}` });
       await ensureStreams(bus.jsm, names);
       await migrateToLatest(database, SCHEMA, migrations);
-      relay = new OutboxRelay(database.db, new EventPublisher(bus.js, names), names, logger, relayHealth);
+      relay = approvalsOutboxRelay(database.db, new EventPublisher(bus.js, names), names, logger, relayHealth);
       await grpc.listen();
       grpc.setServing(true);
       const activeRelay = relay;

@@ -19,7 +19,7 @@ import { SqlAnalyzer } from '@portcullis/sql-analysis';
 import type { PolicyConfig } from './config.js';
 import { ActivePolicy } from './domain/index.js';
 import { respondToDecisions } from './bus/decide.responder.js';
-import { OutboxRelay } from './bus/outbox.publisher.js';
+import { policyOutboxRelay } from './bus/outbox.publisher.js';
 import { watchPolicyChanges } from './bus/policy-changed.consumer.js';
 import { ANNOUNCE_RETRY, PolicyChangedPublisher, type RetryDelays } from './bus/policy-changed.publisher.js';
 import { SCHEMA, type PolicyDB } from './db/policy.table.js';
@@ -62,7 +62,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
   let compile: Compile = () => {
     throw new Error('policy compiled before start');
   };
-  let relay: OutboxRelay | undefined;
+  let relay: ReturnType<typeof policyOutboxRelay> | undefined;
   const store = new PolicyStore({
     db: database.db,
     compile: (sources) => compile(sources),
@@ -96,7 +96,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
       // deciding does not wait for the bus to record anything.
       await migrateToLatest(database, SCHEMA, migrations);
       const publisher = new EventPublisher(bus.js, names);
-      relay = new OutboxRelay(database.db, bus, publisher, names, logger, relayHealth);
+      relay = policyOutboxRelay(database.db, bus, publisher, names, logger, relayHealth);
 
       const seedProblems = await seed(store, config, logger);
       const loaded = await store.load();
