@@ -65,8 +65,13 @@ export class PolicyEngine implements CompiledPolicy {
   private run(facts: RequestFacts, rules: readonly CompiledRule[], trace: Trace | undefined): Decision {
     const evaluation = newEvaluation(facts, this.tags.get(facts.connection) ?? []);
     const cacheable = rules.every((r) => r.deterministic);
-    if (facts.target.kind === 'mcp' && !parsesAsJson(facts.target.argumentsJson)) {
-      return { effect: 'deny', reasons: ['invalid-arguments'], message: 'denied: the MCP arguments are not valid JSON', maskingProfiles: [], cacheable: false };
+    if (facts.target.kind === 'mcp') {
+      // Parsed once here, for every rule after; arguments that are not JSON decide nothing.
+      try {
+        evaluation.mcpArguments();
+      } catch {
+        return { effect: 'deny', reasons: ['invalid-arguments'], message: 'denied: the MCP arguments are not valid JSON', maskingProfiles: [], cacheable: false };
+      }
     }
     if (facts.target.kind !== 'sql') return decideOne(rules, evaluation, cacheable, trace);
 
@@ -116,16 +121,6 @@ interface Trace {
   readonly lines: RuleExplanation[];
   readonly statements: StatementSummary[];
   readonly statement?: number;
-}
-
-function parsesAsJson(json: string): boolean {
-  if (json === '') return true;
-  try {
-    JSON.parse(json);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** An evaluation whose statement the batch loop sets, one statement after another. */

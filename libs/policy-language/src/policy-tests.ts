@@ -1,8 +1,8 @@
 import type { SqlAnalyzer } from '@portcullis/sql-analysis';
 import { mcpTarget, type Target } from '@portcullis/request-model';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { compileWithTags } from './compile.js';
+import { readYaml } from './source.js';
 import { EFFECTS, type Decision, type Explanation, type PolicyContext, type PolicySource, type Problem, type RequestFacts } from './types.js';
 
 // Policy tests, like `opa test`: files of requests with the decision each must get. They run
@@ -83,22 +83,9 @@ export function runPolicyTests(documents: readonly PolicySource[], tests: readon
   const problems: Problem[] = [];
   const files: { source: PolicySource; data: z.output<typeof testFile>; lineOf: (i: number) => number }[] = [];
   for (const source of tests) {
-    const lines = new LineCounter();
-    const doc = parseDocument(source.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length > 0) {
-      problems.push(...doc.errors.map((e) => ({ source: source.name, ...position(lines, e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
-      continue;
-    }
-    const parsed = testFile.safeParse(doc.toJS());
-    const offsetOf = (path: readonly (string | number)[]) => {
-      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-      return node?.range?.[0] ?? 0;
-    };
-    if (!parsed.success) {
-      problems.push(...parsed.error.issues.map((issue) => ({ source: source.name, ...position(lines, offsetOf(nearest(doc, issue.path))), path: issue.path.join('.'), message: issue.message })));
-      continue;
-    }
-    files.push({ source, data: parsed.data, lineOf: (i) => position(lines, offsetOf(['tests', i])).line });
+    const read = readYaml(source, testFile);
+    if (!read.ok) problems.push(...read.problems);
+    else files.push({ source, data: read.data, lineOf: (i) => read.locate(['tests', i]).line });
   }
   const tags = new Map<string, readonly string[]>([...(context.connections ?? new Map<string, { tags: readonly string[] }>())].map(([name, c]) => [name, c.tags]));
   for (const file of files) {
@@ -171,20 +158,4 @@ function meets(decision: Decision, expect: z.output<typeof testCase>['expect']):
   if (expect.maskingProfiles && !sameSet(decision.maskingProfiles, expect.maskingProfiles)) return false;
   if (expect.messageContains && !decision.message.includes(expect.messageContains)) return false;
   return true;
-}
-
-function position(lines: LineCounter, offset: number): { line: number; column: number } {
-  const { line, col } = lines.linePos(offset);
-  return { line, column: col };
-}
-
-/** The longest prefix of `path` that exists in the document. */
-function nearest(doc: ReturnType<typeof parseDocument>, path: readonly (string | number)[]): (string | number)[] {
-  const found: (string | number)[] = [];
-  for (const step of path) {
-    const node = doc.getIn([...found, step], true);
-    if (node === undefined || (!isMap(node) && !isSeq(node) && typeof node !== 'object')) break;
-    found.push(step);
-  }
-  return found;
 }

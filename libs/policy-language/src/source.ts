@@ -13,8 +13,16 @@ export interface ParsedSource {
 
 export type ParseResult = { ok: true; parsed: ParsedSource } | { ok: false; problems: Problem[] };
 
-/** Reads and validates one source. Every problem at once, each with its line and column. */
-export function parseSource(source: PolicySource): ParseResult {
+/** A validated YAML text, and where any path in it is written. */
+export type ReadResult<T> =
+  | { ok: true; data: T; locate: (path: readonly (string | number)[], key?: string) => { line: number; column: number; path: string } }
+  | { ok: false; problems: Problem[] };
+
+/**
+ * Reads one YAML text and validates it with `schema`: every problem at once, each with its line
+ * and column (the YAML error's, the offending value's, or an unknown key's own).
+ */
+export function readYaml<T>(source: { readonly name: string; readonly text: string }, schema: z.ZodType<T, z.ZodTypeDef, unknown>, empty?: unknown): ReadResult<T> {
   // PostgreSQL stores neither, and no policy needs them: refused before anything reads the text.
   const bad = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(source.text);
   if (bad) {
@@ -40,13 +48,8 @@ export function parseSource(source: PolicySource): ParseResult {
     },
   });
   if (reserved.length > 0) return { ok: false, problems: reserved };
-  const schema: z.ZodType<{ rules?: RuleConfig[]; policies?: RuleConfig[] }, z.ZodTypeDef, unknown> = source.format === 'config' ? configSchema : documentSchema;
-  const result = schema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? (source.format === 'config' ? {} : undefined));
-  const rulesKey = source.format === 'config' ? 'policies' : 'rules';
-  const locateAt = (path: readonly (string | number)[], key?: string) => {
-    const offset = locate(doc, path, key);
-    return { ...at(offset), path: path.join('.') };
-  };
+  const result = schema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? empty);
+  const locateAt = (path: readonly (string | number)[], key?: string) => ({ ...at(locate(doc, path, key)), path: path.join('.') });
   if (!result.success) {
     return {
       ok: false,
@@ -58,8 +61,17 @@ export function parseSource(source: PolicySource): ParseResult {
       }),
     };
   }
-  const rules = (source.format === 'config' ? result.data.policies : result.data.rules) ?? [];
-  return { ok: true, parsed: { source, rules, locate: (rule, path = []) => locateAt([rulesKey, rule, ...path]) } };
+  return { ok: true, data: result.data, locate: locateAt };
+}
+
+/** Reads and validates one policy source. Every problem at once, each with its line and column. */
+export function parseSource(source: PolicySource): ParseResult {
+  const schema: z.ZodType<{ rules?: RuleConfig[]; policies?: RuleConfig[] }, z.ZodTypeDef, unknown> = source.format === 'config' ? configSchema : documentSchema;
+  const read = readYaml(source, schema, source.format === 'config' ? {} : undefined);
+  if (!read.ok) return read;
+  const rulesKey = source.format === 'config' ? 'policies' : 'rules';
+  const rules = (source.format === 'config' ? read.data.policies : read.data.rules) ?? [];
+  return { ok: true, parsed: { source, rules, locate: (rule, path = []) => read.locate([rulesKey, rule, ...path]) } };
 }
 
 /**

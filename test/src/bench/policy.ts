@@ -58,7 +58,7 @@ function requests(protocol: EvaluationFigure['protocol']): RequestFacts[] {
   for (let i = 0; i < 64; i++) {
     const principal = { subject: `agent-${i}`, clientId: `agent-${i}`, issuer: 'https://idp', kind: 'machine', groups: [`g${i % 7}`, 'agents'], scopes: [], claims: {} };
     let target: Target;
-    if (protocol === 'http') target = { kind: 'http', method: i % 2 ? 'GET' : 'POST', path: `/api/v${i % 4}/orders/${i}`, query: 'limit=10', headers: [] } as Target;
+    if (protocol === 'http') target = { kind: 'http', method: i % 2 ? 'GET' : 'POST', path: `/api/v${i % 4}/orders/${i}`, query: 'limit=10', headers: [] };
     else if (protocol === 'mcp') target = mcpTarget('tools/call', `tool_${i % 40}_x`, { database: 'analytics', limit: 100, q: `query ${i}` });
     else target = { kind: 'sql', statement: `select id, total from sales.orders o join crm.customers c on c.id = o.customer_id where o.id = ${i % 8}`, parameters: [] };
     out.push({ connection: `c${i % CONNECTIONS}`, principal, target, now: new Date() });
