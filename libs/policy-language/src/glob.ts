@@ -31,7 +31,12 @@ export function compileGlobs(globs: readonly string[], options: { ignoreCase?: b
   return (value) => exact.has(fold(value)) || wild.some((match) => match(value));
 }
 
-function matchParts(parts: readonly string[], value: string): boolean {
+/**
+ * Whether `value` is the literal `parts` joined by runs of any characters ('*'): the first part a
+ * prefix, the last a suffix, the middle ones in order, greedily leftmost — linear in the value.
+ */
+export function matchParts(parts: readonly string[], value: string): boolean {
+  if (parts.length === 1) return parts[0] === value;
   const first = parts[0]!;
   const last = parts[parts.length - 1]!;
   if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) return false;

@@ -1,3 +1,5 @@
+import { matchParts } from './glob.js';
+
 /**
  * Path globs for HTTP rules: "*" matches within one segment, "**" matches any number of whole
  * segments (including none).
@@ -59,7 +61,7 @@ function matchSegments(glob: readonly GlobSegment[], path: readonly string[]): b
     if (current === ANY_SEGMENTS) {
       starG = g++;
       starP = p;
-    } else if (current !== undefined && matchSegment(current, path[p]!)) {
+    } else if (current !== undefined && matchParts(current, path[p]!)) {
       g++;
       p++;
     } else if (starG !== -1) {
@@ -71,21 +73,4 @@ function matchSegments(glob: readonly GlobSegment[], path: readonly string[]): b
   }
   while (glob[g] === ANY_SEGMENTS) g++;
   return g === glob.length;
-}
-
-/** One segment: literal parts separated by '*', which matches any run of characters. */
-function matchSegment(parts: readonly string[], segment: string): boolean {
-  if (parts.length === 1) return parts[0] === segment;
-  const first = parts[0]!;
-  const last = parts[parts.length - 1]!;
-  if (segment.length < first.length + last.length || !segment.startsWith(first) || !segment.endsWith(last)) return false;
-  // The middle parts, in order, greedily leftmost: linear in the segment length.
-  let at = first.length;
-  const end = segment.length - last.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const found = segment.indexOf(parts[i]!, at);
-    if (found === -1 || found + parts[i]!.length > end) return false;
-    at = found + parts[i]!.length;
-  }
-  return true;
 }
