@@ -1,12 +1,15 @@
 export { parsePortcullisConfig, loadPortcullisConfig, resolveSecret, ConfigError } from './load.js';
 export { parseDuration } from './duration.js';
-export { portcullisConfigSchema } from './schema.js';
+export { connectionFacts, portcullisConfigSchema } from './schema.js';
 export type {
   PortcullisConfig,
   PortcullisConfigInput,
   IssuerConfig,
   DevIdpConfig,
+  ConnectionConfig,
   HttpConnectionConfig,
+  PostgresConnectionConfig,
+  PostgresListenerConfig,
   MaskingProfileConfig,
   SecretRef,
 } from './schema.js';

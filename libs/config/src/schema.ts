@@ -92,8 +92,9 @@ const httpConnection = z
     /** Labels policy rules can match on (e.g. "env:prod"); the policy service reads them. */
     tags: z.array(connectionTag).default([]),
   })
-  .strict()
-  .superRefine((connection, ctx) => {
+  .strict();
+
+function refineHttpConnection(connection: z.output<typeof httpConnection>, ctx: z.RefinementCtx): void {
     const secret = new Set([...SECRET_HEADERS, ...(connection.credential ? [connection.credential.header.toLowerCase()] : [])]);
     connection.decisionHeaders.forEach((name, i) => {
       if (secret.has(name)) {
@@ -102,7 +103,72 @@ const httpConnection = z
       }
       if (connection.decisionHeaders.indexOf(name) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['decisionHeaders', i], message: `"${name}" is listed twice` });
     });
-  });
+}
+
+/**
+ * A PostgreSQL database the gateway logs into itself. Callers connect to the gateway's listener
+ * with dbname = the connection's name and their token as the password; they never see this login.
+ */
+const postgresConnection = z
+  .object({
+    name: connectionName,
+    type: z.literal('postgres'),
+    /** postgres://user@host:port/database — the gateway's own login; its password comes from `credential`. */
+    upstream: z
+      .string()
+      .url()
+      .superRefine((raw, ctx) => {
+        const url = new URL(raw);
+        if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a postgres:// URL' });
+        if (url.password) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not contain a password: give it in credential.password (env or file)' });
+        if (!url.username) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must name the user the gateway logs in as (postgres://user@host/db)' });
+        if (!url.hostname) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must name a host' });
+        if (url.pathname.length <= 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must name a database (postgres://user@host/db)' });
+        if (url.search) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not carry parameters: use tls: for TLS' });
+      }),
+    credential: z.object({ password: secretRef }).strict().optional(),
+    /** TLS to the database: disable (loopback only), require (encrypted, any certificate), verify-full (CA and host name checked). */
+    tls: z
+      .object({
+        mode: z.enum(['disable', 'require', 'verify-full']).default('disable'),
+        ca: z.object({ file: z.string().min(1) }).strict().optional(),
+      })
+      .strict()
+      .default({}),
+    /** Connecting and logging in to the database, and a cancel request reaching it. */
+    connectTimeout: duration.default('10s'),
+    tags: z.array(connectionTag).default([]),
+  })
+  .strict();
+
+function refinePostgresConnection(connection: z.output<typeof postgresConnection>, ctx: z.RefinementCtx): void {
+  if (connection.tls.mode === 'verify-full' && !connection.tls.ca) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tls', 'ca'], message: 'verify-full needs the CA certificate file that signed the server certificate' });
+}
+
+const connection = z.discriminatedUnion('type', [httpConnection, postgresConnection]).superRefine((c, ctx) => (c.type === 'http' ? refineHttpConnection(c, ctx) : refinePostgresConnection(c, ctx)));
+
+/** The gateway's PostgreSQL listener (its address is INGRESS_PG_ADDR). */
+const postgresListener = z
+  .object({
+    /** TLS towards callers. Without it, connect only over loopback: tokens would cross the network in clear. */
+    tls: z
+      .object({
+        cert: z.object({ file: z.string().min(1) }).strict(),
+        key: z.object({ file: z.string().min(1) }).strict(),
+        /** Refuse callers that do not ask for TLS (28000). */
+        required: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
+    /** A client message (a query text, a Bind, one COPY chunk) larger than this ends the session with 08P01. */
+    maxMessageBytes: z.number().int().min(1024).max(1 << 30).default(16 << 20),
+    /** Caller connections at once; beyond it a new one is refused with 53300. */
+    maxConnections: z.number().int().positive().default(256),
+    /** From connecting to a verified password; a caller slower than this is cut off. */
+    startupTimeout: duration.default('15s'),
+  })
+  .strict()
+  .default({});
 
 const maskingProfile = z
   .object({
@@ -116,7 +182,8 @@ export const portcullisConfigSchema = z
   .object({
     issuers: z.array(issuer).default([]),
     devIdp: devIdp.optional(),
-    connections: z.array(httpConnection).default([]),
+    connections: z.array(connection).default([]),
+    postgres: postgresListener,
     /**
      * Rules in the policy language. Validated by the policy service (libs/policy-language, with
      * lines and columns), not here: a broken rule must leave the last good policy in force, not
@@ -151,6 +218,14 @@ export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
 export type PortcullisConfig = z.output<typeof portcullisConfigSchema>;
 export type IssuerConfig = PortcullisConfig['issuers'][number];
 export type DevIdpConfig = NonNullable<PortcullisConfig['devIdp']>;
-export type HttpConnectionConfig = PortcullisConfig['connections'][number];
+export type ConnectionConfig = PortcullisConfig['connections'][number];
+export type HttpConnectionConfig = Extract<ConnectionConfig, { type: 'http' }>;
+export type PostgresConnectionConfig = Extract<ConnectionConfig, { type: 'postgres' }>;
+export type PostgresListenerConfig = PortcullisConfig['postgres'];
 export type MaskingProfileConfig = PortcullisConfig['maskingProfiles'][number];
 export type SecretRef = z.output<typeof secretRef>;
+
+/** What policy knows of a connection: its tags and, for HTTP, the request headers it decides on. */
+export function connectionFacts(connection: ConnectionConfig): { readonly tags: readonly string[]; readonly decisionHeaders?: readonly string[] } {
+  return connection.type === 'http' ? { tags: connection.tags, decisionHeaders: connection.decisionHeaders } : { tags: connection.tags };
+}

@@ -1,10 +1,26 @@
-import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig } from '@portcullis/config';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
 import { address, configPath, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface IngressConnection {
   readonly config: HttpConnectionConfig;
   /** The credential injected upstream. Held in memory only; never logged or echoed. */
   readonly credential: string | undefined;
+}
+
+export interface PostgresConnection {
+  readonly config: PostgresConnectionConfig;
+  /** The gateway's own database password. Held in memory only; never logged or echoed. */
+  readonly password: string | undefined;
+  /** PEM of the CA that signs the database's certificate (tls verify-full). */
+  readonly ca: Buffer | undefined;
+}
+
+/** The PostgreSQL listener: its address and settings, with TLS material read. */
+export interface PostgresListenerSettings extends Omit<PostgresListenerConfig, 'tls'> {
+  readonly address: { host: string; port: number };
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly required: boolean } | undefined;
 }
 
 export interface IngressConfig {
@@ -24,11 +40,14 @@ export interface IngressConfig {
   readonly maxInFlight: number;
   readonly logLevel: string;
   readonly connections: readonly IngressConnection[];
+  readonly postgresConnections: readonly PostgresConnection[];
+  readonly postgres: PostgresListenerSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   const vars = readEnv(env, {
     INGRESS_HTTP_ADDR: address('127.0.0.1:8080'),
+    INGRESS_PG_ADDR: address('127.0.0.1:15432'),
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
     MASKING_GRPC_ADDR: address('127.0.0.1:50054'),
@@ -45,18 +64,42 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
   // Resolve every credential now: a missing secret stops the start, listing all of them.
   const problems: string[] = [];
-  const connections = file.connections.map((config) => {
-    let credential: string | undefined;
-    if (config.credential) {
-      try {
-        credential = resolveSecret(config.credential.secret, env);
-      } catch (err) {
-        problems.push(`connection ${config.name}: ${(err as ConfigError).problems?.join('; ') ?? (err as Error).message}`);
-      }
+  const secret = (ref: SecretRef, what: string): string | undefined => {
+    try {
+      return resolveSecret(ref, env);
+    } catch (err) {
+      problems.push(`${what}: ${(err as ConfigError).problems?.join('; ') ?? (err as Error).message}`);
+      return undefined;
     }
-    return { config, credential };
-  });
+  };
+  const base = dirname(resolve(vars.PORTCULLIS_CONFIG));
+  const readConfigFile = (path: string, what: string): Buffer | undefined => {
+    try {
+      return readFileSync(resolve(base, path));
+    } catch (err) {
+      problems.push(`${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return undefined;
+    }
+  };
+  const connections: IngressConnection[] = [];
+  const postgresConnections: PostgresConnection[] = [];
+  for (const config of file.connections) {
+    if (config.type === 'http') {
+      connections.push({ config, credential: config.credential ? secret(config.credential.secret, `connection ${config.name}`) : undefined });
+    } else {
+      postgresConnections.push({
+        config,
+        password: config.credential ? secret(config.credential.password, `connection ${config.name}`) : undefined,
+        ca: config.tls.ca ? readConfigFile(config.tls.ca.file, `connection ${config.name}: tls.ca`) : undefined,
+      });
+    }
+  }
+  const listenerTls = file.postgres.tls;
+  const tls = listenerTls
+    ? { cert: readConfigFile(listenerTls.cert.file, 'postgres.tls.cert'), key: readConfigFile(listenerTls.key.file, 'postgres.tls.key'), required: listenerTls.required }
+    : undefined;
   if (problems.length > 0) throw new ConfigError(vars.PORTCULLIS_CONFIG, problems);
+  const postgres: PostgresListenerSettings = { ...file.postgres, address: vars.INGRESS_PG_ADDR, tls: tls ? { cert: tls.cert!, key: tls.key!, required: tls.required } : undefined };
   return Object.freeze({
     httpAddress: vars.INGRESS_HTTP_ADDR,
     identityAddress: hostPort(vars.IDENTITY_GRPC_ADDR),
@@ -71,5 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     maxInFlight: vars.INGRESS_MAX_IN_FLIGHT,
     logLevel: vars.LOG_LEVEL,
     connections,
+    postgresConnections,
+    postgres,
   });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, parsePortcullisConfig } from '@portcullis/config';
+import { ConfigError, connectionFacts, parsePortcullisConfig } from '@portcullis/config';
 import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 /** What a policy is compiled against: the connections (with their tags) and masking profiles that exist. */
@@ -66,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     configFile: { path, text },
     policyDirectory: { path: resolve(dirname(path), directory ?? 'policies'), explicit: directory !== undefined },
     context: {
-      connections: file.connections.map((c) => ({ name: c.name, tags: c.tags, decisionHeaders: c.decisionHeaders })),
+      connections: file.connections.map((c) => ({ name: c.name, ...connectionFacts(c) })),
       maskingProfiles: file.maskingProfiles.map((p) => p.name),
     },
     adminGroups: file.policy.adminGroups,

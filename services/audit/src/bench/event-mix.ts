@@ -57,7 +57,7 @@ export class EventMix {
     const envelope = (requestId: string, body: eventsV1.Event['body']) =>
       newEvent({ requestId, connection, source: this.source, sessionId, body: body! });
     const requests = 1 + (n % 4);
-    const events = [envelope('', { $case: 'sessionStarted', value: { principal, protocol, clientAddress: '10.20.30.40:51234' } })];
+    const events = [envelope('', { $case: 'sessionStarted', value: { principal, protocol, clientAddress: '10.20.30.40:51234', clientUser: '', applicationName: '' } })];
     for (let r = 0; r < requests; r++) {
       const requestId = randomUUID();
       events.push(
@@ -80,6 +80,7 @@ export class EventMix {
             errorCode: '',
             reasons: ['rule:agents-read-crm', 'rule:business-hours-eu'],
             rows: target.$case === 'sql' ? 42n : 0n,
+            commandTags: target.$case === 'sql' ? ['SELECT 42'] : [],
           },
         }),
       );

@@ -34,7 +34,7 @@ export function eventToProto(event: GatewayEvent, source: string): eventsV1.Even
 function bodyToProto(event: GatewayEvent): eventsV1.Event['body'] {
   switch (event.kind) {
     case 'sessionStarted':
-      return { $case: 'sessionStarted', value: { principal: principalToProto(event.principal), protocol: event.protocol, clientAddress: event.clientAddress } };
+      return { $case: 'sessionStarted', value: { principal: principalToProto(event.principal), protocol: event.protocol, clientAddress: event.clientAddress, clientUser: event.clientUser ?? '', applicationName: event.applicationName ?? '' } };
     case 'sessionEnded':
       return { $case: 'sessionEnded', value: { reason: END_REASONS[event.reason], requests: event.requests, durationUs: micros(event.durationUs) } };
     case 'requestReceived':
@@ -56,6 +56,7 @@ function bodyToProto(event: GatewayEvent): eventsV1.Event['body'] {
           errorCode: event.errorCode ?? '',
           reasons: [...event.reasons],
           rows: BigInt(event.rows),
+          commandTags: [...(event.commandTags ?? [])],
         },
       };
   }

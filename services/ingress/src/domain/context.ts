@@ -9,4 +9,6 @@ export interface RequestContext {
   readonly protocol: Protocol;
   readonly principal: Principal;
   readonly target: Target;
+  /** What policy can tell of the target, when narrower than the target itself (see Described.shape); the decision cache's key. */
+  readonly shape?: string;
 }

@@ -68,11 +68,13 @@ export class DecisionCache {
 /**
  * Everything a rule can match on is in the key, so a remembered decision is the one policy would
  * make again under the same rule set: the connection (its tags come with its name from config),
- * the whole target (for HTTP the query and the decision headers too), and every attribute of the
+ * the whole target (for HTTP the query and the decision headers too; for SQL the shape of the parsed
+ * statements, which holds every fact a rule can test but not the literals), and every attribute of the
  * principal a rule can test. A digest, so that an entry costs the same whatever their size.
  */
 function cacheKey(context: RequestContext): string {
-  return sha256Hex(JSON.stringify([principalKey(context.principal), context.connection, targetDigest(context.target)]));
+  const target = context.shape !== undefined ? `shape:${context.target.kind}:${context.shape}` : targetDigest(context.target);
+  return sha256Hex(JSON.stringify([principalKey(context.principal), context.connection, target]));
 }
 
 /**

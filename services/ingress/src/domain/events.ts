@@ -24,7 +24,14 @@ interface Envelope {
 
 /** The events the gateway emits, typed in its own terms; the bus adapter turns them into protobuf. */
 export type GatewayEvent =
-  | (Envelope & { readonly kind: 'sessionStarted'; readonly principal: Principal; readonly protocol: Protocol; readonly clientAddress: string })
+  | (Envelope & {
+      readonly kind: 'sessionStarted';
+      readonly principal: Principal;
+      readonly protocol: Protocol;
+      readonly clientAddress: string;
+      readonly clientUser?: string;
+      readonly applicationName?: string;
+    })
   | (Envelope & { readonly kind: 'sessionEnded'; readonly reason: SessionEndReason; readonly requests: number; readonly durationUs: number })
   | (Envelope & { readonly kind: 'requestReceived'; readonly principal?: Principal; readonly protocol: Protocol; readonly target?: Target })
   | (Envelope & { readonly kind: 'decisionMade'; readonly decision: Decision; readonly fromCache: boolean })
@@ -36,6 +43,7 @@ export type GatewayEvent =
       readonly masked: Readonly<Record<string, number>>;
       readonly responseBytes: number;
       readonly rows: number;
+      readonly commandTags?: readonly string[];
       readonly errorCode?: RefusalCode;
       readonly reasons: readonly string[];
     });

@@ -10,9 +10,23 @@ export interface SessionOpening {
   /** The caller's credential as presented (bearer token, PostgreSQL password); never logged. */
   readonly token: string | undefined;
   readonly clientAddress: string;
+  /** PostgreSQL: the user name and application_name the caller gave (recorded, never trusted). */
+  readonly clientUser?: string;
+  readonly applicationName?: string;
 }
 
-export type Described = { readonly ok: true; readonly target: Target } | { readonly ok: false; readonly refusal: Refusal };
+export type Described =
+  | {
+      readonly ok: true;
+      readonly target: Target;
+      /**
+       * A digest equal for two targets that policy cannot tell apart (SQL: every fact of the parsed
+       * statements that a rule can test, literals left out), so a remembered decision serves both.
+       * Absent: the target itself is the key.
+       */
+      readonly shape?: string;
+    }
+  | { readonly ok: false; readonly refusal: Refusal };
 
 export type Masked = { readonly ok: true; readonly findings: Readonly<Record<string, number>> } | { readonly ok: false; readonly refusal: Refusal };
 
@@ -29,6 +43,10 @@ export interface Delivery {
   readonly status: ProtocolStatus;
   readonly bytes: number;
   readonly rows: number;
+  /** Values masked while the reply streamed (a reply that masks as it is sent, e.g. SQL rows). */
+  readonly masked?: Readonly<Record<string, number>>;
+  /** SQL: the command tags the target completed with, in order. */
+  readonly commandTags?: readonly string[];
 }
 
 /** Identifiers the caller may see with a response or a refusal. */
@@ -56,8 +74,11 @@ export interface Exchange<R extends Reply = Reply> {
   describe(): Promise<Described>;
   /** Sends exactly the described request to the target, with the credential the gateway holds. */
   forward(info: { readonly requestId: string; readonly signal: AbortSignal }): Promise<Forwarded<R>>;
-  /** Sends the (masked) reply to the caller. */
-  respond(reply: R, info: ResponseInfo): Delivery;
+  /**
+   * Sends the (masked) reply to the caller; a reply that streams (SQL rows) resolves when it has
+   * all been sent.
+   */
+  respond(reply: R, info: ResponseInfo): Delivery | Promise<Delivery>;
   /** Refuses in the caller's protocol and says what status the caller got. */
   refuse(refusal: Refusal, info: Partial<ResponseInfo>): ProtocolStatus;
 }

@@ -14,6 +14,12 @@ import { Stages } from './stages.js';
 /** The abort reason the gateway uses when it stops: held requests are refused, not forwarded. */
 export const SHUTTING_DOWN = 'portcullis:shutting-down';
 
+/**
+ * The abort reason of an exchange's `gone` signal when the caller cancelled the request (a
+ * PostgreSQL CancelRequest) rather than going away: it is refused as cancelled, the session lives on.
+ */
+export const CANCELLED = 'portcullis:cancelled';
+
 /** Stands for the connection of a request that named none the gateway knows. */
 export const UNKNOWN_CONNECTION = '_unknown';
 
@@ -94,6 +100,8 @@ export class RequestFlow {
       principal,
       protocol: session.protocol,
       clientAddress: opening.clientAddress,
+      ...(opening.clientUser !== undefined ? { clientUser: opening.clientUser } : {}),
+      ...(opening.applicationName !== undefined ? { applicationName: opening.applicationName } : {}),
     });
     return session;
   }
@@ -175,7 +183,15 @@ export class RequestFlow {
     const described = await exchange.describe();
     if (!described.ok) return early(described.refusal);
 
-    const context: RequestContext = { requestId: request.requestId, sessionId: session.id, connection: request.connection, protocol: exchange.protocol, principal, target: described.target };
+    const context: RequestContext = {
+      requestId: request.requestId,
+      sessionId: session.id,
+      connection: request.connection,
+      protocol: exchange.protocol,
+      principal,
+      target: described.target,
+      ...(described.shape !== undefined ? { shape: described.shape } : {}),
+    };
     session.countRequest();
     const sessionEvents = this.takeUnrecorded(session);
     const authz = await this.authorize(context, sessionEvents, exchange.gone, stages);
@@ -188,7 +204,7 @@ export class RequestFlow {
 
     // The caller may have left, or the gateway begun stopping, between the decision and now; and a
     // held request is released only if its caller is still who it was (the hold may have been long).
-    if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(), holdId);
+    if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(exchange.gone), holdId);
     const stillValid = holdId ? session.recheck(clock.now()) : undefined;
     if (stillValid) return this.refuse(exchange, request, stillValid, holdId);
     const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone });
@@ -206,8 +222,9 @@ export class RequestFlow {
       if (!outcome.ok) return this.refuse(exchange, request, outcome.refusal, holdId);
       masked = outcome.findings;
     }
-    const delivery = exchange.respond(forwarded.reply, { requestId: request.requestId, stages, ...(holdId ? { holdId } : {}) });
-    this.complete(request, 'forwarded', delivery.status, { masked, responseBytes: delivery.bytes, rows: delivery.rows });
+    const delivery = await exchange.respond(forwarded.reply, { requestId: request.requestId, stages, ...(holdId ? { holdId } : {}) });
+    if (delivery.masked) masked = mergeCounts(masked, delivery.masked);
+    this.complete(request, 'forwarded', delivery.status, { masked, responseBytes: delivery.bytes, rows: delivery.rows, ...(delivery.commandTags ? { commandTags: delivery.commandTags } : {}) });
     return { ok: true };
   }
 
@@ -281,6 +298,7 @@ export class RequestFlow {
       case 'cancelled': {
         const holdId = result.holdId ? { holdId: result.holdId } : {};
         if (this.options.shutdown.aborted) return { ok: false, ...holdId, refusal: refusalFor(decision, 'GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down; the held request was not forwarded') };
+        if (gone.reason === CANCELLED) return { ok: false, ...holdId, refusal: refusalFor(decision, 'REQUEST_CANCELLED', 'the caller cancelled the request while it was held') };
         return { ok: false, ...holdId, refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
       }
       case 'unavailable':
@@ -288,8 +306,9 @@ export class RequestFlow {
     }
   }
 
-  private abortRefusal(): Refusal {
-    return this.options.shutdown.aborted ? refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down') : refusal('CALLER_GONE', 'the caller went away');
+  private abortRefusal(gone: AbortSignal): Refusal {
+    if (this.options.shutdown.aborted) return refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down');
+    return gone.reason === CANCELLED ? refusal('REQUEST_CANCELLED', 'the caller cancelled the request') : refusal('CALLER_GONE', 'the caller went away');
   }
 
   /** A refusal after the request was recorded: the caller gets it, and so does the audit log. */
@@ -313,7 +332,12 @@ export class RequestFlow {
   }
 
   /** Records the last event of a request without delaying the caller. */
-  private complete(request: Request, outcome: Outcome, status: ProtocolStatus, extra: { refusal?: Refusal; masked?: Readonly<Record<string, number>>; responseBytes?: number; rows?: number }): void {
+  private complete(
+    request: Request,
+    outcome: Outcome,
+    status: ProtocolStatus,
+    extra: { refusal?: Refusal; masked?: Readonly<Record<string, number>>; responseBytes?: number; rows?: number; commandTags?: readonly string[] },
+  ): void {
     const durationMs = this.ports.clock.monotonic() - request.startedAt;
     this.ports.log.completed({
       requestId: request.requestId,
@@ -335,6 +359,7 @@ export class RequestFlow {
         masked: extra.masked ?? {},
         responseBytes: extra.responseBytes ?? 0,
         rows: extra.rows ?? 0,
+        ...(extra.commandTags ? { commandTags: extra.commandTags } : {}),
         ...(extra.refusal ? { errorCode: extra.refusal.code } : {}),
         reasons: extra.refusal?.reasons ?? [],
       },
@@ -370,4 +395,10 @@ function endReason(stale: Refusal | undefined, ownVerdict: { ok: boolean; refusa
   if (stale?.code === 'TOKEN_EXPIRED') return 'principal_expired';
   if (ownVerdict && !ownVerdict.ok) return ownVerdict.refusal?.code === 'TOKEN_EXPIRED' ? 'principal_expired' : 'revoked';
   return 'closed';
+}
+
+function mergeCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  const merged: Record<string, number> = { ...a };
+  for (const [key, count] of Object.entries(b)) merged[key] = (merged[key] ?? 0) + count;
+  return merged;
 }

@@ -21,6 +21,7 @@ const STATUS: Record<RefusalCode, number> = {
   APPROVAL_DENIED: 403,
   APPROVAL_EXPIRED: 403,
   CALLER_GONE: 499,
+  REQUEST_CANCELLED: 499, // never over HTTP: a caller that cancels closes the connection
   GATEWAY_SHUTTING_DOWN: 503,
   GATEWAY_BUSY: 503,
   INTERNAL: 500,

@@ -2,7 +2,7 @@
 // (local). Service errors propagate as CallError, but for a refused document, whose problems are
 // printed here, one per line, at the file the admin gave.
 import { basename, join } from 'node:path';
-import { parsePortcullisConfig } from '@portcullis/config';
+import { connectionFacts, parsePortcullisConfig } from '@portcullis/config';
 import { runPolicyTests, type PolicyContext, type PolicySource, type Problem } from '@portcullis/policy-language';
 import type { commonV1 } from '@portcullis/proto-gen';
 import { mcpTarget, targetToProto, type Target } from '@portcullis/request-model';
@@ -111,7 +111,7 @@ export async function testPolicies(dir: string, io: Io, local: Local, configPath
     try {
       const config = parsePortcullisConfig(local.readFile(configPath), configPath);
       context = {
-        connections: new Map(config.connections.map((c) => [c.name, { tags: c.tags, decisionHeaders: c.decisionHeaders }])),
+        connections: new Map(config.connections.map((c) => [c.name, connectionFacts(c)])),
         maskingProfiles: new Set(config.maskingProfiles.map((p) => p.name)),
       };
     } catch (err) {
