@@ -1,0 +1,88 @@
+import type { MaskingProfile } from '@portcullis/detectors';
+import type { SqlTarget } from '@portcullis/request-model';
+import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
+import type { ProtocolStatus } from '../domain/events.js';
+import type { Refusal } from '../domain/refusal.js';
+import { pgErrorFor } from './refusal.pg.js';
+import type { StatementStream } from './statement-stream.js';
+
+/** A statement's answer from the database, streamed to the client as it comes. */
+export class PgReply implements Reply {
+  profile: MaskingProfile | undefined;
+
+  constructor(readonly stream: StatementStream) {}
+
+  /** Rows are masked as they stream (the counts come with the delivery); here the profile is only noted. */
+  mask(profile: MaskingProfile): Masked {
+    this.profile = profile;
+    return { ok: true, findings: {} };
+  }
+}
+
+/** What the session does for an exchange: the wire side of forwarding and refusing. */
+export interface StatementPort {
+  /** Sends the statement to the database; undefined when the database connection is gone. */
+  forward(exchange: PgExchange): StatementStream | undefined;
+  /** The refusal in the client's protocol, in its place among the answers; FATAL ends the session. */
+  refuse(exchange: PgExchange, reason: Refusal, info: Partial<ResponseInfo>, stream: StatementStream | undefined): void;
+}
+
+/**
+ * One decided request of a PostgreSQL session: a simple Query (a batch of statements, decided
+ * together) or an extended-protocol Execute of a bound portal (its statement with its parameters).
+ * `settled` resolves as soon as the flow has committed the request to an outcome (sent with its
+ * masking armed, or refused), so that the session reads the client's next message only then and
+ * the database receives every message in the client's order.
+ */
+export class PgExchange implements Exchange<PgReply> {
+  readonly protocol = 'sql' as const;
+  readonly settled: Promise<void>;
+  private markSettled!: () => void;
+  private readonly aborter = new AbortController();
+  private stream: StatementStream | undefined;
+
+  constructor(
+    private readonly port: StatementPort,
+    readonly connection: string,
+    readonly kind: 'query' | 'execute',
+    readonly target: SqlTarget,
+    private readonly shape: string | undefined,
+    /** The client's message as received, forwarded byte for byte. */
+    readonly raw: Buffer,
+    /** Execute: the portal it runs. */
+    readonly portal?: string,
+  ) {
+    this.settled = new Promise((resolve) => (this.markSettled = resolve));
+  }
+
+  get gone(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /** The session ended (reason undefined) or the client cancelled (CANCELLED). */
+  abort(reason?: string): void {
+    this.aborter.abort(reason);
+  }
+
+  async describe(): Promise<Described> {
+    return { ok: true, target: this.target, ...(this.shape !== undefined ? { shape: this.shape } : {}) };
+  }
+
+  async forward(): Promise<Forwarded<PgReply>> {
+    this.stream = this.port.forward(this);
+    if (!this.stream) return { ok: false, refusal: { code: 'UPSTREAM_UNAVAILABLE', message: 'the connection to the database is gone', reasons: [] } };
+    return { ok: true, reply: new PgReply(this.stream) };
+  }
+
+  respond(reply: PgReply): Promise<Delivery> {
+    reply.stream.arm(reply.profile);
+    this.markSettled();
+    return reply.stream.done;
+  }
+
+  refuse(reason: Refusal, info: Partial<ResponseInfo>): ProtocolStatus {
+    this.port.refuse(this, reason, info, this.stream);
+    this.markSettled();
+    return { sqlstate: pgErrorFor(reason.code).code };
+  }
+}

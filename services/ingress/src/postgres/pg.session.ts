@@ -1,0 +1,591 @@
+import type { Socket } from 'node:net';
+import type { MaskingProfile } from '@portcullis/detectors';
+import {
+  cancelRequest,
+  decodeBackend,
+  decodeFrontend,
+  errorResponse,
+  MessageReader,
+  parse as parseMessage,
+  query as queryMessage,
+  describe as describeMessage,
+  readyForQuery,
+  type Frame,
+} from '@portcullis/pg-wire';
+import type { SqlParameter, SqlTarget } from '@portcullis/request-model';
+import type { Logger } from '@portcullis/service-kit';
+import type { ResponseInfo } from '../domain/exchange.js';
+import type { SessionEndReason } from '../domain/events.js';
+import type { Refusal } from '../domain/refusal.js';
+import { CANCELLED, type RequestFlow } from '../domain/request-flow.js';
+import type { Session } from '../domain/session.js';
+import { PgExchange, type StatementPort } from './pg.exchange.js';
+import { pgErrorFor, refusalFields } from './refusal.pg.js';
+import { ResponseQueue, Step, type Expectation } from './responses.js';
+import { StatementStream, type RawField, type StreamHost } from './statement-stream.js';
+import type { ResultColumn } from './row-masking.js';
+import type { PgConnectionRuntime } from './pg.connection.js';
+import { cancelUpstream, type UpstreamLogin } from './upstream.js';
+import { SessionStatements, type StatementFacts } from './session-statements.js';
+
+const Z = 0x5a;
+const E = 0x45;
+const N = 0x4e;
+const A = 0x41;
+const S = 0x53;
+const T = 0x54;
+const n = 0x6e;
+const t = 0x74;
+
+/** A portal bound in this session: the statement it runs, with its parameters. */
+interface Portal {
+  readonly sql: string;
+  readonly parameters: readonly SqlParameter[];
+  /** Its result columns, once described; null when it returns no rows. */
+  description: readonly RawField[] | null | undefined;
+  /** ReadyForQuery messages owed before it was bound: it ends with the transaction after them. */
+  readonly generation: number;
+}
+
+export interface PgSessionOptions {
+  readonly maxMessageBytes: number;
+  /** Client bytes read ahead while a statement waits for its decision; beyond it reading pauses. */
+  readonly readAheadBytes: number;
+}
+
+/**
+ * One client connection, after login: every client message is translated for the database in
+ * order; each statement to run (a simple Query, an extended-protocol Execute) goes through the
+ * request flow first, and only a decided one reaches the database. The database's answers are
+ * matched to what was sent (ResponseQueue), masked and relayed; the gateway's own answers (a
+ * refusal) take the place PostgreSQL would give them. The gateway remembers what each prepared
+ * statement and portal runs, so an Execute is decided on its real statement and parameters.
+ */
+export class PgSession implements StatementPort, StreamHost {
+  private readonly queue = new ResponseQueue();
+  private readonly statements: SessionStatements;
+  private readonly portals = new Map<string, Portal>();
+  private readonly inFlight = new Set<PgExchange>();
+  /** After the gateway refused an extended-protocol message: client messages are dropped until Sync. */
+  private skipping = false;
+  private txStatus = 0x49; // 'I'
+  /** ReadyForQuery messages the database (or the gateway in its place) owes / has sent. */
+  private zOwed = 0;
+  private zSeen = 0;
+  private ended = false;
+  private clientBusy = false;
+  private upstreamBusy = false;
+  private readonly upstream: Socket;
+  private readonly upstreamReader: MessageReader;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly clientReader: MessageReader,
+    private readonly login: UpstreamLogin,
+    private readonly flow: RequestFlow,
+    private readonly session: Session,
+    private readonly target: PgConnectionRuntime,
+    private readonly options: PgSessionOptions,
+    private readonly logger: Logger,
+    private readonly onEnd: () => void,
+  ) {
+    this.upstream = login.socket;
+    this.upstreamReader = login.reader;
+    this.statements = new SessionStatements(target.analyzer);
+  }
+
+  /** Starts relaying; resolves when the session has ended. */
+  run(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const finish = () => resolve();
+      this.endedHook = finish;
+      this.client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+      this.client.on('error', () => this.end('gone'));
+      this.client.on('close', () => this.end('gone'));
+      this.upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
+      this.upstream.on('error', (err) => this.upstreamLost(err.message));
+      this.upstream.on('close', () => this.upstreamLost('the database closed the connection'));
+      this.client.on('drain', () => this.upstream.resume());
+      this.upstream.resume();
+      this.client.resume();
+      this.pumpClient();
+    });
+  }
+
+  private endedHook: (() => void) | undefined;
+
+  /** A CancelRequest with this session's key: held or undecided statements are refused, a running one cancelled in the database. */
+  cancel(): void {
+    for (const exchange of this.inFlight) exchange.abort(CANCELLED);
+    cancelUpstream(this.target.connection, cancelRequest(this.login.processId, this.login.secretKey));
+  }
+
+  /** The gateway is stopping: the client is told, then the connection closes. */
+  shutdown(): void {
+    this.fatal('57P01', 'terminating connection: the gateway is shutting down', 'shutdown');
+  }
+
+  // ── Client → gateway ────────────────────────────────────────────────────────────────────────
+
+  private fromClient(chunk: Buffer): void {
+    this.clientReader.push(chunk);
+    if (this.clientReader.buffered > this.options.readAheadBytes) this.client.pause();
+    this.pumpClient();
+  }
+
+  private pumpClient(): void {
+    if (this.clientBusy || this.ended) return;
+    this.clientBusy = true;
+    void this.drainClient().finally(() => {
+      this.clientBusy = false;
+    });
+  }
+
+  private async drainClient(): Promise<void> {
+    for (;;) {
+      if (this.ended) return;
+      let frame: Frame | undefined;
+      try {
+        frame = this.clientReader.next();
+      } catch (err) {
+        this.fatal('08P01', `invalid message from the client: ${(err as Error).message}`, 'closed');
+        return;
+      }
+      if (!frame) {
+        if (this.client.isPaused() && !this.ended) this.client.resume();
+        return;
+      }
+      const handled = this.handle(frame);
+      if (handled) await handled;
+    }
+  }
+
+  private handle(frame: Frame): Promise<void> | void {
+    let message: ReturnType<typeof decodeFrontend>;
+    try {
+      message = decodeFrontend(frame);
+    } catch (err) {
+      return this.fatal('08P01', `invalid message from the client: ${(err as Error).message}`, 'closed');
+    }
+    if (message.type === 'Terminate') return this.end('closed');
+    if (this.skipping) {
+      if (message.type !== 'Sync') return;
+      this.skipping = false;
+    }
+    switch (message.type) {
+      case 'Query':
+        return this.runStatement('query', message.sql, [], frame.raw);
+      case 'Parse':
+        return this.parse(message.name, message.sql, frame.raw);
+      case 'Bind':
+        return this.bind(message, frame.raw);
+      case 'Describe':
+        return this.describe(message.target, message.name, frame.raw);
+      case 'Execute':
+        return this.execute(message.portal, frame.raw);
+      case 'Close':
+        return this.close(message.target, message.name, frame.raw);
+      case 'Sync':
+        return this.sync(frame.raw);
+      case 'Flush':
+      case 'CopyData':
+      case 'CopyDone':
+      case 'CopyFail':
+        // COPY data belongs to a COPY the gateway decided; outside COPY the database ignores it.
+        this.toUpstream(frame.raw);
+        return;
+      case 'FunctionCall':
+        return this.refuseHere('0A000', 'the fast-path function call interface is not available through the gateway: call the function in a statement', false);
+      case 'Password':
+        return this.fatal('08P01', 'unexpected password message after login', 'closed');
+    }
+  }
+
+  private parse(name: string, sql: string, raw: Buffer): void {
+    const undo = this.statements.parsed(name, sql);
+    this.toUpstream(raw);
+    this.expect(this.simple(0x31, undo));
+  }
+
+  private bind(message: { portal: string; statement: string; parameterFormats: readonly number[]; parameters: readonly (Buffer | null)[] }, raw: Buffer): void {
+    const statement = this.statements.get(message.statement);
+    if (statement === undefined) return this.refuseHere('26000', `prepared statement "${message.statement}" does not exist`, true);
+    let undo: (() => void) | undefined;
+    if (message.portal === '' || !this.portals.has(message.portal)) {
+      this.portals.set(message.portal, { sql: statement, parameters: parameters(message.parameterFormats, message.parameters), description: undefined, generation: this.zOwed });
+      undo = () => this.portals.delete(message.portal);
+    }
+    this.toUpstream(raw);
+    this.expect(this.simple(0x32, undo));
+  }
+
+  private describe(kind: 'S' | 'P', name: string, raw: Buffer): void {
+    this.toUpstream(raw);
+    const portal = kind === 'P' ? this.portals.get(name) : undefined;
+    let parameterDescription = kind === 'S';
+    this.expect({
+      extended: true,
+      accept: (frame) => {
+        if (parameterDescription && frame.type === t) {
+          parameterDescription = false;
+          this.send(frame.raw);
+          return Step.More;
+        }
+        this.send(frame.raw);
+        if (frame.type === T || frame.type === n) {
+          if (portal) portal.description = frame.type === T ? rowFields(frame) : null;
+          return Step.Done;
+        }
+        if (frame.type === E) return Step.Failed;
+        return this.outOfOrder(frame);
+      },
+      skipped: () => undefined,
+      abandon: () => undefined,
+    });
+  }
+
+  private execute(portalName: string, raw: Buffer): Promise<void> | void {
+    const portal = this.portals.get(portalName);
+    if (!portal) return this.refuseHere('34000', `portal "${portalName}" does not exist`, true);
+    return this.runStatement('execute', portal.sql, portal.parameters, raw, portalName);
+  }
+
+  private close(kind: 'S' | 'P', name: string, raw: Buffer): void {
+    if (kind === 'S') this.statements.closed(name);
+    else this.portals.delete(name);
+    this.toUpstream(raw);
+    this.expect(this.simple(0x33));
+  }
+
+  private sync(raw: Buffer): void {
+    this.toUpstream(raw);
+    this.zOwed++;
+    this.expect({
+      extended: false,
+      sync: true,
+      accept: (frame) => {
+        if (frame.type !== Z) return this.outOfOrder(frame);
+        this.readyForQuery(frame.payload[0] ?? 0);
+        this.send(frame.raw);
+        return Step.Done;
+      },
+      skipped: () => undefined,
+      abandon: () => undefined,
+    });
+  }
+
+  /** A one-message answer (ParseComplete, BindComplete, CloseComplete) or an error. */
+  private simple(type: number, onError?: () => void): Expectation {
+    return {
+      extended: true,
+      accept: (frame) => {
+        this.send(frame.raw);
+        if (frame.type === type) return Step.Done;
+        if (frame.type === E) {
+          onError?.();
+          return Step.Failed;
+        }
+        return this.outOfOrder(frame);
+      },
+      skipped: () => onError?.(),
+      abandon: () => undefined,
+    };
+  }
+
+  // ── Decided statements ──────────────────────────────────────────────────────────────────────
+
+  private async runStatement(kind: 'query' | 'execute', sql: string, params: readonly SqlParameter[], raw: Buffer, portal?: string): Promise<void> {
+    const facts: StatementFacts = this.statements.facts(sql, params);
+    const target: SqlTarget = { kind: 'sql', statement: facts.statement, parameters: facts.parameters };
+    const exchange = new PgExchange(this, this.target.connection.config.name, kind, target, facts.shape, raw, portal);
+    this.inFlight.add(exchange);
+    this.pending.set(exchange, facts);
+    const ran = this.flow.run(this.session, exchange).then(
+      (outcome) => {
+        if (!outcome.ok && pgErrorFor(outcome.refusal.code).severity === 'FATAL') this.end('closed');
+      },
+      (err: unknown) => {
+        this.logger.error({ err, sessionId: this.session.id }, 'statement failed unexpectedly');
+        this.fatal('XX000', 'the gateway failed on this statement; the session is closed', 'closed');
+      },
+    );
+    void ran.finally(() => {
+      this.inFlight.delete(exchange);
+      this.pending.delete(exchange);
+    });
+    await Promise.race([exchange.settled, ran]);
+  }
+
+  private readonly pending = new Map<PgExchange, StatementFacts>();
+
+  forward(exchange: PgExchange): StatementStream | undefined {
+    if (this.ended || this.upstream.destroyed) return undefined;
+    const facts = this.pending.get(exchange)!;
+    const host: StreamHost = {
+      send: (data) => this.send(data),
+      resolveColumns: (fields, profile) => this.resolveColumns(fields, profile),
+      copyOf: (index) => this.statements.copyOf(facts, index),
+      completed: (index, tag) => this.completed(facts, index, tag),
+      readyForQuery: (status) => this.readyForQuery(status),
+      fail: (message, detail) => this.maskingFailed(message, detail),
+    };
+    if (exchange.kind === 'query') {
+      this.zOwed++;
+      const stream = new StatementStream(host, false, undefined);
+      this.toUpstream(exchange.raw);
+      this.expect(stream);
+      return stream;
+    }
+    const portal = this.portals.get(exchange.portal!);
+    const stream = new StatementStream(host, true, portal?.description ?? undefined);
+    if (portal && portal.description === undefined) {
+      // The client did not describe the portal: the gateway asks itself, to know what it masks.
+      this.toUpstream(describeMessage('P', exchange.portal!));
+      this.expect({
+        extended: true,
+        accept: (frame) => {
+          if (frame.type === T) {
+            portal.description = rowFields(frame);
+            stream.setDescription(portal.description);
+            return Step.Done;
+          }
+          if (frame.type === n) {
+            portal.description = null;
+            return Step.Done;
+          }
+          this.send(frame.raw);
+          return frame.type === E ? Step.Failed : this.outOfOrder(frame);
+        },
+        skipped: () => undefined,
+        abandon: () => undefined,
+      });
+    }
+    this.toUpstream(exchange.raw);
+    this.expect(stream);
+    return stream;
+  }
+
+  refuse(exchange: PgExchange, reason: Refusal, info: Partial<ResponseInfo>, stream: StatementStream | undefined): void {
+    const fields = refusalFields(reason, info);
+    const fatal = fields.severity === 'FATAL';
+    if (stream) {
+      stream.withhold(errorResponse(fields));
+      if (exchange.kind === 'execute') this.abortInDatabase(true);
+      return;
+    }
+    if (fatal) {
+      this.fatalFields(fields, 'closed');
+      return;
+    }
+    this.refuseWith(errorResponse(fields), exchange.kind === 'execute');
+  }
+
+  /** A refusal by the gateway itself (not a decision): unknown statement or portal, unsupported message. */
+  private refuseHere(code: string, message: string, extended: boolean): void {
+    this.refuseWith(errorResponse({ severity: 'ERROR', code, message }), extended);
+  }
+
+  /**
+   * The refusal goes to the client in the place of the refused message's answer, and the database
+   * is made to fail the same way PostgreSQL would have: an error it answers itself (and the gateway
+   * swallows) aborts the transaction, and in an extended-protocol batch makes it skip to Sync.
+   */
+  private refuseWith(error: Buffer, extended: boolean): void {
+    this.expect({ extended, emit: () => this.send(error), skipped: () => undefined, abandon: () => undefined });
+    this.abortInDatabase(extended);
+  }
+
+  private abortInDatabase(extended: boolean): void {
+    if (extended) {
+      this.skipping = true;
+      this.toUpstream(parseMessage('portcullis_refused', REFUSED_SQL, []));
+      this.expect({ extended: true, accept: (frame) => (frame.type === E ? Step.Failed : this.outOfOrder(frame)), skipped: () => undefined, abandon: () => undefined });
+      return;
+    }
+    this.zOwed++;
+    this.toUpstream(queryMessage(REFUSED_SQL));
+    this.expect({
+      extended: false,
+      accept: (frame) => {
+        if (frame.type === E) return Step.More;
+        if (frame.type !== Z) return this.outOfOrder(frame);
+        this.readyForQuery(frame.payload[0] ?? 0);
+        this.send(frame.raw);
+        return Step.Done;
+      },
+      skipped: () => undefined,
+      abandon: () => undefined,
+    });
+  }
+
+  // ── Database → gateway ──────────────────────────────────────────────────────────────────────
+
+  private fromUpstream(chunk: Buffer): void {
+    this.upstreamReader.push(chunk);
+    if (this.upstreamBusy) return;
+    this.upstreamBusy = true;
+    this.client.cork();
+    const done = this.drainUpstream();
+    if (done) {
+      this.upstream.pause();
+      void done.finally(() => {
+        this.upstreamBusy = false;
+        if (!this.ended && this.client.writableNeedDrain === false) this.upstream.resume();
+        if (this.upstreamReader.buffered > 0) this.fromUpstream(Buffer.alloc(0));
+      });
+    } else this.upstreamBusy = false;
+    process.nextTick(() => this.client.uncork());
+  }
+
+  /** Handles every complete frame; returns a promise if one had to wait (the upstream is paused meanwhile). */
+  private drainUpstream(): Promise<void> | undefined {
+    for (;;) {
+      if (this.ended) return undefined;
+      let frame: Frame | undefined;
+      try {
+        frame = this.upstreamReader.next();
+      } catch (err) {
+        this.upstreamLost(`invalid message from the database: ${(err as Error).message}`);
+        return undefined;
+      }
+      if (!frame) return undefined;
+      const waiting = this.fromDatabase(frame);
+      if (waiting) return waiting.then(() => this.drainUpstream());
+    }
+  }
+
+  private fromDatabase(frame: Frame): Promise<void> | undefined {
+    const type = frame.type;
+    if (type === S) {
+      this.send(frame.raw);
+      return undefined;
+    }
+    const head = this.queue.head;
+    if (type === N || type === A) {
+      if (head instanceof StatementStream) head.asynchronous(frame);
+      else this.send(frame.raw);
+      return undefined;
+    }
+    if (!head?.accept) {
+      this.upstreamLost(`the database sent ${String.fromCharCode(type)} when the gateway expected nothing`);
+      return undefined;
+    }
+    const step = head.accept(frame);
+    if (typeof step === 'number') {
+      if (step !== Step.More) this.queue.complete(step);
+      return undefined;
+    }
+    return step.then((s) => {
+      if (s !== Step.More) this.queue.complete(s);
+    });
+  }
+
+  private outOfOrder(frame: Frame): Step {
+    this.upstreamLost(`the database sent ${String.fromCharCode(frame.type)} out of order`);
+    return Step.Failed;
+  }
+
+  // ── StreamHost ──────────────────────────────────────────────────────────────────────────────
+
+  send(data: Buffer): void {
+    if (this.ended || this.client.destroyed) return;
+    if (!this.client.write(data)) this.upstream.pause();
+  }
+
+  async resolveColumns(fields: readonly RawField[], profile: MaskingProfile): Promise<readonly ResultColumn[]> {
+    const needSources = (profile.columns?.length ?? 0) > 0 || profile.fields.length > 0;
+    const [sources, types] = await Promise.all([
+      needSources ? this.target.catalog.sources(fields) : fields.map(() => undefined),
+      this.target.catalog.typeFacts(fields.map((f) => f.typeOid)),
+    ]);
+    return fields.map((f, i) => ({
+      name: f.name,
+      typeOid: f.typeOid,
+      format: f.format === 1 ? 1 : 0,
+      ...(sources[i] ? { source: sources[i] } : {}),
+      ...(types[i] ? { category: types[i]!.category } : {}),
+    }));
+  }
+
+  readyForQuery(status: number): void {
+    this.txStatus = status;
+    this.zSeen++;
+    // Portals end with their transaction; those bound after this ReadyForQuery was owed live on.
+    if (status === 0x49) for (const [name, portal] of this.portals) if (portal.generation < this.zSeen) this.portals.delete(name);
+  }
+
+  private completed(facts: StatementFacts, index: number, tag: string): void {
+    this.statements.completed(facts, index, tag);
+    if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY LABEL)\b/.test(tag)) this.target.catalog.invalidate();
+  }
+
+  private maskingFailed(message: string, detail: string): void {
+    this.logger.error({ sessionId: this.session.id, connection: this.target.connection.config.name, detail }, 'result could not be masked; session closed');
+    this.fatal('XX000', `${message}; nothing unmasked was sent and the session is closed`, 'closed');
+  }
+
+  // ── Ending ──────────────────────────────────────────────────────────────────────────────────
+
+  private expect(expectation: Expectation): void {
+    this.queue.push(expectation);
+  }
+
+  private toUpstream(data: Buffer): void {
+    if (!this.upstream.destroyed) this.upstream.write(data);
+  }
+
+  private upstreamLost(detail: string): void {
+    if (this.ended) return;
+    this.logger.warn({ sessionId: this.session.id, connection: this.target.connection.config.name, detail }, 'database connection lost');
+    this.fatal('08006', 'the connection to the database was lost', 'closed');
+  }
+
+  private fatal(code: string, message: string, reason: SessionEndReason): void {
+    this.fatalFields({ severity: 'FATAL', code, message }, reason);
+  }
+
+  private fatalFields(fields: Parameters<typeof errorResponse>[0], reason: SessionEndReason): void {
+    if (this.ended) return;
+    if (!this.client.destroyed) this.client.write(errorResponse(fields));
+    this.end(reason);
+  }
+
+  /** Ends the session once: held and undecided statements are refused, the database connection closes (rolling back). */
+  end(reason: SessionEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const exchange of this.inFlight) exchange.abort();
+    this.queue.abandon();
+    this.upstream.destroy();
+    this.client.end();
+    setTimeout(() => this.client.destroy(), 1000).unref();
+    this.flow.close(this.session, reason);
+    this.onEnd();
+    this.endedHook?.();
+  }
+
+  get transactionStatus(): string {
+    return String.fromCharCode(this.txStatus);
+  }
+}
+
+/** Syntax the database refuses before running anything: how the gateway makes it fail in step. */
+const REFUSED_SQL = 'portcullis refused the previous statement';
+
+function rowFields(frame: Frame): readonly RawField[] {
+  const message = decodeBackend(frame);
+  return message.type === 'RowDescription' ? message.fields : [];
+}
+
+/** Bound parameters as policy and the audit log see them: text as text, binary as bytes. */
+function parameters(formats: readonly number[], values: readonly (Buffer | null)[]): SqlParameter[] {
+  return values.map((value, i) => {
+    if (value === null) return null;
+    const format = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i];
+    if (format === 1) return { binary: new Uint8Array(value) };
+    const text = value.toString('utf8');
+    return Buffer.byteLength(text) === value.length && !text.includes('\ufffd') ? { text } : { binary: new Uint8Array(value) };
+  });
+}
+
+void readyForQuery;
