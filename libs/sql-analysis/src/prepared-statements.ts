@@ -85,7 +85,7 @@ const DEALLOCATE_ALL: PreparedStatementEffect = Object.freeze({ kind: 'deallocat
 function effectOf(raw: RawStatement, source: StatementSource): PreparedStatementEffect {
   const stmt = node(raw.stmt, 'a statement');
   if (stmt.type === 'PrepareStmt') return prepare(stmt.body, source);
-  if (stmt.type === 'DeallocateStmt') return bool(stmt.body['isall']) ? DEALLOCATE_ALL : Object.freeze({ kind: 'deallocate', name: nameOf(stmt.body, 'DEALLOCATE') });
+  if (stmt.type === 'DeallocateStmt') return deallocate(stmt.body);
   // DISCARD ALL includes DEALLOCATE ALL: a proxy that kept its prepared statements would be wrong about the next PREPARE.
   if (stmt.type === 'DiscardStmt' && stmt.body['target'] === 'DISCARD_ALL') return DEALLOCATE_ALL;
   const run = executeWithin(stmt);
@@ -144,7 +144,13 @@ function execute(body: Rec, source: StatementSource, underCreateTableAs: boolean
     close--;
   }
   if (!isPunctuation(tokens[close], ')')) throw new UnsupportedTree('an EXECUTE whose arguments do not end the statement');
-  return Object.freeze({ kind: 'execute', name, arguments: source.items(openingParen(tokens, close), close, params, 'the arguments of EXECUTE') });
+  const args = source.items(openingParen(tokens, close), close, params, 'the arguments of EXECUTE');
+  return Object.freeze({ kind: 'execute', name, arguments: args });
+}
+
+/** `DEALLOCATE [PREPARE] name` or `… ALL`: the parser has it all. */
+function deallocate(body: Rec): PreparedStatementEffect {
+  return bool(body['isall']) ? DEALLOCATE_ALL : Object.freeze({ kind: 'deallocate', name: nameOf(body, 'DEALLOCATE') });
 }
 
 function nameOf(body: Rec, what: string): string {
