@@ -24,3 +24,4 @@
 export { STATEMENT_KINDS, type StatementKind } from './statement-kinds.js';
 export type { ColumnRef, FunctionRef, SqlAnalysis, StatementAnalysis, TableRef } from './analysis.js';
 export { SqlAnalyzer } from './sql-analyzer.js';
+export { PreparedStatementReader, type PreparedStatementEffect, type PreparedStatementEffects, type PreparedStatementReaderOptions } from './prepared-statements.js';
