@@ -23,9 +23,15 @@ import { createHttpListener } from './http/http.listener.js';
 import type { HttpConnection } from './http/http.exchange.js';
 import { UpstreamForwarder } from './http/upstream.forwarder.js';
 import type { Listener } from './listener/listener.js';
+import { Catalog } from './postgres/catalog.js';
+import type { PgConnectionRuntime } from './postgres/pg.connection.js';
+import { createPgListener } from './postgres/pg.listener.js';
+import { PreparedStatementReader, SqlAnalyzer } from '@portcullis/sql-analysis';
+import type { Protocol } from '@portcullis/request-model';
 
 export interface IngressApp extends App {
   readonly httpPort: () => number;
+  readonly postgresPort: () => number;
 }
 
 const UUIDS: IdSource = { next: () => randomUUID() };
@@ -46,10 +52,13 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   let recorder: EventsRecorder | undefined;
   let approvals: ApprovalGate | undefined;
   let http: Listener | undefined;
+  let postgres: Listener | undefined;
+  const pgConnections = new Map<string, PgConnectionRuntime>();
   let busConnected = false;
 
   return {
     httpPort: () => http?.port ?? 0,
+    postgresPort: () => postgres?.port ?? 0,
     async start() {
       bus = await connectBus({ url: config.natsUrl, name: source });
       busConnected = true;
@@ -71,7 +80,15 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
       masking.start();
 
-      // One shutdown signal for the listener and the flow: stopping releases held requests.
+      if (config.postgresConnections.length > 0) {
+        // The parser is loaded once (WASM); analyses are synchronous after that.
+        const [analyzer, reader] = await Promise.all([SqlAnalyzer.create(), PreparedStatementReader.create()]);
+        for (const connection of config.postgresConnections) pgConnections.set(connection.config.name, { connection, catalog: new Catalog(connection), analyzer, reader });
+      }
+      const known = {
+        has: (name: string, protocol: Protocol) => (protocol === 'http' ? connections.has(name) : protocol === 'sql' ? pgConnections.has(name) : false),
+      };
+      // One shutdown signal for the listeners and the flow: stopping releases held requests.
       const shutdown = new AbortController();
       const flow = new RequestFlow(
         {
@@ -84,7 +101,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           ids: UUIDS,
           log: requestLog,
         },
-        { shutdown: shutdown.signal, connections, decisions },
+        { shutdown: shutdown.signal, connections: known, decisions },
       );
       const listener = createHttpListener(
         flow,
@@ -95,10 +112,17 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       listener.shutdown.addEventListener('abort', () => shutdown.abort(listener.shutdown.reason), { once: true });
       await listener.listen();
       http = listener;
-      logger.info({ connections: [...connections.keys()], decisionCacheTtlMs: config.decisionCacheTtlMs }, 'ingress serving');
+      if (pgConnections.size > 0) {
+        const pg = createPgListener(flow, pgConnections, config.postgres, logger);
+        pg.shutdown.addEventListener('abort', () => shutdown.abort(pg.shutdown.reason), { once: true });
+        await pg.listen();
+        postgres = pg;
+      }
+      logger.info({ connections: [...connections.keys(), ...pgConnections.keys()], decisionCacheTtlMs: config.decisionCacheTtlMs }, 'ingress serving');
     },
     async stop() {
-      await http?.stop();
+      await Promise.all([http?.stop(), postgres?.stop()]);
+      await Promise.all([...pgConnections.values()].map((c) => c.catalog.close()));
       await recorder?.flush();
       approvals?.close();
       identity.close();

@@ -1,5 +1,5 @@
 import type { Principal } from '@portcullis/identity-client';
-import { sha256Hex, type Target } from '@portcullis/request-model';
+import { sha256Hex, type Protocol, type Target } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
 import type { DecisionCache } from './decision-cache.js';
 import type { Decision } from './decision.js';
@@ -37,7 +37,8 @@ export interface FlowPorts {
 export interface FlowOptions {
   /** Aborted (reason SHUTTING_DOWN) when the gateway stops: held requests are released, refused. */
   readonly shutdown: AbortSignal;
-  readonly connections: { has(name: string): boolean };
+  /** The connections of each protocol (a name may exist for one protocol and not another). */
+  readonly connections: { has(name: string, protocol: Protocol): boolean };
   readonly decisions?: DecisionCache;
 }
 
@@ -75,10 +76,18 @@ export class RequestFlow {
     private readonly options: FlowOptions,
   ) {}
 
-  /** Verifies the caller and fixes its principal for the session. */
-  async open(opening: SessionOpening): Promise<Opened> {
+  /**
+   * Verifies the caller and fixes its principal for the session. A caller that cannot open it is
+   * refused through `refuseTo` when given (a PostgreSQL login), and the refusal is audited like any.
+   */
+  async open(opening: SessionOpening, refuseTo?: Exchange): Promise<Opened> {
+    const startedAt = this.ports.clock.monotonic();
     const verified = await this.verify(opening);
-    if (!verified.ok) return { ok: false, sessionId: this.ports.ids.next(), refusal: verified.refusal };
+    if (!verified.ok) {
+      const sessionId = this.ports.ids.next();
+      if (refuseTo) this.refuseEarly(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, undefined, undefined, []);
+      return { ok: false, sessionId, refusal: verified.refusal };
+    }
     return { ok: true, session: this.start(opening, verified.principal, verified.digest) };
   }
 
@@ -179,7 +188,7 @@ export class RequestFlow {
 
     const stale = session.recheck(clock.now());
     if (stale) return early(stale);
-    if (!this.options.connections.has(exchange.connection)) return early(refusal('UNKNOWN_CONNECTION', `no connection named "${exchange.connection}"`));
+    if (!this.options.connections.has(exchange.connection, exchange.protocol)) return early(refusal('UNKNOWN_CONNECTION', `no connection named "${exchange.connection}"`));
     const described = await exchange.describe();
     if (!described.ok) return early(described.refusal);
 
@@ -378,7 +387,7 @@ export class RequestFlow {
   }
 
   private connectionName(exchange: Exchange): string {
-    return this.options.connections.has(exchange.connection) ? exchange.connection : UNKNOWN_CONNECTION;
+    return this.options.connections.has(exchange.connection, exchange.protocol) ? exchange.connection : UNKNOWN_CONNECTION;
   }
 
   /** A fresh event envelope: its id is the JetStream dedupe key and the audit key. */

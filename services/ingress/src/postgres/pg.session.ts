@@ -91,7 +91,7 @@ export class PgSession implements StatementPort, StreamHost {
   ) {
     this.upstream = login.socket;
     this.upstreamReader = login.reader;
-    this.statements = new SessionStatements(target.analyzer);
+    this.statements = new SessionStatements(target.analyzer, target.reader);
   }
 
   /** Starts relaying; resolves when the session has ended. */

@@ -59,6 +59,7 @@ export async function loginUpstream(connection: PostgresConnection, parameters: 
   signal.addEventListener('abort', abort);
   try {
     socket = await openSocket(connection, target);
+    socket.on('error', () => undefined); // the session watches 'close'; an 'error' must never go unhandled
     const reader = new MessageReader({ maxMessageBytes: MAX_UPSTREAM_MESSAGE });
     const frames = frameQueue(socket, reader);
     socket.write(startupMessage({ user: target.user, database: target.database, ...parameters, client_encoding: 'UTF8', standard_conforming_strings: 'on' }));
