@@ -11,3 +11,12 @@ export {
 } from './protocol.js';
 export { MessageReader } from './message-reader.js';
 export type { Frame, MessageReaderOptions } from './message-reader.js';
+
+export { decodeStartup } from './startup.decoder.js';
+export type { StartupRequest } from './startup.decoder.js';
+export { decodeFrontend, decodePassword, decodeSaslInitialResponse } from './frontend.decoder.js';
+export type { FrontendMessage, FrontendMessageType, FrontendMessageOf, Format, Target } from './frontend.types.js';
+export { decodeBackend, dataRowValues } from './backend.decoder.js';
+export type { BackendMessage, BackendMessageType, BackendMessageOf, Authentication, RowField, TransactionStatus } from './backend.types.js';
+export { noticeFields, ERROR_SEVERITIES, NOTICE_SEVERITIES, OPTIONAL_NOTICE_FIELDS } from './notice-fields.js';
+export type { NoticeFields, NoticeInput, ErrorSeverity, NoticeSeverity, OptionalNoticeField } from './notice-fields.js';
