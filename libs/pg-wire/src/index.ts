@@ -71,3 +71,6 @@ export {
   copyDone,
   copyFail,
 } from './frontend.encoder.js';
+
+export { ScramSha256Client, SCRAM_SHA_256, MAX_SCRAM_ITERATIONS } from './scram.js';
+export { md5PasswordMessage } from './md5.js';
