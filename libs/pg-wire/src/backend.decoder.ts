@@ -1,8 +1,16 @@
-import type { Authentication, BackendMessage, BackendMessageOf, BackendMessageType, RowField, TransactionStatus } from './backend.types.js';
+import type { Authentication, BackendMessage, BackendMessageOf, BackendMessageType, RowField } from './backend.types.js';
 import type { Frame } from './message-reader.js';
 import { PayloadCursor } from './payload-cursor.js';
 import { malformed } from './pg-wire-error.js';
-import { BACKEND_TYPE_BYTES, byByte, describeByte, MAX_SECRET_KEY_BYTES, MIN_SECRET_KEY_BYTES } from './protocol.js';
+import {
+  AUTHENTICATION_METHODS,
+  BACKEND_TYPE_BYTES,
+  byByte,
+  describeByte,
+  MAX_SECRET_KEY_BYTES,
+  MIN_SECRET_KEY_BYTES,
+  TRANSACTION_STATUSES,
+} from './protocol.js';
 
 type Decoders = { readonly [T in BackendMessageType]: (cursor: PayloadCursor) => BackendMessageOf<T> };
 
@@ -19,7 +27,7 @@ const DECODERS: Decoders = {
     if (length < MIN_SECRET_KEY_BYTES || length > MAX_SECRET_KEY_BYTES) c.fail(`secret key of ${length} bytes (${MIN_SECRET_KEY_BYTES}..${MAX_SECRET_KEY_BYTES})`);
     return { type: 'BackendKeyData', processId, secretKey: c.rest() };
   },
-  ReadyForQuery: (c) => ({ type: 'ReadyForQuery', status: transactionStatus(c) }),
+  ReadyForQuery: (c) => ({ type: 'ReadyForQuery', status: c.letter(TRANSACTION_STATUSES, 'transaction status') }),
   RowDescription: (c) => {
     const count = c.count('field count', MIN_ROW_FIELD_BYTES);
     const fields: RowField[] = [];
@@ -80,22 +88,23 @@ export function dataRowValues(payload: Buffer): (Buffer | null)[] {
   return values;
 }
 
+const AUTHENTICATION_KINDS = new Map(Object.entries(AUTHENTICATION_METHODS).map(([kind, method]) => [method as number, kind as keyof typeof AUTHENTICATION_METHODS]));
+
 function authentication(c: PayloadCursor): Authentication {
   const method = c.int32('method');
-  switch (method) {
-    case 0:
-      return { type: 'Authentication', kind: 'ok' };
-    case 3:
-      return { type: 'Authentication', kind: 'cleartextPassword' };
-    case 5:
-      return { type: 'Authentication', kind: 'md5Password', salt: c.bytes(4, 'salt') };
-    case 10:
-      return { type: 'Authentication', kind: 'sasl', mechanisms: saslMechanisms(c) };
-    case 11:
-      return { type: 'Authentication', kind: 'saslContinue', data: c.rest() };
-    case 12:
-      return { type: 'Authentication', kind: 'saslFinal', data: c.rest() };
-    default:
+  const kind = AUTHENTICATION_KINDS.get(method);
+  switch (kind) {
+    case 'ok':
+    case 'cleartextPassword':
+      return { type: 'Authentication', kind };
+    case 'md5Password':
+      return { type: 'Authentication', kind, salt: c.bytes(4, 'salt') };
+    case 'sasl':
+      return { type: 'Authentication', kind, mechanisms: saslMechanisms(c) };
+    case 'saslContinue':
+    case 'saslFinal':
+      return { type: 'Authentication', kind, data: c.rest() };
+    case undefined:
       return { type: 'Authentication', kind: 'authentication', method, data: c.rest() };
   }
 }
@@ -110,14 +119,6 @@ function saslMechanisms(c: PayloadCursor): string[] {
   }
   if (mechanisms.length === 0) c.fail('no SASL mechanism offered');
   return mechanisms;
-}
-
-function transactionStatus(c: PayloadCursor): TransactionStatus {
-  const byte = c.byte('transaction status');
-  if (byte === 0x49) return 'I';
-  if (byte === 0x54) return 'T';
-  if (byte === 0x45) return 'E';
-  return c.fail(`transaction status ${describeByte(byte)} is not 'I', 'T' or 'E'`);
 }
 
 function rowField(c: PayloadCursor, index: number): RowField {

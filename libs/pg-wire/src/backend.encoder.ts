@@ -8,10 +8,11 @@ import {
   type NoticeSeverity,
   OPTIONAL_NOTICE_FIELDS,
   type OptionalNoticeField,
+  REQUIRED_NOTICE_FIELDS,
 } from './notice-fields.js';
 import type { Format } from './payload-cursor.js';
 import { unexpected } from './pg-wire-error.js';
-import { BACKEND_TYPE_BYTES } from './protocol.js';
+import { AUTHENTICATION_METHODS, BACKEND_TYPE_BYTES, TRANSACTION_STATUSES } from './protocol.js';
 
 // Messages we send to a client when we act as its server.
 
@@ -25,21 +26,21 @@ function authentication(method: number, body?: (out: MessageOut) => void): Buffe
 }
 
 export function authenticationOk(): Buffer {
-  return authentication(0);
+  return authentication(AUTHENTICATION_METHODS.ok);
 }
 
 export function authenticationCleartextPassword(): Buffer {
-  return authentication(3);
+  return authentication(AUTHENTICATION_METHODS.cleartextPassword);
 }
 
 export function authenticationMd5Password(salt: Buffer): Buffer {
   if (!Buffer.isBuffer(salt) || salt.length !== 4) unexpected('AuthenticationMD5Password: the salt must be 4 bytes');
-  return authentication(5, (out) => out.bytes(salt, 'salt'));
+  return authentication(AUTHENTICATION_METHODS.md5Password, (out) => out.bytes(salt, 'salt'));
 }
 
 export function authenticationSasl(mechanisms: readonly string[]): Buffer {
   if (mechanisms.length === 0) unexpected('AuthenticationSASL: at least one mechanism');
-  return authentication(10, (out) => {
+  return authentication(AUTHENTICATION_METHODS.sasl, (out) => {
     mechanisms.forEach((m, i) => {
       if (m === '') unexpected(`AuthenticationSASL: mechanism ${i} is empty`);
       out.cstring(m, `mechanism ${i}`);
@@ -49,11 +50,11 @@ export function authenticationSasl(mechanisms: readonly string[]): Buffer {
 }
 
 export function authenticationSaslContinue(data: Buffer): Buffer {
-  return authentication(11, (out) => out.bytes(data, 'data'));
+  return authentication(AUTHENTICATION_METHODS.saslContinue, (out) => out.bytes(data, 'data'));
 }
 
 export function authenticationSaslFinal(data: Buffer): Buffer {
-  return authentication(12, (out) => out.bytes(data, 'data'));
+  return authentication(AUTHENTICATION_METHODS.saslFinal, (out) => out.bytes(data, 'data'));
 }
 
 export function parameterStatus(name: string, value: string): Buffer {
@@ -72,7 +73,7 @@ export function backendKeyData(processId: number, secretKey: Buffer): Buffer {
 }
 
 export function readyForQuery(status: TransactionStatus): Buffer {
-  if (status !== 'I' && status !== 'T' && status !== 'E') unexpected("ReadyForQuery: status must be 'I', 'T' or 'E'");
+  if (!TRANSACTION_STATUSES.includes(status)) unexpected(`ReadyForQuery: status must be one of ${TRANSACTION_STATUSES.join(', ')}`);
   return buildMessage(T.ReadyForQuery, 'ReadyForQuery', (out) => out.int8(typeByte(status), 'status'));
 }
 
@@ -96,10 +97,10 @@ function notice(type: number, what: string, fields: NoticeInput<string>): Buffer
       out.int8(typeByte(letter), `${name} code`);
       out.cstring(value, name);
     };
-    field('S', fields.severity, 'severity');
-    field('V', fields.severity, 'severity');
-    field('C', fields.code, 'code');
-    field('M', fields.message, 'message');
+    field(REQUIRED_NOTICE_FIELDS.localizedSeverity, fields.severity, 'severity');
+    field(REQUIRED_NOTICE_FIELDS.severity, fields.severity, 'severity');
+    field(REQUIRED_NOTICE_FIELDS.code, fields.code, 'code');
+    field(REQUIRED_NOTICE_FIELDS.message, fields.message, 'message');
     for (const [name, letter] of Object.entries(OPTIONAL_NOTICE_FIELDS) as [OptionalNoticeField, string][]) {
       const value = fields[name];
       if (value !== undefined) field(letter, value, name);

@@ -1,6 +1,7 @@
 import type { Format } from './payload-cursor.js';
+import type { TRANSACTION_STATUSES } from './protocol.js';
 
-export type TransactionStatus = 'I' | 'T' | 'E';
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /** One column of a RowDescription. */
 export interface RowField {

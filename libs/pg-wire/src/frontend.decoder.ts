@@ -2,7 +2,7 @@ import type { FrontendMessage, FrontendMessageOf, FrontendMessageType, Target } 
 import type { Frame } from './message-reader.js';
 import { PayloadCursor } from './payload-cursor.js';
 import { malformed } from './pg-wire-error.js';
-import { byByte, describeByte, FRONTEND_TYPE_BYTES } from './protocol.js';
+import { byByte, describeByte, FRONTEND_TYPE_BYTES, TARGETS } from './protocol.js';
 
 type Decoders = { readonly [T in FrontendMessageType]: (cursor: PayloadCursor) => FrontendMessageOf<T> };
 
@@ -75,10 +75,7 @@ export function decodeSaslInitialResponse(data: Buffer): { mechanism: string; re
 }
 
 function target(cursor: PayloadCursor): Target {
-  const byte = cursor.byte('target');
-  if (byte === 0x53) return 'S';
-  if (byte === 0x50) return 'P';
-  return cursor.fail(`target ${describeByte(byte)} is neither 'S' nor 'P'`);
+  return cursor.letter(TARGETS, 'target');
 }
 
 /** PostgreSQL accepts no format codes (all text), one (for all) or one per value. */

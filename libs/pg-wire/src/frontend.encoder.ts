@@ -1,7 +1,7 @@
 import type { Format, Target } from './frontend.types.js';
 import { buildMessage, checkSecretKey, emptyMessage, type MessageOut, typeByte, typeBytes } from './message-builder.js';
 import { unexpected } from './pg-wire-error.js';
-import { CANCEL_REQUEST_CODE, FRONTEND_TYPE_BYTES, GSSENC_REQUEST_CODE, PROTOCOL_3_0, SSL_REQUEST_CODE } from './protocol.js';
+import { CANCEL_REQUEST_CODE, FRONTEND_TYPE_BYTES, GSSENC_REQUEST_CODE, PROTOCOL_3_0, SSL_REQUEST_CODE, TARGETS } from './protocol.js';
 
 // Messages we send to a database when we act as its client.
 
@@ -122,7 +122,7 @@ export const terminate = emptyMessage(T.Terminate, 'Terminate');
 export const copyDone = emptyMessage(T.CopyDone, 'CopyDone');
 
 function targeted(type: number, what: string, target: Target, name: string): Buffer {
-  if (target !== 'S' && target !== 'P') unexpected(`${what}: target must be 'S' or 'P'`);
+  if (!TARGETS.includes(target)) unexpected(`${what}: target must be one of ${TARGETS.join(', ')}`);
   return buildMessage(type, what, (out) => {
     out.int8(typeByte(target), 'target');
     out.cstring(name, 'name');

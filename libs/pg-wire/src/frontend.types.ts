@@ -1,8 +1,9 @@
 import type { Format } from './payload-cursor.js';
+import type { TARGETS } from './protocol.js';
 
 export type { Format };
 /** Describe and Close name a prepared statement ('S') or a portal ('P'). */
-export type Target = 'S' | 'P';
+export type Target = (typeof TARGETS)[number];
 
 /** A typed message from client to server, by its protocol name. */
 export type FrontendMessage =

@@ -8,6 +8,9 @@ export {
   MAX_STARTUP_BYTES,
   FRONTEND_TYPE_BYTES,
   BACKEND_TYPE_BYTES,
+  AUTHENTICATION_METHODS,
+  TRANSACTION_STATUSES,
+  TARGETS,
 } from './protocol.js';
 export { MessageReader } from './message-reader.js';
 export type { Frame, MessageReaderOptions } from './message-reader.js';
@@ -18,7 +21,7 @@ export { decodeFrontend, decodePassword, decodeSaslInitialResponse } from './fro
 export type { FrontendMessage, FrontendMessageType, FrontendMessageOf, Format, Target } from './frontend.types.js';
 export { decodeBackend, dataRowValues } from './backend.decoder.js';
 export type { BackendMessage, BackendMessageType, BackendMessageOf, Authentication, RowField, TransactionStatus } from './backend.types.js';
-export { noticeFields, ERROR_SEVERITIES, NOTICE_SEVERITIES, OPTIONAL_NOTICE_FIELDS } from './notice-fields.js';
+export { noticeFields, ERROR_SEVERITIES, NOTICE_SEVERITIES, REQUIRED_NOTICE_FIELDS, OPTIONAL_NOTICE_FIELDS } from './notice-fields.js';
 export type { NoticeFields, NoticeInput, ErrorSeverity, NoticeSeverity, OptionalNoticeField } from './notice-fields.js';
 
 export {

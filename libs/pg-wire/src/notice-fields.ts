@@ -6,6 +6,9 @@ export const NOTICE_SEVERITIES = ['WARNING', 'NOTICE', 'DEBUG', 'INFO', 'LOG'] a
 export type ErrorSeverity = (typeof ERROR_SEVERITIES)[number];
 export type NoticeSeverity = (typeof NOTICE_SEVERITIES)[number];
 
+/** The fields every ErrorResponse and NoticeResponse carries ('V' since PostgreSQL 9.6), with their one-letter codes. */
+export const REQUIRED_NOTICE_FIELDS = { localizedSeverity: 'S', severity: 'V', code: 'C', message: 'M' } as const;
+
 /** The optional fields of ErrorResponse and NoticeResponse by name, with their one-letter codes. */
 export const OPTIONAL_NOTICE_FIELDS = {
   detail: 'D',
@@ -45,10 +48,10 @@ export type NoticeFields = {
  * as the protocol asks.
  */
 export function noticeFields(fields: ReadonlyMap<string, string>): NoticeFields {
-  const localized = fields.get('S');
-  const severity = fields.get('V') ?? localized;
-  const code = fields.get('C');
-  const message = fields.get('M');
+  const localized = fields.get(REQUIRED_NOTICE_FIELDS.localizedSeverity);
+  const severity = fields.get(REQUIRED_NOTICE_FIELDS.severity) ?? localized;
+  const code = fields.get(REQUIRED_NOTICE_FIELDS.code);
+  const message = fields.get(REQUIRED_NOTICE_FIELDS.message);
   if (severity === undefined) return malformed('error or notice without a severity field');
   if (code === undefined) return malformed('error or notice without a code field');
   if (message === undefined) return malformed('error or notice without a message field');

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { malformed } from './pg-wire-error.js';
+import { describeByte } from './protocol.js';
 
 export type Format = 0 | 1;
 
@@ -92,6 +93,14 @@ export class PayloadCursor {
     const value = this.int16(field);
     if (value !== 0 && value !== 1) this.fail(`${field} is ${value}, not 0 (text) or 1 (binary)`);
     return value;
+  }
+
+  /** One byte that must be one of `letters`. */
+  letter<L extends string>(letters: readonly L[], field: string): L {
+    const byte = this.byte(field);
+    const letter = letters.find((l) => l.charCodeAt(0) === byte);
+    if (letter === undefined) this.fail(`${field} ${describeByte(byte)} is not one of ${letters.map((l) => `'${l}'`).join(', ')}`);
+    return letter;
   }
 
   /** A 16-bit count of items of at least `minBytes` each, refused before any item is read if they cannot fit. */

@@ -15,6 +15,21 @@ export const MAX_STARTUP_BYTES = 10_000;
 export const MIN_SECRET_KEY_BYTES = 4;
 export const MAX_SECRET_KEY_BYTES = 256;
 
+/** ReadyForQuery's transaction status: idle, in a transaction block, in a failed transaction block. */
+export const TRANSACTION_STATUSES = ['I', 'T', 'E'] as const;
+/** What Describe and Close name: a prepared statement or a portal. */
+export const TARGETS = ['S', 'P'] as const;
+
+/** Authentication request codes with a decoded form of their own; the others decode as kind 'authentication'. */
+export const AUTHENTICATION_METHODS = {
+  ok: 0,
+  cleartextPassword: 3,
+  md5Password: 5,
+  sasl: 10,
+  saslContinue: 11,
+  saslFinal: 12,
+} as const;
+
 /** Counts on the wire are 16-bit (PostgreSQL reads them unsigned). */
 export const MAX_COUNT = 0xffff;
 
