@@ -175,6 +175,19 @@ describe('MessageReader limits', () => {
   it('refuses a limit that is not an integer in 8..2^31-1', () => {
     for (const maxMessageBytes of [0, 7, 1.5, Number.NaN, 2 ** 31]) {
       expect(thrown(() => new MessageReader({ maxMessageBytes })).code).toBe('UNEXPECTED');
+      expect(thrown(() => new MessageReader({ maxMessageBytes: 100 }).setMaxMessageBytes(maxMessageBytes)).code).toBe('UNEXPECTED');
     }
+  });
+
+  it('applies a changed limit to the messages not yet returned', () => {
+    const reader = new MessageReader({ maxMessageBytes: 1000 });
+    reader.push(Buffer.concat([typed('p', Buffer.alloc(50)), typed('Q', Buffer.alloc(500))]));
+    expect(reader.next()!.payload).toHaveLength(50);
+    reader.setMaxMessageBytes(100);
+    expect(thrown(() => reader.next()).code).toBe('MESSAGE_TOO_LARGE');
+    const raised = new MessageReader({ maxMessageBytes: 100 });
+    raised.push(typed('Q', Buffer.alloc(500)));
+    raised.setMaxMessageBytes(1000);
+    expect(raised.next()!.payload).toHaveLength(500);
   });
 });

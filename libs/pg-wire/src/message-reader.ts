@@ -22,6 +22,13 @@ export interface MessageReaderOptions {
   readonly startup?: boolean;
 }
 
+function checkLimit(max: number): number {
+  if (!Number.isInteger(max) || max < 8 || max > 0x7fffffff) {
+    throw new PgWireError('UNEXPECTED', `maxMessageBytes must be an integer in 8..${0x7fffffff}`);
+  }
+  return max;
+}
+
 /** Chunks smaller than this are copied into a shared block: a peer trickling single bytes costs bytes, not a Buffer each. */
 const COALESCE_BELOW = 1024;
 const BLOCK_BYTES = 16 * 1024;
@@ -38,7 +45,7 @@ const COMPACT_AFTER = 256;
  * pushes and throws the same error from every `next()`.
  */
 export class MessageReader {
-  private readonly maxMessageBytes: number;
+  private maxMessageBytes: number;
   private untyped: boolean;
   private chunks: Buffer[] = [];
   private first = 0;
@@ -52,12 +59,16 @@ export class MessageReader {
   private openView = false;
 
   constructor(options: MessageReaderOptions) {
-    const max = options.maxMessageBytes;
-    if (!Number.isInteger(max) || max < 8 || max > 0x7fffffff) {
-      throw new PgWireError('UNEXPECTED', `maxMessageBytes must be an integer in 8..${0x7fffffff}`);
-    }
-    this.maxMessageBytes = max;
+    this.maxMessageBytes = checkLimit(options.maxMessageBytes);
     this.untyped = options.startup ?? false;
+  }
+
+  /**
+   * Changes the limit for the messages not yet returned, e.g. small while an unauthenticated client
+   * can only send a password, larger once it has logged in.
+   */
+  setMaxMessageBytes(maxMessageBytes: number): void {
+    this.maxMessageBytes = checkLimit(maxMessageBytes);
   }
 
   /** Bytes held and not yet returned in a frame. */
