@@ -3,6 +3,8 @@ import { buildMessage, checkSecretKey, emptyMessage, type MessageOut, typeByte, 
 import {
   ERROR_SEVERITIES,
   type ErrorSeverity,
+  isErrorSeverity,
+  isNoticeSeverity,
   NOTICE_SEVERITIES,
   type NoticeInput,
   type NoticeSeverity,
@@ -77,14 +79,14 @@ export function readyForQuery(status: TransactionStatus): Buffer {
   return buildMessage(T.ReadyForQuery, 'ReadyForQuery', (out) => out.int8(typeByte(status), 'status'));
 }
 
-/** An ErrorResponse; the severity is written both localized ('S') and not ('V'), as PostgreSQL does. */
+/** An ErrorResponse; the severity is written both localized ('S') and not ('V'), as PostgreSQL does. To relay a server's, narrow noticeFields()'s severity with isErrorSeverity. */
 export function errorResponse(fields: NoticeInput<ErrorSeverity>): Buffer {
-  if (!(ERROR_SEVERITIES as readonly string[]).includes(fields.severity)) unexpected(`ErrorResponse: severity must be one of ${ERROR_SEVERITIES.join(', ')}`);
+  if (!isErrorSeverity(fields.severity)) unexpected(`ErrorResponse: severity must be one of ${ERROR_SEVERITIES.join(', ')}`);
   return notice(T.ErrorResponse, 'ErrorResponse', fields);
 }
 
 export function noticeResponse(fields: NoticeInput<NoticeSeverity>): Buffer {
-  if (!(NOTICE_SEVERITIES as readonly string[]).includes(fields.severity)) unexpected(`NoticeResponse: severity must be one of ${NOTICE_SEVERITIES.join(', ')}`);
+  if (!isNoticeSeverity(fields.severity)) unexpected(`NoticeResponse: severity must be one of ${NOTICE_SEVERITIES.join(', ')}`);
   return notice(T.NoticeResponse, 'NoticeResponse', fields);
 }
 
@@ -97,7 +99,7 @@ function notice(type: number, what: string, fields: NoticeInput<string>): Buffer
       out.int8(typeByte(letter), `${name} code`);
       out.cstring(value, name);
     };
-    field(REQUIRED_NOTICE_FIELDS.localizedSeverity, fields.severity, 'severity');
+    field(REQUIRED_NOTICE_FIELDS.localizedSeverity, fields.localizedSeverity ?? fields.severity, 'localized severity');
     field(REQUIRED_NOTICE_FIELDS.severity, fields.severity, 'severity');
     field(REQUIRED_NOTICE_FIELDS.code, fields.code, 'code');
     field(REQUIRED_NOTICE_FIELDS.message, fields.message, 'message');

@@ -78,6 +78,15 @@ describe('backend messages round trip', () => {
     expect(wire.noticeFields(notice.fields)).toEqual({ severity: 'WARNING', localizedSeverity: 'WARNING', code: '01000', message: 'careful' });
   });
 
+  it('relays a received error with its localized severity', () => {
+    const received = wire.noticeFields(new Map([['S', 'FEHLER'], ['V', 'ERROR'], ['C', '42P01'], ['M', 'Relation existiert nicht']]));
+    if (!wire.isErrorSeverity(received.severity)) throw new Error(received.severity);
+    const relayed = backend(wire.errorResponse({ ...received, severity: received.severity, message: '[masked]' }));
+    if (relayed.type !== 'ErrorResponse') throw new Error(relayed.type);
+    expect([...relayed.fields]).toEqual([['S', 'FEHLER'], ['V', 'ERROR'], ['C', '42P01'], ['M', '[masked]']]);
+    expect(wire.isNoticeSeverity('ERROR')).toBe(false);
+  });
+
   it('prefers the non-localized severity and ignores unknown field codes', () => {
     const fields = new Map([
       ['S', 'FEHLER'],

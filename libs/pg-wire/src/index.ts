@@ -21,7 +21,7 @@ export { decodeFrontend, decodePassword, decodeSaslInitialResponse } from './fro
 export type { FrontendMessage, FrontendMessageType, FrontendMessageOf, Format, Target } from './frontend.types.js';
 export { decodeBackend, dataRowValues } from './backend.decoder.js';
 export type { BackendMessage, BackendMessageType, BackendMessageOf, Authentication, RowField, TransactionStatus } from './backend.types.js';
-export { noticeFields, ERROR_SEVERITIES, NOTICE_SEVERITIES, REQUIRED_NOTICE_FIELDS, OPTIONAL_NOTICE_FIELDS } from './notice-fields.js';
+export { noticeFields, isErrorSeverity, isNoticeSeverity, ERROR_SEVERITIES, NOTICE_SEVERITIES, REQUIRED_NOTICE_FIELDS, OPTIONAL_NOTICE_FIELDS } from './notice-fields.js';
 export type { NoticeFields, NoticeInput, ErrorSeverity, NoticeSeverity, OptionalNoticeField } from './notice-fields.js';
 
 export {

@@ -6,6 +6,14 @@ export const NOTICE_SEVERITIES = ['WARNING', 'NOTICE', 'DEBUG', 'INFO', 'LOG'] a
 export type ErrorSeverity = (typeof ERROR_SEVERITIES)[number];
 export type NoticeSeverity = (typeof NOTICE_SEVERITIES)[number];
 
+export function isErrorSeverity(severity: string): severity is ErrorSeverity {
+  return (ERROR_SEVERITIES as readonly string[]).includes(severity);
+}
+
+export function isNoticeSeverity(severity: string): severity is NoticeSeverity {
+  return (NOTICE_SEVERITIES as readonly string[]).includes(severity);
+}
+
 /** The fields every ErrorResponse and NoticeResponse carries ('V' since PostgreSQL 9.6), with their one-letter codes. */
 export const REQUIRED_NOTICE_FIELDS = { localizedSeverity: 'S', severity: 'V', code: 'C', message: 'M' } as const;
 
@@ -28,8 +36,16 @@ export const OPTIONAL_NOTICE_FIELDS = {
 } as const;
 export type OptionalNoticeField = keyof typeof OPTIONAL_NOTICE_FIELDS;
 
-/** What we write in an ErrorResponse or NoticeResponse; values are strings, as on the wire. */
-export type NoticeInput<S extends string> = { readonly severity: S; readonly code: string; readonly message: string } & {
+/**
+ * What we write in an ErrorResponse or NoticeResponse; values are strings, as on the wire.
+ * `localizedSeverity` (the 'S' field) defaults to `severity`; set it when relaying a server's message.
+ */
+export type NoticeInput<S extends string> = {
+  readonly severity: S;
+  readonly localizedSeverity?: string;
+  readonly code: string;
+  readonly message: string;
+} & {
   readonly [K in OptionalNoticeField]?: string;
 };
 
