@@ -61,7 +61,7 @@ export interface PgSessionOptions {
  * refusal) take the place PostgreSQL would give them. The gateway remembers what each prepared
  * statement and portal runs, so an Execute is decided on its real statement and parameters.
  */
-export class PgSession implements StatementPort, StreamHost {
+export class PgSession implements StatementPort {
   private readonly queue = new ResponseQueue();
   private readonly statements: SessionStatements;
   private readonly portals = new Map<string, Portal>();
@@ -325,7 +325,7 @@ export class PgSession implements StatementPort, StreamHost {
       send: (data) => this.send(data),
       resolveColumns: (fields, profile) => this.resolveColumns(fields, profile),
       copyOf: (index) => this.statements.copyOf(facts, index),
-      completed: (index, tag) => this.completed(facts, index, tag),
+      completed: (index, tag) => this.statementCompleted(facts, index, tag),
       readyForQuery: (status) => this.readyForQuery(status),
       fail: (message, detail) => this.maskingFailed(message, detail),
     };
@@ -514,7 +514,7 @@ export class PgSession implements StatementPort, StreamHost {
     if (status === 0x49) for (const [name, portal] of this.portals) if (portal.generation < this.zSeen) this.portals.delete(name);
   }
 
-  private completed(facts: StatementFacts, index: number, tag: string): void {
+  private statementCompleted(facts: StatementFacts, index: number, tag: string): void {
     this.statements.completed(facts, index, tag);
     if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY LABEL)\b/.test(tag)) this.target.catalog.invalidate();
   }

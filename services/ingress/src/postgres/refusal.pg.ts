@@ -51,7 +51,7 @@ export function pgErrorFor(code: RefusalCode): PgError {
 }
 
 /** The ErrorResponse fields of a refusal: the gateway's code and the rules in the detail, policy's sentence as the hint. */
-export function refusalFields(reason: Refusal, info: { requestId?: string; holdId?: string }): { severity: string; code: string; message: string; detail?: string; hint?: string } {
+export function refusalFields(reason: Refusal, info: { requestId?: string; holdId?: string }): { severity: 'ERROR' | 'FATAL'; code: string; message: string; detail?: string; hint?: string } {
   const error = SQLSTATE[reason.code];
   const detail = [`portcullis: ${reason.code}`, reason.reasons.length > 0 ? `rules: ${reason.reasons.join(', ')}` : '', info.holdId ? `hold: ${info.holdId}` : '', info.requestId ? `request: ${info.requestId}` : '']
     .filter(Boolean)

@@ -1,5 +1,5 @@
 import { maskText, type MaskingProfile } from '@portcullis/detectors';
-import { dataRow, dataRowValues, decodeBackend, noticeResponse, type Frame } from '@portcullis/pg-wire';
+import { dataRow, dataRowValues, decodeBackend, isNoticeSeverity, noticeResponse, type Frame, type NoticeInput, type NoticeSeverity } from '@portcullis/pg-wire';
 import type { Delivery } from '../domain/exchange.js';
 import { Step, type Expectation } from './responses.js';
 import { copyMasker, type CopyFormat, type CopyMasker } from './copy-masking.js';
@@ -299,11 +299,12 @@ function copyDataMessage(data: Buffer): Buffer {
 }
 
 /** Notice text fields that can carry data (message, detail, hint, context) go through the detectors. */
-function maskedNotice(fields: ReadonlyMap<string, string>, mask: (text: string) => string): { severity: string; code: string; message: string; detail?: string; hint?: string } {
+function maskedNotice(fields: ReadonlyMap<string, string>, mask: (text: string) => string): NoticeInput<NoticeSeverity> {
   const detail = fields.get('D');
   const hint = fields.get('H');
+  const severity = fields.get('V') ?? fields.get('S') ?? 'NOTICE';
   return {
-    severity: fields.get('S') ?? 'NOTICE',
+    severity: isNoticeSeverity(severity) ? severity : 'NOTICE',
     code: fields.get('C') ?? '00000',
     message: mask(fields.get('M') ?? ''),
     ...(detail !== undefined ? { detail: mask(detail) } : {}),

@@ -115,7 +115,7 @@ async function openSocket(connection: PostgresConnection, target: UpstreamTarget
 async function authenticate(connection: PostgresConnection, target: UpstreamTarget, socket: Socket, frames: FrameQueue): Promise<Omit<UpstreamLogin, 'socket' | 'reader'>> {
   const parameters = new Map<string, string>();
   let processId = 0;
-  let secretKey = Buffer.alloc(0);
+  let secretKey: Buffer = Buffer.alloc(0);
   let scram: ScramSha256Client | undefined;
   const password = () => {
     if (connection.password === undefined) throw new Error('the database asks for a password and the connection has no credential');
