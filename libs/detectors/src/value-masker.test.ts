@@ -53,7 +53,19 @@ describe('valueMasker', () => {
     expect(check('{"a": "jo@example.com"}')).toBe(true);
     expect(check('{"n": 4111111111111111}')).toBe(true);
     expect(check('{"a": "jo\\u0040example.com"}')).toBe(true);
-    expect(masker.jsonMayNeedMasking(bytes('{}'), 0, 2)).toBe(true);
+    const fieldsOnly = valueMasker({ ...profile, detectors: [] });
+    const fieldCheck = (json: string) => fieldsOnly.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json));
+    expect(fieldCheck('{"user": "ada", "n": 4111111111111111}')).toBe(false);
+    expect(fieldCheck('{"PassWord": 1}')).toBe(true);
+    expect(fieldCheck('{"a": "my password"}')).toBe(true); // a value: parsed to find out, then left alone
+    expect(fieldCheck('{"p\\u0061ssword": 1}')).toBe(true);
+    expect(fieldCheck('{"\u212Aey": 1}')).toBe(true); // non-ASCII keys can lower-case to ASCII
+    const kelvin = valueMasker({ ...profile, detectors: [], fields: ['key'] });
+    expect(kelvin.maskJson('{"\u212Aey": 1}', {})).toBe('{"\u212Aey":"[REDACTED]"}');
+    // and never rules out a document maskJson would change
+    for (const json of ['{"Password":1}', '{"a":{"b":[{"PASSWORD":null}]}}', '{"pass\\u0077ord":1}', '{"\u212Aey":1,"password":2}']) {
+      expect(masker.maskJson(json, {}) !== json && !masker.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json))).toBe(false);
+    }
     const nothing = valueMasker({ name: 'n', detectors: [], fields: [], columns: [] });
     expect(nothing.jsonMayNeedMasking(bytes('{"a": "jo\\u0040example.com"}'), 0, 26)).toBe(false);
   });

@@ -45,6 +45,10 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
   const compiled = compileProfile(profile);
   const { detectors, fields } = compiled;
   const patterns = profile.columns.map((text) => columnPattern(profile.name, text));
+  // Without escapes or non-ASCII bytes every key is ASCII as written, and an ASCII key lower-cases
+  // to an ASCII name: a field rule can only apply if its name appears in the bytes, in any case.
+  // (Non-ASCII keys can lower-case to ASCII, e.g. the Kelvin sign to "k": those documents are parsed.)
+  const asciiFields = [...fields].filter((field) => /^[\x00-\x7f]*$/.test(field)).map((field) => Buffer.from(field, 'latin1'));
   const mayMatch = (bytes: Uint8Array, start: number, end: number): boolean => {
     for (const detector of detectors) if (detector.mayMatchUtf8(bytes, start, end)) return true;
     return false;
@@ -60,12 +64,11 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
     },
     mayMatch,
     jsonMayNeedMasking(bytes, start, end) {
-      if (fields.size > 0) return true;
-      if (detectors.length === 0) return false;
-      if (mayMatch(bytes, start, end)) return true;
-      // A JSON escape (`\u0040`) can spell what the detectors look for without its bytes.
-      for (let i = start; i < end; i++) if (bytes[i] === BACKSLASH) return true;
-      return false;
+      if (detectors.length === 0 && fields.size === 0) return false;
+      // A JSON escape (`\u0040`) can spell anything without its bytes.
+      if (includesByte(bytes, start, end, BACKSLASH)) return true;
+      if (detectors.length > 0 && mayMatch(bytes, start, end)) return true;
+      return fields.size > 0 && (hasNonAscii(bytes, start, end) || asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field)));
     },
     maskText: (text, findings) => applyDetectors(text, detectors, findings),
     maskJson(json, findings) {
@@ -85,4 +88,30 @@ function columnPattern(profile: string, text: string): ColumnPattern {
   const parsed = parseColumnPattern(text);
   if (!parsed.ok) throw new MaskingError('INVALID_COLUMN_PATTERN', `Masking profile ${JSON.stringify(profile)}: ${parsed.message}`);
   return parsed.pattern;
+}
+
+function includesByte(bytes: Uint8Array, start: number, end: number, byte: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] === byte) return true;
+  return false;
+}
+
+function hasNonAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/** Whether `needle` (lower-case ASCII) occurs in bytes[start, end), ASCII letters compared in either case. */
+function includesAsciiFolded(bytes: Uint8Array, start: number, end: number, needle: Uint8Array): boolean {
+  const last = end - needle.length;
+  outer: for (let i = start; i <= last; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (foldAscii(bytes[i + j]!) !== needle[j]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+function foldAscii(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
 }
