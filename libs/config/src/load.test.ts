@@ -101,6 +101,38 @@ connections:
     ]);
   });
 
+  it('reads masking profiles, with no field or column rules by default', () => {
+    const config = parsePortcullisConfig(`
+maskingProfiles:
+  - { name: plain, detectors: [email] }
+  - { name: hr, fields: [password], columns: [hr.users.ssn, 'Users.Email', '"Payroll"."IBAN"', '*.*.card_number', 'cards.*'] }
+`);
+    expect(config.maskingProfiles).toEqual([
+      { name: 'plain', detectors: ['email'], fields: [], columns: [] },
+      // kept as written: the masking service and ingress read the patterns with the same parser
+      { name: 'hr', detectors: [], fields: ['password'], columns: ['hr.users.ssn', 'Users.Email', '"Payroll"."IBAN"', '*.*.card_number', 'cards.*'] },
+    ]);
+  });
+
+  it('refuses column rules that are not [schema.]table.column, saying why', () => {
+    const problems = problemsOf(`
+maskingProfiles:
+  - name: p
+    columns: [ssn, db.hr.users.ssn, users..ssn, 'users."ssn', 'users."a"b', 'users.first name', 'users.""', 'users.', 7]
+`);
+    expect(problems).toEqual([
+      'maskingProfiles.0.columns.0: column pattern "ssn" has 1 part; use table.column or schema.table.column',
+      'maskingProfiles.0.columns.1: column pattern "db.hr.users.ssn" has 4 parts; use table.column or schema.table.column',
+      'maskingProfiles.0.columns.2: column pattern "users..ssn" has an empty part',
+      'maskingProfiles.0.columns.3: column pattern "users.\\"ssn" has an unterminated quoted part',
+      'maskingProfiles.0.columns.4: column pattern "users.\\"a\\"b": a quoted part must be followed by a dot or the end',
+      expect.stringMatching(/^maskingProfiles\.0\.columns\.5: column pattern "users\.first name": "first name" is not an identifier \(quote it/),
+      'maskingProfiles.0.columns.6: column pattern "users.\\"\\"" has an empty quoted part ("")',
+      'maskingProfiles.0.columns.7: column pattern "users." ends with an empty part',
+      expect.stringMatching(/^maskingProfiles\.0\.columns\.8: Expected string/),
+    ]);
+  });
+
   it('names an unreadable file', () => {
     expect(() => loadPortcullisConfig('/nonexistent/portcullis.yaml')).toThrow(/cannot read file: ENOENT/);
   });

@@ -1,3 +1,4 @@
+import { parseColumnPattern } from '@portcullis/detectors';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -170,11 +171,20 @@ const postgresListener = z
   .strict()
   .default({});
 
+/** `[schema.]table.column`, parts folded like PostgreSQL identifiers or quoted, `*` for any. */
+const columnPattern = z.string().superRefine((text, ctx) => {
+  const parsed = parseColumnPattern(text);
+  if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.message });
+});
+
 const maskingProfile = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
     detectors: z.array(z.enum(['email', 'card'])).default([]),
+    /** JSON keys, and SQL result column names, redacted whatever their value. */
     fields: z.array(z.string().min(1)).default([]),
+    /** SQL result columns redacted whatever their value (HTTP masking ignores them). */
+    columns: z.array(columnPattern).default([]),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskText, type MaskingProfile } from './index.js';
 
-const cards: MaskingProfile = { name: 'cards', detectors: ['card'], fields: [] };
+const cards: MaskingProfile = { name: 'cards', detectors: ['card'], fields: [], columns: [] };
 const mask = (text: string): string => maskText(text, cards).text;
 
 describe('card detector', () => {

@@ -29,7 +29,33 @@ export const cardDetector: Detector = {
       findCardsInRun(text, runStartBefore(text, runEnd), runEnd, out);
     }
   },
+  mayMatchUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+    return hasCandidateRun(bytes, start, end);
+  },
 };
+
+/**
+ * CANDIDATE_RUN on bytes: 13 ASCII digits joined by at most one space or dash each. Digits and
+ * separators are ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte character, so the
+ * bytes hold such a run exactly when the decoded text does.
+ */
+function hasCandidateRun(bytes: Uint8Array, start: number, end: number): boolean {
+  let digits = 0;
+  let afterDigit = false;
+  for (let i = start; i < end; i++) {
+    const code = bytes[i]!;
+    if (isDigit(code)) {
+      if (++digits >= MIN_DIGITS) return true;
+      afterDigit = true;
+    } else if (afterDigit && isSeparator(code)) {
+      afterDigit = false;
+    } else {
+      digits = 0;
+      afterDigit = false;
+    }
+  }
+  return false;
+}
 
 /**
  * Start of the candidate run ending at `runEnd`. The regex match is the whole

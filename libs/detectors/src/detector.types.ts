@@ -16,4 +16,10 @@ export interface Detector {
    * single allocation per text.
    */
   find(text: string, out: DetectorMatch[]): void;
+  /**
+   * A necessary condition, checked on UTF-8 bytes without allocating: false means `find` cannot
+   * match the text that `bytes[start, end)` decodes to. Lets callers that mask many small values
+   * (SQL result columns, COPY fields) skip decoding the clean ones.
+   */
+  mayMatchUtf8(bytes: Uint8Array, start: number, end: number): boolean;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskText, type MaskingProfile } from './index.js';
 
-const emails: MaskingProfile = { name: 'emails', detectors: ['email'], fields: [] };
+const emails: MaskingProfile = { name: 'emails', detectors: ['email'], fields: [], columns: [] };
 const mask = (text: string): string => maskText(text, emails).text;
 
 describe('email detector', () => {

@@ -7,6 +7,7 @@ const MAX_DOMAIN_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 
 const DOT = 0x2e;
+const AT = 0x40;
 const HYPHEN = 0x2d;
 
 /**
@@ -25,6 +26,11 @@ export const emailDetector: Detector = {
       if (match !== undefined) out.push(match);
       at = text.indexOf('@', match === undefined ? at + 1 : match.end);
     }
+  },
+  // Every match is anchored on an ASCII '@', which UTF-8 never uses inside a multi-byte character.
+  mayMatchUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+    for (let i = start; i < end; i++) if (bytes[i] === AT) return true;
+    return false;
   },
 };
 

@@ -9,3 +9,8 @@ export type { MaskingErrorCode } from './masking-error.js';
 export type { MaskingProfile, MaskResult } from './masking.types.js';
 export { maskBytes } from './mask-bytes.js';
 export type { MaskBytesOutcome, MaskBytesFailure } from './mask-bytes.js';
+export { REDACTED } from './redaction.js';
+export { columnPatternMatches, parseColumnPattern } from './column-pattern.js';
+export type { ColumnPattern, ColumnPatternParse, ColumnSource } from './column-pattern.js';
+export { valueMasker } from './value-masker.js';
+export type { ValueMasker } from './value-masker.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskBody, type MaskingProfile } from './index.js';
 
-const profile: MaskingProfile = { name: 'api', detectors: ['email', 'card'], fields: ['password'] };
+const profile: MaskingProfile = { name: 'api', detectors: ['email', 'card'], fields: ['password'], columns: [] };
 
 describe('maskBody', () => {
   it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/problem+json', 'application/vnd.api+json'])(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskBytes } from './mask-bytes.js';
 
-const profile = { name: 'p', detectors: ['email', 'card'] as const, fields: ['password'] };
+const profile = { name: 'p', detectors: ['email', 'card'] as const, fields: ['password'], columns: [] };
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('maskBytes', () => {
@@ -12,7 +12,7 @@ describe('maskBytes', () => {
   });
 
   it('refuses charsets and byte-order marks the detectors cannot read', () => {
-    const plain = { name: 'p', detectors: ['email'] as const, fields: [] };
+    const plain = { name: 'p', detectors: ['email'] as const, fields: [], columns: [] };
     expect(maskBytes(bytes('a@b.example'), 'text/plain; charset=utf-16le', plain)).toMatchObject({ ok: false, code: 'INVALID_ENCODING' });
     expect(maskBytes(bytes('{"a":"ada+AEA-example.com"}'), 'application/json; charset="UTF-7"', profile)).toMatchObject({ ok: false, code: 'INVALID_ENCODING' });
     expect(maskBytes(new Uint8Array([0xff, 0xfe, 0x61, 0x00]), 'text/plain', plain)).toMatchObject({ ok: false, code: 'INVALID_ENCODING' });

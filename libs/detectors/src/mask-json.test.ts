@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MaskingError, maskJson, type MaskingProfile } from './index.js';
 
-const profile: MaskingProfile = { name: 'api', detectors: ['email', 'card'], fields: ['password', 'SSN'] };
+const profile: MaskingProfile = { name: 'api', detectors: ['email', 'card'], fields: ['password', 'SSN'], columns: [] };
 
 describe('maskJson', () => {
   it('masks string values at any depth, in objects and arrays, and re-serialises compactly', () => {
@@ -65,7 +65,7 @@ describe('maskJson', () => {
   });
 
   it('leaves card numbers alone when the profile has no card detector', () => {
-    const emailsOnly: MaskingProfile = { name: 'e', detectors: ['email'], fields: [] };
+    const emailsOnly: MaskingProfile = { name: 'e', detectors: ['email'], fields: [], columns: [] };
     expect(maskJson('[4111111111111111,"4111111111111111"]', emailsOnly).text).toBe('[4111111111111111,"4111111111111111"]');
   });
 

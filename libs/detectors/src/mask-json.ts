@@ -5,9 +5,8 @@ import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
 import { compileProfile, type CompiledProfile } from './profile.js';
+import { REDACTED } from './redaction.js';
 
-/** What a field-rule value becomes, whatever its original type. */
-const REDACTED = '[REDACTED]';
 
 type JsonContainer = unknown[] | Record<string, unknown>;
 
@@ -35,14 +34,18 @@ interface WalkContext {
  * counted, and not double-counted when a field rule redacts them anyway.
  */
 export function maskJson(json: string, profile: MaskingProfile): MaskResult {
-  const compiled = compileProfile(profile);
+  const findings: Findings = {};
+  return { text: maskJsonWith(json, compileProfile(profile), findings), findings };
+}
+
+/** maskJson with a profile compiled once by the caller, counting into the caller's tally. */
+export function maskJsonWith(json: string, compiled: CompiledProfile, findings: Findings): string {
   const parsed = parse(json);
   const rewritten = compiled.masksCards ? maskCardNumberTokens(json) : undefined;
   const root = rewritten === undefined ? parsed : parse(rewritten);
   const original = rewritten === undefined ? undefined : parsed;
-  const findings: Findings = {};
   const masked = maskTree(root, original, contextFor(compiled, findings));
-  return { text: JSON.stringify(masked), findings };
+  return JSON.stringify(masked);
 }
 
 function parse(json: string): unknown {

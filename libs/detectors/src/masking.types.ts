@@ -5,8 +5,16 @@ export interface MaskingProfile {
   readonly name: string;
   /** Detectors run on every string value (JSON) or on the whole text. */
   readonly detectors: readonly DetectorId[];
-  /** JSON keys (matched case-insensitively) whose values are redacted whatever their type. */
+  /**
+   * JSON keys (matched case-insensitively) whose values are redacted whatever their type; in SQL
+   * results also column names (the result column's name or its source column's, any table).
+   */
   readonly fields: readonly string[];
+  /**
+   * SQL result columns redacted whatever their value: `[schema.]table.column` patterns (see
+   * column-pattern.ts). HTTP masking ignores them.
+   */
+  readonly columns: readonly string[];
 }
 
 export interface MaskResult {

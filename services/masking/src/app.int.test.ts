@@ -6,7 +6,7 @@ import { createApp } from './app.js';
 
 // The masking service over real gRPC.
 const app = createApp(
-  { grpcAddress: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', profiles: [{ name: 'default', detectors: ['email', 'card'], fields: ['password'] }] },
+  { grpcAddress: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', profiles: [{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn', '"Payroll".*.iban'] }] },
   createLogger('masking-test', 'silent'),
 );
 let client: maskingV1.MaskingServiceClient;
@@ -34,7 +34,7 @@ describe('masking service', () => {
 
   it('publishes its profiles for the gateway', async () => {
     const res = await new Promise<maskingV1.GetProfilesResponse>((resolve, reject) => client.getProfiles({}, (err, r) => (err ? reject(err) : resolve(r))));
-    expect(res.profiles).toEqual([{ name: 'default', detectors: ['email', 'card'], fields: ['password'] }]);
+    expect(res.profiles).toEqual([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn', '"Payroll".*.iban'] }]);
   });
 
   it.each([

@@ -4,9 +4,10 @@ import { refusal, type Refusal } from './refusal.js';
 export type ResolvedProfile = { readonly ok: true; readonly profile: MaskingProfile } | { readonly ok: false; readonly refusal: Refusal };
 
 /**
- * The one profile a response is masked with: every profile the decision names, their detectors and
- * field rules combined. A profile that is missing (unknown, or never loaded because the masking
- * service was unreachable) is a refusal: the response does not leave the gateway.
+ * The one profile a response is masked with: every profile the decision names, their detectors,
+ * field rules and column rules combined. A profile that is missing (unknown, or never loaded
+ * because the masking service was unreachable) is a refusal: the response does not leave the
+ * gateway.
  */
 export function resolveProfile(available: ReadonlyMap<string, MaskingProfile>, names: readonly string[]): ResolvedProfile {
   const missing = names.find((name) => !available.has(name));
@@ -19,6 +20,7 @@ export function resolveProfile(available: ReadonlyMap<string, MaskingProfile>, n
       name: profiles.map((p) => p.name).join('+'),
       detectors: [...new Set(profiles.flatMap((p) => p.detectors))],
       fields: [...new Set(profiles.flatMap((p) => p.fields))],
+      columns: [...new Set(profiles.flatMap((p) => p.columns))],
     },
   };
 }

@@ -34,7 +34,7 @@ const hold: Decision = {
   maskingProfiles: [],
   approval: { approverGroups: ['approvers'], timeoutMs: 1000, minApprovals: 1 },
   policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true };
-const cards: MaskingProfile = { name: 'cards', detectors: ['card'], fields: [] };
+const cards: MaskingProfile = { name: 'cards', detectors: ['card'], fields: [], columns: [] };
 
 /** The test protocol's reply: one line of text. */
 class LineReply implements Reply {

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { DETECTOR_IDS, type DetectorId, type MaskingProfile } from '@portcullis/detectors';
+import type { MaskingProfile } from '@portcullis/detectors';
 import { maskingV1 } from '@portcullis/proto-gen';
 import { callUnary, FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
+import { maskingProfileFromProto } from './masking-profile.mappers.js';
 
 /**
  * The masking service's profiles, cached for in-process masking on the data path. Loaded at start
@@ -55,13 +56,11 @@ export class MaskingProfiles {
     if (!this.stopped) this.timer = setTimeout(() => void this.refresh(), this.loadedOnce ? this.refreshMs : this.retryMs);
   }
 
-  /** A profile naming a detector this gateway does not know is dropped: its responses are refused. */
+  /** A profile this gateway cannot apply as written is dropped: its responses are refused. */
   private toDomain(p: maskingV1.MaskingProfile): MaskingProfile[] {
-    const unknown = p.detectors.filter((d) => !DETECTOR_IDS.includes(d as DetectorId));
-    if (unknown.length > 0) {
-      this.logger.error({ profile: p.name, unknown }, 'masking profile uses detectors this gateway does not have; responses using it are refused');
-      return [];
-    }
-    return [{ name: p.name, detectors: p.detectors as DetectorId[], fields: p.fields }];
+    const mapped = maskingProfileFromProto(p);
+    if (mapped.ok) return [mapped.profile];
+    this.logger.error({ profile: p.name, problems: mapped.problems }, 'masking profile cannot be applied by this gateway; responses using it are refused');
+    return [];
   }
 }

@@ -3,9 +3,9 @@ import type { MaskingProfile } from '@portcullis/detectors';
 import { resolveProfile } from '../domain/masking.js';
 import { maskBody, maskHeaders } from './http-masking.js';
 
-const profile = { name: 'default', detectors: ['email', 'card'] as const, fields: [] };
-const cards = { name: 'cards', detectors: ['card'] as const, fields: [] };
-const emails = { name: 'emails', detectors: ['email'] as const, fields: ['secret'] };
+const profile = { name: 'default', detectors: ['email', 'card'] as const, fields: [], columns: [] };
+const cards = { name: 'cards', detectors: ['card'] as const, fields: [], columns: ['cards.number'] };
+const emails = { name: 'emails', detectors: ['email'] as const, fields: ['secret'], columns: ['hr.users.ssn', 'cards.number'] };
 const profiles = new Map<string, MaskingProfile>([['default', profile], ['cards', cards], ['emails', emails]]);
 const body = Buffer.from('{"email":"ada@example.com","card":"4111 1111 1111 1111"}');
 
@@ -24,6 +24,12 @@ describe('maskBody', () => {
   it('applies every profile named, combined', () => {
     const out = maskBody(resolved(['cards', 'emails']), 'application/json', 'identity', Buffer.from('{"email":"ada@example.com","card":"4111 1111 1111 1111","secret":"x"}'));
     expect(out.ok && out.body.toString()).toBe('{"email":"a***@example.com","card":"**** **** **** 1111","secret":"[REDACTED]"}');
+  });
+
+  it('combines the column rules too (SQL masking reads them; HTTP ignores them)', () => {
+    expect(resolved(['cards', 'emails'])).toEqual({ name: 'cards+emails', detectors: ['card', 'email'], fields: ['secret'], columns: ['cards.number', 'hr.users.ssn'] });
+    const out = maskBody(resolved(['cards', 'emails']), 'application/json', 'identity', Buffer.from('{"number":"12"}'));
+    expect(out.ok && out.body.toString()).toBe('{"number":"12"}');
   });
 
   it('refuses when a profile is not available (never loaded, or unknown)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Masker } from './profiles.js';
 
-const masker = new Masker([{ name: 'default', detectors: ['email', 'card'], fields: ['password'] }]);
+const masker = new Masker([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn'] }]);
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('Masker', () => {
@@ -14,6 +14,12 @@ describe('Masker', () => {
     expect(text).not.toContain('4111 1111 1111 1111');
     expect(text).toContain('1111');
     expect(out.findings).toMatchObject({ email: 1, card: 1, field: 1 });
+  });
+
+  it('lists its profiles with their column rules, which masking HTTP bodies ignores', () => {
+    expect(masker.list()).toEqual([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn'] }]);
+    const out = masker.mask('default', 'application/json', bytes('{"ssn":"123-45-6789"}'));
+    expect(out).toMatchObject({ ok: true, findings: {} });
   });
 
   it('refuses unknown profiles, binary bodies, and unsupported types', () => {

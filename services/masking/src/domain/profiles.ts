@@ -8,7 +8,7 @@ export class Masker {
   private readonly profiles: ReadonlyMap<string, MaskingProfile>;
 
   constructor(profiles: readonly MaskingProfileConfig[]) {
-    this.profiles = new Map(profiles.map((p) => [p.name, { name: p.name, detectors: p.detectors, fields: p.fields }]));
+    this.profiles = new Map(profiles.map((p) => [p.name, { name: p.name, detectors: p.detectors, fields: p.fields, columns: p.columns }]));
   }
 
   /** The profiles as configured, for the gateway's in-process masking. */

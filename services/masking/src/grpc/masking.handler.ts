@@ -22,7 +22,7 @@ export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBindi
       return { body: outcome.body, findings: { ...outcome.findings } };
     }, (err) => logger.error({ err }, 'mask failed')),
     getProfiles: unary(async () => ({
-      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields] })),
+      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields], columns: [...p.columns] })),
     }), (err) => logger.error({ err }, 'getProfiles failed')),
   };
   return { definition: maskingV1.MaskingServiceService, implementation };

@@ -1,0 +1,117 @@
+import { columnPatternMatches, parseColumnPattern, type ColumnPattern, type ColumnSource } from './column-pattern.js';
+import type { Findings } from './findings.js';
+import { maskJsonWith } from './mask-json.js';
+import { applyDetectors } from './mask-text.js';
+import { MaskingError } from './masking-error.js';
+import type { MaskingProfile } from './masking.types.js';
+import { compileProfile } from './profile.js';
+
+/**
+ * A profile compiled once, for callers that mask many small values one at a time (SQL result
+ * columns, COPY fields) where compiling per value, as maskText and maskJson do, would cost more
+ * than the masking. Everything here is synchronous and keeps no state between calls.
+ */
+export interface ValueMasker {
+  /** At least one detector: every value that can hold text may need masking. */
+  readonly detects: boolean;
+  /** At least one field rule: JSON values must be parsed to find the keys. */
+  readonly hasFields: boolean;
+  /** At least one column rule. */
+  readonly hasColumns: boolean;
+  /**
+   * Whether a whole result column is redacted: its source matches a column rule, or its name or
+   * its source column's name is a field rule (case-insensitive).
+   */
+  redactsColumn(name: string, source: ColumnSource | undefined): boolean;
+  /** Allocation-free: false when no detector can match the UTF-8 text in `bytes[start, end)`. */
+  mayMatch(bytes: Uint8Array, start: number, end: number): boolean;
+  /** Allocation-free: false when maskJson cannot change the UTF-8 JSON text in `bytes[start, end)`. */
+  jsonMayNeedMasking(bytes: Uint8Array, start: number, end: number): boolean;
+  /** The detectors over one text; the same string when nothing matched. */
+  maskText(text: string, findings: Findings): string;
+  /**
+   * As maskJson: field rules at any depth, detectors on string values, large integer card
+   * numbers. The same string when nothing was masked (so clean values keep their formatting and
+   * their numbers' precision); a masked value is re-serialised compactly. Throws MaskingError
+   * INVALID_JSON.
+   */
+  maskJson(json: string, findings: Findings): string;
+}
+
+const BACKSLASH = 0x5c;
+
+/** Throws MaskingError (UNKNOWN_DETECTOR, INVALID_COLUMN_PATTERN): a profile that cannot be read must not mask nothing. */
+export function valueMasker(profile: MaskingProfile): ValueMasker {
+  const compiled = compileProfile(profile);
+  const { detectors, fields } = compiled;
+  const patterns = profile.columns.map((text) => columnPattern(profile.name, text));
+  // Without escapes or non-ASCII bytes every key is ASCII as written, and an ASCII key lower-cases
+  // to an ASCII name: a field rule can only apply if its name appears in the bytes, in any case.
+  // (Non-ASCII keys can lower-case to ASCII, e.g. the Kelvin sign to "k": those documents are parsed.)
+  const asciiFields = [...fields].filter((field) => /^[\x00-\x7f]*$/.test(field)).map((field) => Buffer.from(field, 'latin1'));
+  const mayMatch = (bytes: Uint8Array, start: number, end: number): boolean => {
+    for (const detector of detectors) if (detector.mayMatchUtf8(bytes, start, end)) return true;
+    return false;
+  };
+  return {
+    detects: detectors.length > 0,
+    hasFields: fields.size > 0,
+    hasColumns: patterns.length > 0,
+    redactsColumn(name, source) {
+      if (fields.has(name.toLowerCase())) return true;
+      if (source === undefined) return false;
+      return fields.has(source.column.toLowerCase()) || patterns.some((pattern) => columnPatternMatches(pattern, source));
+    },
+    mayMatch,
+    jsonMayNeedMasking(bytes, start, end) {
+      if (detectors.length === 0 && fields.size === 0) return false;
+      // A JSON escape (`\u0040`) can spell anything without its bytes.
+      if (includesByte(bytes, start, end, BACKSLASH)) return true;
+      if (detectors.length > 0 && mayMatch(bytes, start, end)) return true;
+      return fields.size > 0 && (hasNonAscii(bytes, start, end) || asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field)));
+    },
+    maskText: (text, findings) => applyDetectors(text, detectors, findings),
+    maskJson(json, findings) {
+      const found: Findings = {};
+      const masked = maskJsonWith(json, compiled, found);
+      let changed = false;
+      for (const [kind, count] of Object.entries(found)) {
+        findings[kind] = (findings[kind] ?? 0) + count;
+        changed = true;
+      }
+      return changed ? masked : json;
+    },
+  };
+}
+
+function columnPattern(profile: string, text: string): ColumnPattern {
+  const parsed = parseColumnPattern(text);
+  if (!parsed.ok) throw new MaskingError('INVALID_COLUMN_PATTERN', `Masking profile ${JSON.stringify(profile)}: ${parsed.message}`);
+  return parsed.pattern;
+}
+
+function includesByte(bytes: Uint8Array, start: number, end: number, byte: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] === byte) return true;
+  return false;
+}
+
+function hasNonAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/** Whether `needle` (lower-case ASCII) occurs in bytes[start, end), ASCII letters compared in either case. */
+function includesAsciiFolded(bytes: Uint8Array, start: number, end: number, needle: Uint8Array): boolean {
+  const last = end - needle.length;
+  outer: for (let i = start; i <= last; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (foldAscii(bytes[i + j]!) !== needle[j]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+function foldAscii(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
