@@ -493,7 +493,7 @@ export class PgSession implements StatementPort {
   }
 
   async resolveColumns(fields: readonly RawField[], profile: MaskingProfile): Promise<readonly ResultColumn[]> {
-    const needSources = (profile.columns?.length ?? 0) > 0 || profile.fields.length > 0;
+    const needSources = profile.columns.length > 0 || profile.fields.length > 0;
     const [sources, types] = await Promise.all([
       needSources ? this.target.catalog.sources(fields) : fields.map(() => undefined),
       this.target.catalog.typeFacts(fields.map((f) => f.typeOid)),

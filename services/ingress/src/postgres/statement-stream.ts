@@ -183,7 +183,14 @@ export class StatementStream implements Expectation {
       return Step.More;
     }
     const values = dataRowValues(frame.payload);
-    const masked = this.masker.mask(values, this.findings);
+    let masked: readonly (Buffer | null)[];
+    try {
+      masked = this.masker.mask(values, this.findings);
+    } catch (err) {
+      this.host.fail('a row did not match its row description, so it cannot be masked', (err as Error).message);
+      this.withheld = Buffer.alloc(0);
+      return Step.More;
+    }
     this.relay(masked === values ? frame.raw : dataRow(masked));
     return Step.More;
   }
