@@ -47,7 +47,7 @@ policies:
 }
 
 export async function startGatewayStack(cleanup: Cleanup, dir: string): Promise<GatewayStack> {
-  const [idp, upstream, identity, policy, approvals, masking, audit, ingress] = await freePorts(8);
+  const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
   const configPath = join(dir, 'portcullis.yaml');
   writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }));
   const nats = await natsUrl();
@@ -58,7 +58,7 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string): Promise<
     natsUrl: nats,
     databaseUrl: db.url,
     namespace: uniqueNamespace('b'),
-    ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress! },
+    ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg! },
     // The demo upstream runs as the stack's own process, not inside the bench.
     demoUpstream: true,
     logDir: join(dir, 'logs'),
