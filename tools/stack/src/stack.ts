@@ -44,6 +44,7 @@ export interface StackOptions {
   readonly logLevel?: string;
   /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
   readonly startInfra?: boolean;
+  /** Extra variables for every service; the target credentials among them go only where they belong. */
   readonly env?: Readonly<Record<string, string>>;
   /** Extra node flags for every service process, e.g. `--cpu-prof` to profile under load. */
   readonly nodeArgs?: readonly string[];
@@ -127,7 +128,7 @@ export class Stack {
       INGRESS_PG_ADDR: this.ingressPgAddress,
       DEV_IDP_ADDR: `127.0.0.1:${p.devIdp}`,
       DEMO_UPSTREAM_ADDR: `127.0.0.1:${p.demoUpstream}`,
-      ...(this.options.env ?? {}),
+      ...withoutTargetCredentials(this.options.env ?? {}),
     };
     const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...extra } });
     const policyPorts = [p.policy, ...(await freePorts((this.options.policyInstances ?? 1) - 1))];
@@ -234,6 +235,13 @@ export class Stack {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** Target credentials the stack hands to ingress (and the demo upstream) only, whoever passes them in. */
+const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD']);
+
+function withoutTargetCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !TARGET_CREDENTIALS.has(name)));
 }
 
 /** Picks `count` free TCP ports on 127.0.0.1 (for tests that run several stacks). */
