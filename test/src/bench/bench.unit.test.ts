@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBenchConfig } from './config.js';
 import { nginxConf } from './nginx.js';
+import { pgbouncerIni, pgbouncerUserlist } from './pgbouncer.js';
 import { keptAnalysis } from './report.js';
 import { parseServerTiming } from './server-timing.js';
 
@@ -42,5 +43,21 @@ describe('nginxConf', () => {
     }
     expect(conf).not.toContain('user root');
     expect(conf.match(/_temp_path (\S+);/g)?.every((l) => l.includes('/tmp/b/temp/'))).toBe(true);
+  });
+});
+
+describe('pgbouncerIni', () => {
+  const options = { dir: '/tmp/p', port: 1, upstreamHost: '127.0.0.1', upstreamPort: 5432, database: 'pc_bench_pg_x', user: 'pc_bench_pg_x', password: 'pw' };
+
+  it('is a bare session-pooling hop on TCP only, for one database, SCRAM against its userlist', () => {
+    const ini = pgbouncerIni(options);
+    for (const line of ['pc_bench_pg_x = host=127.0.0.1 port=5432 dbname=pc_bench_pg_x', 'listen_addr = 127.0.0.1', 'listen_port = 1', 'unix_socket_dir =', 'pool_mode = session', 'auth_type = scram-sha-256', 'auth_file = /tmp/p/userlist.txt', 'server_tls_sslmode = disable']) {
+      expect(ini).toContain(line);
+    }
+    expect(ini).not.toContain('pw');
+  });
+
+  it('quotes the userlist as pgbouncer reads it', () => {
+    expect(pgbouncerUserlist({ user: 'u', password: 'a"b' })).toBe('"u" "a""b"\n');
   });
 });

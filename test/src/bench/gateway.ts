@@ -1,21 +1,26 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError, parsePortcullisConfig } from '@portcullis/config';
 import { freePorts, Stack } from '@portcullis/stack';
 import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
 import { CLIENTS } from '../e2e/harness.js';
+import type { PgBenchDatabase } from './pg-section.js';
 import type { Cleanup } from './processes.js';
 
 /** The whole stack as processes, its demo upstream included (its own process, shared by every target). */
 export interface GatewayStack {
   readonly stack: Stack;
   readonly databaseUrl: string;
+  /** Set when the stack runs without its `demo-pg` connection: why (this build's config does not accept it, or there is no pgbench database). */
+  readonly pgConfigProblem?: string;
   /** A fresh token for CLIENTS.agent from the real dev IdP. */
   token(): Promise<string>;
 }
 
 // What the bench measures: an allowed, masked GET on demo-http, the rules of the e2e harness that
-// concern GETs. Tokens live long enough for any BENCH_SECONDS; each run gets a fresh one anyway.
-function configYaml(ports: { idp: number; upstream: number }): string {
+// concern GETs, and pgbench's selects on demo-pg (the bench's pgbench database). Tokens live long
+// enough for any BENCH_SECONDS; each run gets a fresh one anyway.
+function configYaml(ports: { idp: number; upstream: number }, pg: PgBenchDatabase | undefined): string {
   return `
 issuers:
   - { issuer: "http://127.0.0.1:${ports.idp}", audience: portcullis, maxTokenLifetime: 1h }
@@ -30,7 +35,15 @@ connections:
     type: http
     upstream: "http://127.0.0.1:${ports.upstream}"
     credential: { header: authorization, scheme: Bearer, secret: { env: DEMO_HTTP_API_KEY } }
-maskingProfiles:
+${
+  pg
+    ? `  - name: demo-pg
+    type: postgres
+    upstream: "postgres://${pg.role}@${pg.host}:${pg.port}/${pg.database}"
+    credential: { password: { env: DEMO_PG_PASSWORD } }
+`
+    : ''
+}maskingProfiles:
   - { name: default, detectors: [email, card], fields: [password, ssn] }
 policies:
   - id: nobody-admin-demo-http
@@ -43,13 +56,39 @@ policies:
   - id: agents-never-delete-demo-http
     effect: deny
     match: { groups: [agents], connections: [demo-http], http: { methods: [DELETE] } }
-`;
+${
+  pg
+    ? `  # pgbench -S: its start-up count(*) and catalog query, then one SELECT per transaction.
+  - id: agents-read-demo-pg
+    effect: allow
+    match: { groups: [agents], connections: [demo-pg], sql: { statements: [select] } }
+    maskingProfile: default
+`
+    : ''
+}`;
 }
 
-export async function startGatewayStack(cleanup: Cleanup, dir: string): Promise<GatewayStack> {
-  const [idp, upstream, identity, policy, approvals, masking, audit, ingress] = await freePorts(8);
+/**
+ * The config with `demo-pg` when this build accepts it, else without it and why: until ingress
+ * knows `type: postgres`, the connection would stop every service, and the HTTP section with it.
+ */
+function chooseConfig(ports: { idp: number; upstream: number }, pg: PgBenchDatabase | undefined): { yaml: string; pgConfigProblem?: string } {
+  if (!pg) return { yaml: configYaml(ports, undefined), pgConfigProblem: 'there is no pgbench database' };
+  const yaml = configYaml(ports, pg);
+  try {
+    parsePortcullisConfig(yaml, 'the bench config');
+    return { yaml };
+  } catch (err) {
+    if ((err as ConfigError).code !== 'CONFIG_INVALID') throw err;
+    return { yaml: configYaml(ports, undefined), pgConfigProblem: `this build's configuration refuses the demo-pg connection (${(err as ConfigError).problems.join('; ')})` };
+  }
+}
+
+export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBenchDatabase | undefined): Promise<GatewayStack> {
+  const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
   const configPath = join(dir, 'portcullis.yaml');
-  writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }));
+  const { yaml, pgConfigProblem } = chooseConfig({ idp: idp!, upstream: upstream! }, pg);
+  writeFileSync(configPath, yaml);
   const nats = await natsUrl();
   const db = await createTestDatabase('pc_bench');
   cleanup.add('bench database', () => db.drop());
@@ -58,11 +97,13 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string): Promise<
     natsUrl: nats,
     databaseUrl: db.url,
     namespace: uniqueNamespace('b'),
-    ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress! },
+    ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg! },
     // The demo upstream runs as the stack's own process, not inside the bench.
     demoUpstream: true,
     logDir: join(dir, 'logs'),
     logLevel: 'warn',
+    // The pgbench database's owner password: the stack hands it to ingress only.
+    ...(pg ? { env: { DEMO_PG_PASSWORD: pg.password } } : {}),
   });
   cleanup.add('bench streams', () => deleteStreams(nats, stack.namespace));
   cleanup.add('stack', () => stack.stop());
@@ -70,6 +111,7 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string): Promise<
   return {
     stack,
     databaseUrl: db.url,
+    ...(pgConfigProblem ? { pgConfigProblem } : {}),
     async token() {
       const { id, secret } = CLIENTS.agent;
       const res = await fetch(`${stack.issuerUrl}/token`, {

@@ -61,16 +61,21 @@ export interface Service {
 }
 
 /**
- * Starts a long-running child (nginx, the bare hop), logs its output to `logPath` and resolves once
+ * Starts a long-running child (nginx, the bare hop, pgbouncer), logs its output to `logPath` and resolves once
  * its port accepts connections; registers its stop (SIGTERM, then SIGKILL after 5 s).
  */
 export async function startService(
   cleanup: Cleanup,
-  options: { name: string; command: string; args: string[]; env?: Record<string, string>; port: number; logPath: string },
+  options: { name: string; command: string; args: string[]; env?: Record<string, string>; port: number; logPath: string; runAs?: { uid: number; gid: number } },
 ): Promise<Service> {
   const log = createWriteStream(options.logPath, { flags: 'a' });
   // stdin stays a pipe: a child of ours may exit when it closes, so it cannot outlive the bench.
-  const child = spawn(options.command, options.args, { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // runAs: a server that refuses root (pgbouncer) is still our own child, so stopping it stops it.
+  const child = spawn(options.command, options.args, {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid, cwd: '/' } : {}),
+  });
   cleanup.track(child);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });

@@ -1,6 +1,9 @@
 import type { AuditLag } from './audit.js';
 import { errorsOf, MODES, type Measurement, type Mode } from './measure.js';
 import type { Machine } from './machine.js';
+import { pgBudgets, renderPgSection } from './pg-report.js';
+import type { PgSection } from './pg-section.js';
+import { known, ms, pct, signed, table, verdict, wholeMs, type Verdict } from './report-format.js';
 import type { StageBreakdown } from './server-timing.js';
 import { TARGET_DESCRIPTIONS, TARGET_NAMES, type TargetName } from './targets.js';
 
@@ -22,6 +25,8 @@ export interface ReportInput {
   readonly stages: StageBreakdown;
   /** The in-process policy evaluation and SQL analysis section, already rendered. */
   readonly policy: string;
+  /** The PostgreSQL section's measurements (same rounds, seconds and warm-up). */
+  readonly pg: PgSection;
   /** The previous file, for its hand-written analysis. */
   readonly previous: string | undefined;
 }
@@ -36,16 +41,6 @@ or process saturates first, what was tried), kept across re-runs of the bench._
 export function keptAnalysis(previous: string | undefined): string {
   return ANALYSIS.exec(previous ?? '')?.[0] ?? PLACEHOLDER;
 }
-
-const ms = (n: number) => (Number.isNaN(n) ? '–' : Math.abs(n) < 10 ? n.toFixed(3) : n.toFixed(1));
-const signed = (n: number) => (Number.isNaN(n) ? '–' : `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`);
-/** Audit figures: whole ms (occurred_at has ms precision). */
-const wholeMs = (n: number) => (Number.isNaN(n) ? '–' : `${n < 0 ? '−' : ''}${Math.abs(n).toFixed(0)}`);
-const pct = (n: number) => (Number.isNaN(n) ? '–' : `${(100 * n).toFixed(1)} %`);
-
-/** Budget outcome: undefined when a figure it needs is missing or invalid. */
-type Verdict = { pass: boolean; value: string } | undefined;
-const verdict = (v: Verdict) => (v === undefined ? 'n/a' : `${v.pass ? 'PASS' : '**MISS**'} (${v.value})`);
 
 class RoundView {
   constructor(
@@ -77,7 +72,6 @@ function budgets(view: RoundView): [string, Verdict][] {
   const p50 = view.added('gateway', 'bare-hop', 'p50');
   const p99 = view.added('gateway', 'bare-hop', 'p99');
   const audit = view.get('gateway', 'concurrent')?.audit;
-  const known = (n: number, pass: boolean, value: string): Verdict => (Number.isNaN(n) ? undefined : { pass, value });
   return [
     ['HTTP throughput at 16 connections ≥ 40 % of the bare Node hop', known(ratio, ratio >= 0.4, pct(ratio))],
     ['HTTP sequential p50 ≤ 1 ms above the bare Node hop', known(p50, p50 <= 1, `${signed(p50)} ms`)],
@@ -87,12 +81,6 @@ function budgets(view: RoundView): [string, Verdict][] {
       audit && !Number.isNaN(audit.p99) ? { pass: audit.settled && audit.p99 <= 1000, value: `p99 ${wholeMs(audit.p99)} ms${audit.settled ? '' : ', not settled'}` } : undefined,
     ],
   ];
-}
-
-/** A markdown table; the first `textColumns` columns align left, figures right. */
-function table(header: string[], rows: string[][], textColumns = 1): string {
-  const align = header.map((_, i) => (i < textColumns ? '---' : '---:'));
-  return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
 function runTable(input: ReportInput, mode: Mode): string {
@@ -139,7 +127,7 @@ export function renderReport(input: ReportInput): string {
     ['gateway sequential p50 − direct, ms', ...rounds.map((r) => signed(r.added('gateway', 'direct', 'p50')))],
     ['bare Node hop sequential p50 − direct, ms', ...rounds.map((r) => signed(r.added('bare-hop', 'direct', 'p50')))],
   ]);
-  const perRound = rounds.map(budgets);
+  const perRound = rounds.map((view) => [...budgets(view), ...pgBudgets(input.pg, view.round)]);
   const budgetTable = table(
     ['budget', ...rounds.map((r) => `round ${r.round}`)],
     perRound[0]!.map(([name], i) => [name, ...perRound.map((b) => verdict(b[i]![1]))]),
@@ -160,15 +148,16 @@ export function renderReport(input: ReportInput): string {
 
 Produced by \`npm run bench\` (test/src/bench/). Each run rewrites this file, except the analysis
 section between the \`analysis\` markers, which it keeps. Everything shares one machine over
-loopback — wrk, the four targets, the demo upstream, NATS and PostgreSQL — so absolute figures are
-pessimistic for a real deployment; compare rows of the same run.
+loopback — wrk and pgbench, the targets, the demo upstream, NATS and PostgreSQL — so absolute
+figures are pessimistic for a real deployment; compare rows of the same run.
 
 - **Date:** ${input.date.toISOString()}
 - **Machine:** ${input.machine.summary}
 - **Load average (1, 5, 15 min):** ${input.machine.loadAverage} at the start, ${input.loadAverageAtEnd} at the end (the
   load includes the bench's own; a shared machine adds noise, so compare targets within a round)
 - **Load generator:** wrk ${input.machine.wrk} (Debian), a separate process; nginx ${input.machine.nginx ?? 'not installed'}. The bench
-  runs \`apt-get install -y wrk nginx-light\` when they are missing; without nginx its rows are skipped.
+  runs \`apt-get install -y wrk nginx-light pgbouncer\` for those missing; without nginx its rows are skipped.
+  PostgreSQL section: pgbench ${input.machine.pgbench ?? 'not installed'}, pgbouncer ${input.machine.pgbouncer ?? 'not installed'}.
   NATS and PostgreSQL are found as for the e2e tests (NATS_URL, DATABASE_URL, else local defaults).
 - **Settings:** \`${input.settings}\`
 - **Procedure:** each measured run (${input.seconds} s) follows a ${input.warmupSeconds} s wrk warm-up of the same target at
@@ -205,7 +194,7 @@ ${comparison}
 
 ${budgetTable}
 
-Not measured here: MCP, PostgreSQL and masking budgets, and audit ingest
+PostgreSQL figures: [below](#postgresql-pgbench--s). Not measured here: MCP and masking budgets, and audit ingest
 capacity (≥ 20,000 events/s): the events/s below are what the gateway produced, not what audit can take.
 
 ## Where the gateway's time goes
@@ -223,6 +212,7 @@ start rather than its commit, so the lag slightly understates time to durability
 
 ${auditTable(input)}
 
+${renderPgSection(input.pg, input)}
 ${input.policy}
 ## What limits these figures
 

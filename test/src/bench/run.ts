@@ -1,6 +1,7 @@
 // `npm run bench`: the same allowed GET /echo served four ways — the demo upstream directly, nginx,
 // a bare Node hop and the whole gateway — measured side by side in one run with wrk, an outside load
-// generator; plus the gateway's per-stage breakdown, the audit log's lag, and in-process policy
+// generator; the same `pgbench -S` against PostgreSQL directly, through pgbouncer and through the
+// gateway; plus the gateway's per-stage breakdown, the audit log's lag, and in-process policy
 // evaluation (10, 100, 1,000 rules) and SQL analysis times. Writes docs/benchmarks.md
 // (keeping its hand-written analysis) and prints the same report.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { describeConfig, loadBenchConfig } from './config.js';
 import { startGatewayStack } from './gateway.js';
 import { describeMachine, ensureTools, loadAverage } from './machine.js';
 import { errorsOf, measureRounds } from './measure.js';
+import { pgErrorsOf } from './pg-measure.js';
 import { startNginx } from './nginx.js';
+import { createPgBenchDatabase, measurePgSection, type PgBenchDatabase } from './pg-section.js';
 import { Cleanup, startService } from './processes.js';
 import { measurePolicy, renderPolicySection } from './policy.js';
 import { renderReport } from './report.js';
@@ -29,7 +32,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   if (!tools.wrk) throw new Error('wrk is not on PATH and `apt-get install -y wrk` did not provide it');
   const skipped: Partial<Record<TargetName, string>> = {};
   if (!tools.nginx) skipped.nginx = 'nginx is not on PATH and `apt-get install -y nginx-light` did not provide it';
-  const machine = describeMachine(tools.nginx);
+  const machine = describeMachine(tools);
   const started = new Date();
 
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
@@ -39,11 +42,20 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     else rmSync(dir, { recursive: true, force: true });
   });
 
+  // Before the stack: the gateway's demo-pg connection points at this database.
+  let pgDatabase: PgBenchDatabase | { unavailable: string };
+  try {
+    pgDatabase = await createPgBenchDatabase(cleanup, tools, say);
+  } catch (err) {
+    cleanup.throwIfClosed();
+    pgDatabase = { unavailable: `no pgbench database: ${(err as Error).message}` };
+    say(`PostgreSQL section: ${pgDatabase.unavailable}`);
+  }
   say('starting the stack (the demo upstream is one of its processes)…');
-  const gateway = await startGatewayStack(cleanup, dir);
+  const gateway = await startGatewayStack(cleanup, dir, 'unavailable' in pgDatabase ? undefined : pgDatabase);
   const upstreamPort = gateway.stack.ports.demoUpstream;
   const apiKey = gateway.stack.demoApiKey;
-  const [hopPort, nginxPort] = await freePorts(2);
+  const [hopPort, nginxPort, pgbouncerPort] = await freePorts(3);
   const hop = await startService(cleanup, {
     name: 'bare-hop',
     command: process.execPath,
@@ -68,9 +80,12 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   cleanup.add('audit probe', () => audit.end());
   const seconds = config.rounds * 2 * targets.length * (config.seconds + config.warmupSeconds);
   say(`${targets.map((t) => t.name).join(', ')}: ${config.rounds} round(s), about ${Math.ceil(seconds / 60)} min of load plus audit settling`);
-  const measurements = await measureRounds({ config, cleanup, audit, dir, say }, targets);
+  const context = { config, cleanup, audit, dir, say };
+  const measurements = await measureRounds(context, targets);
   say(`sampling the gateway's server-timing over ${config.stageSamples} sequential requests…`);
   const stages = await sampleStages(targets.find((t) => t.name === 'gateway')!, config.stageSamples);
+  say('PostgreSQL section: pgbench -S against direct, pgbouncer and the gateway…');
+  const pg = await measurePgSection(context, { database: pgDatabase, tools, gateway, pgbouncerPort: pgbouncerPort! });
   say('timing in-process policy evaluation and SQL analysis…');
   const policy = renderPolicySection(await measurePolicy());
 
@@ -89,6 +104,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     measurements,
     stages,
     policy,
+    pg,
     previous: existsSync(REPORT_PATH) ? readFileSync(REPORT_PATH, 'utf8') : undefined,
   });
   writeFileSync(REPORT_PATH, report);
@@ -96,8 +112,11 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   say(`wrote ${REPORT_PATH}`);
   const invalid = measurements.filter((m) => errorsOf(m));
   for (const m of invalid) say(`round ${m.round} · ${m.mode} · ${m.target}: ${errorsOf(m)}`);
-  keepDir = invalid.length > 0;
-  return invalid.length === 0;
+  // A target that was not measured is in the report with its reason; a measured run with errors fails the bench.
+  const pgInvalid = pg.measurements.filter((m) => pgErrorsOf(m));
+  for (const m of pgInvalid) say(`postgres round ${m.round} · ${m.mode} · ${m.target}: ${pgErrorsOf(m)}`);
+  keepDir = invalid.length > 0 || pgInvalid.length > 0;
+  return invalid.length === 0 && pgInvalid.length === 0;
 }
 
 const cleanup = new Cleanup(say);

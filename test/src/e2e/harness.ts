@@ -83,7 +83,7 @@ export class E2eEnvironment {
   private pool?: pg.Pool;
 
   async start(options: { policyInstances?: number; logLevel?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<void> {
-    const [idp, upstream, identity, policy, approvals, masking, audit, ingress] = await freePorts(8);
+    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
     this.logDir = join(dir, 'logs');
@@ -95,7 +95,7 @@ export class E2eEnvironment {
       natsUrl: this.nats,
       databaseUrl: this.db.url,
       namespace: uniqueNamespace('e'),
-      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress! },
+      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg! },
       policyInstances: options.policyInstances ?? 1,
       demoUpstream: false,
       logDir: this.logDir,

@@ -4,6 +4,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { seedDemoDatabase } from './demo-database.js';
 import { ensureNats, ensurePostgres, type Say } from './infra.js';
 
 /** Repository root, found from this file (tools/stack/dist/stack.js). */
@@ -20,9 +21,14 @@ export interface Ports {
   readonly masking: number;
   readonly audit: number;
   readonly ingress: number;
+  /** Ingress's PostgreSQL wire listener. */
+  readonly ingressPg: number;
 }
 
-export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080 };
+export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080, ingressPg: 15432 };
+
+/** The database behind `demo-pg` in portcullis.yaml, which `npm start` seeds on DATABASE_URL's server. */
+export const DEMO_DATABASE = { database: 'portcullis_demo', role: 'portcullis_demo' } as const;
 
 export interface StackOptions {
   readonly configPath: string;
@@ -36,8 +42,9 @@ export interface StackOptions {
   readonly demoUpstream?: boolean;
   readonly logDir: string;
   readonly logLevel?: string;
-  /** Start nats-server / PostgreSQL when they are local and not running. */
+  /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
   readonly startInfra?: boolean;
+  /** Extra variables for every service; the target credentials among them go only where they belong. */
   readonly env?: Readonly<Record<string, string>>;
   /** Extra node flags for every service process, e.g. `--cpu-prof` to profile under load. */
   readonly nodeArgs?: readonly string[];
@@ -64,11 +71,14 @@ export class Stack {
   readonly namespace: string;
   /** The credential only the gateway holds for demo-http; tests compare fingerprints with it. */
   readonly demoApiKey: string;
+  /** The password of the demo database's role, which only the gateway holds (DEMO_PG_PASSWORD). */
+  readonly demoPgPassword: string;
 
   constructor(private readonly options: StackOptions) {
     this.ports = options.ports ?? DEFAULT_PORTS;
     this.namespace = options.namespace ?? 'portcullis';
     this.demoApiKey = options.env?.DEMO_HTTP_API_KEY ?? process.env.DEMO_HTTP_API_KEY ?? randomBytes(24).toString('base64url');
+    this.demoPgPassword = options.env?.DEMO_PG_PASSWORD ?? process.env.DEMO_PG_PASSWORD ?? randomBytes(24).toString('base64url');
   }
 
   get ingressUrl(): string {
@@ -76,6 +86,10 @@ export class Stack {
   }
   get issuerUrl(): string {
     return `http://127.0.0.1:${this.ports.devIdp}`;
+  }
+  /** host:port of ingress's PostgreSQL listener (database = connection name, password = token). */
+  get ingressPgAddress(): string {
+    return `127.0.0.1:${this.ports.ingressPg}`;
   }
   get approvalsAddress(): string {
     return `127.0.0.1:${this.ports.approvals}`;
@@ -95,6 +109,8 @@ export class Stack {
       const nats = await ensureNats(this.options.natsUrl, join(this.options.logDir, '..', 'nats'), say);
       if (nats) this.infra.push(nats);
       await ensurePostgres(this.options.databaseUrl, say);
+      await seedDemoDatabase(this.options.databaseUrl, { ...DEMO_DATABASE, password: this.demoPgPassword });
+      say(`demo database ${DEMO_DATABASE.database} ready (role ${DEMO_DATABASE.role}, password in DEMO_PG_PASSWORD for ingress only)`);
     }
     const p = this.ports;
     const base: Record<string, string> = {
@@ -109,13 +125,14 @@ export class Stack {
       MASKING_GRPC_ADDR: `127.0.0.1:${p.masking}`,
       AUDIT_GRPC_ADDR: `127.0.0.1:${p.audit}`,
       INGRESS_HTTP_ADDR: `127.0.0.1:${p.ingress}`,
+      INGRESS_PG_ADDR: this.ingressPgAddress,
       DEV_IDP_ADDR: `127.0.0.1:${p.devIdp}`,
       DEMO_UPSTREAM_ADDR: `127.0.0.1:${p.demoUpstream}`,
-      ...(this.options.env ?? {}),
+      ...withoutTargetCredentials(this.options.env ?? {}),
     };
     const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...extra } });
     const policyPorts = [p.policy, ...(await freePorts((this.options.policyInstances ?? 1) - 1))];
-    // Only the gateway (and the demo target itself) ever see the target credential.
+    // Only the gateway (and the demo target itself) ever see the target credentials.
     const secret = { DEMO_HTTP_API_KEY: this.demoApiKey };
     const planned: Instance[] = [
       service('dev-idp', 'services/dev-idp/dist/main.js', `http://127.0.0.1:${p.devIdp}/.well-known/openid-configuration`),
@@ -126,7 +143,7 @@ export class Stack {
       ...policyPorts.map((port, i) =>
         service('policy', 'services/policy/dist/main.js', `grpc://127.0.0.1:${port}`, { POLICY_GRPC_ADDR: `127.0.0.1:${port}`, POLICY_INSTANCE_ID: `policy-${i + 1}` }, `policy-${i + 1}`),
       ),
-      service('ingress', 'services/ingress/dist/main.js', `http://127.0.0.1:${p.ingress}/readyz`, { ...secret, INGRESS_INSTANCE_ID: 'ingress-1' }),
+      service('ingress', 'services/ingress/dist/main.js', `http://127.0.0.1:${p.ingress}/readyz`, { ...secret, DEMO_PG_PASSWORD: this.demoPgPassword, INGRESS_INSTANCE_ID: 'ingress-1' }),
     ];
     if (this.options.demoUpstream !== false) planned.unshift(service('demo-upstream', 'tools/demo-upstream/dist/main.js', `tcp://127.0.0.1:${p.demoUpstream}`, secret));
     this.instances.push(...planned);
@@ -218,6 +235,13 @@ export class Stack {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** Target credentials the stack hands to ingress (and the demo upstream) only, whoever passes them in. */
+const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD']);
+
+function withoutTargetCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !TARGET_CREDENTIALS.has(name)));
 }
 
 /** Picks `count` free TCP ports on 127.0.0.1 (for tests that run several stacks). */
