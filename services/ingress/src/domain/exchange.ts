@@ -72,8 +72,12 @@ export interface Exchange<R extends Reply = Reply> {
    * cannot be served. Called only for an authenticated caller and a known connection.
    */
   describe(): Promise<Described>;
-  /** Sends exactly the described request to the target, with the credential the gateway holds. */
-  forward(info: { readonly requestId: string; readonly signal: AbortSignal }): Promise<Forwarded<R>>;
+  /**
+   * Sends exactly the described request to the target, with the credential the gateway holds.
+   * `masking` is the profile the reply will be masked with: an adapter that can tell the reply
+   * could not be masked (a COPY in a format it cannot read) refuses here, before anything runs.
+   */
+  forward(info: { readonly requestId: string; readonly signal: AbortSignal; readonly masking?: MaskingProfile }): Promise<Forwarded<R>>;
   /**
    * Sends the (masked) reply to the caller; a reply that streams (SQL rows) resolves when it has
    * all been sent.

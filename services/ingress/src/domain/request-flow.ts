@@ -1,3 +1,4 @@
+import type { MaskingProfile } from '@portcullis/detectors';
 import type { Principal } from '@portcullis/identity-client';
 import { sha256Hex, type Protocol, type Target } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
@@ -216,17 +217,22 @@ export class RequestFlow {
     if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(exchange.gone), holdId);
     const stillValid = holdId ? session.recheck(clock.now()) : undefined;
     if (stillValid) return this.refuse(exchange, request, stillValid, holdId);
-    const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone });
+    // The profile is resolved before anything reaches the target: a reply that could not be masked
+    // is refused without the request having run.
+    let profile: MaskingProfile | undefined;
+    if (authz.decision.maskingProfiles.length > 0) {
+      const resolved = resolveProfile(this.ports.masking.profiles, authz.decision.maskingProfiles);
+      if (!resolved.ok) return this.refuse(exchange, request, resolved.refusal, holdId);
+      profile = resolved.profile;
+    }
+    const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone, ...(profile ? { masking: profile } : {}) });
     stages.lap('upstream');
     if (!forwarded.ok) return this.refuse(exchange, request, forwarded.refusal, holdId);
 
     let masked: Readonly<Record<string, number>> = {};
-    const profiles = authz.decision.maskingProfiles;
-    if (profiles.length > 0) {
-      const resolved = resolveProfile(this.ports.masking.profiles, profiles);
+    if (profile) {
       // Fail closed: nothing of an unmasked reply leaves the gateway.
-      if (!resolved.ok) return this.refuse(exchange, request, resolved.refusal, holdId);
-      const outcome = forwarded.reply.mask(resolved.profile);
+      const outcome = forwarded.reply.mask(profile);
       stages.lap('mask');
       if (!outcome.ok) return this.refuse(exchange, request, outcome.refusal, holdId);
       masked = outcome.findings;
