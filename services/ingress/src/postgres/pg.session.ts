@@ -27,6 +27,7 @@ import type { ResultColumn } from './row-masking.js';
 import type { PgConnectionRuntime } from './pg.connection.js';
 import { cancelUpstream, type UpstreamLogin } from './upstream.js';
 import { SessionStatements, type StatementFacts } from './session-statements.js';
+import { readsRedactedColumn } from './derived-columns.js';
 
 const Z = 0x5a;
 const E = 0x45;
@@ -323,7 +324,7 @@ export class PgSession implements StatementPort {
     const facts = this.pending.get(exchange)!;
     const host: StreamHost = {
       send: (data) => this.send(data),
-      resolveColumns: (fields, profile) => this.resolveColumns(fields, profile),
+      resolveColumns: (fields, profile, index) => this.resolveColumns(fields, profile, facts, index),
       copyOf: (index) => this.statements.copyOf(facts, index),
       completed: (index, tag) => this.statementCompleted(facts, index, tag),
       readyForQuery: (status) => this.readyForQuery(status),
@@ -492,8 +493,11 @@ export class PgSession implements StatementPort {
     if (!this.client.write(data)) this.upstream.pause();
   }
 
-  async resolveColumns(fields: readonly RawField[], profile: MaskingProfile): Promise<readonly ResultColumn[]> {
+  private async resolveColumns(fields: readonly RawField[], profile: MaskingProfile, facts: StatementFacts, index: number): Promise<readonly ResultColumn[]> {
     const needSources = profile.columns.length > 0 || profile.fields.length > 0;
+    const decided = facts.decided.ok ? facts.decided.statements[index] : undefined;
+    // Unparsed (it ran anyway? only if policy allowed it) or out of range: assume the worst.
+    const derivedFromRedacted = needSources && (decided === undefined || readsRedactedColumn(decided.columnsRead, profile));
     const [sources, types] = await Promise.all([
       needSources ? this.target.catalog.sources(fields) : fields.map(() => undefined),
       this.target.catalog.typeFacts(fields.map((f) => f.typeOid)),
@@ -503,6 +507,7 @@ export class PgSession implements StatementPort {
       typeOid: f.typeOid,
       format: f.format === 1 ? 1 : 0,
       ...(sources[i] ? { source: sources[i] } : {}),
+      ...(derivedFromRedacted && f.tableOid === 0 ? { derived: true } : {}),
       ...(types[i] ? { category: types[i]!.category } : {}),
     }));
   }

@@ -36,6 +36,11 @@ export interface ResultColumn {
   readonly format: 0 | 1;
   /** Where PostgreSQL says the column comes from (RowDescription table oid ≠ 0), names resolved from the catalog by the proxy. */
   readonly source?: ColumnSource;
+  /**
+   * Computed (no table column behind it) by a statement that reads a column a rule redacts: it is
+   * redacted like that column (see derived-columns.ts).
+   */
+  readonly derived?: boolean;
   /** For non-built-in type oids: pg_type.typcategory of the type (domains resolved to their base type by the proxy), e.g. 'S' for string types like citext; undefined when unknown. */
   readonly category?: string;
 }
@@ -100,7 +105,7 @@ class Planner {
   /** undefined: the column passes untouched. */
   plan(column: ResultColumn): ColumnPlan | undefined {
     const kind = typeClass(column.typeOid, column.category);
-    if (this.masker.redactsColumn(column.name, column.source)) return redaction(kind, column.format);
+    if (column.derived || this.masker.redactsColumn(column.name, column.source)) return redaction(kind, column.format);
     const { detects, hasFields } = this.masker;
     switch (kind) {
       case 'inert':

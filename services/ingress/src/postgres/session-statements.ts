@@ -12,6 +12,8 @@ export interface StatementFacts {
   readonly shape: string | undefined;
   /** The analysis of the text as sent (statement by statement, for COPY and completions). */
   readonly analysis: SqlAnalysis;
+  /** The analysis of `statement` (what the result rows come from, for masking). */
+  readonly decided: SqlAnalysis;
   /** Per statement of the text as sent: PREPARE / EXECUTE / DEALLOCATE, when it has any. */
   readonly effects: readonly PreparedStatementEffect[] | undefined;
 }
@@ -60,10 +62,10 @@ export class SessionStatements {
       const inner = this.prepared.get(only.name);
       if (inner !== undefined) {
         const resolved = this.analyzer.analyze(inner);
-        return { statement: inner, parameters: only.arguments.map((text) => ({ text })), shape: shapeOf(resolved), analysis, effects };
+        return { statement: inner, parameters: only.arguments.map((text) => ({ text })), shape: shapeOf(resolved), analysis, decided: resolved, effects };
       }
     }
-    return { statement: sql, parameters, shape: shapeOf(analysis), analysis, effects };
+    return { statement: sql, parameters, shape: shapeOf(analysis), analysis, decided: analysis, effects };
   }
 
   /** The database completed statement `index` of a request with `tag`. */

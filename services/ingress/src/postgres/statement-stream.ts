@@ -24,7 +24,7 @@ export interface StreamHost {
   /** Writes to the client (with backpressure on the database). */
   send(data: Buffer): void;
   /** Result columns with their sources and type facts resolved from the catalog (needed only when masking). */
-  resolveColumns(fields: readonly RawField[], profile: MaskingProfile): Promise<readonly ResultColumn[]>;
+  resolveColumns(fields: readonly RawField[], profile: MaskingProfile, statementIndex: number): Promise<readonly ResultColumn[]>;
   /** How the i-th statement of the request copies (COPY TO STDOUT), when it does. */
   copyOf(statementIndex: number): { readonly format: CopyFormat; readonly columns?: readonly { name: string; source?: { schema: string; table: string; column: string } }[] } | undefined;
   /** A completed command tag (PREPARE, DEALLOCATE, DDL …) the session must learn from. */
@@ -208,7 +208,7 @@ export class StatementStream implements Expectation {
     const profile = this.profile!;
     try {
       if (!this.description) throw new Error('rows without a row description');
-      this.masker = rowMasker(await this.host.resolveColumns(this.description, profile), profile);
+      this.masker = rowMasker(await this.host.resolveColumns(this.description, profile, this.statement), profile);
     } catch (err) {
       this.host.fail('the gateway could not learn which columns the result holds, so it cannot mask it', (err as Error).message);
       this.withheld = Buffer.alloc(0);
