@@ -1,6 +1,8 @@
 import type { MaskingProfile } from '@portcullis/detectors';
 import type { Protocol, Target } from '@portcullis/request-model';
+import type { Decision } from './decision.js';
 import type { ProtocolStatus } from './events.js';
+import type { HeldNotice } from './ports.js';
 import type { Refusal } from './refusal.js';
 import type { Stages } from './stages.js';
 
@@ -83,6 +85,8 @@ export interface Exchange<R extends Reply = Reply> {
    * all been sent.
    */
   respond(reply: R, info: ResponseInfo): Delivery | Promise<Delivery>;
+  /** The request now waits for approvers (optional: a protocol that can tell its caller meanwhile). */
+  held?(notice: HeldNotice, decision: Decision): void;
   /** Refuses in the caller's protocol and says what status the caller got. */
   refuse(refusal: Refusal, info: Partial<ResponseInfo>): ProtocolStatus;
 }

@@ -33,9 +33,18 @@ export type HoldResult =
   | { readonly status: 'cancelled'; readonly holdId?: string }
   | { readonly status: 'unavailable'; readonly message: string; readonly detail?: string };
 
+/** A stored hold waiting for approvers, as its caller may be told. */
+export interface HeldNotice {
+  readonly holdId: string;
+  readonly expiresAt: Date;
+}
+
 export interface ApprovalsPort {
-  /** Holds the request until it is approved, denied or expires, or the signal aborts. */
-  hold(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<HoldResult>;
+  /**
+   * Holds the request until it is approved, denied or expires, or the signal aborts. `onHeld` is
+   * told once the hold is stored and waits for people (not when a grant releases it at once).
+   */
+  hold(context: RequestContext, decision: Decision, signal: AbortSignal, onHeld?: (held: HeldNotice) => void): Promise<HoldResult>;
 }
 
 /** The masking profiles the masking service publishes (the current set, replaced whole). */

@@ -204,7 +204,7 @@ export class RequestFlow {
     };
     session.countRequest();
     const sessionEvents = this.takeUnrecorded(session);
-    const authz = await this.authorize(context, sessionEvents, exchange.gone, stages);
+    const authz = await this.authorize(context, sessionEvents, exchange, stages);
     const holdId = authz.holdId;
     if (!authz.ok) {
       // SessionStarted was not stored with this request: the next one carries it.
@@ -248,7 +248,7 @@ export class RequestFlow {
    * DecisionMade right after; both are awaited before anything else happens to the request, so no
    * request reaches a target without both stored durably, in that order.
    */
-  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], gone: AbortSignal, stages: Stages): Promise<Authorization> {
+  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], exchange: Exchange, stages: Stages): Promise<Authorization> {
     const received: GatewayEvent = { ...this.envelope(context), kind: 'requestReceived', principal: context.principal, protocol: context.protocol, target: context.target };
     const remembered = this.options.decisions?.get(context);
     let decision: Decision;
@@ -279,13 +279,14 @@ export class RequestFlow {
       case 'allow':
         return { ok: true, decision };
       case 'require_approval':
-        return this.holdForApproval(context, decision, gone, stages);
+        return this.holdForApproval(context, decision, exchange, stages);
       case 'deny':
         return { ok: false, refusal: refusalFor(decision, 'POLICY_DENIED', 'denied by policy') };
     }
   }
 
-  private async holdForApproval(context: RequestContext, decision: Decision, gone: AbortSignal, stages: Stages): Promise<Authorization> {
+  private async holdForApproval(context: RequestContext, decision: Decision, exchange: Exchange, stages: Stages): Promise<Authorization> {
+    const gone = exchange.gone;
     // A hold ends when the caller goes away or the gateway stops, whichever comes first. (Not
     // AbortSignal.any: on Node 20 the long-lived shutdown signal would keep every one it made.)
     const ended = new AbortController();
@@ -295,7 +296,7 @@ export class RequestFlow {
     if (gone.aborted || this.options.shutdown.aborted) end();
     let result: HoldResult;
     try {
-      result = await this.ports.approvals.hold(context, decision, ended.signal);
+      result = await this.ports.approvals.hold(context, decision, ended.signal, exchange.held ? (held) => exchange.held!(held, decision) : undefined);
     } catch (err) {
       result = { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as Error).message };
     } finally {

@@ -7,7 +7,7 @@ import { callUnary, FAST_RECONNECT, grpcReason, type Logger } from '@portcullis/
 import type { RequestContext } from '../domain/context.js';
 import type { Decision } from '../domain/decision.js';
 import { holdDescribes, releaseSuffices, type HeldGrant, type HeldRequest, type Identity } from '../domain/hold-check.js';
-import type { ApprovalsPort, HoldResult } from '../domain/ports.js';
+import type { ApprovalsPort, HeldNotice, HoldResult } from '../domain/ports.js';
 import { contextToProto, decisionToProto } from '../bus/decision.mappers.js';
 
 /**
@@ -37,7 +37,7 @@ export class ApprovalGate implements ApprovalsPort {
     this.client = new approvalsV1.ApprovalsServiceClient(address, grpc.credentials.createInsecure(), FAST_RECONNECT);
   }
 
-  async hold(context: RequestContext, decision: Decision, signal: AbortSignal): Promise<HoldResult> {
+  async hold(context: RequestContext, decision: Decision, signal: AbortSignal, onHeld?: (held: HeldNotice) => void): Promise<HoldResult> {
     if (signal.aborted) return { status: 'cancelled' };
     // Subscribe before the hold exists, so no wake-up can slip past.
     const sub = this.nc.subscribe(this.names.approvalEventsFor(context.requestId));
@@ -62,6 +62,7 @@ export class ApprovalGate implements ApprovalsPort {
         this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, grantId: grant.id, grantExpiresAt: grant.expiresAt?.toISOString() }, 'approvals says a grant covers the request');
       } else {
         this.logger.info({ requestId: context.requestId, holdId: hold.id, connection: context.connection, minApprovals: hold.minApprovals }, 'request held for approval');
+        if (hold.status === approvalsV1.HoldStatus.HOLD_STATUS_PENDING) onHeld?.({ holdId: hold.id, expiresAt: hold.expiresAt ?? new Date() });
       }
       return await this.waitForOutcome(hold, context, decision, sub, signal);
     } finally {

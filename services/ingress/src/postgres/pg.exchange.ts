@@ -1,7 +1,10 @@
 import type { MaskingProfile } from '@portcullis/detectors';
 import type { SqlTarget } from '@portcullis/request-model';
 import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
+import type { NoticeInput } from '@portcullis/pg-wire';
+import type { Decision } from '../domain/decision.js';
 import type { ProtocolStatus } from '../domain/events.js';
+import type { HeldNotice } from '../domain/ports.js';
 import type { Refusal } from '../domain/refusal.js';
 import { pgErrorFor } from './refusal.pg.js';
 import type { StatementStream } from './statement-stream.js';
@@ -23,6 +26,8 @@ export class PgReply implements Reply {
 export interface StatementPort {
   /** Sends the statement to the database; undefined when the database connection is gone. */
   forward(exchange: PgExchange): StatementStream | undefined;
+  /** A NoticeResponse to the client now (notices may arrive at any time). */
+  notice(fields: NoticeInput<'NOTICE'>): void;
   /** The refusal in the client's protocol, in its place among the answers; FATAL ends the session. */
   refuse(exchange: PgExchange, reason: Refusal, info: Partial<ResponseInfo>, stream: StatementStream | undefined): void;
 }
@@ -78,6 +83,19 @@ export class PgExchange implements Exchange<PgReply> {
     reply.stream.arm(reply.profile);
     this.markSettled();
     return reply.stream.done;
+  }
+
+  /** psql and drivers show notices as they arrive: the caller learns the statement waits, and for whom. */
+  held(notice: HeldNotice, decision: Decision): void {
+    const groups = decision.approval?.approverGroups.join(', ') ?? '';
+    const seconds = Math.max(0, Math.round((notice.expiresAt.getTime() - Date.now()) / 1000));
+    this.port.notice({
+      severity: 'NOTICE',
+      code: '00000',
+      message: `portcullis: statement held for approval${groups ? ` by ${groups}` : ''} (hold ${notice.holdId}, expires in ${seconds} s)`,
+      ...(decision.message ? { detail: decision.message } : {}),
+      hint: 'it runs when approved and fails with 42501 if denied or expired; cancel (Ctrl-C) withdraws it',
+    });
   }
 
   refuse(reason: Refusal, info: Partial<ResponseInfo>): ProtocolStatus {

@@ -9,8 +9,9 @@ import {
   parse as parseMessage,
   query as queryMessage,
   describe as describeMessage,
-  readyForQuery,
+  noticeResponse,
   type Frame,
+  type NoticeInput,
 } from '@portcullis/pg-wire';
 import type { SqlParameter, SqlTarget } from '@portcullis/request-model';
 import type { Logger } from '@portcullis/service-kit';
@@ -366,6 +367,10 @@ export class PgSession implements StatementPort {
     return stream;
   }
 
+  notice(fields: NoticeInput<'NOTICE'>): void {
+    this.send(noticeResponse(fields));
+  }
+
   refuse(exchange: PgExchange, reason: Refusal, info: Partial<ResponseInfo>, stream: StatementStream | undefined): void {
     const fields = refusalFields(reason, info);
     const fatal = fields.severity === 'FATAL';
@@ -593,4 +598,3 @@ function parameters(formats: readonly number[], values: readonly (Buffer | null)
   });
 }
 
-void readyForQuery;
