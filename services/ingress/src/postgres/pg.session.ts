@@ -27,6 +27,7 @@ import { StatementStream, type RawField, type StreamHost } from './statement-str
 import type { ResultColumn } from './row-masking.js';
 import type { PgConnectionRuntime } from './pg.connection.js';
 import { cancelUpstream, type UpstreamLogin } from './upstream.js';
+import { Outbox } from './outbox.js';
 import { SessionStatements, type StatementFacts } from './session-statements.js';
 import { readsRedactedColumn } from './derived-columns.js';
 
@@ -79,6 +80,8 @@ export class PgSession implements StatementPort {
   private upstreamBusy = false;
   private readonly upstream: Socket;
   private readonly upstreamReader: MessageReader;
+  private readonly toClient: Outbox;
+  private readonly toDatabase: Outbox;
 
   constructor(
     private readonly client: Socket,
@@ -93,6 +96,8 @@ export class PgSession implements StatementPort {
   ) {
     this.upstream = login.socket;
     this.upstreamReader = login.reader;
+    this.toClient = new Outbox(client, () => this.upstream.pause());
+    this.toDatabase = new Outbox(this.upstream, () => this.client.pause());
     this.statements = new SessionStatements(target.analyzer, target.reader);
   }
 
@@ -108,6 +113,7 @@ export class PgSession implements StatementPort {
       this.upstream.on('error', (err) => this.upstreamLost(err.message));
       this.upstream.on('close', () => this.upstreamLost('the database closed the connection'));
       this.client.on('drain', () => this.upstream.resume());
+      this.upstream.on('drain', () => this.pumpClient());
       this.upstream.resume();
       this.client.resume();
       this.pumpClient();
@@ -154,7 +160,7 @@ export class PgSession implements StatementPort {
         return;
       }
       if (!frame) {
-        if (this.client.isPaused() && !this.ended) this.client.resume();
+        if (this.client.isPaused() && !this.ended && !this.upstream.writableNeedDrain) this.client.resume();
         return;
       }
       const handled = this.handle(frame);
@@ -430,7 +436,6 @@ export class PgSession implements StatementPort {
     this.upstreamReader.push(chunk);
     if (this.upstreamBusy) return;
     this.upstreamBusy = true;
-    this.client.cork();
     const done = this.drainUpstream();
     if (done) {
       this.upstream.pause();
@@ -440,7 +445,6 @@ export class PgSession implements StatementPort {
         if (this.upstreamReader.buffered > 0) this.fromUpstream(Buffer.alloc(0));
       });
     } else this.upstreamBusy = false;
-    process.nextTick(() => this.client.uncork());
   }
 
   /** Handles every complete frame; returns a promise if one had to wait (the upstream is paused meanwhile). */
@@ -494,8 +498,7 @@ export class PgSession implements StatementPort {
   // ── StreamHost ──────────────────────────────────────────────────────────────────────────────
 
   send(data: Buffer): void {
-    if (this.ended || this.client.destroyed) return;
-    if (!this.client.write(data)) this.upstream.pause();
+    if (!this.ended) this.toClient.write(data);
   }
 
   private async resolveColumns(fields: readonly RawField[], profile: MaskingProfile, facts: StatementFacts, index: number): Promise<readonly ResultColumn[]> {
@@ -541,7 +544,7 @@ export class PgSession implements StatementPort {
   }
 
   private toUpstream(data: Buffer): void {
-    if (!this.upstream.destroyed) this.upstream.write(data);
+    this.toDatabase.write(data);
   }
 
   private upstreamLost(detail: string): void {
@@ -556,7 +559,8 @@ export class PgSession implements StatementPort {
 
   private fatalFields(fields: Parameters<typeof errorResponse>[0], reason: SessionEndReason): void {
     if (this.ended) return;
-    if (!this.client.destroyed) this.client.write(errorResponse(fields));
+    this.toClient.write(errorResponse(fields));
+    this.toClient.flush();
     this.end(reason);
   }
 
@@ -566,6 +570,7 @@ export class PgSession implements StatementPort {
     this.ended = true;
     for (const exchange of this.inFlight) exchange.abort();
     this.queue.abandon();
+    this.toClient.flush();
     this.upstream.destroy();
     this.client.end();
     setTimeout(() => this.client.destroy(), 1000).unref();
