@@ -26,6 +26,8 @@ export class PgReply implements Reply {
 export interface StatementPort {
   /** Sends the statement to the database; undefined when the database connection is gone. */
   forward(exchange: PgExchange): StatementStream | undefined;
+  /** A statement of the session is masked with this profile. */
+  masked(profile: MaskingProfile): void;
   /** A NoticeResponse to the client now (notices may arrive at any time). */
   notice(fields: NoticeInput<'NOTICE'>): void;
   /** The refusal in the client's protocol, in its place among the answers; FATAL ends the session. */
@@ -81,6 +83,7 @@ export class PgExchange implements Exchange<PgReply> {
 
   respond(reply: PgReply): Promise<Delivery> {
     reply.stream.arm(reply.profile);
+    if (reply.profile) this.port.masked(reply.profile);
     this.markSettled();
     return reply.stream.done;
   }

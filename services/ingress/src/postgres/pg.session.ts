@@ -23,7 +23,7 @@ import type { Session } from '../domain/session.js';
 import { PgExchange, type StatementPort } from './pg.exchange.js';
 import { pgErrorFor, refusalFields } from './refusal.pg.js';
 import { ResponseQueue, Step, type Expectation } from './responses.js';
-import { StatementStream, type RawField, type StreamHost } from './statement-stream.js';
+import { maskAsynchronous, StatementStream, type RawField, type StreamHost } from './statement-stream.js';
 import type { ResultColumn } from './row-masking.js';
 import type { PgConnectionRuntime } from './pg.connection.js';
 import { cancelUpstream, type UpstreamLogin } from './upstream.js';
@@ -325,6 +325,8 @@ export class PgSession implements StatementPort {
   }
 
   private readonly pending = new Map<PgExchange, StatementFacts>();
+  /** The masking profile of the last statement that had one: notices and notifications between statements are masked with it. */
+  private lastProfile: MaskingProfile | undefined;
 
   forward(exchange: PgExchange): StatementStream | undefined {
     if (this.ended || this.upstream.destroyed) return undefined;
@@ -371,6 +373,10 @@ export class PgSession implements StatementPort {
     this.toUpstream(exchange.raw);
     this.expect(stream);
     return stream;
+  }
+
+  masked(profile: MaskingProfile): void {
+    this.lastProfile = profile;
   }
 
   notice(fields: NoticeInput<'NOTICE'>): void {
@@ -472,8 +478,9 @@ export class PgSession implements StatementPort {
     }
     const head = this.queue.head;
     if (type === N || type === A) {
+      // Between statements, with the profile of the last statement masked in this session.
       if (head instanceof StatementStream) head.asynchronous(frame);
-      else this.send(frame.raw);
+      else this.send(this.lastProfile ? maskAsynchronous(frame, this.lastProfile, {}) : frame.raw);
       return undefined;
     }
     if (!head?.accept) {

@@ -1,5 +1,5 @@
 import { maskText, type MaskingProfile } from '@portcullis/detectors';
-import { dataRow, dataRowValues, decodeBackend, isNoticeSeverity, noticeResponse, type Frame, type NoticeInput, type NoticeSeverity } from '@portcullis/pg-wire';
+import { dataRow, dataRowValues, decodeBackend, isNoticeSeverity, noticeResponse, notificationResponse, type Frame, type NoticeInput, type NoticeSeverity } from '@portcullis/pg-wire';
 import type { Delivery } from '../domain/exchange.js';
 import { Step, type Expectation } from './responses.js';
 import { copyMasker, type CopyFormat, type CopyMasker } from './copy-masking.js';
@@ -17,7 +17,6 @@ const G = 0x47; // CopyInResponse
 const W = 0x57; // CopyBothResponse
 const d = 0x64; // CopyData
 const c = 0x63; // CopyDone
-const N = 0x4e; // NoticeResponse
 
 /** What a statement stream needs of its session. */
 export interface StreamHost {
@@ -155,14 +154,12 @@ export class StatementStream implements Expectation {
   /** A NoticeResponse or NotificationResponse while this statement runs: masked with its profile. */
   asynchronous(frame: Frame): void {
     if (this.withheld) return;
-    const profile = this.profile;
-    if (!profile || frame.type !== N) {
-      this.relay(frame);
-      return;
-    }
-    const notice = decodeBackend(frame);
-    if (notice.type !== 'NoticeResponse') return;
-    this.relay(noticeResponse(maskedNotice(notice.fields, (text) => maskCell(text, profile, this.findings))));
+    this.relay(this.profile ? maskAsynchronous(frame, this.profile, this.findings) : frame.raw);
+  }
+
+  /** The profile the flow armed this stream with (the session masks later notices with it). */
+  get maskingProfile(): MaskingProfile | undefined {
+    return this.profile;
   }
 
   skipped(): void {
@@ -303,6 +300,18 @@ function copyDataMessage(data: Buffer): Buffer {
   out.writeInt32BE(4 + data.length, 1);
   data.copy(out, 5);
   return out;
+}
+
+/**
+ * A NoticeResponse or NotificationResponse with its text (message, detail, hint; a notification's
+ * payload) through the profile's detectors: a function can RAISE NOTICE or NOTIFY any value.
+ */
+export function maskAsynchronous(frame: Frame, profile: MaskingProfile, findings: Record<string, number>): Buffer {
+  const message = decodeBackend(frame);
+  const mask = (text: string) => maskCell(text, profile, findings);
+  if (message.type === 'NoticeResponse') return noticeResponse(maskedNotice(message.fields, mask));
+  if (message.type === 'NotificationResponse') return notificationResponse(message.processId, message.channel, mask(message.payload));
+  return frame.raw;
 }
 
 /** Notice text fields that can carry data (message, detail, hint, context) go through the detectors. */
