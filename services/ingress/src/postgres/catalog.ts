@@ -68,6 +68,18 @@ export class Catalog {
     return oids.map((o) => (o >= FIRST_NORMAL_OID ? this.types.get(o)?.facts : undefined));
   }
 
+  /**
+   * The columns of a table as a COPY names it (unqualified: resolved with the database's default
+   * search_path, as the catalog login sees it), in order; undefined when there is no such table.
+   */
+  async tableColumns(schema: string | undefined, table: string): Promise<ColumnSource[] | undefined> {
+    const { rows } = await this.query<ColumnSource>(
+      "select n.nspname as schema, c.relname as table, a.attname as column from pg_catalog.pg_attribute a join pg_catalog.pg_class c on c.oid = a.attrelid join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = pg_catalog.to_regclass(case when $1::text is null then pg_catalog.quote_ident($2) else pg_catalog.quote_ident($1) || '.' || pg_catalog.quote_ident($2) end) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+      [schema ?? null, table],
+    );
+    return rows.length > 0 ? rows : undefined;
+  }
+
   /** A session completed DDL: names may have changed. */
   invalidate(): void {
     this.columns.clear();

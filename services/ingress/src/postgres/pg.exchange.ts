@@ -24,8 +24,8 @@ export class PgReply implements Reply {
 
 /** What the session does for an exchange: the wire side of forwarding and refusing. */
 export interface StatementPort {
-  /** Sends the statement to the database; undefined when the database connection is gone. */
-  forward(exchange: PgExchange): StatementStream | undefined;
+  /** Sends the statement to the database, once what masking it needs is ready; or why it cannot be. */
+  forward(exchange: PgExchange, masking: MaskingProfile | undefined): Promise<{ ok: true; stream: StatementStream } | { ok: false; refusal: Refusal }>;
   /** A statement of the session is masked with this profile. */
   masked(profile: MaskingProfile): void;
   /** A NoticeResponse to the client now (notices may arrive at any time). */
@@ -75,10 +75,11 @@ export class PgExchange implements Exchange<PgReply> {
     return { ok: true, target: this.target, ...(this.shape !== undefined ? { shape: this.shape } : {}) };
   }
 
-  async forward(): Promise<Forwarded<PgReply>> {
-    this.stream = this.port.forward(this);
-    if (!this.stream) return { ok: false, refusal: { code: 'UPSTREAM_UNAVAILABLE', message: 'the connection to the database is gone', reasons: [] } };
-    return { ok: true, reply: new PgReply(this.stream) };
+  async forward(info: { readonly masking?: MaskingProfile }): Promise<Forwarded<PgReply>> {
+    const sent = await this.port.forward(this, info.masking);
+    if (!sent.ok) return sent;
+    this.stream = sent.stream;
+    return { ok: true, reply: new PgReply(sent.stream) };
   }
 
   respond(reply: PgReply): Promise<Delivery> {

@@ -17,7 +17,9 @@ import type { SqlParameter, SqlTarget } from '@portcullis/request-model';
 import type { Logger } from '@portcullis/service-kit';
 import type { ResponseInfo } from '../domain/exchange.js';
 import type { SessionEndReason } from '../domain/events.js';
-import type { Refusal } from '../domain/refusal.js';
+import { refusal, type Refusal } from '../domain/refusal.js';
+import type { CopyMasker } from './copy-masking.js';
+import { prepareCopies } from './copy-preparation.js';
 import { CANCELLED, type RequestFlow } from '../domain/request-flow.js';
 import type { Session } from '../domain/session.js';
 import { PgExchange, type StatementPort } from './pg.exchange.js';
@@ -328,26 +330,33 @@ export class PgSession implements StatementPort {
   /** The masking profile of the last statement that had one: notices and notifications between statements are masked with it. */
   private lastProfile: MaskingProfile | undefined;
 
-  forward(exchange: PgExchange): StatementStream | undefined {
-    if (this.ended || this.upstream.destroyed) return undefined;
+  async forward(exchange: PgExchange, masking: MaskingProfile | undefined): Promise<{ ok: true; stream: StatementStream } | { ok: false; refusal: Refusal }> {
+    const gone = () => ({ ok: false as const, refusal: refusal('UPSTREAM_UNAVAILABLE', 'the connection to the database is gone') });
+    if (this.ended || this.upstream.destroyed) return gone();
     const facts = this.pending.get(exchange)!;
+    let copies: ReadonlyMap<number, CopyMasker> | undefined;
+    if (masking) {
+      const prepared = await prepareCopies(facts, masking, this.target);
+      if (!prepared.ok) return { ok: false, refusal: refusal('RESPONSE_NOT_MASKABLE', prepared.message, [], prepared.detail) };
+      copies = prepared.copies;
+      if (this.ended || this.upstream.destroyed) return gone();
+    }
     const host: StreamHost = {
       send: (data) => this.send(data),
       resolveColumns: (fields, profile, index) => this.resolveColumns(fields, profile, facts, index),
-      copyOf: (index) => this.statements.copyOf(facts, index),
       completed: (index, tag) => this.statementCompleted(facts, index, tag),
       readyForQuery: (status) => this.readyForQuery(status),
       fail: (message, detail) => this.maskingFailed(message, detail),
     };
     if (exchange.kind === 'query') {
       this.zOwed++;
-      const stream = new StatementStream(host, false, undefined);
+      const stream = new StatementStream(host, false, undefined, copies);
       this.toUpstream(exchange.raw);
       this.expect(stream);
-      return stream;
+      return { ok: true, stream };
     }
     const portal = this.portals.get(exchange.portal!);
-    const stream = new StatementStream(host, true, portal?.description ?? undefined);
+    const stream = new StatementStream(host, true, portal?.description ?? undefined, copies);
     if (portal && portal.description === undefined) {
       // The client did not describe the portal: the gateway asks itself, to know what it masks.
       this.toUpstream(describeMessage('P', exchange.portal!));
@@ -372,7 +381,7 @@ export class PgSession implements StatementPort {
     }
     this.toUpstream(exchange.raw);
     this.expect(stream);
-    return stream;
+    return { ok: true, stream };
   }
 
   masked(profile: MaskingProfile): void {

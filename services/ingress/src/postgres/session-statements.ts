@@ -79,13 +79,6 @@ export class SessionStatements {
     }
   }
 
-  /** How statement `index` of a request copies to the client, when it is a COPY … TO STDOUT. */
-  copyOf(facts: StatementFacts, index: number): undefined {
-    void facts;
-    void index;
-    return undefined;
-  }
-
   private readEffects(sql: string): readonly PreparedStatementEffect[] | undefined {
     const read = this.reader.effects(sql);
     return read.ok ? read.statements : undefined;

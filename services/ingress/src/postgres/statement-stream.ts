@@ -2,7 +2,7 @@ import { maskText, type MaskingProfile } from '@portcullis/detectors';
 import { dataRow, dataRowValues, decodeBackend, isNoticeSeverity, noticeResponse, notificationResponse, type Frame, type NoticeInput, type NoticeSeverity } from '@portcullis/pg-wire';
 import type { Delivery } from '../domain/exchange.js';
 import { Step, type Expectation } from './responses.js';
-import { copyMasker, type CopyFormat, type CopyMasker } from './copy-masking.js';
+import type { CopyMasker } from './copy-masking.js';
 import { rowMasker, type ResultColumn, type RowMasker } from './row-masking.js';
 
 const T = 0x54; // RowDescription
@@ -24,8 +24,6 @@ export interface StreamHost {
   send(data: Buffer): void;
   /** Result columns with their sources and type facts resolved from the catalog (needed only when masking). */
   resolveColumns(fields: readonly RawField[], profile: MaskingProfile, statementIndex: number): Promise<readonly ResultColumn[]>;
-  /** How the i-th statement of the request copies (COPY TO STDOUT), when it does. */
-  copyOf(statementIndex: number): { readonly format: CopyFormat; readonly columns?: readonly { name: string; source?: { schema: string; table: string; column: string } }[] } | undefined;
   /** A completed command tag (PREPARE, DEALLOCATE, DDL …) the session must learn from. */
   completed(statementIndex: number, tag: string): void;
   /** The transaction status the database reported. */
@@ -72,6 +70,8 @@ export class StatementStream implements Expectation {
     readonly extended: boolean,
     /** Execute: the portal's result columns as described (a RowDescription is not repeated). */
     private description: readonly RawField[] | undefined,
+    /** COPY … TO STDOUT statements of the request, by index, with the maskers made before it was sent. */
+    private readonly copies: ReadonlyMap<number, CopyMasker> = new Map(),
   ) {
     this.done = new Promise((resolve) => (this.resolve = resolve));
     this.ready = new Promise((resolve) => (this.markReady = resolve));
@@ -225,16 +225,15 @@ export class StatementStream implements Expectation {
   }
 
   private copyOut(frame: Frame): Step {
-    const profile = this.profile;
-    if (profile) {
-      const copy = this.host.copyOf(this.statement);
-      const made = copy ? copyMasker(copy.columns, copy.format, profile) : { ok: false as const, message: 'the gateway could not read the COPY statement' };
-      if (!made.ok) {
-        this.host.fail(`COPY output cannot be masked: ${made.message}`, 'copy');
+    if (this.profile) {
+      const copy = this.copies.get(this.statement);
+      if (!copy) {
+        // Every COPY TO STDOUT was prepared before the request was sent: this one was not one.
+        this.host.fail('the database sent COPY data for a statement the gateway did not read as COPY TO STDOUT', 'copy');
         this.withheld = Buffer.alloc(0);
         return Step.More;
       }
-      this.copy = made.masker;
+      this.copy = copy;
     }
     this.relay(frame);
     return Step.More;
