@@ -241,6 +241,11 @@ describe('copyMasker: what it refuses before any data flows', () => {
     expect(outcome.ok && outcome.masker.push(data, {})).toBe(data);
   });
 
+  it('redacts a derived column (computed by a statement that reads a redacted one)', () => {
+    const m = masker(TEXT, [{ name: 'id' }, { name: 'upper', derived: true }], { name: 'c', detectors: [], fields: [], columns: ['hr.users.ssn'] });
+    expect(run(m, ['1\t123-45-6789\n']).text).toBe('1\t[REDACTED]\n');
+  });
+
   it('redacts by field rule on the COPY column name, any case', () => {
     const m = masker(CSV, [{ name: 'id' }, { name: 'PASSWORD' }], { name: 'f', detectors: [], fields: ['password'], columns: [] });
     expect(run(m, ['1,hunter2\n2,\n']).text).toBe('1,"[REDACTED]"\n2,\n');

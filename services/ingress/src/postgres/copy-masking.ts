@@ -5,7 +5,7 @@
  *
  * | case                                                   | text format                         | CSV                                  |
  * | ------------------------------------------------------ | ----------------------------------- | ------------------------------------ |
- * | column whose source matches a column rule, or whose name / source column is a field rule | `[REDACTED]` (escaped as needed) | `"[REDACTED]"`          |
+ * | column whose source matches a column rule, whose name / source column is a field rule, or `derived` | `[REDACTED]` (escaped as needed) | `"[REDACTED]"` |
  * | any other field                                         | detectors on the decoded value (`\t`, `\n`, `\\`, octal, hex escapes); a match is replaced and re-escaped | detectors on the unquoted value; a match is replaced, quoted |
  * | NULL (`\N`, or the NULL string)                         | stays NULL                          | stays NULL (unquoted NULL string)    |
  * | a value that is not valid UTF-8                        | NULL                                | NULL                                 |
@@ -33,6 +33,8 @@ export type { CopyFormat } from '@portcullis/sql-analysis';
 export interface CopyColumn {
   readonly name: string;
   readonly source?: ColumnSource;
+  /** Computed by a statement that reads a redacted column: redacted like it (as ResultColumn.derived). */
+  readonly derived?: boolean;
 }
 
 export interface CopyMasker {
@@ -70,7 +72,7 @@ export function copyMasker(
   if (columns === undefined && rules) {
     return refusal('COPY_COLUMNS_UNKNOWN', 'the columns of this COPY are not known, so its column and field rules cannot be applied');
   }
-  const redact = (columns ?? []).map((column) => masker.redactsColumn(column.name, column.source));
+  const redact = (columns ?? []).map((column) => column.derived === true || masker.redactsColumn(column.name, column.source));
   if (!masker.detects && !redact.includes(true)) return { ok: true, masker: PASS_THROUGH };
   if (masker.detects && masker.maskText(format.null, {}) !== format.null) {
     return refusal('COPY_NULL_STRING', 'the COPY NULL string looks like data the masking profile hides');

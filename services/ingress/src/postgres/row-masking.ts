@@ -6,7 +6,7 @@
  *
  * | column                                                        | text format (0)                         | binary format (1)                        |
  * | ------------------------------------------------------------- | --------------------------------------- | ---------------------------------------- |
- * | source matches a column rule, or name / source column is a field rule: string type | `[REDACTED]`    | `[REDACTED]`                             |
+ * | source matches a column rule, name / source column is a field rule, or `derived`: string type | `[REDACTED]` | `[REDACTED]`                |
  * | … json, jsonb                                                 | `"[REDACTED]"`                          | json: `"[REDACTED]"`; jsonb: 0x01 + it   |
  * | … any other type                                              | NULL                                    | NULL                                     |
  * | text, varchar, bpchar, name, unknown, category 'S', xml       | detectors on the text, matches replaced | the same (binary is the UTF-8 text)      |
