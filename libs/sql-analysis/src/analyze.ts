@@ -9,18 +9,8 @@ import { Walker } from './walker.js';
 
 /** One text, start to finish, no caching: checks in order of cost, then parse, then walk each statement. */
 export function analyzeText(parser: Parser, text: string, maxBytes: number): SqlAnalysis {
-  if (typeof text !== 'string') return failure('SQL_UNSUPPORTED', 'the SQL text is not a string');
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > maxBytes) return failure('SQL_TOO_LARGE', `the SQL text is ${bytes} bytes, more than the ${maxBytes} allowed`);
-  const nul = text.indexOf('\0');
-  if (nul !== -1) {
-    // The parser reads a C string and would stop here, analysing less than PostgreSQL was sent.
-    return { ...failure('SQL_UNSUPPORTED', 'the SQL text contains a NUL character'), position: nul };
-  }
-  if (bytes >= GUARD_MIN_BYTES && nestingUnits(text) > MAX_NESTING_UNITS) {
-    return failure('SQL_TOO_DEEP', 'the SQL text is nested too deeply to be parsed safely');
-  }
-  if (text.trim() === '') return failure('SQL_EMPTY', 'the SQL text is empty');
+  const refused = precheck(text, maxBytes);
+  if (refused !== undefined) return refused;
 
   const parsed = parser.parse(text);
   if (!parsed.ok) return Object.freeze(parsed);
@@ -34,6 +24,26 @@ export function analyzeText(parser: Parser, text: string, maxBytes: number): Sql
     return walkFailure(error);
   }
   return succeeded(statements, () => parser.fingerprint(text) ?? `sha256:${createHash('sha256').update(text).digest('hex')}`);
+}
+
+/**
+ * What every text must pass before it reaches the parser, in order of cost: a text the parser
+ * would read short (a NUL) or could not survive (too large, too deep) is refused unparsed.
+ */
+export function precheck(text: string, maxBytes: number): SqlFailure | undefined {
+  if (typeof text !== 'string') return failure('SQL_UNSUPPORTED', 'the SQL text is not a string');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) return failure('SQL_TOO_LARGE', `the SQL text is ${bytes} bytes, more than the ${maxBytes} allowed`);
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    // The parser reads a C string and would stop here, analysing less than PostgreSQL was sent.
+    return Object.freeze({ ...failure('SQL_UNSUPPORTED', 'the SQL text contains a NUL character'), position: nul });
+  }
+  if (bytes >= GUARD_MIN_BYTES && nestingUnits(text) > MAX_NESTING_UNITS) {
+    return failure('SQL_TOO_DEEP', 'the SQL text is nested too deeply to be parsed safely');
+  }
+  if (text.trim() === '') return failure('SQL_EMPTY', 'the SQL text is empty');
+  return undefined;
 }
 
 function analyzeStatement(raw: RawStatement, texts: StatementTexts): StatementAnalysis {

@@ -20,8 +20,12 @@
  *
  * Every problem is a value: `{ ok: false, code }`, never an exception — the policy engine denies
  * on any of them, so the analyzer fails closed. README.md has the full semantics table.
+ *
+ * `copyStatement` reads one COPY statement's direction, target and data layout (format, delimiter,
+ * NULL string, quote, escape, header) for the proxy that masks COPY data.
  */
 export { STATEMENT_KINDS, type StatementKind } from './statement-kinds.js';
 export type { ColumnRef, FunctionRef, SqlAnalysis, StatementAnalysis, TableRef } from './analysis.js';
 export { SqlAnalyzer } from './sql-analyzer.js';
 export { PreparedStatementReader, type PreparedStatementEffect, type PreparedStatementEffects, type PreparedStatementReaderOptions } from './prepared-statements.js';
+export type { CopyFailureCode, CopyFormat, CopyStatement, CopyStatementFailure, CopyStatementResult, CopyTarget } from './copy-statement.js';

@@ -1,5 +1,6 @@
 import type { SqlAnalysis } from './analysis.js';
-import { analyzeText } from './analyze.js';
+import { analyzeText, precheck } from './analyze.js';
+import { readCopyStatement, type CopyStatementResult } from './copy-statement.js';
 import { LruCache } from './lru-cache.js';
 import { PgParser, type Parser } from './parser.js';
 
@@ -44,5 +45,14 @@ export class SqlAnalyzer {
       this.cache.set(sql, result, sql.length);
     }
     return result;
+  }
+
+  /**
+   * A COPY statement's direction, target and data layout (PostgreSQL's defaults filled in), read
+   * from the parser, for a proxy that must read the COPY data. The text must be exactly one COPY
+   * statement (`analyze` splits a batch). Never throws; not cached (COPY is rare).
+   */
+  copyStatement(sql: string): CopyStatementResult {
+    return precheck(sql, this.maxBytes) ?? readCopyStatement(this.parser, sql);
   }
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DecimalScratch, writeBinaryInt64, writeBinaryNumeric, writeDouble } from './pg-numbers.js';
+import { ByteScratch } from './byte-scratch.js';
+import { writeBinaryInt64, writeBinaryNumeric, writeDouble } from './pg-numbers.js';
 
 const hex = (text: string) => Buffer.from(text, 'hex');
-const render = (write: (out: DecimalScratch) => boolean | void): string | undefined => {
-  const out = new DecimalScratch();
+const render = (write: (out: ByteScratch) => boolean | void): string | undefined => {
+  const out = new ByteScratch();
   return write(out) === false ? undefined : out.text();
 };
 

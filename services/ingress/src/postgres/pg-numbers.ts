@@ -5,52 +5,18 @@
  * int64, float8 as an IEEE 754 double, numeric as base-10000 digits (numeric_send).
  */
 
+import { ByteScratch } from './byte-scratch.js';
+
 const ZERO = 0x30;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const TWO_32 = 4294967296;
 
-/** A growable byte buffer, reset for every value; its text is ASCII. */
-export class DecimalScratch {
-  bytes = Buffer.allocUnsafe(64);
-  length = 0;
-
-  reset(): void {
-    this.length = 0;
-  }
-
-  push(byte: number): void {
-    if (this.length === this.bytes.length) {
-      const grown = Buffer.allocUnsafe(this.bytes.length * 2);
-      this.bytes.copy(grown, 0, 0, this.length);
-      this.bytes = grown;
-    }
-    this.bytes[this.length++] = byte;
-  }
-
-  pushAscii(text: string): void {
-    for (let i = 0; i < text.length; i++) this.push(text.charCodeAt(i));
-  }
-
-  text(): string {
-    return this.bytes.toString('latin1', 0, this.length);
-  }
-
-  /** Reverses bytes[from, length): digits are produced least significant first. */
-  reverseFrom(from: number): void {
-    for (let i = from, j = this.length - 1; i < j; i++, j--) {
-      const byte = this.bytes[i]!;
-      this.bytes[i] = this.bytes[j]!;
-      this.bytes[j] = byte;
-    }
-  }
-}
-
 /**
  * A signed 64-bit integer given as its high (signed) and low (unsigned) 32-bit halves, without
  * BigInt (which would allocate). `withSign` false writes the magnitude only.
  */
-export function writeInt64(out: DecimalScratch, high: number, low: number, withSign = true): void {
+export function writeInt64(out: ByteScratch, high: number, low: number, withSign = true): void {
   let hi = high >>> 0;
   let lo = low >>> 0;
   if (high < 0) {
@@ -73,7 +39,7 @@ export function writeInt64(out: DecimalScratch, high: number, low: number, withS
 }
 
 /** int8send / cash_send: false if the value is not 8 bytes. */
-export function writeBinaryInt64(out: DecimalScratch, value: Buffer, withSign = true): boolean {
+export function writeBinaryInt64(out: ByteScratch, value: Buffer, withSign = true): boolean {
   if (value.length !== 8) return false;
   writeInt64(out, value.readInt32BE(0), value.readUInt32BE(4), withSign);
   return true;
@@ -90,7 +56,7 @@ const NBASE = 10000;
  * numeric_send's format → the text numeric_out prints (get_str_from_var): sign, the integer part
  * without leading zeros ('0' if none), then `dscale` fraction digits. False if malformed.
  */
-export function writeBinaryNumeric(out: DecimalScratch, value: Buffer): boolean {
+export function writeBinaryNumeric(out: ByteScratch, value: Buffer): boolean {
   if (value.length < 8) return false;
   const ndigits = value.readUInt16BE(0);
   const weight = value.readInt16BE(2);
@@ -125,14 +91,14 @@ function digitAt(value: Buffer, ndigits: number, d: number): number {
   return d >= 0 && d < ndigits ? value.readUInt16BE(8 + 2 * d) : 0;
 }
 
-function writeSmall(out: DecimalScratch, digit: number): void {
+function writeSmall(out: ByteScratch, digit: number): void {
   if (digit >= 1000) out.push(ZERO + Math.floor(digit / 1000));
   if (digit >= 100) out.push(ZERO + (Math.floor(digit / 100) % 10));
   if (digit >= 10) out.push(ZERO + (Math.floor(digit / 10) % 10));
   out.push(ZERO + (digit % 10));
 }
 
-function writeFour(out: DecimalScratch, digit: number): void {
+function writeFour(out: ByteScratch, digit: number): void {
   out.push(ZERO + Math.floor(digit / 1000));
   out.push(ZERO + (Math.floor(digit / 100) % 10));
   out.push(ZERO + (Math.floor(digit / 10) % 10));
@@ -144,7 +110,7 @@ function writeFour(out: DecimalScratch, digit: number): void {
  * as its digits. Integers below 2^53 are written without allocating; anything else needs a string.
  * Infinity and NaN write nothing: they hold no digits.
  */
-export function writeDouble(out: DecimalScratch, value: number): void {
+export function writeDouble(out: ByteScratch, value: number): void {
   if (!Number.isFinite(value)) return;
   if (Number.isInteger(value) && Math.abs(value) < 2 ** 53) {
     writeSafeInteger(out, value);
@@ -155,7 +121,7 @@ export function writeDouble(out: DecimalScratch, value: number): void {
   out.pushAscii(Number.isInteger(value) ? BigInt(value).toString() : plainFraction(value));
 }
 
-function writeSafeInteger(out: DecimalScratch, value: number): void {
+function writeSafeInteger(out: ByteScratch, value: number): void {
   let rest = Math.abs(value);
   if (value < 0) out.push(MINUS);
   const start = out.length;
@@ -179,7 +145,7 @@ function plainFraction(value: number): string {
 }
 
 /** The digits of a text (money's text form: currency symbols and separators dropped). */
-export function writeDigitsOf(out: DecimalScratch, text: Buffer): void {
+export function writeDigitsOf(out: ByteScratch, text: Buffer): void {
   for (let i = 0; i < text.length; i++) {
     const byte = text[i]!;
     if (byte >= ZERO && byte <= ZERO + 9) out.push(byte);

@@ -6,7 +6,7 @@
  *
  * | column                                                        | text format (0)                         | binary format (1)                        |
  * | ------------------------------------------------------------- | --------------------------------------- | ---------------------------------------- |
- * | source matches a column rule, or name / source column is a field rule: string type | `[REDACTED]`    | `[REDACTED]`                             |
+ * | source matches a column rule, name / source column is a field rule, or `derived`: string type | `[REDACTED]` | `[REDACTED]`                |
  * | … json, jsonb                                                 | `"[REDACTED]"`                          | json: `"[REDACTED]"`; jsonb: 0x01 + it   |
  * | … any other type                                              | NULL                                    | NULL                                     |
  * | text, varchar, bpchar, name, unknown, category 'S', xml       | detectors on the text, matches replaced | the same (binary is the UTF-8 text)      |
@@ -23,7 +23,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { REDACTED, valueMasker, type ColumnSource, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
-import { DecimalScratch, hasExponent, writeBinaryInt64, writeBinaryNumeric, writeDigitsOf, writeDouble } from './pg-numbers.js';
+import { ByteScratch } from './byte-scratch.js';
+import { hasExponent, writeBinaryInt64, writeBinaryNumeric, writeDigitsOf, writeDouble } from './pg-numbers.js';
 import { typeClass, type TypeClass } from './pg-types.js';
 import { ResultMaskingError } from './result-masking-error.js';
 
@@ -74,7 +75,7 @@ const MONEY_SCALES = [0, 1, 2, 3];
 /** Throws MaskingError (UNKNOWN_DETECTOR, INVALID_COLUMN_PATTERN) for a profile it cannot apply. */
 export function rowMasker(columns: readonly ResultColumn[], profile: MaskingProfile): RowMasker {
   const masker = valueMasker(profile);
-  const planner = new Planner(masker, new DecimalScratch());
+  const planner = new Planner(masker, new ByteScratch());
   const plans = columns.map((column) => planner.plan(column));
   return {
     active: plans.some((plan) => plan !== undefined),
@@ -99,7 +100,7 @@ class Planner {
   constructor(
     private readonly masker: ValueMasker,
     /** Shared by every column: plans run one at a time, synchronously. */
-    private readonly scratch: DecimalScratch,
+    private readonly scratch: ByteScratch,
   ) {}
 
   /** undefined: the column passes untouched. */
@@ -205,7 +206,7 @@ class Planner {
 }
 
 /** Writes the value's decimal rendering into the scratch; false when it cannot be read. */
-type Decoder = (out: DecimalScratch, value: Buffer) => boolean;
+type Decoder = (out: ByteScratch, value: Buffer) => boolean;
 
 const copyText: Decoder = (out, value) => {
   for (let i = 0; i < value.length; i++) out.push(value[i]!);
