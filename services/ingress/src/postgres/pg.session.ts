@@ -6,10 +6,19 @@ import {
   decodeFrontend,
   errorResponse,
   MessageReader,
+  bind as bindMessage,
+  bindComplete,
+  close as closeMessage,
+  closeComplete,
+  emptyQueryResponse,
+  execute as executeMessage,
   parse as parseMessage,
   query as queryMessage,
   describe as describeMessage,
+  readyForQuery,
+  rowDescription,
   noticeResponse,
+  type Format,
   type Frame,
   type NoticeInput,
 } from '@portcullis/pg-wire';
@@ -30,7 +39,7 @@ import type { ResultColumn } from './row-masking.js';
 import type { PgConnectionRuntime } from './pg.connection.js';
 import { cancelUpstream, type UpstreamLogin } from './upstream.js';
 import { Outbox } from './outbox.js';
-import { SessionStatements, type StatementFacts } from './session-statements.js';
+import { SessionStatements, type Portal, type ProtocolStatement, type StatementFacts } from './session-statements.js';
 import { readsRedactedColumn } from './derived-columns.js';
 
 const Z = 0x5a;
@@ -41,16 +50,6 @@ const S = 0x53;
 const T = 0x54;
 const n = 0x6e;
 const t = 0x74;
-
-/** A portal bound in this session: the statement it runs, with its parameters. */
-interface Portal {
-  readonly sql: string;
-  readonly parameters: readonly SqlParameter[];
-  /** Its result columns, once described; null when it returns no rows. */
-  description: readonly RawField[] | null | undefined;
-  /** ReadyForQuery messages owed before it was bound: it ends with the transaction after them. */
-  readonly generation: number;
-}
 
 export interface PgSessionOptions {
   readonly maxMessageBytes: number;
@@ -68,8 +67,7 @@ export interface PgSessionOptions {
  */
 export class PgSession implements StatementPort {
   private readonly queue = new ResponseQueue();
-  private readonly statements: SessionStatements;
-  private readonly portals = new Map<string, Portal>();
+  private readonly names: SessionStatements;
   private readonly inFlight = new Set<PgExchange>();
   /** After the gateway refused an extended-protocol message: client messages are dropped until Sync. */
   private skipping = false;
@@ -100,7 +98,7 @@ export class PgSession implements StatementPort {
     this.upstreamReader = login.reader;
     this.toClient = new Outbox(client, () => this.upstream.pause());
     this.toDatabase = new Outbox(this.upstream, () => this.client.pause());
-    this.statements = new SessionStatements(target.analyzer, target.reader);
+    this.names = new SessionStatements(target.analyzer, target.reader);
   }
 
   /** Starts relaying; resolves when the session has ended. */
@@ -167,6 +165,8 @@ export class PgSession implements StatementPort {
       }
       const handled = this.handle(frame);
       if (handled) await handled;
+      // A client that pipelines without reading answers: bounded by what the database still owes.
+      if (this.queue.size >= MAX_OWED) await this.owedBelow(MAX_OWED / 2);
     }
   }
 
@@ -184,17 +184,17 @@ export class PgSession implements StatementPort {
     }
     switch (message.type) {
       case 'Query':
-        return this.runStatement('query', message.sql, [], frame.raw);
+        return this.query(message.sql, frame.raw);
       case 'Parse':
-        return this.parse(message.name, message.sql, frame.raw);
+        return this.parse(message.name, message.sql, message.parameterTypes);
       case 'Bind':
-        return this.bind(message, frame.raw);
+        return this.bind(message);
       case 'Describe':
-        return this.describe(message.target, message.name, frame.raw);
+        return this.describe(message.target, message.name);
       case 'Execute':
-        return this.execute(message.portal, frame.raw);
+        return this.execute(message.portal, message.maxRows);
       case 'Close':
-        return this.close(message.target, message.name, frame.raw);
+        return this.close(message.target, message.name);
       case 'Sync':
         return this.sync(frame.raw);
       case 'Flush':
@@ -211,39 +211,95 @@ export class PgSession implements StatementPort {
     }
   }
 
-  private parse(name: string, sql: string, raw: Buffer): void {
-    const undo = this.statements.parsed(name, sql);
-    this.toUpstream(raw);
-    this.expect(this.simple(0x31, undo));
+  /** A simple Query ends the unnamed statement and portal, as in PostgreSQL. */
+  private query(sql: string, raw: Buffer): Promise<void> {
+    this.dropStatement('');
+    this.dropPortal('');
+    return this.runStatement('query', sql, [], raw);
   }
 
-  private bind(message: { portal: string; statement: string; parameterFormats: readonly number[]; parameters: readonly (Buffer | null)[] }, raw: Buffer): void {
-    const statement = this.statements.get(message.statement);
-    if (statement === undefined) return this.refuseHere('26000', `prepared statement "${message.statement}" does not exist`, true);
-    let undo: (() => void) | undefined;
-    if (message.portal === '' || !this.portals.has(message.portal)) {
-      this.portals.set(message.portal, { sql: statement, parameters: parameters(message.parameterFormats, message.parameters), description: undefined, generation: this.zOwed });
-      undo = () => this.portals.delete(message.portal);
+  private parse(name: string, sql: string, types: readonly number[]): void {
+    if (name !== '' && this.names.statements.has(name)) return this.refuseHere('42P05', `prepared statement "${name}" already exists`, true);
+    this.dropStatement(name);
+    const statement: ProtocolStatement = { upstream: this.names.freshName('s'), sql, parameterTypes: types, portals: 0, dropped: false, closed: false };
+    this.names.statements.set(name, statement);
+    this.toUpstream(parseMessage(statement.upstream, sql, [...types]));
+    this.expect(this.answer(0x31, true));
+  }
+
+  /**
+   * Recorded, answered in PostgreSQL's place, and sent to the database only with the portal's
+   * first decided Execute (see Portal).
+   */
+  private bind(message: { portal: string; statement: string; parameterFormats: readonly Format[]; parameters: readonly (Buffer | null)[]; resultFormats: readonly Format[] }): void {
+    const statement = this.names.statements.get(message.statement);
+    if (!statement) {
+      const sqlLevel = message.statement !== '' ? ' (a statement prepared with SQL PREPARE runs with EXECUTE through the gateway)' : '';
+      return this.refuseHere('26000', `prepared statement "${message.statement}" does not exist${sqlLevel}`, true);
     }
-    this.toUpstream(raw);
-    this.expect(this.simple(0x32, undo));
+    const formats = message.parameterFormats;
+    if (formats.length > 1 && formats.length !== message.parameters.length) return this.refuseHere('08P01', `bind message has ${formats.length} parameter formats but ${message.parameters.length} parameters`, true);
+    this.dropPortal(message.portal);
+    statement.portals++;
+    this.names.portals.set(message.portal, {
+      upstream: this.names.freshName('p'),
+      statement,
+      parameters: parameters(formats, message.parameters),
+      parameterFormats: formats,
+      values: message.parameters,
+      resultFormats: message.resultFormats,
+      bound: false,
+      description: undefined,
+      generation: this.zOwed,
+    });
+    this.expect({ extended: true, emit: () => this.send(BIND_COMPLETE), skipped: () => undefined, abandon: () => undefined });
   }
 
-  private describe(kind: 'S' | 'P', name: string, raw: Buffer): void {
-    this.toUpstream(raw);
-    const portal = kind === 'P' ? this.portals.get(name) : undefined;
-    let parameterDescription = kind === 'S';
-    this.expect({
+  private describe(kind: 'S' | 'P', name: string): void {
+    if (kind === 'S') {
+      const statement = this.names.statements.get(name);
+      if (!statement) return this.refuseHere('26000', `prepared statement "${name}" does not exist`, true);
+      this.toUpstream(describeMessage('S', statement.upstream));
+      this.expect(this.description(true, undefined, undefined));
+      return;
+    }
+    const portal = this.names.portals.get(name);
+    if (!portal) return this.refuseHere('34000', `portal "${name}" does not exist`, true);
+    if (portal.bound) {
+      this.toUpstream(describeMessage('P', portal.upstream));
+      this.expect(this.description(false, portal, undefined));
+      return;
+    }
+    // Not bound in the database yet: its statement's description, with the result formats of the Bind.
+    this.toUpstream(describeMessage('S', portal.statement.upstream));
+    this.expect(this.description(true, portal, portal.resultFormats));
+  }
+
+  /**
+   * The answer to a Describe: ParameterDescription (of a statement) and RowDescription or NoData.
+   * `formats`: the client asked about an unbound portal, so it sees no ParameterDescription and the
+   * row description with its Bind's result formats, as PostgreSQL would describe the portal.
+   */
+  private description(statement: boolean, portal: Portal | undefined, formats: readonly Format[] | undefined): Expectation {
+    let parameterDescription = statement;
+    return {
       extended: true,
       accept: (frame) => {
         if (parameterDescription && frame.type === t) {
           parameterDescription = false;
-          this.send(frame.raw);
+          if (!formats) this.send(frame.raw);
           return Step.More;
         }
+        if (frame.type === T) {
+          const fields = rowFields(frame);
+          const shown = formats ? fields.map((f, i) => ({ ...f, format: formats.length === 0 ? 0 : formats.length === 1 ? formats[0]! : (formats[i] ?? 0) })) : fields;
+          if (portal) portal.description = shown;
+          this.send(formats ? rowDescription(shown) : frame.raw);
+          return Step.Done;
+        }
         this.send(frame.raw);
-        if (frame.type === T || frame.type === n) {
-          if (portal) portal.description = frame.type === T ? rowFields(frame) : null;
+        if (frame.type === n) {
+          if (portal) portal.description = null;
           return Step.Done;
         }
         if (frame.type === E) return Step.Failed;
@@ -251,20 +307,53 @@ export class PgSession implements StatementPort {
       },
       skipped: () => undefined,
       abandon: () => undefined,
-    });
+    };
   }
 
-  private execute(portalName: string, raw: Buffer): Promise<void> | void {
-    const portal = this.portals.get(portalName);
-    if (!portal) return this.refuseHere('34000', `portal "${portalName}" does not exist`, true);
-    return this.runStatement('execute', portal.sql, portal.parameters, raw, portalName);
+  private execute(name: string, maxRows: number): Promise<void> | void {
+    const portal = this.names.portals.get(name);
+    if (!portal) return this.refuseHere('34000', `portal "${name}" does not exist`, true);
+    return this.runStatement('execute', portal.statement.sql, portal.parameters, executeMessage(portal.upstream, maxRows), name);
   }
 
-  private close(kind: 'S' | 'P', name: string, raw: Buffer): void {
-    if (kind === 'S') this.statements.closed(name);
-    else this.portals.delete(name);
-    this.toUpstream(raw);
-    this.expect(this.simple(0x33));
+  private close(kind: 'S' | 'P', name: string): void {
+    if (kind === 'S') this.dropStatement(name);
+    else this.dropPortal(name);
+    this.expect({ extended: true, emit: () => this.send(CLOSE_COMPLETE), skipped: () => undefined, abandon: () => undefined });
+  }
+
+  /** The client no longer names this statement; the database drops it once no unbound portal needs it. */
+  private dropStatement(name: string): void {
+    const statement = this.names.statements.get(name);
+    if (!statement) return;
+    this.names.statements.delete(name);
+    statement.dropped = true;
+    this.closeIfUnused(statement);
+  }
+
+  private dropPortal(name: string): void {
+    const portal = this.names.portals.get(name);
+    if (!portal) return;
+    this.names.portals.delete(name);
+    if (portal.bound) this.closeInDatabase('P', portal.upstream);
+    else this.releaseStatement(portal.statement);
+  }
+
+  private releaseStatement(statement: ProtocolStatement): void {
+    statement.portals--;
+    this.closeIfUnused(statement);
+  }
+
+  private closeIfUnused(statement: ProtocolStatement): void {
+    if (!this.names.closable(statement)) return;
+    statement.closed = true;
+    this.closeInDatabase('S', statement.upstream);
+  }
+
+  /** Closes one of the gateway's own names in the database; the answer is the gateway's, not the client's. */
+  private closeInDatabase(kind: 'S' | 'P', upstream: string): void {
+    this.toUpstream(closeMessage(kind, upstream));
+    this.expect({ extended: true, accept: (frame) => (frame.type === 0x33 ? Step.Done : frame.type === E ? Step.Failed : this.outOfOrder(frame)), skipped: () => undefined, abandon: () => undefined });
   }
 
   private sync(raw: Buffer): void {
@@ -284,20 +373,17 @@ export class PgSession implements StatementPort {
     });
   }
 
-  /** A one-message answer (ParseComplete, BindComplete, CloseComplete) or an error. */
-  private simple(type: number, onError?: () => void): Expectation {
+  /** A one-message answer the client sees (ParseComplete), or an error. */
+  private answer(type: number, relay: boolean): Expectation {
     return {
       extended: true,
       accept: (frame) => {
-        this.send(frame.raw);
+        if (relay || frame.type === E) this.send(frame.raw);
         if (frame.type === type) return Step.Done;
-        if (frame.type === E) {
-          onError?.();
-          return Step.Failed;
-        }
+        if (frame.type === E) return Step.Failed;
         return this.outOfOrder(frame);
       },
-      skipped: () => onError?.(),
+      skipped: () => undefined,
       abandon: () => undefined,
     };
   }
@@ -305,7 +391,11 @@ export class PgSession implements StatementPort {
   // ── Decided statements ──────────────────────────────────────────────────────────────────────
 
   private async runStatement(kind: 'query' | 'execute', sql: string, params: readonly SqlParameter[], raw: Buffer, portal?: string): Promise<void> {
-    const facts: StatementFacts = this.statements.facts(sql, params);
+    // What an earlier PREPARE or DEALLOCATE changes must be known before a later EXECUTE is decided.
+    await this.sessionEffects;
+    const facts: StatementFacts = this.names.facts(sql, params);
+    if (facts.refusal !== undefined) return this.refuseHere('0A000', facts.refusal, kind === 'execute');
+    if (facts.analysis.ok === false && facts.analysis.code === 'SQL_EMPTY') return this.empty(kind);
     const target: SqlTarget = { kind: 'sql', statement: facts.statement, parameters: facts.parameters };
     const exchange = new PgExchange(this, this.target.connection.config.name, kind, target, facts.shape, raw, portal);
     this.inFlight.add(exchange);
@@ -323,7 +413,33 @@ export class PgSession implements StatementPort {
       this.inFlight.delete(exchange);
       this.pending.delete(exchange);
     });
+    if (facts.effects) this.sessionEffects = ran;
     await Promise.race([exchange.settled, ran]);
+  }
+
+  /** Resolved when the last request that prepares or deallocates has completed. */
+  private sessionEffects: Promise<void> = Promise.resolve();
+
+  /**
+   * An empty query (nothing but spaces, comments or semicolons) runs nothing: the gateway answers
+   * EmptyQueryResponse itself, as PostgreSQL would (JDBC's isValid sends one).
+   */
+  private empty(kind: 'query' | 'execute'): void {
+    if (kind === 'execute') {
+      this.expect({ extended: true, emit: () => this.send(EMPTY_QUERY), skipped: () => undefined, abandon: () => undefined });
+      return;
+    }
+    this.zOwed++;
+    this.expect({
+      extended: false,
+      emit: () => {
+        this.send(EMPTY_QUERY);
+        this.readyForQuery(this.txStatus);
+        this.send(readyForQuery(String.fromCharCode(this.txStatus) as 'I' | 'T' | 'E'));
+      },
+      skipped: () => undefined,
+      abandon: () => undefined,
+    });
   }
 
   private readonly pending = new Map<PgExchange, StatementFacts>();
@@ -355,11 +471,19 @@ export class PgSession implements StatementPort {
       this.expect(stream);
       return { ok: true, stream };
     }
-    const portal = this.portals.get(exchange.portal!);
-    const stream = new StatementStream(host, true, portal?.description ?? undefined, copies);
-    if (portal && portal.description === undefined) {
+    const portal = this.names.portals.get(exchange.portal!);
+    if (!portal) return gone();
+    if (!portal.bound) {
+      // The portal reaches the database only now that its statement is decided.
+      portal.bound = true;
+      this.toUpstream(bindMessage(portal.upstream, portal.statement.upstream, [...portal.parameterFormats], [...portal.values], [...portal.resultFormats]));
+      this.expect(this.answer(0x32, false));
+      this.releaseStatement(portal.statement);
+    }
+    const stream = new StatementStream(host, true, masking ? (portal.description ?? undefined) : undefined, copies);
+    if (masking && portal.description === undefined) {
       // The client did not describe the portal: the gateway asks itself, to know what it masks.
-      this.toUpstream(describeMessage('P', exchange.portal!));
+      this.toUpstream(describeMessage('P', portal.upstream));
       this.expect({
         extended: true,
         accept: (frame) => {
@@ -498,11 +622,30 @@ export class PgSession implements StatementPort {
     }
     const step = head.accept(frame);
     if (typeof step === 'number') {
-      if (step !== Step.More) this.queue.complete(step);
+      if (step !== Step.More) this.completeHead(step);
       return undefined;
     }
     return step.then((s) => {
-      if (s !== Step.More) this.queue.complete(s);
+      if (s !== Step.More) this.completeHead(s);
+    });
+  }
+
+  private completeHead(step: Step.Done | Step.Failed): void {
+    this.queue.complete(step);
+    if (this.owedWaiter && this.queue.size < this.owedLimit) this.owedWaiter();
+  }
+
+  private owedWaiter: (() => void) | undefined;
+  private owedLimit = 0;
+
+  private owedBelow(limit: number): Promise<void> {
+    this.owedLimit = limit;
+    this.client.pause();
+    return new Promise((resolve) => {
+      this.owedWaiter = () => {
+        this.owedWaiter = undefined;
+        resolve();
+      };
     });
   }
 
@@ -536,15 +679,21 @@ export class PgSession implements StatementPort {
     }));
   }
 
+  /** The transaction that held the portal ended: the database dropped it (a bound one) itself. */
+  private endPortal(name: string, portal: Portal): void {
+    this.names.portals.delete(name);
+    if (!portal.bound) this.releaseStatement(portal.statement);
+  }
+
   readyForQuery(status: number): void {
     this.txStatus = status;
     this.zSeen++;
     // Portals end with their transaction; those bound after this ReadyForQuery was owed live on.
-    if (status === 0x49) for (const [name, portal] of this.portals) if (portal.generation < this.zSeen) this.portals.delete(name);
+    if (status === 0x49) for (const [name, portal] of this.names.portals) if (portal.generation < this.zSeen) this.endPortal(name, portal);
   }
 
   private statementCompleted(facts: StatementFacts, index: number, tag: string): void {
-    this.statements.completed(facts, index, tag);
+    this.names.completed(facts, index, tag);
     if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY LABEL)\b/.test(tag)) this.target.catalog.invalidate();
   }
 
@@ -584,7 +733,10 @@ export class PgSession implements StatementPort {
   end(reason: SessionEndReason): void {
     if (this.ended) return;
     this.ended = true;
+    // A client gone mid-statement: the database would run it to its end for nobody.
+    if (reason === 'gone' && this.queue.size > 0) cancelUpstream(this.target.connection, cancelRequest(this.login.processId, this.login.secretKey));
     for (const exchange of this.inFlight) exchange.abort();
+    this.owedWaiter?.();
     this.queue.abandon();
     this.toClient.flush();
     this.upstream.destroy();
@@ -599,6 +751,12 @@ export class PgSession implements StatementPort {
     return String.fromCharCode(this.txStatus);
   }
 }
+
+/** Answers the database may owe one session at once before the gateway stops reading the client. */
+const MAX_OWED = 1024;
+const BIND_COMPLETE = bindComplete();
+const CLOSE_COMPLETE = closeComplete();
+const EMPTY_QUERY = emptyQueryResponse();
 
 /** Syntax the database refuses before running anything: how the gateway makes it fail in step. */
 const REFUSED_SQL = 'portcullis refused the previous statement';

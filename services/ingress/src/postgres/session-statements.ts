@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Format, RowField } from '@portcullis/pg-wire';
 import type { SqlParameter } from '@portcullis/request-model';
 import type { PreparedStatementEffect, PreparedStatementReader, SqlAnalysis, SqlAnalyzer } from '@portcullis/sql-analysis';
 
@@ -16,66 +17,100 @@ export interface StatementFacts {
   readonly decided: SqlAnalysis;
   /** Per statement of the text as sent: PREPARE / EXECUTE / DEALLOCATE, when it has any. */
   readonly effects: readonly PreparedStatementEffect[] | undefined;
+  /** Why the gateway refuses it before any decision (an EXECUTE it cannot resolve). */
+  readonly refusal?: string;
+}
+
+/** A protocol-level prepared statement: the client's name stands for a name only the gateway uses. */
+export interface ProtocolStatement {
+  readonly upstream: string;
+  readonly sql: string;
+  readonly parameterTypes: readonly number[];
+  /** Portals bound to it whose Bind has not been sent yet: it is closed in the database after them. */
+  portals: number;
+  /** The client closed or replaced it. */
+  dropped: boolean;
+  closed: boolean;
+}
+
+/**
+ * A portal the client bound. Its Bind reaches the database only with its first decided Execute,
+ * so no portal the database holds was created without a decision (nothing can FETCH an undecided
+ * one), and the planner never sees an undecided statement with its parameters.
+ */
+export interface Portal {
+  readonly upstream: string;
+  readonly statement: ProtocolStatement;
+  readonly parameters: readonly SqlParameter[];
+  readonly parameterFormats: readonly Format[];
+  readonly values: readonly (Buffer | null)[];
+  readonly resultFormats: readonly Format[];
+  /** Sent to the database (with its first Execute). */
+  bound: boolean;
+  /** Its result columns once described (null: no rows). */
+  description: readonly RowField[] | null | undefined;
+  /** ReadyForQuery messages owed when it was bound: it ends with the transaction after them. */
+  readonly generation: number;
 }
 
 const SESSION_KINDS: ReadonlySet<string> = new Set(['prepare', 'execute', 'deallocate', 'discard']);
 
 /**
- * The prepared statements of one session, protocol-level (Parse) and SQL-level (PREPARE) alike —
- * PostgreSQL keeps them in one namespace — so that an Execute or an `EXECUTE name` is decided on
- * the statement it really runs. A name the gateway does not know is never guessed at: a Bind to it
- * is refused, an `EXECUTE` of it is decided as written (policy sees only kind `execute`). SQL-level
- * changes are learnt only when the database reports the statement complete.
+ * The prepared statements and portals of one session, as the gateway must know them to decide an
+ * Execute on the statement it really runs. The gateway owns the database's namespace for
+ * protocol-level statements and portals: each Parse and Bind gets a fresh name the client never
+ * sees and that is never reused, so what a client name stands for is exactly what the database
+ * holds under the gateway's name, whatever the pipeline, errors, CLOSE or ROLLBACK TO did.
+ * SQL-level PREPARE names are learnt when the database completes the PREPARE; an EXECUTE of a
+ * name the gateway did not see prepared is refused, never guessed at.
  */
 export class SessionStatements {
-  private readonly prepared = new Map<string, string>();
+  readonly statements = new Map<string, ProtocolStatement>();
+  readonly portals = new Map<string, Portal>();
+  private readonly sqlPrepared = new Map<string, string>();
+  private readonly prefix = `_pc${randomBytes(6).toString('hex')}_`;
+  private counter = 0;
 
   constructor(
     private readonly analyzer: SqlAnalyzer,
     private readonly reader: PreparedStatementReader,
   ) {}
 
-  get(name: string): string | undefined {
-    return this.prepared.get(name);
+  /** A name for the database that no client message and no earlier statement or portal uses. */
+  freshName(kind: 's' | 'p'): string {
+    return `${this.prefix}${kind}${++this.counter}`;
   }
 
-  /**
-   * A Parse was sent. The unnamed statement is replaced at once (PostgreSQL drops it before
-   * parsing); a new name is taken now so a pipelined Bind finds it; an existing name is left alone
-   * (PostgreSQL refuses to redefine it). Returns what undoes it if the database refuses the Parse.
-   */
-  parsed(name: string, sql: string): (() => void) | undefined {
-    if (name !== '' && this.prepared.has(name)) return undefined;
-    this.prepared.set(name, sql);
-    return () => this.prepared.delete(name);
-  }
-
-  closed(name: string): void {
-    this.prepared.delete(name);
+  /** The statements the database may drop: replaced or closed, and no unbound portal needs them. */
+  closable(statement: ProtocolStatement): boolean {
+    return statement.dropped && statement.portals === 0 && !statement.closed;
   }
 
   facts(sql: string, parameters: readonly SqlParameter[]): StatementFacts {
     const analysis = this.analyzer.analyze(sql);
     const effects = analysis.ok && analysis.statements.some((s) => s.kinds.some((k) => SESSION_KINDS.has(k))) ? this.readEffects(sql) : undefined;
-    const only = analysis.ok && analysis.statements.length === 1 ? effects?.[0] : undefined;
-    if (only?.kind === 'execute') {
-      const inner = this.prepared.get(only.name);
-      if (inner !== undefined) {
-        const resolved = this.analyzer.analyze(inner);
-        return { statement: inner, parameters: only.arguments.map((text) => ({ text })), shape: shapeOf(resolved), analysis, decided: resolved, effects };
-      }
+    const base = { statement: sql, parameters, shape: shapeOf(analysis), analysis, decided: analysis, effects };
+    const executes = effects?.filter((e): e is Extract<PreparedStatementEffect, { kind: 'execute' }> => e.kind === 'execute') ?? [];
+    if (analysis.ok && analysis.statements.some((s) => s.kinds.includes('execute')) && effects === undefined) {
+      return { ...base, refusal: 'the gateway could not read which prepared statement this EXECUTE runs' };
     }
-    return { statement: sql, parameters, shape: shapeOf(analysis), analysis, decided: analysis, effects };
+    if (executes.length === 0) return base;
+    if (analysis.ok && analysis.statements.length > 1) return { ...base, refusal: 'send EXECUTE as a statement of its own: the gateway decides on the statement it runs' };
+    const only = executes[0]!;
+    const inner = this.sqlPrepared.get(only.name);
+    if (inner === undefined) return { ...base, refusal: `prepared statement "${only.name}" was not prepared through the gateway in this session` };
+    const resolved = this.analyzer.analyze(inner);
+    return { ...base, statement: inner, parameters: only.arguments.map((text) => ({ text })), shape: shapeOf(resolved), decided: resolved };
   }
 
   /** The database completed statement `index` of a request with `tag`. */
   completed(facts: StatementFacts, index: number, tag: string): void {
     const effect = facts.effects?.[index];
     if (!effect) return;
-    if (effect.kind === 'prepare' && tag === 'PREPARE' && !this.prepared.has(effect.name)) this.prepared.set(effect.name, effect.statement);
+    if (effect.kind === 'prepare' && tag === 'PREPARE' && !this.sqlPrepared.has(effect.name)) this.sqlPrepared.set(effect.name, effect.statement);
     if (effect.kind === 'deallocate' && (tag.startsWith('DEALLOCATE') || tag === 'DISCARD ALL')) {
-      if (effect.name === null) this.prepared.clear();
-      else this.prepared.delete(effect.name);
+      if (effect.name === null) this.sqlPrepared.clear();
+      else this.sqlPrepared.delete(effect.name);
     }
   }
 

@@ -1,5 +1,5 @@
 import { maskText, type MaskingProfile } from '@portcullis/detectors';
-import { dataRow, dataRowValues, decodeBackend, isNoticeSeverity, noticeResponse, notificationResponse, type Frame, type NoticeInput, type NoticeSeverity } from '@portcullis/pg-wire';
+import { dataRow, dataRowValues, decodeBackend, errorResponse, isErrorSeverity, isNoticeSeverity, noticeResponse, notificationResponse, type Frame, type NoticeInput, type NoticeSeverity, type RowField } from '@portcullis/pg-wire';
 import type { Delivery } from '../domain/exchange.js';
 import { Step, type Expectation } from './responses.js';
 import type { CopyMasker } from './copy-masking.js';
@@ -32,13 +32,8 @@ export interface StreamHost {
   fail(message: string, detail: string): void;
 }
 
-export interface RawField {
-  readonly name: string;
-  readonly tableOid: number;
-  readonly columnAttr: number;
-  readonly typeOid: number;
-  readonly format: number;
-}
+/** A RowDescription field, as the database sent it. */
+export type RawField = RowField;
 
 /**
  * The database's answer to one decided request — a simple Query (to its ReadyForQuery) or an
@@ -112,7 +107,8 @@ export class StatementStream implements Expectation {
         return this.commandComplete(frame);
       case E:
         if (this.sqlstate === '00000') this.sqlstate = errorCode(frame);
-        this.relay(frame);
+        // An error can quote a value (a failed cast, RAISE EXCEPTION): masked like a notice.
+        this.relay(this.profile ? maskAsynchronous(frame, this.profile, this.findings) : frame);
         return this.extended ? this.finish(Step.Failed) : Step.More;
       case I:
         this.relay(frame);
@@ -302,13 +298,18 @@ function copyDataMessage(data: Buffer): Buffer {
 }
 
 /**
- * A NoticeResponse or NotificationResponse with its text (message, detail, hint; a notification's
+ * A NoticeResponse, ErrorResponse or NotificationResponse with its text (message, detail, hint; a notification's
  * payload) through the profile's detectors: a function can RAISE NOTICE or NOTIFY any value.
  */
 export function maskAsynchronous(frame: Frame, profile: MaskingProfile, findings: Record<string, number>): Buffer {
   const message = decodeBackend(frame);
   const mask = (text: string) => maskCell(text, profile, findings);
   if (message.type === 'NoticeResponse') return noticeResponse(maskedNotice(message.fields, mask));
+  if (message.type === 'ErrorResponse') {
+    const { severity: _severity, ...fields } = maskedNotice(message.fields, mask);
+    const severity = message.fields.get('V') ?? message.fields.get('S') ?? 'ERROR';
+    return errorResponse({ ...fields, severity: isErrorSeverity(severity) ? severity : 'ERROR', code: message.fields.get('C') ?? 'XX000' });
+  }
   if (message.type === 'NotificationResponse') return notificationResponse(message.processId, message.channel, mask(message.payload));
   return frame.raw;
 }
