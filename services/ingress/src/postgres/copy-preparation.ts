@@ -1,5 +1,6 @@
 import type { MaskingProfile } from '@portcullis/detectors';
 import { copyMasker, type CopyColumn, type CopyMasker } from './copy-masking.js';
+import { readsRedactedColumn } from './derived-columns.js';
 import type { PgConnectionRuntime } from './pg.connection.js';
 import type { StatementFacts } from './session-statements.js';
 
@@ -34,8 +35,10 @@ export async function prepareCopies(facts: StatementFacts, profile: MaskingProfi
         columns = named ? named.map((name) => ({ name, ...(sources.find((s) => s.column === name) ? { source: sources.find((s) => s.column === name)! } : {}) })) : sources.map((source) => ({ name: source.column, source }));
       }
     }
-    // COPY (query): its columns are not known before it runs; with column or field rules the
-    // masker refuses it (a SELECT shows them masked instead).
+    // COPY (query): its columns are not known before it runs. If it reads no column a rule
+    // redacts, no rule can apply to any of them; otherwise the masker refuses it (a SELECT shows
+    // them masked instead).
+    else if (!readsRedactedColumn(statement.columnsRead, profile)) columns = [];
     const made = copyMasker(columns, copy.format, profile);
     if (!made.ok) return { ok: false, message: made.message };
     copies.set(index, made.masker);

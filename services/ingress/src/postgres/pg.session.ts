@@ -171,6 +171,9 @@ export class PgSession implements StatementPort {
   }
 
   private handle(frame: Frame): Promise<void> | void {
+    // What a PREPARE, DEALLOCATE or DISCARD in flight changes must be known before the next message
+    // (COPY data and Terminate excepted: the request may be waiting for the one, the other ends it).
+    if (this.effectsInFlight && !PASS_WHILE_EFFECTS.has(frame.type)) return this.sessionEffects.then(() => this.handle(frame));
     let message: ReturnType<typeof decodeFrontend>;
     try {
       message = decodeFrontend(frame);
@@ -224,7 +227,23 @@ export class PgSession implements StatementPort {
     const statement: ProtocolStatement = { upstream: this.names.freshName('s'), sql, parameterTypes: types, portals: 0, dropped: false, closed: false };
     this.names.statements.set(name, statement);
     this.toUpstream(parseMessage(statement.upstream, sql, [...types]));
-    this.expect(this.answer(0x31, true));
+    this.expect({
+      extended: true,
+      accept: (frame) => {
+        this.send(frame.raw);
+        if (frame.type === 0x31) return Step.Done;
+        if (frame.type !== E) return this.outOfOrder(frame);
+        // The database does not have it: a later Bind gets 26000 as from PostgreSQL.
+        statement.failed = true;
+        if (this.names.statements.get(name) === statement) this.names.statements.delete(name);
+        return Step.Failed;
+      },
+      skipped: () => {
+        statement.failed = true;
+        if (this.names.statements.get(name) === statement) this.names.statements.delete(name);
+      },
+      abandon: () => undefined,
+    });
   }
 
   /**
@@ -313,6 +332,7 @@ export class PgSession implements StatementPort {
   private execute(name: string, maxRows: number): Promise<void> | void {
     const portal = this.names.portals.get(name);
     if (!portal) return this.refuseHere('34000', `portal "${name}" does not exist`, true);
+    if (portal.statement.failed || (portal.statement.closed && !portal.bound)) return this.refuseHere('26000', 'the prepared statement of this portal does not exist', true);
     return this.runStatement('execute', portal.statement.sql, portal.parameters, executeMessage(portal.upstream, maxRows), name);
   }
 
@@ -394,7 +414,7 @@ export class PgSession implements StatementPort {
     // What an earlier PREPARE or DEALLOCATE changes must be known before a later EXECUTE is decided.
     await this.sessionEffects;
     const facts: StatementFacts = this.names.facts(sql, params);
-    if (facts.refusal !== undefined) return this.refuseHere('0A000', facts.refusal, kind === 'execute');
+    if (facts.refusal !== undefined) return this.refuseHere(facts.refusal.code, facts.refusal.message, kind === 'execute');
     if (facts.analysis.ok === false && facts.analysis.code === 'SQL_EMPTY') return this.empty(kind);
     const target: SqlTarget = { kind: 'sql', statement: facts.statement, parameters: facts.parameters };
     const exchange = new PgExchange(this, this.target.connection.config.name, kind, target, facts.shape, raw, portal);
@@ -413,12 +433,19 @@ export class PgSession implements StatementPort {
       this.inFlight.delete(exchange);
       this.pending.delete(exchange);
     });
-    if (facts.effects) this.sessionEffects = ran;
+    if (facts.effects) {
+      this.effectsInFlight = true;
+      const settledEffects = ran.finally(() => {
+        if (this.sessionEffects === settledEffects) this.effectsInFlight = false;
+      });
+      this.sessionEffects = settledEffects;
+    }
     await Promise.race([exchange.settled, ran]);
   }
 
   /** Resolved when the last request that prepares or deallocates has completed. */
   private sessionEffects: Promise<void> = Promise.resolve();
+  private effectsInFlight = false;
 
   /**
    * An empty query (nothing but spaces, comments or semicolons) runs nothing: the gateway answers
@@ -751,6 +778,9 @@ export class PgSession implements StatementPort {
     return String.fromCharCode(this.txStatus);
   }
 }
+
+/** CopyData, CopyDone, CopyFail, Terminate. */
+const PASS_WHILE_EFFECTS: ReadonlySet<number> = new Set([0x64, 0x63, 0x66, 0x58]);
 
 /** Answers the database may owe one session at once before the gateway stops reading the client. */
 const MAX_OWED = 1024;

@@ -17,8 +17,8 @@ export interface StatementFacts {
   readonly decided: SqlAnalysis;
   /** Per statement of the text as sent: PREPARE / EXECUTE / DEALLOCATE, when it has any. */
   readonly effects: readonly PreparedStatementEffect[] | undefined;
-  /** Why the gateway refuses it before any decision (an EXECUTE it cannot resolve). */
-  readonly refusal?: string;
+  /** Why the gateway refuses it before any decision (an EXECUTE it cannot resolve), with its SQLSTATE. */
+  readonly refusal?: { readonly code: string; readonly message: string };
 }
 
 /** A protocol-level prepared statement: the client's name stands for a name only the gateway uses. */
@@ -31,6 +31,8 @@ export interface ProtocolStatement {
   /** The client closed or replaced it. */
   dropped: boolean;
   closed: boolean;
+  /** The database refused its Parse. */
+  failed?: boolean;
 }
 
 /**
@@ -92,13 +94,13 @@ export class SessionStatements {
     const base = { statement: sql, parameters, shape: shapeOf(analysis), analysis, decided: analysis, effects };
     const executes = effects?.filter((e): e is Extract<PreparedStatementEffect, { kind: 'execute' }> => e.kind === 'execute') ?? [];
     if (analysis.ok && analysis.statements.some((s) => s.kinds.includes('execute')) && effects === undefined) {
-      return { ...base, refusal: 'the gateway could not read which prepared statement this EXECUTE runs' };
+      return { ...base, refusal: { code: '0A000', message: 'the gateway could not read which prepared statement this EXECUTE runs' } };
     }
     if (executes.length === 0) return base;
-    if (analysis.ok && analysis.statements.length > 1) return { ...base, refusal: 'send EXECUTE as a statement of its own: the gateway decides on the statement it runs' };
+    if (analysis.ok && analysis.statements.length > 1) return { ...base, refusal: { code: '0A000', message: 'send EXECUTE as a statement of its own: the gateway decides on the statement it runs' } };
     const only = executes[0]!;
     const inner = this.sqlPrepared.get(only.name);
-    if (inner === undefined) return { ...base, refusal: `prepared statement "${only.name}" was not prepared through the gateway in this session` };
+    if (inner === undefined) return { ...base, refusal: { code: '26000', message: `prepared statement "${only.name}" does not exist (or was not prepared through the gateway in this session)` } };
     const resolved = this.analyzer.analyze(inner);
     return { ...base, statement: inner, parameters: only.arguments.map((text) => ({ text })), shape: shapeOf(resolved), decided: resolved };
   }
@@ -109,8 +111,14 @@ export class SessionStatements {
     if (!effect) return;
     if (effect.kind === 'prepare' && tag === 'PREPARE' && !this.sqlPrepared.has(effect.name)) this.sqlPrepared.set(effect.name, effect.statement);
     if (effect.kind === 'deallocate' && (tag.startsWith('DEALLOCATE') || tag === 'DISCARD ALL')) {
-      if (effect.name === null) this.sqlPrepared.clear();
-      else this.sqlPrepared.delete(effect.name);
+      if (effect.name !== null) {
+        this.sqlPrepared.delete(effect.name);
+        return;
+      }
+      // Every prepared statement is gone from the database, the gateway's own names too.
+      this.sqlPrepared.clear();
+      for (const statement of this.statements.values()) statement.closed = statement.dropped = true;
+      this.statements.clear();
     }
   }
 
