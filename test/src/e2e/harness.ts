@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { parse, stringify } from 'yaml';
 import { createDemoUpstream, type DemoUpstream, type ReceivedRequest } from '@portcullis/demo-upstream';
 import { freePorts, REPO_ROOT, Stack } from '@portcullis/stack';
 import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
@@ -21,7 +22,36 @@ export const CLIENTS = {
   admin: { id: 'demo-admin', secret: 'demo-admin-secret' },
 } as const;
 
-function configYaml(ports: { idp: number; upstream: number }): string {
+/** Sections a test file adds to the harness's config (config objects, as portcullis.yaml would hold them). */
+export interface ConfigAdditions {
+  /** Connections after demo-http (e.g. a `type: postgres` one). */
+  readonly connections?: readonly Record<string, unknown>[];
+  /** Rules after the harness's own. */
+  readonly policies?: readonly Record<string, unknown>[];
+  /** Masking profiles after `default`. */
+  readonly maskingProfiles?: readonly Record<string, unknown>[];
+  /** The top-level `postgres:` section (ingress's PostgreSQL listener). */
+  readonly postgres?: Record<string, unknown>;
+}
+
+export interface E2eOptions extends ConfigAdditions {
+  readonly policyInstances?: number;
+  readonly logLevel?: string;
+  /** Extra variables for every service (target credentials such as DEMO_PG_PASSWORD go to ingress only). */
+  readonly env?: Record<string, string>;
+  readonly nodeArgs?: string[];
+}
+
+function configYaml(ports: { idp: number; upstream: number }, additions: ConfigAdditions = {}): string {
+  const config = parse(baseConfigYaml(ports)) as Record<string, unknown[]> & { postgres?: unknown };
+  config.connections!.push(...(additions.connections ?? []));
+  config.policies!.push(...(additions.policies ?? []));
+  config.maskingProfiles!.push(...(additions.maskingProfiles ?? []));
+  if (additions.postgres) config.postgres = additions.postgres;
+  return stringify(config);
+}
+
+function baseConfigYaml(ports: { idp: number; upstream: number }): string {
   return `
 issuers:
   - { issuer: "http://127.0.0.1:${ports.idp}", audience: portcullis, maxTokenLifetime: 1h, clockTolerance: 0s }
@@ -82,12 +112,16 @@ export class E2eEnvironment {
   readonly tokens: string[] = [];
   private pool?: pg.Pool;
 
-  async start(options: { policyInstances?: number; logLevel?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<void> {
+  /** The config file the stack runs with. */
+  configPath!: string;
+
+  async start(options: E2eOptions = {}): Promise<void> {
     const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
+    this.configPath = configPath;
     this.logDir = join(dir, 'logs');
-    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }));
+    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }, options));
     this.nats = await natsUrl();
     this.db = await createTestDatabase('pc_e2e');
     this.stack = new Stack({

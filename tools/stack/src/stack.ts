@@ -101,6 +101,11 @@ export class Stack {
     return `127.0.0.1:${this.ports.policy}`;
   }
 
+  /** The process id of a running instance (`ingress`, `policy-2`, …), e.g. to read its /proc entry; undefined when it is not running. */
+  pid(id: string): number | undefined {
+    return this.instances.find((i) => i.id === id)?.child?.pid;
+  }
+
   /** Starts infra (if asked), then every service; resolves when all report "serving". */
   async start(): Promise<void> {
     const say = this.options.say ?? (() => undefined);
