@@ -123,6 +123,7 @@ describe('audit service (integration)', () => {
       errorCode: '',
       reasons: ['rule:agents-read'],
       rows: 0n,
+      commandTags: [],
     },
   };
   const held: EventBody = {

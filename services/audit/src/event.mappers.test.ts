@@ -90,7 +90,7 @@ function reorderKeys(value: unknown): unknown {
 
 describe('entriesFromMessage (batches)', () => {
   const session = [
-    newEvent({ id: 'evt-s', requestId: '', sessionId: 'sess-1', connection: 'crm', source: 'ingress:a', occurredAt: AT, body: { $case: 'sessionStarted', value: { principal: undefined, protocol: 'mcp', clientAddress: '10.0.0.1:5000' } } }),
+    newEvent({ id: 'evt-s', requestId: '', sessionId: 'sess-1', connection: 'crm', source: 'ingress:a', occurredAt: AT, body: { $case: 'sessionStarted', value: { principal: undefined, protocol: 'mcp', clientAddress: '10.0.0.1:5000', clientUser: '', applicationName: '' } } }),
     { ...decision, id: 'evt-d', sessionId: 'sess-1' },
   ];
   const elements = session.map((e) => eventsV1.Event.encode(e).finish());

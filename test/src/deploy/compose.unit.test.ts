@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parsePortcullisConfig } from '@portcullis/config';
 import { BusNames, ensureStreams } from '@portcullis/bus';
+import { DEMO_CUSTOMERS } from '@portcullis/stack';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -139,7 +140,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('holds no secret values except the documented development defaults', () => {
-    const allowed = new Set(['${DEMO_HTTP_API_KEY:-dev-only-demo-http-api-key}']);
+    const allowed = new Set(['${DEMO_HTTP_API_KEY:-dev-only-demo-http-api-key}', '${DEMO_PG_PASSWORD:-dev-only-demo-pg-password}']);
     for (const [name, service] of Object.entries(services)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
         expect(String(value), `${name}.${key} has credentials in a URL`).not.toMatch(/:\/\/[^/@\s]*:[^/@\s]*@/);
@@ -219,7 +220,8 @@ describe('deploy/portcullis.compose.yaml', () => {
   it('is the root portcullis.yaml with compose host names, nothing else', () => {
     const local = read('portcullis.yaml')
       .replaceAll('http://127.0.0.1:7400', 'http://dev-idp:7400')
-      .replaceAll('http://127.0.0.1:7500', 'http://demo-upstream:7500');
+      .replaceAll('http://127.0.0.1:7500', 'http://demo-upstream:7500')
+      .replaceAll('@127.0.0.1:5432/', '@postgres:5432/');
     expect(config, 'portcullis.yaml changed: carry the change into deploy/portcullis.compose.yaml').toEqual(parsePortcullisConfig(local));
   });
 
@@ -234,10 +236,22 @@ describe('deploy/portcullis.compose.yaml', () => {
     for (const connection of config.connections) {
       const [host, port] = hostPort(connection.upstream);
       expect(services[host], `upstream host ${host} is not a compose service`).toBeDefined();
-      expect(Object.values(services[host]!.environment ?? {})).toContain(`0.0.0.0:${port}`);
-      const secret = connection.credential?.secret;
+      // An HTTP target listens where its environment says; PostgreSQL on its own port.
+      if (connection.type === 'http') expect(Object.values(services[host]!.environment ?? {})).toContain(`0.0.0.0:${port}`);
+      else expect([host, port]).toEqual(['postgres', 5432]);
+      const secret = connection.type === 'http' ? connection.credential?.secret : connection.credential?.password;
       if (secret && 'env' in secret) expect(services.ingress!.environment).toHaveProperty(secret.env);
     }
+    // The demo database's login is made with the same password ingress holds.
+    expect(services.postgres!.environment?.DEMO_PG_PASSWORD).toBe(services.ingress!.environment?.DEMO_PG_PASSWORD);
+  });
+});
+
+describe('deploy/postgres/demo-database.sh', () => {
+  it('seeds the same customers as `npm start` (tools/stack DEMO_CUSTOMERS)', () => {
+    const literal = (v: string | null) => (v === null ? 'null' : `'${v.replaceAll("'", "''")}'`);
+    const rows = DEMO_CUSTOMERS.map((c) => `  (${[c.name, c.email, c.card_number, c.note].map(literal).join(', ')})`).join(',\n');
+    expect(read('deploy/postgres/demo-database.sh')).toContain(`insert into customers (name, email, card_number, note) values\n${rows};\n`);
   });
 });
 
