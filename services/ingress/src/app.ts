@@ -46,7 +46,13 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   );
   const decisions = new DecisionCache({ ttlMs: config.decisionCacheTtlMs, maxEntries: 10_000, now: SYSTEM_CLOCK.monotonic });
   const requestLog: RequestLogPort = {
-    completed: (entry) => logger.info({ ...entry, durationMs: Math.round(entry.durationMs * 1000) / 1000 }, 'request completed'),
+    // A SQL session can run thousands of statements a second: those that ran are logged at debug
+    // (the audit log has every one); a refused or failed statement is logged like any request.
+    completed: (entry) => {
+      const line = { ...entry, durationMs: Math.round(entry.durationMs * 1000) / 1000 };
+      if ('sqlstate' in entry.status && entry.outcome === 'forwarded') logger.debug(line, 'request completed');
+      else logger.info(line, 'request completed');
+    },
   };
   let bus: Bus | undefined;
   let recorder: EventsRecorder | undefined;

@@ -9,20 +9,29 @@ import type { ColumnRef } from '@portcullis/sql-analysis';
  * The analysis cannot resolve unqualified names or aliases, so it errs towards "reads": an
  * unqualified name matches a rule for any table, and so does `*`.
  */
-export function readsRedactedColumn(columns: readonly ColumnRef[], profile: MaskingProfile): boolean {
-  if (profile.columns.length === 0 && profile.fields.length === 0) return false;
-  const fields = new Set(profile.fields.map((f) => f.toLowerCase()));
-  const patterns: ColumnPattern[] = [];
-  for (const text of profile.columns) {
-    const parsed = parseColumnPattern(text);
-    // A rule that cannot be read is treated as matching everything (the profile is refused elsewhere).
-    patterns.push(parsed.ok ? parsed.pattern : { schema: undefined, table: undefined, column: undefined });
-  }
+export function readsRedactedColumn(columns: readonly ColumnRef[], rules: RedactionRules | MaskingProfile): boolean {
+  const { fields, patterns } = 'patterns' in rules ? rules : redactionRules(rules);
+  if (fields.size === 0 && patterns.length === 0) return false;
   return columns.some((ref) => {
     if (ref.column === '*') return fields.size > 0 || patterns.some((p) => tableMayMatch(p, ref));
     if (fields.has(ref.column.toLowerCase())) return true;
     return patterns.some((p) => (p.column === undefined || p.column === ref.column) && tableMayMatch(p, ref));
   });
+}
+
+/** A profile's column and field rules, read once. */
+export interface RedactionRules {
+  readonly fields: ReadonlySet<string>;
+  readonly patterns: readonly ColumnPattern[];
+}
+
+export function redactionRules(profile: MaskingProfile): RedactionRules {
+  const patterns = profile.columns.map((text) => {
+    const parsed = parseColumnPattern(text);
+    // A rule that cannot be read is treated as matching everything (the profile is refused elsewhere).
+    return parsed.ok ? parsed.pattern : { schema: undefined, table: undefined, column: undefined };
+  });
+  return { fields: new Set(profile.fields.map((f) => f.toLowerCase())), patterns };
 }
 
 function tableMayMatch(pattern: ColumnPattern, ref: ColumnRef): boolean {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { MaskingProfile } from '@portcullis/detectors';
+import { valueMasker, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
 import {
   cancelRequest,
   decodeBackend,
@@ -40,7 +40,7 @@ import type { PgConnectionRuntime } from './pg.connection.js';
 import { cancelUpstream, type UpstreamLogin } from './upstream.js';
 import { Outbox } from './outbox.js';
 import { SessionStatements, type Portal, type ProtocolStatement, type StatementFacts } from './session-statements.js';
-import { readsRedactedColumn } from './derived-columns.js';
+import { readsRedactedColumn, redactionRules, type RedactionRules } from './derived-columns.js';
 
 const Z = 0x5a;
 const E = 0x45;
@@ -487,6 +487,7 @@ export class PgSession implements StatementPort {
     const host: StreamHost = {
       send: (data) => this.send(data),
       resolveColumns: (fields, profile, index) => this.resolveColumns(fields, profile, facts, index),
+      valueMasker: (profile) => this.valueMasker(profile),
       completed: (index, tag) => this.statementCompleted(facts, index, tag),
       readyForQuery: (status) => this.readyForQuery(status),
       fail: (message, detail) => this.maskingFailed(message, detail),
@@ -687,11 +688,23 @@ export class PgSession implements StatementPort {
     if (!this.ended) this.toClient.write(data);
   }
 
+  /** Profiles compiled once per session (the profiles themselves are replaced whole when they change). */
+  private readonly compiled = new WeakMap<MaskingProfile, ValueMasker>();
+  private readonly rules = new WeakMap<MaskingProfile, RedactionRules>();
+
+  private valueMasker(profile: MaskingProfile): ValueMasker {
+    let masker = this.compiled.get(profile);
+    if (!masker) this.compiled.set(profile, (masker = valueMasker(profile)));
+    return masker;
+  }
+
   private async resolveColumns(fields: readonly RawField[], profile: MaskingProfile, facts: StatementFacts, index: number): Promise<readonly ResultColumn[]> {
     const needSources = profile.columns.length > 0 || profile.fields.length > 0;
     const decided = facts.decided.ok ? facts.decided.statements[index] : undefined;
     // Unparsed (it ran anyway? only if policy allowed it) or out of range: assume the worst.
-    const derivedFromRedacted = needSources && (decided === undefined || readsRedactedColumn(decided.columnsRead, profile));
+    let rules = this.rules.get(profile);
+    if (!rules) this.rules.set(profile, (rules = redactionRules(profile)));
+    const derivedFromRedacted = needSources && (decided === undefined || decided.kinds.includes('fetch') || readsRedactedColumn(decided.columnsRead, rules));
     const [sources, types] = await Promise.all([
       needSources ? this.target.catalog.sources(fields) : fields.map(() => undefined),
       this.target.catalog.typeFacts(fields.map((f) => f.typeOid)),

@@ -73,8 +73,8 @@ const JSONB_MARKER = Buffer.concat([Buffer.of(JSONB_VERSION), JSON_MARKER]);
 const MONEY_SCALES = [0, 1, 2, 3];
 
 /** Throws MaskingError (UNKNOWN_DETECTOR, INVALID_COLUMN_PATTERN) for a profile it cannot apply. */
-export function rowMasker(columns: readonly ResultColumn[], profile: MaskingProfile): RowMasker {
-  const masker = valueMasker(profile);
+export function rowMasker(columns: readonly ResultColumn[], profile: MaskingProfile, compiled?: ValueMasker): RowMasker {
+  const masker = compiled ?? valueMasker(profile);
   const planner = new Planner(masker, new ByteScratch());
   const plans = columns.map((column) => planner.plan(column));
   return {

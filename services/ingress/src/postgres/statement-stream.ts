@@ -1,4 +1,4 @@
-import { maskText, type MaskingProfile } from '@portcullis/detectors';
+import { maskText, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
 import { dataRow, dataRowValues, decodeBackend, errorResponse, isErrorSeverity, isNoticeSeverity, noticeResponse, notificationResponse, type Frame, type NoticeInput, type NoticeSeverity, type RowField } from '@portcullis/pg-wire';
 import type { Delivery } from '../domain/exchange.js';
 import { Step, type Expectation } from './responses.js';
@@ -24,6 +24,8 @@ export interface StreamHost {
   send(data: Buffer): void;
   /** Result columns with their sources and type facts resolved from the catalog (needed only when masking). */
   resolveColumns(fields: readonly RawField[], profile: MaskingProfile, statementIndex: number): Promise<readonly ResultColumn[]>;
+  /** The profile compiled once for the session. */
+  valueMasker(profile: MaskingProfile): ValueMasker;
   /** A completed command tag (PREPARE, DEALLOCATE, DDL …) the session must learn from. */
   completed(statementIndex: number, tag: string): void;
   /** The transaction status the database reported. */
@@ -201,7 +203,7 @@ export class StatementStream implements Expectation {
     const profile = this.profile!;
     try {
       if (!this.description) throw new Error('rows without a row description');
-      this.masker = rowMasker(await this.host.resolveColumns(this.description, profile, this.statement), profile);
+      this.masker = rowMasker(await this.host.resolveColumns(this.description, profile, this.statement), profile, this.host.valueMasker(profile));
     } catch (err) {
       this.host.fail('the gateway could not learn which columns the result holds, so it cannot mask it', (err as Error).message);
       this.withheld = Buffer.alloc(0);
