@@ -241,6 +241,8 @@ describe('summarizeEvent', () => {
     [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', httpStatus: 200, durationUs: '1234', masked: { card: 2 } } }, 'forwarded 200 in 1.2 ms masked card:2'],
     [{ requestCompleted: { outcome: 'OUTCOME_DENIED', httpStatus: 403, reasons: ['approval:expired'] } }, 'denied 403 [approval:expired]'],
     [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', sqlstate: '00000', rows: '3' } }, 'forwarded SQLSTATE 00000 3 row(s)'],
+    [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', sqlstate: '00000', commandTags: ['BEGIN', 'UPDATE 1'], rows: '0' } }, 'forwarded SQLSTATE 00000 BEGIN, UPDATE 1'],
+    [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', sqlstate: '00000', commandTags: [] } }, 'forwarded SQLSTATE 00000'],
     [{ requestCompleted: { outcome: 'OUTCOME_DENIED', jsonrpcCode: -32001 } }, 'denied JSON-RPC -32001'],
     [{ request_completed: { outcome: 'OUTCOME_FAILED', error_code: 'UPSTREAM_UNAVAILABLE' } }, 'failed UPSTREAM_UNAVAILABLE'],
   ])('%j → %s', (event, summary) => expect(summarizeEvent(JSON.stringify({ id: 'e1', ...event }))).toBe(summary));

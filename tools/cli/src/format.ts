@@ -223,6 +223,8 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
     if (typeof http === 'number') parts.push(String(http));
     else if (sqlstate) parts.push(`SQLSTATE ${sqlstate}`);
     else if (typeof jsonrpc === 'number') parts.push(`JSON-RPC ${jsonrpc}`);
+    const tags = get(b, 'commandTags');
+    if (Array.isArray(tags) && tags.length > 0) parts.push(tags.map(String).join(', '));
     const rows = Number(get(b, 'rows') ?? 0);
     if (rows > 0) parts.push(`${rows} row(s)`);
     const us = Number(get(b, 'durationUs') ?? 0); // uint64: a string in the JSON mapping
