@@ -55,7 +55,7 @@ describe('differential: the same message sequence directly and through the gatew
   // undecided portal exists there, and nothing is planned before its decision): an error PostgreSQL
   // raises at Bind (a plan-time 1/0, a wrong parameter count) comes after a BindComplete, at the
   // Execute. Those sequences have their own test below.
-  const explained = new Set(['ext error mid pipeline', 'ext tx', 'pipeline across sync with error', 'error then query', 'ext bind wrong param count', 'syntax error', 'deny batch (simple, mixed)', 'empty query', 'empty query semicolon', 'ext empty parse', 'copy to stdout', 'copy to stdout csv', 'ext copy to stdout', 'sql prepare then protocol bind']);
+  const explained = new Set(['discard all then bind', 'ext error mid pipeline', 'ext tx', 'pipeline across sync with error', 'error then query', 'ext bind wrong param count', 'syntax error', 'deny batch (simple, mixed)', 'empty query', 'empty query semicolon', 'ext empty parse', 'copy to stdout', 'copy to stdout csv', 'ext copy to stdout', 'sql prepare then protocol bind']);
   const gatewaySeqs = sequences('truncate t');
   const directSeqs = sequences('truncate forbidden');
   for (const [i, s] of gatewaySeqs.entries()) {

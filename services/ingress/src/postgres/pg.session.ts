@@ -7,6 +7,7 @@ import {
   errorResponse,
   MessageReader,
   bind as bindMessage,
+  flush as flushMessage,
   bindComplete,
   close as closeMessage,
   closeComplete,
@@ -104,6 +105,7 @@ export class PgSession implements StatementPort {
   /** Starts relaying; resolves when the session has ended. */
   run(): Promise<void> {
     return new Promise<void>((resolve) => {
+      if (this.ended) return resolve();
       const finish = () => resolve();
       this.endedHook = finish;
       this.client.on('data', (chunk: Buffer) => this.fromClient(chunk));
@@ -171,9 +173,21 @@ export class PgSession implements StatementPort {
   }
 
   private handle(frame: Frame): Promise<void> | void {
-    // What a PREPARE, DEALLOCATE or DISCARD in flight changes must be known before the next message
-    // (COPY data and Terminate excepted: the request may be waiting for the one, the other ends it).
-    if (this.effectsInFlight && !PASS_WHILE_EFFECTS.has(frame.type)) return this.sessionEffects.then(() => this.handle(frame));
+    // During a COPY FROM STDIN only its data (and Terminate) go on; anything else waits for its end.
+    // A Sync or Flush sent before the COPY's data ended is one the database ignored in copy-in
+    // mode (libpq pipelines one after the Execute): it is dropped, as PostgreSQL drops it.
+    if (this.copying && !PASS_WHILE_COPYING.has(frame.type)) {
+      const beforeCopyEnd = (frame.type === 0x53 || frame.type === 0x48) && !this.copyClientDone;
+      return this.copyDone.then(() => (beforeCopyEnd && this.copyStream?.enteredCopyIn ? undefined : this.handle(frame)));
+    }
+    if (this.copying && (frame.type === 0x63 || frame.type === 0x66)) {
+      this.copyClientDone = true;
+      // In the extended protocol the database holds the COPY's CommandComplete until a Flush or
+      // Sync, and the client's Sync waits for that completion here: the gateway asks for it.
+      this.toUpstream(frame.raw);
+      this.toUpstream(FLUSH);
+      return;
+    }
     let message: ReturnType<typeof decodeFrontend>;
     try {
       message = decodeFrontend(frame);
@@ -333,7 +347,7 @@ export class PgSession implements StatementPort {
     const portal = this.names.portals.get(name);
     if (!portal) return this.refuseHere('34000', `portal "${name}" does not exist`, true);
     if (portal.statement.failed || (portal.statement.closed && !portal.bound)) return this.refuseHere('26000', 'the prepared statement of this portal does not exist', true);
-    return this.runStatement('execute', portal.statement.sql, portal.parameters, executeMessage(portal.upstream, maxRows), name);
+    return this.runStatement('execute', portal.statement.sql, portal.parameters, executeMessage(portal.upstream, maxRows), name, portal);
   }
 
   private close(kind: 'S' | 'P', name: string): void {
@@ -383,6 +397,11 @@ export class PgSession implements StatementPort {
       extended: false,
       sync: true,
       accept: (frame) => {
+        // The implicit commit at Sync can fail (a deferred constraint, serialization).
+        if (frame.type === E) {
+          this.send(this.lastProfile ? maskAsynchronous(frame, this.lastProfile, {}) : frame.raw);
+          return Step.More;
+        }
         if (frame.type !== Z) return this.outOfOrder(frame);
         this.readyForQuery(frame.payload[0] ?? 0);
         this.send(frame.raw);
@@ -410,7 +429,7 @@ export class PgSession implements StatementPort {
 
   // ── Decided statements ──────────────────────────────────────────────────────────────────────
 
-  private async runStatement(kind: 'query' | 'execute', sql: string, params: readonly SqlParameter[], raw: Buffer, portal?: string): Promise<void> {
+  private async runStatement(kind: 'query' | 'execute', sql: string, params: readonly SqlParameter[], raw: Buffer, portal?: string, bound?: Portal): Promise<void> {
     // What an earlier PREPARE or DEALLOCATE changes must be known before a later EXECUTE is decided.
     await this.sessionEffects;
     const facts: StatementFacts = this.names.facts(sql, params);
@@ -420,6 +439,11 @@ export class PgSession implements StatementPort {
     const exchange = new PgExchange(this, this.target.connection.config.name, kind, target, facts.shape, raw, portal);
     this.inFlight.add(exchange);
     this.pending.set(exchange, facts);
+    if (bound) this.executing.set(exchange, bound);
+    // While a COPY FROM STDIN may be reading the client's data, other messages wait for it: the
+    // database would take them as the end of the COPY, or ignore them (Sync), out of step with
+    // what the gateway expects of it.
+    const copying = facts.analysis.ok && facts.analysis.statements.some((s) => s.kinds.includes('copy_from'));
     const ran = this.flow.run(this.session, exchange).then(
       (outcome) => {
         if (!outcome.ok && pgErrorFor(outcome.refusal.code).severity === 'FATAL') this.end('closed');
@@ -432,20 +456,23 @@ export class PgSession implements StatementPort {
     void ran.finally(() => {
       this.inFlight.delete(exchange);
       this.pending.delete(exchange);
+      this.executing.delete(exchange);
     });
-    if (facts.effects) {
-      this.effectsInFlight = true;
-      const settledEffects = ran.finally(() => {
-        if (this.sessionEffects === settledEffects) this.effectsInFlight = false;
+    if (copying) {
+      this.copying = true;
+      this.copyClientDone = false;
+      this.copyStream = undefined;
+      const done = ran.finally(() => {
+        if (this.copyDone === done) this.copying = false;
       });
-      this.sessionEffects = settledEffects;
+      this.copyDone = done;
     }
+    if (facts.effects) this.sessionEffects = ran;
     await Promise.race([exchange.settled, ran]);
   }
 
   /** Resolved when the last request that prepares or deallocates has completed. */
   private sessionEffects: Promise<void> = Promise.resolve();
-  private effectsInFlight = false;
 
   /**
    * An empty query (nothing but spaces, comments or semicolons) runs nothing: the gateway answers
@@ -470,6 +497,11 @@ export class PgSession implements StatementPort {
   }
 
   private readonly pending = new Map<PgExchange, StatementFacts>();
+  private readonly executing = new Map<PgExchange, Portal>();
+  private copying = false;
+  private copyClientDone = false;
+  private copyStream: StatementStream | undefined;
+  private copyDone: Promise<void> = Promise.resolve();
   /** The masking profile of the last statement that had one: notices and notifications between statements are masked with it. */
   private lastProfile: MaskingProfile | undefined;
 
@@ -488,6 +520,7 @@ export class PgSession implements StatementPort {
       send: (data) => this.send(data),
       resolveColumns: (fields, profile, index) => this.resolveColumns(fields, profile, facts, index),
       valueMasker: (profile) => this.valueMasker(profile),
+      readsRedacted: (index, profile) => this.readsRedacted(facts, index, profile),
       completed: (index, tag) => this.statementCompleted(facts, index, tag),
       readyForQuery: (status) => this.readyForQuery(status),
       fail: (message, detail) => this.maskingFailed(message, detail),
@@ -499,7 +532,9 @@ export class PgSession implements StatementPort {
       this.expect(stream);
       return { ok: true, stream };
     }
-    const portal = this.names.portals.get(exchange.portal!);
+    // The portal as it was when the Execute was read (a ReadyForQuery since may have ended it in the
+    // database, which then answers 34000 itself).
+    const portal = this.executing.get(exchange);
     if (!portal) return gone();
     if (!portal.bound) {
       // The portal reaches the database only now that its statement is decided.
@@ -508,9 +543,11 @@ export class PgSession implements StatementPort {
       this.expect(this.answer(0x32, false));
       this.releaseStatement(portal.statement);
     }
-    const stream = new StatementStream(host, true, masking ? (portal.description ?? undefined) : undefined, copies);
-    if (masking && portal.description === undefined) {
-      // The client did not describe the portal: the gateway asks itself, to know what it masks.
+    const stream = new StatementStream(host, true, undefined, copies);
+    if (masking) {
+      // The gateway describes the bound portal itself, every time: what it masks is what the
+      // database will send, never a description learnt earlier (a statement's, or a cursor's since
+      // redefined).
       this.toUpstream(describeMessage('P', portal.upstream));
       this.expect({
         extended: true,
@@ -531,8 +568,12 @@ export class PgSession implements StatementPort {
         abandon: () => undefined,
       });
     }
+    if (this.copying) this.copyStream = stream;
     this.toUpstream(exchange.raw);
     this.expect(stream);
+    // Its completion is awaited before the next decision (PREPARE/DEALLOCATE): the database must
+    // send it without waiting for the client's Sync.
+    if (facts.effects) this.toUpstream(FLUSH);
     return { ok: true, stream };
   }
 
@@ -632,6 +673,16 @@ export class PgSession implements StatementPort {
   }
 
   private fromDatabase(frame: Frame): Promise<void> | undefined {
+    try {
+      const waiting = this.fromDatabaseUnguarded(frame);
+      return waiting?.catch((err: unknown) => this.upstreamLost(`unreadable message from the database: ${(err as Error).message}`));
+    } catch (err) {
+      this.upstreamLost(`unreadable message from the database: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private fromDatabaseUnguarded(frame: Frame): Promise<void> | undefined {
     const type = frame.type;
     if (type === S) {
       this.send(frame.raw);
@@ -669,6 +720,7 @@ export class PgSession implements StatementPort {
   private owedBelow(limit: number): Promise<void> {
     this.owedLimit = limit;
     this.client.pause();
+    this.toUpstream(FLUSH); // the database sends what it owes without waiting for a Sync
     return new Promise((resolve) => {
       this.owedWaiter = () => {
         this.owedWaiter = undefined;
@@ -696,6 +748,16 @@ export class PgSession implements StatementPort {
     let masker = this.compiled.get(profile);
     if (!masker) this.compiled.set(profile, (masker = valueMasker(profile)));
     return masker;
+  }
+
+  private readsRedacted(facts: StatementFacts, index: number, profile: MaskingProfile): boolean {
+    if (profile.columns.length === 0 && profile.fields.length === 0) return false;
+    // A notice after the last statement completed belongs to the last one.
+    const decided = facts.decided.ok ? facts.decided.statements[Math.min(index, facts.decided.statements.length - 1)] : undefined;
+    if (decided === undefined || decided.kinds.includes('fetch')) return true;
+    let rules = this.rules.get(profile);
+    if (!rules) this.rules.set(profile, (rules = redactionRules(profile)));
+    return readsRedactedColumn(decided.columnsRead, rules);
   }
 
   private async resolveColumns(fields: readonly RawField[], profile: MaskingProfile, facts: StatementFacts, index: number): Promise<readonly ResultColumn[]> {
@@ -793,11 +855,12 @@ export class PgSession implements StatementPort {
 }
 
 /** CopyData, CopyDone, CopyFail, Terminate. */
-const PASS_WHILE_EFFECTS: ReadonlySet<number> = new Set([0x64, 0x63, 0x66, 0x58]);
+const PASS_WHILE_COPYING: ReadonlySet<number> = new Set([0x64, 0x63, 0x66, 0x58]);
 
 /** Answers the database may owe one session at once before the gateway stops reading the client. */
 const MAX_OWED = 1024;
 const BIND_COMPLETE = bindComplete();
+const FLUSH = flushMessage();
 const CLOSE_COMPLETE = closeComplete();
 const EMPTY_QUERY = emptyQueryResponse();
 

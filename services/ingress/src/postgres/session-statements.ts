@@ -90,6 +90,14 @@ export class SessionStatements {
 
   facts(sql: string, parameters: readonly SqlParameter[]): StatementFacts {
     const analysis = this.analyzer.analyze(sql);
+    // The gateway's own names (visible in pg_prepared_statements and pg_cursors) must not be
+    // closed, redefined or run from SQL: that would swap what a decided portal runs. Refused
+    // wherever the text spells them, and so are Unicode-escaped identifiers (U&"…"), which could
+    // spell them without the letters. (A conservative refusal, never a reason to allow.)
+    const lower = sql.toLowerCase();
+    if (lower.includes(this.prefix) || lower.includes('u&"')) {
+      return { statement: sql, parameters, shape: undefined, analysis, decided: analysis, effects: undefined, refusal: { code: '42501', message: 'the statement names a prepared statement or portal reserved by the gateway (or a Unicode-escaped identifier, which could)' } };
+    }
     const effects = analysis.ok && analysis.statements.some((s) => s.kinds.some((k) => SESSION_KINDS.has(k))) ? this.readEffects(sql) : undefined;
     const base = { statement: sql, parameters, shape: shapeOf(analysis), analysis, decided: analysis, effects };
     const executes = effects?.filter((e): e is Extract<PreparedStatementEffect, { kind: 'execute' }> => e.kind === 'execute') ?? [];

@@ -41,7 +41,6 @@ const PASSED_ON = new Map([
   ['timezone', 'TimeZone'],
   ['intervalstyle', 'IntervalStyle'],
   ['extra_float_digits', 'extra_float_digits'],
-  ['search_path', 'search_path'],
 ]);
 const IGNORED = new Set(['user', 'database', 'client_encoding']);
 

@@ -24,6 +24,8 @@ export interface StreamHost {
   send(data: Buffer): void;
   /** Result columns with their sources and type facts resolved from the catalog (needed only when masking). */
   resolveColumns(fields: readonly RawField[], profile: MaskingProfile, statementIndex: number): Promise<readonly ResultColumn[]>;
+  /** Whether statement `index` of the request reads a column the profile redacts by rule. */
+  readsRedacted(statementIndex: number, profile: MaskingProfile): boolean;
   /** The profile compiled once for the session. */
   valueMasker(profile: MaskingProfile): ValueMasker;
   /** A completed command tag (PREPARE, DEALLOCATE, DDL …) the session must learn from. */
@@ -61,6 +63,8 @@ export class StatementStream implements Expectation {
   private statement = 0;
   private sqlstate = '00000';
   private readonly tags: string[] = [];
+  /** The database entered COPY FROM STDIN for this request (it then ignores Sync and Flush). */
+  enteredCopyIn = false;
 
   constructor(
     private readonly host: StreamHost,
@@ -109,8 +113,9 @@ export class StatementStream implements Expectation {
         return this.commandComplete(frame);
       case E:
         if (this.sqlstate === '00000') this.sqlstate = errorCode(frame);
-        // An error can quote a value (a failed cast, RAISE EXCEPTION): masked like a notice.
-        this.relay(this.profile ? maskAsynchronous(frame, this.profile, this.findings) : frame);
+        // An error can quote a value (a failed cast, RAISE EXCEPTION): masked like a notice, and its
+        // text withheld when the statement reads a column a rule redacts (no detector may know it).
+        this.relay(this.profile ? maskAsynchronous(frame, this.profile, this.findings, this.host.readsRedacted(this.statement, this.profile)) : frame);
         return this.extended ? this.finish(Step.Failed) : Step.More;
       case I:
         this.relay(frame);
@@ -138,6 +143,7 @@ export class StatementStream implements Expectation {
         this.relay(frame);
         return Step.More;
       case G:
+        this.enteredCopyIn = true;
         this.relay(frame);
         return Step.More;
       case W:
@@ -152,7 +158,7 @@ export class StatementStream implements Expectation {
   /** A NoticeResponse or NotificationResponse while this statement runs: masked with its profile. */
   asynchronous(frame: Frame): void {
     if (this.withheld) return;
-    this.relay(this.profile ? maskAsynchronous(frame, this.profile, this.findings) : frame.raw);
+    this.relay(this.profile ? maskAsynchronous(frame, this.profile, this.findings, this.host.readsRedacted(this.statement, this.profile)) : frame.raw);
   }
 
   /** The profile the flow armed this stream with (the session masks later notices with it). */
@@ -303,9 +309,17 @@ function copyDataMessage(data: Buffer): Buffer {
  * A NoticeResponse, ErrorResponse or NotificationResponse with its text (message, detail, hint; a notification's
  * payload) through the profile's detectors: a function can RAISE NOTICE or NOTIFY any value.
  */
-export function maskAsynchronous(frame: Frame, profile: MaskingProfile, findings: Record<string, number>): Buffer {
+export function maskAsynchronous(frame: Frame, profile: MaskingProfile, findings: Record<string, number>, withhold = false): Buffer {
   const message = decodeBackend(frame);
   const mask = (text: string) => maskCell(text, profile, findings);
+  if (withhold && (message.type === 'ErrorResponse' || message.type === 'NoticeResponse')) {
+    const code = message.fields.get('C') ?? 'XX000';
+    const text = `the database's ${message.type === 'ErrorResponse' ? 'error' : 'notice'} text is withheld: the statement reads a column the masking profile redacts (SQLSTATE ${code})`;
+    if (message.type === 'NoticeResponse') return noticeResponse({ severity: 'NOTICE', code, message: text });
+    const severity = message.fields.get('V') ?? message.fields.get('S') ?? 'ERROR';
+    return errorResponse({ severity: isErrorSeverity(severity) ? severity : 'ERROR', code, message: text });
+  }
+  if (withhold && message.type === 'NotificationResponse') return notificationResponse(message.processId, message.channel, '[REDACTED]');
   if (message.type === 'NoticeResponse') return noticeResponse(maskedNotice(message.fields, mask));
   if (message.type === 'ErrorResponse') {
     const { severity: _severity, ...fields } = maskedNotice(message.fields, mask);

@@ -129,10 +129,12 @@ async function authenticate(connection: PostgresConnection, target: UpstreamTarg
           case 'ok':
             break;
           case 'cleartextPassword':
-            if (connection.config.tls.mode === 'disable' && !isLoopback(target.host)) throw new Error('the database asks for a cleartext password over an unencrypted connection');
+            // Without a verified certificate a man in the middle would read (or, MD5, replay) it.
+            if (connection.config.tls.mode !== 'verify-full' && !isLoopback(target.host)) throw new Error('the database asks for a cleartext password, which the gateway sends only over verify-full TLS or loopback');
             socket.write(passwordMessage(password()));
             break;
           case 'md5Password':
+            if (connection.config.tls.mode !== 'verify-full' && !isLoopback(target.host)) throw new Error('the database asks for an MD5 password, which the gateway sends only over verify-full TLS or loopback');
             socket.write(passwordMessage(md5PasswordMessage(target.user, password(), message.salt)));
             break;
           case 'sasl':
