@@ -402,10 +402,7 @@ export class PgSession implements StatementPort {
           this.send(this.lastProfile ? maskAsynchronous(frame, this.lastProfile, {}) : frame.raw);
           return Step.More;
         }
-        if (frame.type !== Z) return this.outOfOrder(frame);
-        this.readyForQuery(frame.payload[0] ?? 0);
-        this.send(frame.raw);
-        return Step.Done;
+        return frame.type === Z ? this.relayReady(frame) : this.outOfOrder(frame);
       },
       skipped: () => undefined,
       abandon: () => undefined,
@@ -628,10 +625,7 @@ export class PgSession implements StatementPort {
       extended: false,
       accept: (frame) => {
         if (frame.type === E) return Step.More;
-        if (frame.type !== Z) return this.outOfOrder(frame);
-        this.readyForQuery(frame.payload[0] ?? 0);
-        this.send(frame.raw);
-        return Step.Done;
+        return frame.type === Z ? this.relayReady(frame) : this.outOfOrder(frame);
       },
       skipped: () => undefined,
       abandon: () => undefined,
@@ -729,6 +723,13 @@ export class PgSession implements StatementPort {
     });
   }
 
+  /** A ReadyForQuery the client is owed: the session learns the transaction status, the client gets it. */
+  private relayReady(frame: Frame): Step.Done {
+    this.readyForQuery(frame.payload[0] ?? 0);
+    this.send(frame.raw);
+    return Step.Done;
+  }
+
   private outOfOrder(frame: Frame): Step {
     this.upstreamLost(`the database sent ${String.fromCharCode(frame.type)} out of order`);
     return Step.Failed;
@@ -762,11 +763,7 @@ export class PgSession implements StatementPort {
 
   private async resolveColumns(fields: readonly RawField[], profile: MaskingProfile, facts: StatementFacts, index: number): Promise<readonly ResultColumn[]> {
     const needSources = profile.columns.length > 0 || profile.fields.length > 0;
-    const decided = facts.decided.ok ? facts.decided.statements[index] : undefined;
-    // Unparsed (it ran anyway? only if policy allowed it) or out of range: assume the worst.
-    let rules = this.rules.get(profile);
-    if (!rules) this.rules.set(profile, (rules = redactionRules(profile)));
-    const derivedFromRedacted = needSources && (decided === undefined || decided.kinds.includes('fetch') || readsRedactedColumn(decided.columnsRead, rules));
+    const derivedFromRedacted = this.readsRedacted(facts, index, profile);
     const [sources, types] = await Promise.all([
       needSources ? this.target.catalog.sources(fields) : fields.map(() => undefined),
       this.target.catalog.typeFacts(fields.map((f) => f.typeOid)),

@@ -8,8 +8,8 @@ import {
   MessageReader,
   negotiateProtocolVersion,
   sslResponse,
-  type Frame,
 } from '@portcullis/pg-wire';
+import { frameSource } from './frame-source.js';
 
 /** What a client's startup came to. */
 export type Negotiated =
@@ -148,60 +148,4 @@ function upgrade(socket: Socket, tls: { cert: Buffer; key: Buffer }): Promise<So
     });
     secure.once('error', reject);
   });
-}
-
-interface FrameSource {
-  /** The next frame; undefined when the client went away. Throws PgWireError on malformed input. */
-  next(): Promise<Frame | undefined>;
-  /** Stops reading (the socket is paused, so nothing is lost before the next reader). */
-  detach(): void;
-}
-
-function frameSource(socket: Socket, reader: MessageReader): FrameSource {
-  let waiter: { resolve: (f: Frame | undefined) => void; reject: (e: Error) => void } | undefined;
-  let closed = false;
-  const settle = () => {
-    if (!waiter) return;
-    const w = waiter;
-    try {
-      const frame = reader.next();
-      if (frame) {
-        waiter = undefined;
-        w.resolve(frame);
-      } else if (closed) {
-        waiter = undefined;
-        w.resolve(undefined);
-      }
-    } catch (err) {
-      waiter = undefined;
-      w.reject(err as Error);
-    }
-  };
-  const onData = (chunk: Buffer) => {
-    reader.push(chunk);
-    settle();
-  };
-  const onEnd = () => {
-    closed = true;
-    settle();
-  };
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('close', onEnd);
-  socket.on('error', onEnd);
-  socket.resume();
-  return {
-    next: () =>
-      new Promise((resolve, reject) => {
-        waiter = { resolve, reject };
-        settle();
-      }),
-    detach: () => {
-      socket.pause();
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onEnd);
-      socket.off('error', onEnd);
-    },
-  };
 }

@@ -5,14 +5,13 @@ import {
   MessageReader,
   md5PasswordMessage,
   passwordMessage,
-  PgWireError,
   saslInitialResponse,
   saslResponse,
   ScramSha256Client,
   sslRequest,
   startupMessage,
-  type Frame,
 } from '@portcullis/pg-wire';
+import { frameSource, type FrameSource } from './frame-source.js';
 import type { PostgresConnection } from '../config.js';
 
 /** A logged-in connection to the database behind a gateway connection. */
@@ -61,7 +60,7 @@ export async function loginUpstream(connection: PostgresConnection, parameters: 
     socket = await openSocket(connection, target);
     socket.on('error', () => undefined); // the session watches 'close'; an 'error' must never go unhandled
     const reader = new MessageReader({ maxMessageBytes: MAX_UPSTREAM_MESSAGE });
-    const frames = frameQueue(socket, reader);
+    const frames = frameSource(socket, reader);
     socket.write(startupMessage({ user: target.user, database: target.database, ...parameters, client_encoding: 'UTF8', standard_conforming_strings: 'on' }));
     const login = await authenticate(connection, target, socket, frames);
     frames.detach();
@@ -112,7 +111,7 @@ async function openSocket(connection: PostgresConnection, target: UpstreamTarget
   });
 }
 
-async function authenticate(connection: PostgresConnection, target: UpstreamTarget, socket: Socket, frames: FrameQueue): Promise<Omit<UpstreamLogin, 'socket' | 'reader'>> {
+async function authenticate(connection: PostgresConnection, target: UpstreamTarget, socket: Socket, frames: FrameSource): Promise<Omit<UpstreamLogin, 'socket' | 'reader'>> {
   const parameters = new Map<string, string>();
   let processId = 0;
   let secretKey: Buffer = Buffer.alloc(0);
@@ -122,7 +121,9 @@ async function authenticate(connection: PostgresConnection, target: UpstreamTarg
     return connection.password;
   };
   for (;;) {
-    const message = decodeBackend(await frames.next());
+    const frame = await frames.next();
+    if (!frame) throw new Error('the database closed the connection');
+    const message = decodeBackend(frame);
     switch (message.type) {
       case 'Authentication':
         switch (message.kind) {
@@ -176,62 +177,6 @@ async function authenticate(connection: PostgresConnection, target: UpstreamTarg
 
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
-}
-
-interface FrameQueue {
-  next(): Promise<Frame>;
-  detach(): void;
-}
-
-/** The frames of a socket, one at a time, while logging in; errors and close reject the waiter. */
-function frameQueue(socket: Socket, reader: MessageReader): FrameQueue {
-  let waiter: { resolve: (f: Frame) => void; reject: (e: Error) => void } | undefined;
-  let failure: Error | undefined;
-  const settle = () => {
-    if (!waiter) return;
-    if (failure) {
-      waiter.reject(failure);
-      waiter = undefined;
-      return;
-    }
-    try {
-      const frame = reader.next();
-      if (frame) {
-        const w = waiter;
-        waiter = undefined;
-        w.resolve(frame);
-      }
-    } catch (err) {
-      failure = err instanceof PgWireError ? err : new Error(String(err));
-      settle();
-    }
-  };
-  const onData = (chunk: Buffer) => {
-    reader.push(chunk);
-    settle();
-  };
-  const onError = (err: Error) => {
-    failure ??= err;
-    settle();
-  };
-  const onClose = () => onError(new Error('the database closed the connection'));
-  socket.on('data', onData);
-  socket.on('error', onError);
-  socket.on('close', onClose);
-  return {
-    next: () =>
-      new Promise<Frame>((resolve, reject) => {
-        waiter = { resolve, reject };
-        settle();
-      }),
-    detach: () => {
-      // Paused so that nothing is lost before the session takes over the socket.
-      socket.pause();
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    },
-  };
 }
 
 /** Asks the database to cancel what the connection with this key runs now (a separate connection). */
