@@ -1,6 +1,6 @@
 export { parsePortcullisConfig, loadPortcullisConfig, resolveSecret, ConfigError } from './load.js';
 export { parseDuration } from './duration.js';
-export { connectionFacts, portcullisConfigSchema } from './schema.js';
+export { connectionFacts, portcullisConfigSchema, MCP_PROTOCOL_VERSIONS } from './schema.js';
 export type {
   PortcullisConfig,
   PortcullisConfigInput,
@@ -10,6 +10,9 @@ export type {
   HttpConnectionConfig,
   PostgresConnectionConfig,
   PostgresListenerConfig,
+  McpConnectionConfig,
+  McpGatewayConfig,
+  McpProtocolVersion,
   MaskingProfileConfig,
   SecretRef,
 } from './schema.js';

@@ -146,7 +146,97 @@ function refinePostgresConnection(connection: z.output<typeof postgresConnection
   if (connection.tls.mode === 'verify-full' && !connection.tls.ca) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tls', 'ca'], message: 'verify-full needs the CA certificate file that signed the server certificate' });
 }
 
-const connection = z.discriminatedUnion('type', [httpConnection, postgresConnection]).superRefine((c, ctx) => (c.type === 'http' ? refineHttpConnection(c, ctx) : refinePostgresConnection(c, ctx)));
+/** How the gateway authenticates to an MCP upstream: a static header, or a token it obtains itself. */
+const mcpCredential = z.union([
+  credential,
+  z
+    .object({
+      /** OAuth 2.1 client credentials grant: the gateway is the client; the token is cached until shortly before it expires. */
+      clientCredentials: z
+        .object({
+          tokenUrl: z
+            .string()
+            .url()
+            .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL'),
+          clientId: z.string().min(1),
+          clientSecret: secretRef,
+          scope: z.string().min(1).optional(),
+          /** RFC 8707 resource indicator sent with the token request (default: the upstream URL). */
+          resource: z.string().url().optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+]);
+
+/** MCP revisions the gateway speaks, oldest first. */
+export const MCP_PROTOCOL_VERSIONS = ['2025-11-25', '2026-07-28'] as const;
+
+/**
+ * An MCP server the gateway reaches on behalf of callers: over Streamable HTTP (`upstream`) or as a
+ * stdio process the gateway spawns (`command`), never both.
+ */
+const mcpConnection = z
+  .object({
+    name: connectionName,
+    type: z.literal('mcp'),
+    upstream: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
+      .optional(),
+    /** stdio: the program and its arguments; it gets only `env` (and PATH), never the gateway's environment. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), secretRef).default({}),
+    /** Working directory of a stdio process, relative to this file (default: this file's directory). */
+    cwd: z.string().min(1).optional(),
+    credential: mcpCredential.optional(),
+    /** The revision spoken to the upstream: auto probes server/discover and falls back to initialize. */
+    protocol: z.enum(['auto', ...MCP_PROTOCOL_VERSIONS]).default('auto'),
+    /** One upstream request, not counting a hold: past it the caller gets an error and the upstream a cancellation. */
+    timeout: duration.default('60s'),
+    /** A JSON-RPC message, either way, larger than this is refused. */
+    maxMessageBytes: z.number().int().min(1024).max(64 << 20).default(4 << 20),
+    tags: z.array(connectionTag).default([]),
+  })
+  .strict();
+
+function refineMcpConnection(connection: z.output<typeof mcpConnection>, ctx: z.RefinementCtx): void {
+  if ((connection.upstream === undefined) === (connection.command === undefined)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['upstream'], message: 'give exactly one of upstream (Streamable HTTP URL) or command (stdio)' });
+  }
+  if (connection.command && connection.credential) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['credential'], message: 'a stdio server gets its secrets through env, not credential' });
+  if (connection.upstream && Object.keys(connection.env).length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['env'], message: 'env is for stdio servers (command); an HTTP upstream gets credential' });
+}
+
+const connection = z.discriminatedUnion('type', [httpConnection, postgresConnection, mcpConnection]).superRefine((c, ctx) => {
+  if (c.type === 'http') refineHttpConnection(c, ctx);
+  else if (c.type === 'postgres') refinePostgresConnection(c, ctx);
+  else refineMcpConnection(c, ctx);
+});
+
+/** The gateway's MCP endpoints (/mcp and /mcp/<connection> on the ingress HTTP port). */
+const mcpGateway = z
+  .object({
+    /**
+     * The URL callers use for /mcp, as they see it (RFC 9728 `resource`, RFC 8707 resource
+     * indicator). Tokens must carry the issuer's audience; an IdP that sets aud to the resource
+     * indicator is configured with this URL as the issuer's audience.
+     */
+    resource: z.string().url().default('http://127.0.0.1:8080/mcp'),
+    /** Seals session ids so that any ingress instance can resume a session: 32 bytes, base64 or hex. Without it, a random key per process (sessions do not move between instances). */
+    sessionKey: secretRef.optional(),
+    /** An idle gateway session is forgotten after this (its sealed id no longer opens it). */
+    sessionIdleTimeout: duration.default('1h'),
+    /** stdio processes per instance (one per caller session and connection); beyond it new sessions get an error for that upstream. */
+    maxStdioProcesses: z.number().int().positive().default(32),
+    /** A stdio process idle this long is stopped (a new one starts on the next request). */
+    stdioIdleTimeout: duration.default('5m'),
+    /** Principals in these groups may list and approve pinned tool definitions. */
+    adminGroups: z.array(groupName).default([]),
+  })
+  .strict()
+  .default({});
 
 /** The gateway's PostgreSQL listener (its address is INGRESS_PG_ADDR). */
 const postgresListener = z
@@ -194,6 +284,7 @@ export const portcullisConfigSchema = z
     devIdp: devIdp.optional(),
     connections: z.array(connection).default([]),
     postgres: postgresListener,
+    mcp: mcpGateway,
     /**
      * Rules in the policy language. Validated by the policy service (libs/policy-language, with
      * lines and columns), not here: a broken rule must leave the last good policy in force, not
@@ -231,6 +322,9 @@ export type DevIdpConfig = NonNullable<PortcullisConfig['devIdp']>;
 export type ConnectionConfig = PortcullisConfig['connections'][number];
 export type HttpConnectionConfig = Extract<ConnectionConfig, { type: 'http' }>;
 export type PostgresConnectionConfig = Extract<ConnectionConfig, { type: 'postgres' }>;
+export type McpConnectionConfig = Extract<ConnectionConfig, { type: 'mcp' }>;
+export type McpGatewayConfig = PortcullisConfig['mcp'];
+export type McpProtocolVersion = (typeof MCP_PROTOCOL_VERSIONS)[number];
 export type PostgresListenerConfig = PortcullisConfig['postgres'];
 export type MaskingProfileConfig = PortcullisConfig['maskingProfiles'][number];
 export type SecretRef = z.output<typeof secretRef>;

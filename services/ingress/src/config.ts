@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
+import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
 import { address, configPath, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface IngressConnection {
@@ -15,6 +15,25 @@ export interface PostgresConnection {
   readonly password: string | undefined;
   /** PEM of the CA that signs the database's certificate (tls verify-full). */
   readonly ca: Buffer | undefined;
+}
+
+/** How the gateway authenticates to an MCP upstream, secrets resolved. Held in memory only. */
+export type McpUpstreamCredential =
+  | { readonly kind: 'header'; readonly header: string; readonly value: string }
+  | { readonly kind: 'clientCredentials'; readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: string; readonly scope?: string; readonly resource?: string };
+
+export interface McpConnection {
+  readonly config: McpConnectionConfig;
+  readonly credential: McpUpstreamCredential | undefined;
+  /** stdio: the environment the process gets (secrets resolved), and its working directory. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+/** The MCP endpoints' settings, with the session sealing key resolved (32 bytes). */
+export interface McpGatewaySettings extends Omit<McpGatewayConfig, 'sessionKey'> {
+  /** Undefined: the process makes a random key (its sessions do not move to another instance). */
+  readonly sessionKey: Buffer | undefined;
 }
 
 /** The PostgreSQL listener: its address and settings, with TLS material read. */
@@ -42,6 +61,8 @@ export interface IngressConfig {
   readonly connections: readonly IngressConnection[];
   readonly postgresConnections: readonly PostgresConnection[];
   readonly postgres: PostgresListenerSettings;
+  readonly mcpConnections: readonly McpConnection[];
+  readonly mcp: McpGatewaySettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
@@ -83,9 +104,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   };
   const connections: IngressConnection[] = [];
   const postgresConnections: PostgresConnection[] = [];
+  const mcpConnections: McpConnection[] = [];
   for (const config of file.connections) {
     if (config.type === 'http') {
       connections.push({ config, credential: config.credential ? secret(config.credential.secret, `connection ${config.name}`) : undefined });
+    } else if (config.type === 'mcp') {
+      mcpConnections.push(mcpConnection(config, base, secret));
     } else {
       postgresConnections.push({
         config,
@@ -98,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   const tls = listenerTls
     ? { cert: readConfigFile(listenerTls.cert.file, 'postgres.tls.cert'), key: readConfigFile(listenerTls.key.file, 'postgres.tls.key'), required: listenerTls.required }
     : undefined;
+  const sessionKey = file.mcp.sessionKey ? sealingKey(secret(file.mcp.sessionKey, 'mcp.sessionKey'), problems) : undefined;
   if (problems.length > 0) throw new ConfigError(vars.PORTCULLIS_CONFIG, problems);
   const postgres: PostgresListenerSettings = { ...file.postgres, address: vars.INGRESS_PG_ADDR, tls: tls ? { cert: tls.cert!, key: tls.key!, required: tls.required } : undefined };
   return Object.freeze({
@@ -116,5 +141,34 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     connections,
     postgresConnections,
     postgres,
+    mcpConnections,
+    mcp: { ...file.mcp, sessionKey },
   });
+}
+
+function mcpConnection(config: McpConnectionConfig, base: string, secret: (ref: SecretRef, what: string) => string | undefined): McpConnection {
+  const what = `connection ${config.name}`;
+  let credential: McpUpstreamCredential | undefined;
+  if (config.credential && 'clientCredentials' in config.credential) {
+    const cc = config.credential.clientCredentials;
+    credential = { kind: 'clientCredentials', tokenUrl: cc.tokenUrl, clientId: cc.clientId, clientSecret: secret(cc.clientSecret, `${what}: clientSecret`) ?? '', ...(cc.scope ? { scope: cc.scope } : {}), ...(cc.resource ? { resource: cc.resource } : {}) };
+  } else if (config.credential) {
+    const value = secret(config.credential.secret, what) ?? '';
+    credential = { kind: 'header', header: config.credential.header.toLowerCase(), value: config.credential.scheme ? `${config.credential.scheme} ${value}` : value };
+  }
+  const env: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(config.env)) env[name] = secret(ref, `${what}: env ${name}`) ?? '';
+  return { config, credential, env, cwd: resolve(base, config.cwd ?? '.') };
+}
+
+/** A 32-byte key from base64 or hex text. */
+function sealingKey(text: string | undefined, problems: string[]): Buffer | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) {
+    problems.push('mcp.sessionKey: must be 32 bytes, as 64 hex digits or base64');
+    return undefined;
+  }
+  return key;
 }
