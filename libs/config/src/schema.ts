@@ -178,7 +178,8 @@ export const MCP_PROTOCOL_VERSIONS = ['2025-11-25', '2026-07-28'] as const;
  */
 const mcpConnection = z
   .object({
-    name: connectionName,
+    /** In /mcp names are namespaced as <connection>__<name>: a connection name may not contain "__". */
+    name: connectionName.refine((n) => !n.includes('__'), 'an MCP connection name may not contain "__" (it separates connection and tool in /mcp)'),
     type: z.literal('mcp'),
     upstream: z
       .string()
@@ -226,8 +227,8 @@ const mcpGateway = z
     resource: z.string().url().default('http://127.0.0.1:8080/mcp'),
     /** Seals session ids so that any ingress instance can resume a session: 32 bytes, base64 or hex. Without it, a random key per process (sessions do not move between instances). */
     sessionKey: secretRef.optional(),
-    /** An idle gateway session is forgotten after this (its sealed id no longer opens it). */
-    sessionIdleTimeout: duration.default('1h'),
+    /** A gateway session ends this long after it opened (its sealed id no longer opens it; clients re-initialize). */
+    sessionLifetime: duration.default('24h'),
     /** stdio processes per instance (one per caller session and connection); beyond it new sessions get an error for that upstream. */
     maxStdioProcesses: z.number().int().positive().default(32),
     /** A stdio process idle this long is stopped (a new one starts on the next request). */
