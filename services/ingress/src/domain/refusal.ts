@@ -32,6 +32,8 @@ export const REFUSAL_CODES = [
   'UPSTREAM_TIMEOUT',
   'RESPONSE_TOO_LARGE',
   'RESPONSE_NOT_MASKABLE',
+  /** MCP: the upstream changed a pinned tool's definition; withheld until an admin re-approves it. */
+  'TOOL_DEFINITION_CHANGED',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

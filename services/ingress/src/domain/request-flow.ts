@@ -92,6 +92,23 @@ export class RequestFlow {
     return { ok: true, session: this.start(opening, verified.principal, verified.digest) };
   }
 
+  /**
+   * A session opened earlier, perhaps by another instance (an MCP session, whose state travels in
+   * its sealed id): the caller is verified again and must be the principal that opened it. Nothing
+   * is recorded for resuming: SessionStarted was recorded when it opened. A caller that is not the
+   * session's principal is told only that there is no such session (`notOwner`).
+   */
+  async resume(opening: SessionOpening, sessionId: string, owner: { readonly issuer: string; readonly subject: string }, refuseTo?: Exchange): Promise<Opened | { readonly ok: false; readonly notOwner: true }> {
+    const startedAt = this.ports.clock.monotonic();
+    const verified = await this.verify(opening);
+    if (!verified.ok) {
+      if (refuseTo) this.refuseEarly(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, undefined, undefined, []);
+      return { ok: false, sessionId, refusal: verified.refusal };
+    }
+    if (verified.principal.issuer !== owner.issuer || verified.principal.subject !== owner.subject) return { ok: false, notOwner: true };
+    return { ok: true, session: new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic(), verified.digest) };
+  }
+
   /** The caller's credential, verified by identity (a refusal when there is none or it is refused). */
   private async verify(opening: SessionOpening): Promise<{ ok: true; principal: Principal; digest: string } | { ok: false; refusal: Refusal; digest?: string }> {
     if (!opening.token) return { ok: false, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };

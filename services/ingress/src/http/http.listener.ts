@@ -21,6 +21,16 @@ interface ConnectionState {
 export interface HttpListenerOptions extends Omit<ListenerOptions, 'name'> {
   /** Whether the gateway can serve (bus connected, masking profiles loaded): /readyz. */
   readonly ready: () => boolean;
+  /** The MCP endpoints (/mcp, /mcp/<connection>) and their OAuth protected resource metadata. */
+  readonly mcp?: McpEndpoints;
+}
+
+/** What the HTTP port serves for MCP. */
+export interface McpEndpoints {
+  /** `endpoint`: the connection of /mcp/<connection>, undefined for /mcp. */
+  handle(req: IncomingMessage, res: ServerResponse, endpoint: string | undefined, path: string): Promise<void>;
+  /** RFC 9728 metadata for a /.well-known/oauth-protected-resource… path; false if not one. */
+  wellKnown(req: IncomingMessage, res: ServerResponse, path: string): boolean;
 }
 
 /**
@@ -56,7 +66,21 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
       const ok = listener.serving && options.ready();
       return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
     }
+    const path = (req.url ?? '').split('?')[0]!;
+    if (options.mcp && path.startsWith('/.well-known/') && options.mcp.wellKnown(req, res, path)) return;
     const admission = listener.admission();
+    if (options.mcp && (path === '/mcp' || path.startsWith('/mcp/'))) {
+      if (admission) return void writeRefusal(res, admission === 'stopping' ? refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down') : refusal('GATEWAY_BUSY', 'too many requests in flight; retry later'), undefined);
+      const endpoint = path === '/mcp' ? undefined : path.slice('/mcp/'.length);
+      if (endpoint !== undefined && !/^[a-z][a-z0-9_-]{0,62}$/.test(endpoint)) return void writeRefusal(res, refusal('UNKNOWN_CONNECTION', 'expected /mcp or /mcp/<connection>'), undefined);
+      const work = options.mcp.handle(req, res, endpoint, path).catch((err: unknown) => {
+        logger.error({ err }, 'mcp request failed unexpectedly');
+        if (!res.headersSent) writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
+        else res.end();
+      });
+      listener.track(work);
+      return;
+    }
     if (admission === 'stopping') return void writeRefusal(res, refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down'), undefined);
     // Bounded memory: every request may buffer a body and a response.
     if (admission === 'busy') return void writeRefusal(res, refusal('GATEWAY_BUSY', 'too many requests in flight; retry later'), undefined);

@@ -44,6 +44,7 @@ const SQLSTATE: Record<RefusalCode, PgError> = {
   UPSTREAM_TIMEOUT: { code: '57014', severity: 'ERROR' },
   RESPONSE_TOO_LARGE: { code: '54000', severity: 'ERROR' },
   RESPONSE_NOT_MASKABLE: { code: '0A000', severity: 'ERROR' },
+  TOOL_DEFINITION_CHANGED: { code: '42501', severity: 'ERROR' }, // never over SQL
 };
 
 export function pgErrorFor(code: RefusalCode): PgError {
