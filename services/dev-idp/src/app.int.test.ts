@@ -35,6 +35,8 @@ const SHORT = {
   tokenTtlSeconds: 2,
 } as const;
 
+const MCP = { clientId: 'mcp-gateway', clientSecret: 'mcp-gateway-secret', groups: [], audience: 'http://127.0.0.1:3001/mcp' } as const;
+
 function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
@@ -66,7 +68,7 @@ describe('dev-idp (integration)', () => {
       issuer: '',
       host: '127.0.0.1',
       port: 0,
-      clients: [DEMO, SHORT],
+      clients: [DEMO, SHORT, MCP],
       defaultAudience: 'portcullis',
       defaultTokenTtlSeconds: 300,
       logger: {
@@ -178,6 +180,15 @@ describe('dev-idp (integration)', () => {
     expect(body.error).toBe('invalid_client');
   });
 
+  it('accepts the client\'s audience as a resource indicator when it is a URI, and sets aud to it', async () => {
+    const { status, body } = await token(MCP.clientId, MCP.clientSecret, { resource: MCP.audience });
+    expect(status).toBe(200);
+    const { payload } = await jwtVerify((body as unknown as TokenResponse).access_token, jwks, { issuer: idp.issuer, audience: MCP.audience });
+    expect(payload.aud).toBe(MCP.audience);
+    // Another client's audience is still another resource.
+    expect((await token(DEMO.clientId, DEMO.clientSecret, { resource: MCP.audience })).body.error).toBe('invalid_target');
+  });
+
   it('rejects a resource indicator other than the client\'s own with invalid_target', async () => {
     const { status, body } = await token(DEMO.clientId, DEMO.clientSecret, { resource: 'https://elsewhere.example' });
     expect(status).toBe(400);
@@ -188,7 +199,7 @@ describe('dev-idp (integration)', () => {
     expect(issued.length).toBeGreaterThan(0);
     const text = JSON.stringify(logs);
     expect(logs.some((l) => l.msg === 'issued access token')).toBe(true);
-    for (const secret of [DEMO.clientSecret, SHORT.clientSecret, 'not-the-secret']) {
+    for (const secret of [DEMO.clientSecret, SHORT.clientSecret, MCP.clientSecret, 'not-the-secret']) {
       expect(text).not.toContain(secret);
     }
     for (const accessToken of issued) {

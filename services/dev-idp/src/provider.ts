@@ -106,6 +106,8 @@ export interface BuildProviderOptions {
  *  - getResourceServerInfo maps that URN to { audience, accessTokenFormat: 'jwt',
  *    jwt.sign.alg: ES256, accessTokenTTL } — without a resource server,
  *    oidc-provider would issue an opaque token;
+ *  - a requested `resource` equal to the client's audience (an absolute URI, such as an MCP
+ *    server's URL, RFC 8707) names the same resource server, so aud is that resource;
  *  - any other requested `resource` is rejected with invalid_target.
  */
 export function buildProvider(mod: OidcProviderModule, options: BuildProviderOptions): Provider {
@@ -169,7 +171,7 @@ export function buildProvider(mod: OidcProviderModule, options: BuildProviderOpt
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resourceIndicator, client) => {
           const resolved = clientFor(client.clientId);
-          if (resolved === undefined || resourceIndicator !== resolved.resource) {
+          if (resolved === undefined || (resourceIndicator !== resolved.resource && resourceIndicator !== resolved.audience)) {
             throw new errors.InvalidTarget();
           }
           return {

@@ -1,0 +1,3 @@
+// The dev IdP as a library, for tests that start it in-process (main.ts serves it as a process).
+export { createDevIdp } from './app.js';
+export type { DevIdp, DevIdpClient, DevIdpLogger, DevIdpOptions } from './app.js';
