@@ -1,1 +1,2 @@
-export {};
+export { startDemoMcpServer, type DemoMcpOptions, type DemoMcpServer } from './demo-mcp.js';
+export { CUSTOMERS, NOTES, type Variant } from './catalog.js';
