@@ -43,6 +43,8 @@ export class BusNames {
   readonly allAudit: string;
   /** NATS request/reply subject on which policy instances answer DecideRequest (queue group "policy"). */
   readonly policyDecide: string;
+  /** MCP lists: which names a principal may use (policy answers; JSON request/reply). */
+  readonly policyVisible: string;
 
   constructor(readonly namespace: string) {
     if (!/^[a-z][a-z0-9]{0,31}$/.test(namespace)) throw new Error(`invalid bus namespace "${namespace}"`);
@@ -52,6 +54,7 @@ export class BusNames {
     this.allEvents = `${namespace}.evt.>`;
     this.allAudit = `${namespace}.audit.>`;
     this.policyDecide = `${namespace}.rpc.policy.decide`;
+    this.policyVisible = `${namespace}.rpc.policy.visible`;
   }
 
   eventSubject(event: eventsV1.Event): string {

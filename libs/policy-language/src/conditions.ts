@@ -27,6 +27,8 @@ export interface Evaluation {
 export interface Check {
   readonly holds: (evaluation: Evaluation) => boolean;
   readonly why: (evaluation: Evaluation) => string;
+  /** The condition reads the MCP arguments: unknown when a list asks what may be called at all. */
+  readonly readsArguments?: true;
 }
 
 export const check = (holds: Check['holds'], why: Check['why']): Check => ({ holds, why });
@@ -139,7 +141,7 @@ function mcpChecks(mcp: NonNullable<MatchConfig['mcp']>, direction: Direction): 
       ),
     );
   }
-  if (mcp.arguments) checks.push(...jsonChecks('argument', mcp.arguments, direction, (e) => e.mcpArguments()));
+  if (mcp.arguments) checks.push(...jsonChecks('argument', mcp.arguments, direction, (e) => e.mcpArguments()).map((c): Check => ({ ...c, readsArguments: true })));
   return checks;
 }
 

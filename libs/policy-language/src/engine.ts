@@ -1,8 +1,9 @@
 import type { SqlAnalyzer, StatementAnalysis } from '@portcullis/sql-analysis';
 import type { Evaluation } from './conditions.js';
 import { pathSegments } from './path-glob.js';
-import { explainRule, ruleMatches, type CompiledRule } from './rule.js';
-import type { ApprovalRequirement, CompiledPolicy, Decision, Explanation, Reason, RequestFacts, RuleExplanation, StatementSummary } from './types.js';
+import { explainRule, ruleMatches, ruleMayMatch, type CompiledRule } from './rule.js';
+import { mcpTarget } from '@portcullis/request-model';
+import { LIST_METHODS, type ApprovalRequirement, type CompiledPolicy, type Decision, type Explanation, type Reason, type RequestFacts, type RuleExplanation, type StatementSummary, type Visibility, type VisibilityQuery } from './types.js';
 
 /** Deny beats approval beats allow, whatever the rule order: a broad allow never overrides a deny. */
 const PRECEDENCE = ['deny', 'require_approval', 'allow'] as const;
@@ -34,6 +35,35 @@ export class PolicyEngine implements CompiledPolicy {
     // Every rule, not only the indexed candidates: an explanation says why each did not apply.
     const decision = this.run(facts, this.rules, { lines, statements });
     return { decision, rules: lines, ...(facts.target.kind === 'sql' ? { statements } : {}) };
+  }
+
+  visibility(query: VisibilityQuery): ReadonlyMap<string, Visibility> {
+    const method = LIST_METHODS[query.kind];
+    const shown = new Map<string, Visibility>();
+    let rules: readonly CompiledRule[] | undefined;
+    for (const name of query.names) {
+      const facts: RequestFacts = { connection: query.connection, principal: query.principal, target: mcpTarget(method, name, undefined), now: query.now };
+      rules ??= this.rulesFor(facts);
+      const evaluation = newEvaluation(facts, this.tags.get(query.connection) ?? []);
+      let allow = false;
+      let approval = false;
+      let denied = false;
+      for (const rule of rules) {
+        const may = ruleMayMatch(rule, evaluation);
+        if (may === 'no') continue;
+        if (rule.effect === 'deny') {
+          if (may === 'yes') {
+            denied = true;
+            break;
+          }
+        } else if (rule.effect === 'allow') allow = true;
+        else approval = true;
+      }
+      if (denied) continue;
+      if (allow) shown.set(name, 'callable');
+      else if (approval) shown.set(name, 'approval');
+    }
+    return shown;
   }
 
   /**

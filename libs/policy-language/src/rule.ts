@@ -103,6 +103,20 @@ export function ruleMatches(rule: CompiledRule, evaluation: Evaluation): boolean
   return outcome.ok ? outcome.value : 'error';
 }
 
+/**
+ * Whether a rule can match a request whose MCP arguments are unknown: 'no' when a condition that
+ * does not read them fails, 'yes' when every condition holds and none reads them (nor a `when`,
+ * which may), 'maybe' otherwise.
+ */
+export function ruleMayMatch(rule: CompiledRule, evaluation: Evaluation): 'yes' | 'maybe' | 'no' {
+  let unknown = rule.when !== undefined;
+  for (const check of rule.checks) {
+    if (check.readsArguments) unknown = true;
+    else if (!check.holds(evaluation)) return 'no';
+  }
+  return unknown ? 'maybe' : 'yes';
+}
+
 /** The same, saying why: the first condition that fails, or the CEL error. For explanations. */
 export function explainRule(rule: CompiledRule, evaluation: Evaluation): RuleOutcome {
   for (const check of rule.checks) if (!check.holds(evaluation)) return { matched: false, because: check.why(evaluation) };

@@ -123,6 +123,27 @@ export interface CompiledPolicy {
   readonly ruleCount: number;
   decide(facts: RequestFacts): Decision;
   explain(facts: RequestFacts): Explanation;
+  /**
+   * Which of a list's names the principal may call (`callable`) or request approval for
+   * (`approval`) on a connection, arguments unknown: a rule conditioned on arguments may match,
+   * and only a deny that holds whatever the arguments hides a name. Names not in the map are
+   * hidden (default deny).
+   */
+  visibility(query: VisibilityQuery): ReadonlyMap<string, Visibility>;
 }
+
+export type ListKind = 'tools' | 'prompts' | 'resources';
+export type Visibility = 'callable' | 'approval';
+
+export interface VisibilityQuery {
+  readonly connection: string;
+  readonly principal: PrincipalFacts;
+  readonly kind: ListKind;
+  readonly names: readonly string[];
+  readonly now: Date;
+}
+
+/** The MCP method that uses an entry of each kind of list. */
+export const LIST_METHODS: Readonly<Record<ListKind, string>> = { tools: 'tools/call', prompts: 'prompts/get', resources: 'resources/read' };
 
 export type CompileResult = { readonly ok: true; readonly policy: CompiledPolicy } | { readonly ok: false; readonly problems: readonly Problem[] };

@@ -6,7 +6,7 @@
 // records the completion. It decides only one thing itself: when any of those parts cannot answer,
 // the request is refused (fail closed). Sessions live in one process, but nothing a decision needs
 // does, so instances scale horizontally.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { IdentityClient } from '@portcullis/identity-client';
 import { eventsV1 } from '@portcullis/proto-gen';
@@ -27,6 +27,14 @@ import { Catalog } from './postgres/catalog.js';
 import type { PgConnectionRuntime } from './postgres/pg.connection.js';
 import { createPgListener } from './postgres/pg.listener.js';
 import { PreparedStatementReader, SqlAnalyzer } from '@portcullis/sql-analysis';
+import { JetStreamEndedSessions, NatsCancelRelay } from './bus/mcp-sessions.js';
+import { ClientCredentialsTokenSource } from './mcp/client-credentials.js';
+import { McpGateway, type McpUpstreamRuntime } from './mcp/mcp.gateway.js';
+import { NatsPolicyVisibility } from './bus/policy.visibility.js';
+import { bearerChallenge, protectedResourceMetadata, resourceMetadataUrl } from './mcp/resource-metadata.js';
+import { SessionSeal } from './mcp/session-seal.js';
+import { HttpUpstream } from './mcp/upstream-http.js';
+import { StdioUpstreams } from './mcp/upstream-stdio.js';
 import type { Protocol } from '@portcullis/request-model';
 
 export interface IngressApp extends App {
@@ -61,6 +69,17 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   let postgres: Listener | undefined;
   const pgConnections = new Map<string, PgConnectionRuntime>();
   let busConnected = false;
+  const mcpUpstreams = new Map<string, McpUpstreamRuntime>(
+    config.mcpConnections.map((c) => {
+      if (!c.config.upstream) return [c.config.name, { connection: c }];
+      const tokens = c.credential?.kind === 'clientCredentials' ? new ClientCredentialsTokenSource(c.credential) : undefined;
+      return [c.config.name, { connection: c, http: new HttpUpstream(c, tokens) }];
+    }),
+  );
+  const stdio = new StdioUpstreams({ maxProcesses: config.mcp.maxStdioProcesses, idleTimeoutMs: config.mcp.stdioIdleTimeout, logger });
+  let mcp: McpGateway | undefined;
+  let ended: JetStreamEndedSessions | undefined;
+  let cancels: NatsCancelRelay | undefined;
 
   return {
     httpPort: () => http?.port ?? 0,
@@ -92,7 +111,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         for (const connection of config.postgresConnections) pgConnections.set(connection.config.name, { connection, catalog: new Catalog(connection), analyzer, reader });
       }
       const known = {
-        has: (name: string, protocol: Protocol) => (protocol === 'http' ? connections.has(name) : protocol === 'sql' ? pgConnections.has(name) : false),
+        has: (name: string, protocol: Protocol) => (protocol === 'http' ? connections.has(name) : protocol === 'sql' ? pgConnections.has(name) : mcpUpstreams.has(name)),
       };
       // One shutdown signal for the listeners and the flow: stopping releases held requests.
       const shutdown = new AbortController();
@@ -109,10 +128,53 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         },
         { shutdown: shutdown.signal, connections: known, decisions },
       );
+      if (mcpUpstreams.size > 0) {
+        if (!config.mcp.sessionKey) logger.warn('mcp.sessionKey is not set: MCP sessions are sealed with a random key and do not move to another ingress instance');
+        ended = new JetStreamEndedSessions(bus.js, bus.jsm, config.namespace, config.mcp.sessionLifetime, logger);
+        await ended.start();
+        cancels = new NatsCancelRelay(bus.nc, config.namespace);
+        const gateway = new McpGateway({
+          flow,
+          upstreams: mcpUpstreams,
+          seal: new SessionSeal(config.mcp.sessionKey ?? randomBytes(32)),
+          stdio,
+          visibility: new NatsPolicyVisibility(bus.nc, names.policyVisible, config.decisionTimeoutMs),
+          ended,
+          cancels,
+          settings: { resource: config.mcp.resource, sessionLifetimeMs: config.mcp.sessionLifetime, maxMessageBytes: Math.max(...config.mcpConnections.map((c) => c.config.maxMessageBytes)) },
+          challenge: (path, reason) =>
+            bearerChallenge({ resourceMetadataUrl: resourceMetadataUrl(config.mcp.resource, path), ...(reason.code === 'TOKEN_MISSING' ? {} : { error: 'invalid_token' as const, description: reason.code }) }),
+          now: () => Date.now(),
+          logger,
+        });
+        cancels.start((key, id) => gateway.cancel(key, id));
+        mcp = gateway;
+      }
+      const metadata = { resource: config.mcp.resource, issuers: config.issuers };
       const listener = createHttpListener(
         flow,
         connections,
-        { host: config.httpAddress.host, port: config.httpAddress.port, maxInFlight: config.maxInFlight, drainMs: 10_000, ready: () => masking.loaded && busConnected && !bus!.nc.isClosed() },
+        {
+          host: config.httpAddress.host,
+          port: config.httpAddress.port,
+          maxInFlight: config.maxInFlight,
+          drainMs: 10_000,
+          ready: () => masking.loaded && busConnected && !bus!.nc.isClosed(),
+          ...(mcp
+            ? {
+                mcp: {
+                  handle: (req, res, endpoint, path) => mcp!.handle(req, res, endpoint, path),
+                  wellKnown: (req, res, path) => {
+                    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+                    const answer = protectedResourceMetadata(metadata, path, (name) => mcpUpstreams.has(name));
+                    if (!answer) return false;
+                    res.writeHead(answer.status, answer.headers).end(req.method === 'HEAD' ? undefined : answer.body);
+                    return true;
+                  },
+                },
+              }
+            : {}),
+        },
         logger,
       );
       listener.shutdown.addEventListener('abort', () => shutdown.abort(listener.shutdown.reason), { once: true });
@@ -124,10 +186,14 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         await pg.listen();
         postgres = pg;
       }
-      logger.info({ connections: [...connections.keys(), ...pgConnections.keys()], decisionCacheTtlMs: config.decisionCacheTtlMs }, 'ingress serving');
+      logger.info({ connections: [...connections.keys(), ...pgConnections.keys(), ...mcpUpstreams.keys()], decisionCacheTtlMs: config.decisionCacheTtlMs }, 'ingress serving');
     },
     async stop() {
       await Promise.all([http?.stop(), postgres?.stop()]);
+      mcp?.stop();
+      cancels?.stop();
+      ended?.stop();
+      await stdio.close();
       await Promise.all([...pgConnections.values()].map((c) => c.catalog.close()));
       await recorder?.flush();
       approvals?.close();

@@ -63,6 +63,8 @@ export interface IngressConfig {
   readonly postgres: PostgresListenerSettings;
   readonly mcpConnections: readonly McpConnection[];
   readonly mcp: McpGatewaySettings;
+  /** The trusted issuers (named in the MCP endpoints' protected resource metadata). */
+  readonly issuers: readonly string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     postgres,
     mcpConnections,
     mcp: { ...file.mcp, sessionKey },
+    issuers: file.issuers.map((i) => i.issuer),
   });
 }
 
@@ -151,7 +154,9 @@ function mcpConnection(config: McpConnectionConfig, base: string, secret: (ref: 
   let credential: McpUpstreamCredential | undefined;
   if (config.credential && 'clientCredentials' in config.credential) {
     const cc = config.credential.clientCredentials;
-    credential = { kind: 'clientCredentials', tokenUrl: cc.tokenUrl, clientId: cc.clientId, clientSecret: secret(cc.clientSecret, `${what}: clientSecret`) ?? '', ...(cc.scope ? { scope: cc.scope } : {}), ...(cc.resource ? { resource: cc.resource } : {}) };
+    // The resource indicator defaults to the upstream's URL (RFC 8707: the token is for that server).
+    const resource = cc.resource ?? config.upstream;
+    credential = { kind: 'clientCredentials', tokenUrl: cc.tokenUrl, clientId: cc.clientId, clientSecret: secret(cc.clientSecret, `${what}: clientSecret`) ?? '', ...(cc.scope ? { scope: cc.scope } : {}), ...(resource ? { resource } : {}) };
   } else if (config.credential) {
     const value = secret(config.credential.secret, what) ?? '';
     credential = { kind: 'header', header: config.credential.header.toLowerCase(), value: config.credential.scheme ? `${config.credential.scheme} ${value}` : value };

@@ -18,6 +18,7 @@ import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic } fr
 import { SqlAnalyzer } from '@portcullis/sql-analysis';
 import type { PolicyConfig } from './config.js';
 import { ActivePolicy } from './domain/index.js';
+import { respondToVisibility } from './bus/visible.responder.js';
 import { respondToDecisions } from './bus/decide.responder.js';
 import { policyOutboxRelay } from './bus/outbox.publisher.js';
 import { watchPolicyChanges } from './bus/policy-changed.consumer.js';
@@ -112,6 +113,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
       subscriptions = [
         watchPolicyChanges(bus.nc, names.policyChanges, (version) => reloader.heard(version), logger),
         respondToDecisions(bus.nc, names.policyDecide, active, config.instanceId, logger, now),
+        respondToVisibility(bus.nc, names.policyVisible, active, logger, now),
       ];
       // Once the server has the subscriptions, "started" means a gateway's request finds this instance.
       await bus.nc.flush();

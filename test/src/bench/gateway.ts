@@ -85,7 +85,7 @@ function chooseConfig(ports: { idp: number; upstream: number }, pg: PgBenchDatab
 }
 
 export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBenchDatabase | undefined): Promise<GatewayStack> {
-  const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
+  const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
   const configPath = join(dir, 'portcullis.yaml');
   const { yaml, pgConfigProblem } = chooseConfig({ idp: idp!, upstream: upstream! }, pg);
   writeFileSync(configPath, yaml);
@@ -97,7 +97,8 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBen
     natsUrl: nats,
     databaseUrl: db.url,
     namespace: uniqueNamespace('b'),
-    ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg! },
+    ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
+      demoMcp: false,
     // The demo upstream runs as the stack's own process, not inside the bench.
     demoUpstream: true,
     logDir: join(dir, 'logs'),

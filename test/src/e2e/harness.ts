@@ -32,6 +32,8 @@ export interface ConfigAdditions {
   readonly maskingProfiles?: readonly Record<string, unknown>[];
   /** The top-level `postgres:` section (ingress's PostgreSQL listener). */
   readonly postgres?: Record<string, unknown>;
+  /** The top-level `mcp:` section. */
+  readonly mcp?: Record<string, unknown>;
 }
 
 export interface E2eOptions extends ConfigAdditions {
@@ -40,15 +42,21 @@ export interface E2eOptions extends ConfigAdditions {
   /** Extra variables for every service (target credentials such as DEMO_PG_PASSWORD go to ingress only). */
   readonly env?: Record<string, string>;
   readonly nodeArgs?: string[];
+  /** Run the demo MCP server as a process (for MCP connections in `connections`). */
+  readonly demoMcp?: boolean;
+  /** Ingress instances behind the stack (default 1): Stack.ingressUrls. */
+  readonly ingressInstances?: number;
 }
 
-function configYaml(ports: { idp: number; upstream: number }, additions: ConfigAdditions = {}): string {
+/** In `connections`, the string DEMO_MCP_URL stands for the demo MCP server the stack runs. */
+function configYaml(ports: { idp: number; upstream: number; demoMcp?: number }, additions: ConfigAdditions = {}): string {
   const config = parse(baseConfigYaml(ports)) as Record<string, unknown[]> & { postgres?: unknown };
   config.connections!.push(...(additions.connections ?? []));
   config.policies!.push(...(additions.policies ?? []));
   config.maskingProfiles!.push(...(additions.maskingProfiles ?? []));
   if (additions.postgres) config.postgres = additions.postgres;
-  return stringify(config);
+  if (additions.mcp) (config as Record<string, unknown>).mcp = additions.mcp;
+  return stringify(config).replaceAll('DEMO_MCP_URL', `http://127.0.0.1:${ports.demoMcp ?? 0}/mcp`);
 }
 
 function baseConfigYaml(ports: { idp: number; upstream: number }): string {
@@ -116,12 +124,12 @@ export class E2eEnvironment {
   configPath!: string;
 
   async start(options: E2eOptions = {}): Promise<void> {
-    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
+    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
     this.configPath = configPath;
     this.logDir = join(dir, 'logs');
-    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream! }, options));
+    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream!, demoMcp: demoMcp! }, options));
     this.nats = await natsUrl();
     this.db = await createTestDatabase('pc_e2e');
     this.stack = new Stack({
@@ -129,8 +137,10 @@ export class E2eEnvironment {
       natsUrl: this.nats,
       databaseUrl: this.db.url,
       namespace: uniqueNamespace('e'),
-      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg! },
+      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
+      demoMcp: options.demoMcp ?? false,
       policyInstances: options.policyInstances ?? 1,
+      ...(options.ingressInstances ? { ingressInstances: options.ingressInstances } : {}),
       demoUpstream: false,
       logDir: this.logDir,
       logLevel: options.logLevel ?? 'debug',

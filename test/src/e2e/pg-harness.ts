@@ -79,7 +79,7 @@ export class PgHostileEnvironment {
   }
 
   async start(): Promise<void> {
-    const [idp, upstreamHttp, identity, policy, approvals, masking, audit, ingress, ingressPg] = await freePorts(9);
+    const [idp, upstreamHttp, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-pgh-'));
     this.logDir = join(dir, 'logs');
     this.serverUrl = await postgresUrl();
@@ -110,7 +110,8 @@ export class PgHostileEnvironment {
       natsUrl: await natsUrl(),
       databaseUrl: this.db.url,
       namespace: uniqueNamespace('pgh'),
-      ports: { devIdp: idp!, demoUpstream: upstreamHttp!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg! },
+      ports: { devIdp: idp!, demoUpstream: upstreamHttp!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
+      demoMcp: false,
       demoUpstream: false,
       logDir: this.logDir,
       logLevel: 'debug',

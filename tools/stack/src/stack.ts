@@ -10,7 +10,7 @@ import { ensureNats, ensurePostgres, type Say } from './infra.js';
 /** Repository root, found from this file (tools/stack/dist/stack.js). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export type ServiceName = 'dev-idp' | 'demo-upstream' | 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'ingress';
+export type ServiceName = 'dev-idp' | 'demo-upstream' | 'demo-mcp' | 'identity' | 'policy' | 'masking' | 'audit' | 'approvals' | 'ingress';
 
 export interface Ports {
   readonly devIdp: number;
@@ -23,9 +23,11 @@ export interface Ports {
   readonly ingress: number;
   /** Ingress's PostgreSQL wire listener. */
   readonly ingressPg: number;
+  /** The demo MCP server (Streamable HTTP). */
+  readonly demoMcp: number;
 }
 
-export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080, ingressPg: 15432 };
+export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080, ingressPg: 15432, demoMcp: 7700 };
 
 /** The database behind `demo-pg` in portcullis.yaml, which `npm start` seeds on DATABASE_URL's server. */
 export const DEMO_DATABASE = { database: 'portcullis_demo', role: 'portcullis_demo' } as const;
@@ -40,6 +42,10 @@ export interface StackOptions {
   readonly policyInstances?: number;
   /** Start the demo upstream process (tests may run their own in-process instead). */
   readonly demoUpstream?: boolean;
+  /** Start the demo MCP server process (default true). */
+  readonly demoMcp?: boolean;
+  /** Ingress instances (default 1); the others get free ports (ingressUrls). */
+  readonly ingressInstances?: number;
   readonly logDir: string;
   readonly logLevel?: string;
   /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
@@ -73,12 +79,31 @@ export class Stack {
   readonly demoApiKey: string;
   /** The password of the demo database's role, which only the gateway holds (DEMO_PG_PASSWORD). */
   readonly demoPgPassword: string;
+  /** The token only the gateway holds for demo-mcp (DEMO_MCP_TOKEN). */
+  readonly demoMcpToken: string;
+  /** The key the notes stdio server needs (NOTES_KEY), given only to ingress, which spawns it. */
+  readonly notesKey: string;
+  /** The key every ingress instance seals MCP session ids with (PORTCULLIS_MCP_SESSION_KEY). */
+  readonly mcpSessionKey: string;
+  private readonly extraIngress: { http: number; pg: number }[] = [];
 
   constructor(private readonly options: StackOptions) {
     this.ports = options.ports ?? DEFAULT_PORTS;
     this.namespace = options.namespace ?? 'portcullis';
     this.demoApiKey = options.env?.DEMO_HTTP_API_KEY ?? process.env.DEMO_HTTP_API_KEY ?? randomBytes(24).toString('base64url');
     this.demoPgPassword = options.env?.DEMO_PG_PASSWORD ?? process.env.DEMO_PG_PASSWORD ?? randomBytes(24).toString('base64url');
+    this.demoMcpToken = options.env?.DEMO_MCP_TOKEN ?? process.env.DEMO_MCP_TOKEN ?? randomBytes(24).toString('base64url');
+    this.notesKey = options.env?.NOTES_KEY ?? process.env.NOTES_KEY ?? randomBytes(24).toString('base64url');
+    this.mcpSessionKey = options.env?.PORTCULLIS_MCP_SESSION_KEY ?? process.env.PORTCULLIS_MCP_SESSION_KEY ?? randomBytes(32).toString('base64');
+  }
+
+  /** Every ingress instance's HTTP base URL (the first is ingressUrl). */
+  get ingressUrls(): string[] {
+    return [this.ingressUrl, ...this.extraIngress.map((p) => `http://127.0.0.1:${p.http}`)];
+  }
+
+  get demoMcpUrl(): string {
+    return `http://127.0.0.1:${this.ports.demoMcp}/mcp`;
   }
 
   get ingressUrl(): string {
@@ -133,6 +158,7 @@ export class Stack {
       INGRESS_PG_ADDR: this.ingressPgAddress,
       DEV_IDP_ADDR: `127.0.0.1:${p.devIdp}`,
       DEMO_UPSTREAM_ADDR: `127.0.0.1:${p.demoUpstream}`,
+      DEMO_MCP_ADDR: `127.0.0.1:${p.demoMcp}`,
       ...withoutTargetCredentials(this.options.env ?? {}),
     };
     const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...extra } });
@@ -148,12 +174,21 @@ export class Stack {
       ...policyPorts.map((port, i) =>
         service('policy', 'services/policy/dist/main.js', `grpc://127.0.0.1:${port}`, { POLICY_GRPC_ADDR: `127.0.0.1:${port}`, POLICY_INSTANCE_ID: `policy-${i + 1}` }, `policy-${i + 1}`),
       ),
-      service('ingress', 'services/ingress/dist/main.js', `http://127.0.0.1:${p.ingress}/readyz`, { ...secret, DEMO_PG_PASSWORD: this.demoPgPassword, INGRESS_INSTANCE_ID: 'ingress-1' }),
     ];
+    const extra = await freePorts(2 * ((this.options.ingressInstances ?? 1) - 1));
+    for (let i = 0; i < extra.length; i += 2) this.extraIngress.push({ http: extra[i]!, pg: extra[i + 1]! });
+    const ingressSecrets = { ...secret, DEMO_PG_PASSWORD: this.demoPgPassword, DEMO_MCP_TOKEN: this.demoMcpToken, NOTES_KEY: this.notesKey, PORTCULLIS_MCP_SESSION_KEY: this.mcpSessionKey };
+    [{ http: p.ingress, pg: p.ingressPg }, ...this.extraIngress].forEach((ports, i) => {
+      const id = i === 0 ? 'ingress' : `ingress-${i + 1}`;
+      planned.push(
+        service('ingress', 'services/ingress/dist/main.js', `http://127.0.0.1:${ports.http}/readyz`, { ...ingressSecrets, INGRESS_HTTP_ADDR: `127.0.0.1:${ports.http}`, INGRESS_PG_ADDR: `127.0.0.1:${ports.pg}`, INGRESS_INSTANCE_ID: `ingress-${i + 1}` }, id),
+      );
+    });
     if (this.options.demoUpstream !== false) planned.unshift(service('demo-upstream', 'tools/demo-upstream/dist/main.js', `tcp://127.0.0.1:${p.demoUpstream}`, secret));
+    if (this.options.demoMcp !== false) planned.unshift(service('demo-mcp', 'tools/demo-mcp/dist/main.js', `tcp://127.0.0.1:${p.demoMcp}`, { DEMO_MCP_TOKEN: this.demoMcpToken }));
     this.instances.push(...planned);
     // The IdP and the upstream first (identity discovers the issuer at start), then the rest at once.
-    const first = planned.filter((i) => i.service === 'dev-idp' || i.service === 'demo-upstream');
+    const first = planned.filter((i) => i.service === 'dev-idp' || i.service === 'demo-upstream' || i.service === 'demo-mcp');
     await Promise.all(first.map((instance) => this.launch(instance)));
     await Promise.all(planned.filter((i) => !first.includes(i)).map((instance) => this.launch(instance)));
     say(`all ${planned.length} processes serving`);
@@ -243,7 +278,7 @@ export class Stack {
 }
 
 /** Target credentials the stack hands to ingress (and the demo upstream) only, whoever passes them in. */
-const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD']);
+const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD', 'DEMO_MCP_TOKEN', 'NOTES_KEY', 'PORTCULLIS_MCP_SESSION_KEY']);
 
 function withoutTargetCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !TARGET_CREDENTIALS.has(name)));

@@ -1,0 +1,296 @@
+// The MCP gateway end to end: the official SDK clients (v1 for 2025-11-25, v2 for 2026-07-28)
+// through the real gateway processes to the real demo MCP servers (Streamable HTTP, and stdio
+// spawned by the gateway), with tokens from the real dev IdP.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENTS, E2eEnvironment } from './harness.js';
+
+const env = new E2eEnvironment();
+
+const MCP_POLICIES = [
+  {
+    id: 'agents-use-mcp',
+    effect: 'allow',
+    match: { groups: ['agents'], connections: ['demo-mcp', 'notes', 'broken'], mcp: { methods: ['initialize', 'ping', 'server/discover', 'subscriptions/listen', 'logging/setLevel', 'tools/list', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete'] } },
+    maskingProfile: 'default',
+  },
+  {
+    id: 'agents-call-mcp-tools',
+    effect: 'allow',
+    match: { groups: ['agents'], connections: ['demo-mcp', 'notes', 'broken'], mcp: { tools: ['echo', 'list_customers', 'slow_report', 'confirm_action', 'get_logo', 'notify_me', 'search_notes', 'read_note', 'add_note'] } },
+    maskingProfile: 'default',
+  },
+  {
+    id: 'agents-refunds-need-approval',
+    effect: 'require_approval',
+    match: { groups: ['agents'], connections: ['demo-mcp'], mcp: { tools: ['issue_refund'], arguments: { amount: { gt: 100 } } } },
+    approval: { approverGroups: ['approvers'], timeout: '3s' },
+    maskingProfile: 'default',
+  },
+  {
+    id: 'agents-small-refunds',
+    effect: 'allow',
+    match: { groups: ['agents'], connections: ['demo-mcp'], mcp: { tools: ['issue_refund'], arguments: { amount: { lte: 100 } } } },
+  },
+  { id: 'agents-never-run-shell', effect: 'deny', match: { groups: ['agents'], connections: ['demo-mcp', 'notes'], mcp: { tools: ['run_shell'] } } },
+];
+
+function connections(deadPort: number) {
+  return [
+    { name: 'demo-mcp', type: 'mcp', upstream: 'DEMO_MCP_URL', credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'DEMO_MCP_TOKEN' } }, timeout: '10s' },
+    { name: 'notes', type: 'mcp', command: ['node', 'tools/demo-mcp/dist/stdio.js'], env: { NOTES_KEY: { env: 'NOTES_KEY' } }, cwd: '.' },
+    { name: 'broken', type: 'mcp', upstream: `http://127.0.0.1:${deadPort}/mcp`, timeout: '2s' },
+  ];
+}
+
+let agentToken: string;
+
+async function v1(path: string, token = agentToken, options: { elicit?: (message: string) => { action: 'accept' | 'decline'; content?: Record<string, unknown> } } = {}): Promise<ClientV1> {
+  const client = new ClientV1({ name: 'e2e-v1', version: '1.0.0' }, { capabilities: options.elicit ? { elicitation: {} } : {} });
+  if (options.elicit) {
+    const answer = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, async (request) => answer(String((request.params as { message?: string }).message ?? '')));
+  }
+  await client.connect(new TransportV1(new URL(`${env.stack.ingressUrl}${path}`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+async function v2(path: string, token = agentToken, base = env.stack.ingressUrl): Promise<ClientV2> {
+  const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new TransportV2(new URL(`${base}${path}`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+const text = (result: unknown): string => JSON.stringify(result);
+
+beforeAll(async () => {
+  const { freePorts } = await import('@portcullis/stack');
+  const [dead] = await freePorts(1);
+  await env.start({
+    demoMcp: true,
+    ingressInstances: 2,
+    connections: connections(dead!),
+    policies: MCP_POLICIES,
+    mcp: { resource: 'http://127.0.0.1:8080/mcp', sessionKey: { env: 'PORTCULLIS_MCP_SESSION_KEY' }, adminGroups: ['admins'] },
+  });
+  agentToken = await env.token(CLIENTS.agent);
+}, 120_000);
+
+afterAll(async () => {
+  await env.stop();
+});
+
+describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
+  it('lists only the tools the caller may call or request approval for', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const names = (await client.listTools()).tools.map((t) => t.name).sort();
+    expect(names).toContain('echo');
+    expect(names).toContain('issue_refund'); // approval for large amounts, allowed for small ones
+    expect(names).not.toContain('run_shell'); // denied whatever its arguments
+    await client.close();
+  });
+
+  it('forwards an allowed call and never passes the caller token upstream', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'hello through the gateway' } });
+    expect(text(result)).toContain('hello through the gateway');
+    await client.close();
+  });
+
+  it('refuses a denied call with a tool error naming the rule', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const result = (await client.callTool({ name: 'run_shell', arguments: { command: 'id' } })) as { isError?: boolean; content: { text: string }[] };
+    expect(result.isError).toBe(true);
+    expect(result.content[0]!.text).toContain('rule:agents-never-run-shell');
+    expect(result.content[0]!.text).not.toContain('refused by demo server');
+    await client.close();
+  });
+
+  it('masks text and structured results', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const result = await client.callTool({ name: 'list_customers', arguments: {} });
+    const body = text(result);
+    expect(body).not.toMatch(/[a-z]+@example\.com/);
+    expect(body).not.toContain('4111');
+    expect((result as { structuredContent?: unknown }).structuredContent).toBeDefined();
+    await client.close();
+  });
+
+  it('relays progress notifications', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const seen: number[] = [];
+    const result = await client.callTool({ name: 'slow_report', arguments: { steps: 3, delayMs: 20 } }, undefined, { onprogress: (p) => void seen.push(p.progress) });
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(text(result)).toBeTruthy();
+    await client.close();
+  });
+
+  it('relays an elicitation request on the caller session and its answer back', async () => {
+    let asked = '';
+    const client = await v1('/mcp/demo-mcp', agentToken, {
+      elicit: (message) => {
+        asked = message;
+        return { action: 'accept', content: { confirm: true } };
+      },
+    });
+    const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'archive' } });
+    expect(asked).not.toBe('');
+    expect(text(result)).toContain('confirmed: archive');
+    await client.close();
+  });
+
+  it('holds a large refund until an approver approves it, with a progress notice naming the hold', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    let held!: (holdId: string) => void;
+    const notice = new Promise<string>((resolve) => (held = resolve));
+    const call = client.callTool({ name: 'issue_refund', arguments: { customerId: 'c1', amount: 500 } }, undefined, {
+      onprogress: (p) => {
+        const holdId = /hold ([0-9a-f-]{36})/.exec(String(p.message ?? ''))?.[1];
+        if (holdId) held(holdId);
+      },
+      timeout: 30_000,
+    });
+    const holdId = await notice;
+    const approver = await env.token(CLIENTS.approver);
+    const approved = await env.cli(['approvals', 'approve', holdId], approver);
+    expect(approved.code, approved.stderr).toBe(0);
+    const result = await call;
+    expect(text(result)).toContain('refunded');
+    await client.close();
+  });
+
+  it('refuses a held call whose hold expires', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const result = (await client.callTool({ name: 'issue_refund', arguments: { customerId: 'c2', amount: 900 } }, undefined, { timeout: 30_000 })) as { isError?: boolean; content: { text: string }[] };
+    expect(result.isError).toBe(true);
+    expect(result.content[0]!.text).toContain('APPROVAL_EXPIRED');
+    await client.close();
+  });
+
+  it('continues a session on another ingress instance', async () => {
+    const [first, second] = env.stack.ingressUrls;
+    const transport = new TransportV1(new URL(`${first}/mcp/demo-mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } });
+    const client = new ClientV1({ name: 'e2e-v1', version: '1.0.0' });
+    await client.connect(transport);
+    const sessionId = transport.sessionId!;
+    expect(sessionId).toBeTruthy();
+    // The same session id, on the other instance.
+    const other = new TransportV1(new URL(`${second}/mcp/demo-mcp`), { sessionId, requestInit: { headers: { authorization: `Bearer ${agentToken}` } } });
+    const resumed = new ClientV1({ name: 'e2e-v1', version: '1.0.0' });
+    // Connecting with a session id skips initialize (the SDK's resumption path).
+    await resumed.connect(other);
+    const result = await resumed.callTool({ name: 'echo', arguments: { text: 'on instance two' } });
+    expect(text(result)).toContain('on instance two');
+    await client.close();
+  });
+
+  it('does not let another principal use a session', async () => {
+    const transport = new TransportV1(new URL(`${env.stack.ingressUrl}/mcp/demo-mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } });
+    const client = new ClientV1({ name: 'e2e-v1', version: '1.0.0' });
+    await client.connect(transport);
+    const approver = await env.token(CLIENTS.approver);
+    const res = await fetch(`${env.stack.ingressUrl}/mcp/demo-mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${approver}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(res.status).toBe(404);
+    await client.close();
+  });
+
+  it('ends a deleted session on every instance', async () => {
+    const transport = new TransportV1(new URL(`${env.stack.ingressUrl}/mcp/demo-mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } });
+    const client = new ClientV1({ name: 'e2e-v1', version: '1.0.0' });
+    await client.connect(transport);
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    const [, second] = env.stack.ingressUrls;
+    const status = await waitFor(async () => {
+      const res = await fetch(`${second}/mcp/demo-mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      return res.status === 404 ? res.status : undefined;
+    });
+    expect(status).toBe(404);
+  });
+});
+
+describe('MCP gateway: /mcp aggregates every upstream', () => {
+  it('lists namespaced tools of the HTTP and the stdio upstream, and survives a broken one', async () => {
+    const client = await v1('/mcp');
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('demo-mcp__echo');
+    expect(names).toContain('notes__search_notes');
+    expect(names.some((n) => n.startsWith('broken__'))).toBe(false);
+    const result = await client.callTool({ name: 'notes__read_note', arguments: { id: '1' } });
+    expect(text(result)).not.toMatch(/[a-z]+@example\.com/);
+    const broken = (await client.callTool({ name: 'broken__anything', arguments: {} })) as { isError?: boolean; content: { text: string }[] };
+    expect(broken.isError).toBe(true);
+    expect(broken.content[0]!.text).toMatch(/UPSTREAM_UNAVAILABLE|POLICY_DENIED/);
+    await client.close();
+  });
+});
+
+describe('MCP gateway (2026-07-28, official SDK v2 client)', () => {
+  it('discovers, lists and calls without a session, on either instance', async () => {
+    for (const base of env.stack.ingressUrls) {
+      const client = await v2('/mcp/demo-mcp', agentToken, base);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('echo');
+      expect(names).not.toContain('run_shell');
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'modern' } });
+      expect(text(result)).toContain('modern');
+      const masked = await client.callTool({ name: 'list_customers', arguments: {} });
+      expect(text(masked)).not.toMatch(/[a-z]+@example\.com/);
+      await client.close();
+    }
+  });
+
+  it('refuses a request whose Mcp-Name header does not match its body', async () => {
+    const res = await fetch(`${env.stack.ingressUrl}/mcp/demo-mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'run_shell', arguments: { command: 'id' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'x', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Mcp-Name');
+  });
+});
+
+describe('MCP gateway as an OAuth resource server', () => {
+  it('answers 401 with a challenge pointing at its protected resource metadata', async () => {
+    const res = await fetch(`${env.stack.ingressUrl}/mcp/demo-mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="http:\/\/127\.0\.0\.1:8080\/\.well-known\/oauth-protected-resource\/mcp\/demo-mcp"/);
+    const metadata = (await (await fetch(`${env.stack.ingressUrl}/.well-known/oauth-protected-resource/mcp/demo-mcp`)).json()) as { resource: string; authorization_servers: string[] };
+    expect(metadata.resource).toBe('http://127.0.0.1:8080/mcp/demo-mcp');
+    expect(metadata.authorization_servers).toEqual([env.stack.issuerUrl]);
+  });
+
+  it('never writes a token or the upstream credential to a log', () => {
+    const logs = readdirSync(env.logDir).map((name) => readFileSync(join(env.logDir, name), 'utf8')).join('\n');
+    for (const token of env.tokens) expect(logs).not.toContain(token);
+    expect(logs).not.toContain(env.stack.demoMcpToken);
+  });
+});
+
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
