@@ -7,6 +7,7 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import { REPO_ROOT } from '@portcullis/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, E2eEnvironment } from './harness.js';
 
@@ -43,7 +44,7 @@ const MCP_POLICIES = [
 function connections(deadPort: number) {
   return [
     { name: 'demo-mcp', type: 'mcp', upstream: 'DEMO_MCP_URL', credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'DEMO_MCP_TOKEN' } }, timeout: '10s' },
-    { name: 'notes', type: 'mcp', command: ['node', 'tools/demo-mcp/dist/stdio.js'], env: { NOTES_KEY: { env: 'NOTES_KEY' } }, cwd: '.' },
+    { name: 'notes', type: 'mcp', command: ['node', 'tools/demo-mcp/dist/stdio.js'], env: { NOTES_KEY: { env: 'NOTES_KEY' } }, cwd: REPO_ROOT },
     { name: 'broken', type: 'mcp', upstream: `http://127.0.0.1:${deadPort}/mcp`, timeout: '2s' },
   ];
 }
@@ -139,7 +140,7 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
       },
     });
     const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'archive' } });
-    expect(asked).not.toBe('');
+    expect(asked, text(result)).not.toBe('');
     expect(text(result)).toContain('confirmed: archive');
     await client.close();
   });

@@ -52,15 +52,29 @@ export class HttpUpstream {
     return this.connection.config.name;
   }
 
-  /** Opens a session for a caller: 2026-07-28 if the upstream offers it (and config allows), else initialize. */
+  /**
+   * Opens a session for a caller, in the caller's own revision where the upstream speaks it (so
+   * that what the caller can do, such as answering a 2025-11-25 server-to-client request, reaches
+   * the upstream), else in the other one; `protocol` in config can pin either.
+   */
   async open(client: UpstreamClient, signal: AbortSignal): Promise<HttpUpstreamSession> {
     const wanted = this.connection.config.protocol;
-    if (wanted !== '2025-11-25') {
+    const modernFirst = wanted === MODERN || (wanted === 'auto' && isModern(client.protocolVersion));
+    if (modernFirst) {
       const modern = await this.discover(client, signal);
       if (modern) return new HttpUpstreamSession(this, client, { info: modern });
       if (wanted === MODERN) throw new UpstreamError('PROTOCOL', `${this.name} does not offer MCP ${MODERN} (server/discover failed)`);
+      return this.initialize(client, signal);
     }
-    return this.initialize(client, signal);
+    try {
+      return await this.initialize(client, signal);
+    } catch (err) {
+      // A 2026-07-28-only upstream refuses initialize: use the revision it has.
+      if (wanted !== 'auto' || !(err instanceof UpstreamError) || err.failure !== 'PROTOCOL') throw err;
+      const modern = await this.discover(client, signal);
+      if (!modern) throw err;
+      return new HttpUpstreamSession(this, client, { info: modern });
+    }
   }
 
   /** A session another instance opened (from the caller's sealed session id). */
