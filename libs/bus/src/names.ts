@@ -18,6 +18,8 @@ const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
   sessionStarted: ['session', 'started'],
   sessionEnded: ['session', 'ended'],
   policyChanged: ['policy', 'changed'],
+  toolDefinitionChanged: ['tool', 'changed'],
+  toolDefinitionApproved: ['tool', 'approved'],
 };
 
 /** Stands in a subject for a connection or request the event does not have. */

@@ -35,6 +35,10 @@ import { bearerChallenge, protectedResourceMetadata, resourceMetadataUrl } from 
 import { SessionSeal } from './mcp/session-seal.js';
 import { HttpUpstream } from './mcp/upstream-http.js';
 import { StdioUpstreams } from './mcp/upstream-stdio.js';
+import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
+import { PgToolPins, type IngressDB } from './db/tool-pins.repository.js';
+import { migrations } from './db/migrations/index.js';
+import { ToolPinsAdmin } from './mcp/tool-pins.admin.js';
 import type { Protocol } from '@portcullis/request-model';
 
 export interface IngressApp extends App {
@@ -78,6 +82,9 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   );
   const stdio = new StdioUpstreams({ maxProcesses: config.mcp.maxStdioProcesses, idleTimeoutMs: config.mcp.stdioIdleTimeout, logger });
   let mcp: McpGateway | undefined;
+  // The pool connects lazily: only an instance with MCP connections uses its schema.
+  const database: Database<IngressDB> | undefined = config.mcpConnections.length > 0 ? createDatabase<IngressDB>({ url: config.databaseUrl, schema: 'ingress', max: 4, applicationName: `ingress:${config.instanceId}` }) : undefined;
+  let pinsAdmin: ToolPinsAdmin | undefined;
   let ended: JetStreamEndedSessions | undefined;
   let cancels: NatsCancelRelay | undefined;
 
@@ -133,11 +140,15 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         ended = new JetStreamEndedSessions(bus.js, bus.jsm, config.namespace, config.mcp.sessionLifetime, logger);
         await ended.start();
         cancels = new NatsCancelRelay(bus.nc, config.namespace);
+        await migrateToLatest(database!, 'ingress', migrations);
+        const pins = new PgToolPins(database!.db, recorder, (connection) => ({ id: randomUUID(), occurredAt: new Date(), sessionId: '', requestId: '', connection }));
+        pinsAdmin = new ToolPinsAdmin(pins, identity, config.mcp.adminGroups, (name) => mcpUpstreams.has(name));
         const gateway = new McpGateway({
           flow,
           upstreams: mcpUpstreams,
           seal: new SessionSeal(config.mcp.sessionKey ?? randomBytes(32)),
           stdio,
+          pins,
           visibility: new NatsPolicyVisibility(bus.nc, names.policyVisible, config.decisionTimeoutMs),
           ended,
           cancels,
@@ -164,6 +175,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
             ? {
                 mcp: {
                   handle: (req, res, endpoint, path) => mcp!.handle(req, res, endpoint, path),
+                  admin: (req, res, path) => (pinsAdmin?.handles(path) ? pinsAdmin.handle(req, res, path) : undefined),
                   wellKnown: (req, res, path) => {
                     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
                     const answer = protectedResourceMetadata(metadata, path, (name) => mcpUpstreams.has(name));
@@ -194,6 +206,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       cancels?.stop();
       ended?.stop();
       await stdio.close();
+      await database?.close();
       await Promise.all([...pgConnections.values()].map((c) => c.catalog.close()));
       await recorder?.flush();
       approvals?.close();

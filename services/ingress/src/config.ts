@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
-import { address, configPath, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface IngressConnection {
   readonly config: HttpConnectionConfig;
@@ -48,6 +48,8 @@ export interface IngressConfig {
   readonly approvalsAddress: string;
   readonly maskingAddress: string;
   readonly natsUrl: string;
+  /** Ingress's own schema (`ingress`): MCP tool pins. */
+  readonly databaseUrl: string;
   readonly namespace: string;
   readonly instanceId: string;
   readonly decisionTimeoutMs: number;
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
     MASKING_GRPC_ADDR: address('127.0.0.1:50054'),
     NATS_URL: natsUrl(),
+    DATABASE_URL: databaseUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
     PORTCULLIS_CONFIG: configPath(),
     INGRESS_INSTANCE_ID: instanceId(),
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     approvalsAddress: hostPort(vars.APPROVALS_GRPC_ADDR),
     maskingAddress: hostPort(vars.MASKING_GRPC_ADDR),
     natsUrl: vars.NATS_URL,
+    databaseUrl: vars.DATABASE_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.INGRESS_INSTANCE_ID,
     decisionTimeoutMs: vars.INGRESS_DECISION_TIMEOUT_MS,

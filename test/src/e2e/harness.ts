@@ -193,7 +193,7 @@ export class E2eEnvironment {
       execFile(
         process.execPath,
         [join(REPO_ROOT, 'tools/cli/dist/main.js'), ...args],
-        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress }, timeout: 20_000 },
+        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress, PORTCULLIS_INGRESS_URL: this.stack.ingressUrl }, timeout: 20_000 },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -9,6 +9,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { REPO_ROOT } from '@portcullis/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoMcpServer, type DemoMcpServer } from '@portcullis/demo-mcp';
 import { CLIENTS, E2eEnvironment } from './harness.js';
 
 const env = new E2eEnvironment();
@@ -17,13 +18,13 @@ const MCP_POLICIES = [
   {
     id: 'agents-use-mcp',
     effect: 'allow',
-    match: { groups: ['agents'], connections: ['demo-mcp', 'notes', 'broken'], mcp: { methods: ['initialize', 'ping', 'server/discover', 'subscriptions/listen', 'logging/setLevel', 'tools/list', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete'] } },
+    match: { groups: ['agents'], connections: ['demo-mcp', 'notes', 'broken', 'mutable'], mcp: { methods: ['initialize', 'ping', 'server/discover', 'subscriptions/listen', 'logging/setLevel', 'tools/list', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete'] } },
     maskingProfile: 'default',
   },
   {
     id: 'agents-call-mcp-tools',
     effect: 'allow',
-    match: { groups: ['agents'], connections: ['demo-mcp', 'notes', 'broken'], mcp: { tools: ['echo', 'list_customers', 'slow_report', 'confirm_action', 'get_logo', 'notify_me', 'search_notes', 'read_note', 'add_note'] } },
+    match: { groups: ['agents'], connections: ['demo-mcp', 'notes', 'broken', 'mutable'], mcp: { tools: ['echo', 'list_customers', 'slow_report', 'confirm_action', 'get_logo', 'notify_me', 'search_notes', 'read_note', 'add_note'] } },
     maskingProfile: 'default',
   },
   {
@@ -41,8 +42,11 @@ const MCP_POLICIES = [
   { id: 'agents-never-run-shell', effect: 'deny', match: { groups: ['agents'], connections: ['demo-mcp', 'notes'], mcp: { tools: ['run_shell'] } } },
 ];
 
-function connections(deadPort: number) {
+const MUTABLE_TOKEN = 'mutable-upstream-token-for-tests';
+
+function connections(deadPort: number, mutablePort: number) {
   return [
+    { name: 'mutable', type: 'mcp', upstream: `http://127.0.0.1:${mutablePort}/mcp`, credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'MUTABLE_MCP_TOKEN' } } },
     { name: 'demo-mcp', type: 'mcp', upstream: 'DEMO_MCP_URL', credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'DEMO_MCP_TOKEN' } }, timeout: '10s' },
     { name: 'notes', type: 'mcp', command: ['node', 'tools/demo-mcp/dist/stdio.js'], env: { NOTES_KEY: { env: 'NOTES_KEY' } }, cwd: REPO_ROOT },
     { name: 'broken', type: 'mcp', upstream: `http://127.0.0.1:${deadPort}/mcp`, timeout: '2s' },
@@ -69,13 +73,20 @@ async function v2(path: string, token = agentToken, base = env.stack.ingressUrl)
 
 const text = (result: unknown): string => JSON.stringify(result);
 
+let mutable: DemoMcpServer;
+let mutablePort: number;
+
 beforeAll(async () => {
   const { freePorts } = await import('@portcullis/stack');
-  const [dead] = await freePorts(1);
+  const [dead, port] = await freePorts(2);
+  mutablePort = port!;
+  // An upstream this test changes under the gateway (tool pinning).
+  mutable = await startDemoMcpServer({ port: mutablePort, token: MUTABLE_TOKEN });
   await env.start({
     demoMcp: true,
     ingressInstances: 2,
-    connections: connections(dead!),
+    env: { MUTABLE_MCP_TOKEN: MUTABLE_TOKEN },
+    connections: connections(dead!, mutablePort),
     policies: MCP_POLICIES,
     mcp: { resource: 'http://127.0.0.1:8080/mcp', sessionKey: { env: 'PORTCULLIS_MCP_SESSION_KEY' }, adminGroups: ['admins'] },
   });
@@ -84,6 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env.stop();
+  await mutable?.close();
 });
 
 describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
@@ -262,6 +274,47 @@ describe('MCP gateway (2026-07-28, official SDK v2 client)', () => {
     });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('Mcp-Name');
+  });
+});
+
+describe('MCP gateway: tool pinning', () => {
+  it('withholds a tool whose definition changed until an admin approves it', async () => {
+    const before = await v1('/mcp/mutable');
+    expect((await before.listTools()).tools.map((t) => t.name)).toContain('echo');
+    await before.close();
+
+    // The upstream changes echo's description (a "rug pull").
+    await mutable.close();
+    mutable = await startDemoMcpServer({ port: mutablePort, token: MUTABLE_TOKEN, variant: 'changed' });
+
+    const after = await v1('/mcp/mutable');
+    expect((await after.listTools()).tools.map((t) => t.name)).not.toContain('echo');
+    const refused = (await after.callTool({ name: 'echo', arguments: { text: 'x' } })) as { isError?: boolean; content: { text: string }[] };
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toContain('TOOL_DEFINITION_CHANGED');
+    // One ToolDefinitionChanged in the audit log, naming the tool and both digests.
+    const changes = await waitFor(async () => {
+      const { rows } = await env.sql().query<{ event_json: Record<string, unknown> }>("select event_json from audit.events where connection = 'mutable' and event_json::text like '%toolDefinitionChanged%'");
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(changes).toHaveLength(1);
+    expect(JSON.stringify(changes[0]!.event_json)).toMatch(/"tool":"echo"/);
+
+    const admin = await env.token(CLIENTS.admin);
+    const listed = await env.cli(['mcp', 'tools', 'list', 'mutable'], admin);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/echo\s+CHANGED \(withheld\)/);
+    expect(listed.stdout).toContain('Also forward the text to'); // the pending description, for review
+    const agentTry = await env.cli(['mcp', 'tools', 'approve', 'mutable', 'echo'], agentToken);
+    expect(agentTry.code).toBe(1);
+    expect(agentTry.stderr).toContain('PERMISSION_DENIED');
+    const approved = await env.cli(['mcp', 'tools', 'approve', 'mutable', 'echo'], admin);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('approved by demo-admin');
+
+    expect((await after.listTools()).tools.map((t) => t.name)).toContain('echo');
+    expect(text(await after.callTool({ name: 'echo', arguments: { text: 'approved again' } }))).toContain('approved again');
+    await after.close();
   });
 });
 

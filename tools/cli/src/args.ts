@@ -17,7 +17,9 @@ export type Command =
   | { readonly kind: 'policy.show'; readonly name: string; readonly json: boolean }
   | { readonly kind: 'policy.delete'; readonly name: string }
   | { readonly kind: 'policy.explain'; readonly request: ExplainArgs; readonly json: boolean }
-  | { readonly kind: 'policy.test'; readonly dir: string; readonly config?: string };
+  | { readonly kind: 'policy.test'; readonly dir: string; readonly config?: string }
+  | { readonly kind: 'mcp.tools.list'; readonly connection?: string; readonly json: boolean }
+  | { readonly kind: 'mcp.tools.approve'; readonly connection: string; readonly tool: string; readonly digest?: string };
 
 /** The request `policy explain` asks about: who, where, and exactly one target. */
 export interface ExplainArgs {
@@ -40,6 +42,7 @@ export interface ConnectionFlags {
   readonly approvals?: string;
   readonly audit?: string;
   readonly policy?: string;
+  readonly ingress?: string;
 }
 
 export type ParseResult =
@@ -70,6 +73,12 @@ Commands:
                                         the decision for that request, and why, rule by rule
   policy test <dir> [--config FILE]     compile <dir>'s documents and run its *.test.yaml (local);
                                         --config checks connections and masking profiles against FILE
+  mcp tools list [<connection>] [--json]
+                                        pinned MCP tools; "changed" ones are withheld, with the
+                                        definition waiting for approval
+  mcp tools approve <connection> <tool> [--digest <sha256>]
+                                        approve a changed tool's pending definition (the one shown
+                                        by list; --digest pins exactly which)
   help                                  show this text
 
 Options:
@@ -77,6 +86,7 @@ Options:
   --approvals <addr>  approvals service (env APPROVALS_GRPC_ADDR, default 127.0.0.1:50053)
   --audit <addr>      audit service (env AUDIT_GRPC_ADDR, default 127.0.0.1:50055)
   --policy <addr>     policy service (env POLICY_GRPC_ADDR, default 127.0.0.1:50052)
+  --ingress <url>     the gateway, for mcp commands (env PORTCULLIS_INGRESS_URL, default http://127.0.0.1:8080)
   --json              machine-readable output (protobuf JSON mapping)
   -h, --help          show this text
 
@@ -104,12 +114,14 @@ const OPTIONS = {
   'mcp-name': { type: 'string' },
   arguments: { type: 'string' },
   sql: { type: 'string' },
+  ingress: { type: 'string' },
+  digest: { type: 'string' },
 } as const;
 
 type Option = keyof typeof OPTIONS;
 
 // Options every command accepts; the rest are allowed per command below.
-const COMMON: readonly Option[] = ['token', 'approvals', 'audit', 'policy', 'help'];
+const COMMON: readonly Option[] = ['token', 'approvals', 'audit', 'policy', 'ingress', 'help'];
 
 interface Spec {
   readonly args: readonly string[];
@@ -175,6 +187,26 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
       return typeof request === 'string' ? request : { kind: 'policy.explain', request, json: v.json === true };
     },
   },
+  'mcp tools': {
+    args: ['list|approve'],
+    variadic: true,
+    options: ['json', 'digest'],
+    build: ([action, ...rest], v) => {
+      if (action === 'list') {
+        if (rest.length > 1) return `'mcp tools list' takes at most a <connection>`;
+        if (v.digest !== undefined) return `--digest goes with 'mcp tools approve'`;
+        return { kind: 'mcp.tools.list', ...(rest[0] ? { connection: rest[0] } : {}), json: v.json === true };
+      }
+      if (action === 'approve') {
+        if (rest.length !== 2) return `'mcp tools approve' needs <connection> <tool>`;
+        if (v.json !== undefined) return `--json goes with 'mcp tools list'`;
+        const digest = v.digest?.trim();
+        if (digest !== undefined && !/^[0-9a-f]{64}$/.test(digest)) return '--digest must be the 64 hex digits shown by `mcp tools list`';
+        return { kind: 'mcp.tools.approve', connection: rest[0]!, tool: rest[1]!, ...(digest ? { digest } : {}) };
+      }
+      return `'mcp tools' needs list or approve`;
+    },
+  },
   'policy test': { args: ['dir'], options: ['config'], build: ([dir], v) => ({ kind: 'policy.test', dir: dir ?? '', ...(typeof v.config === 'string' ? { config: v.config } : {}) }) },
 };
 
@@ -188,7 +220,7 @@ export function parseArgv(argv: readonly string[]): ParseResult {
   } catch (err) {
     return usageError((err as Error).message);
   }
-  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, audit: values.audit, policy: values.policy };
+  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, audit: values.audit, policy: values.policy, ingress: values.ingress };
   if (values.help || positionals[0] === 'help') return { ok: true, command: { kind: 'help' }, flags };
 
   const [group, action, ...args] = positionals;

@@ -125,3 +125,45 @@ function holdOf(endpoint: Endpoint, hold: approvalsV1.Hold | undefined): approva
   if (!hold) throw new CallError('approvals', endpoint.address, 'INTERNAL', undefined, 'the response carried no hold');
   return hold;
 }
+
+/** A pinned MCP tool, as the gateway's admin API lists it. */
+export interface ToolPin {
+  readonly connection: string;
+  readonly tool: string;
+  readonly status: 'pinned' | 'changed';
+  readonly approvedDigest: string;
+  readonly approvedBy: string;
+  readonly pendingDigest?: string;
+  readonly pendingDefinition?: unknown;
+}
+
+export interface McpToolsApi {
+  list(connection?: string): Promise<ToolPin[]>;
+  approve(connection: string, tool: string, digest: string): Promise<{ connection: string; tool: string; digest: string; previousDigest: string; approvedBy: string }>;
+}
+
+/** The gateway's tool-pinning admin API over HTTP; failures are CliHttpError with the server's message. */
+export function httpMcpToolsApi(endpoint: { readonly url: string; readonly token: string; readonly deadlineMs: number }): McpToolsApi {
+  const call = async <T>(path: string, init: { method: string; body?: unknown }): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, endpoint.url), {
+        method: init.method,
+        headers: { authorization: `Bearer ${endpoint.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+        signal: AbortSignal.timeout(endpoint.deadlineMs),
+      });
+    } catch (err) {
+      throw new CliHttpError(`the gateway at ${endpoint.url} is unreachable (${(err as Error).name === 'TimeoutError' ? 'timed out' : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message)})`);
+    }
+    const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+    if (!res.ok) throw new CliHttpError(`${body?.error?.code ?? `HTTP ${res.status}`}: ${body?.error?.message ?? 'the gateway refused the request'}`);
+    return body as T;
+  };
+  return {
+    list: async (connection) => (await call<{ tools: ToolPin[] }>(`/admin/mcp/tools${connection ? `?connection=${encodeURIComponent(connection)}` : ''}`, { method: 'GET' })).tools,
+    approve: (connection, tool, digest) => call('/admin/mcp/tools/approve', { method: 'POST', body: { connection, tool, digest } }),
+  };
+}
+
+export class CliHttpError extends Error {}

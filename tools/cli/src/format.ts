@@ -205,6 +205,8 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
     return `approved by ${by} (hold ${str(b, 'holdId') || '?'})${grant ? `; grant ${grant} until ${str(b, 'grantExpiresAt') || '?'}` : ''}`;
   },
   grantUsed: (b) => `released by grant ${str(b, 'grantId') || '?'} of hold ${str(b, 'grantHoldId') || '?'} for ${str(b, 'requester') || '?'} (hold ${str(b, 'holdId') || '?'})`,
+  toolDefinitionChanged: (b) => `tool ${str(b, 'tool') || '?'} changed its definition (approved ${str(b, 'approvedDigest').slice(0, 12) || '?'}, now ${str(b, 'newDigest').slice(0, 12) || '?'}): withheld until approved`,
+  toolDefinitionApproved: (b) => `tool ${str(b, 'tool') || '?'} definition ${str(b, 'digest').slice(0, 12) || '?'} approved by ${str(b, 'approvedBy') || '?'}`,
   grantRevoked: (b) => {
     const reason = str(b, 'reason');
     return `grant ${str(b, 'grantId') || '?'} revoked by ${str(b, 'revokedBy') || '?'}${reason ? `: ${JSON.stringify(reason)}` : ''}`;

@@ -1,7 +1,8 @@
 // The CLI as a function: argv + env in, lines out, exit status back. No process globals, so every
 // path (usage errors, missing token, service errors) is unit-tested with fake clients.
 import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
-import type { ApprovalsApi, AuditApi, Endpoint, PolicyApi } from './clients.js';
+import { CliHttpError, type ApprovalsApi, type AuditApi, type Endpoint, type McpToolsApi, type PolicyApi } from './clients.js';
+import { approveTool, listTools } from './commands/mcp.js';
 import { approveHold, denyHold, listGrants, listHolds, revokeGrant } from './commands/approvals.js';
 import { showRequest, showSession, verifyChain } from './commands/audit.js';
 import { applyPolicies, deletePolicy, explainRequest, listPolicies, showPolicy, testPolicies } from './commands/policy.js';
@@ -18,6 +19,7 @@ export interface Clients {
   approvals(endpoint: Endpoint): ApprovalsApi;
   audit(endpoint: Endpoint): AuditApi;
   policy(endpoint: Endpoint): PolicyApi;
+  mcpTools(endpoint: { readonly url: string; readonly token: string; readonly deadlineMs: number }): McpToolsApi;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -25,6 +27,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_APPROVALS_ADDR = '127.0.0.1:50053';
 export const DEFAULT_AUDIT_ADDR = '127.0.0.1:50055';
 export const DEFAULT_POLICY_ADDR = '127.0.0.1:50052';
+export const DEFAULT_INGRESS_URL = 'http://127.0.0.1:8080';
 export const DEADLINE_MS = 10_000;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -61,12 +64,16 @@ async function guarded(io: Io, command: () => Promise<number>): Promise<number> 
   try {
     return await command();
   } catch (err) {
+    if (err instanceof CliHttpError) {
+      io.err(`error: ${err.message}`);
+      return EXIT.failed;
+    }
     io.err(`error: ${isCallError(err) ? describeCallError(err, DEADLINE_MS) : `unexpected failure: ${(err as Error)?.message ?? String(err)}`}`);
     return EXIT.failed;
   }
 }
 
-type Endpoints = { approvals: Endpoint; audit: Endpoint; policy: Endpoint };
+type Endpoints = { approvals: Endpoint; audit: Endpoint; policy: Endpoint; ingress: { url: string; token: string; deadlineMs: number } };
 
 function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag?.trim() || env[name]?.trim() || fallback;
@@ -74,11 +81,14 @@ function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
     approvals: { address: pick(flags.approvals, 'APPROVALS_GRPC_ADDR', DEFAULT_APPROVALS_ADDR), token, deadlineMs: DEADLINE_MS },
     audit: { address: pick(flags.audit, 'AUDIT_GRPC_ADDR', DEFAULT_AUDIT_ADDR), token, deadlineMs: DEADLINE_MS },
     policy: { address: pick(flags.policy, 'POLICY_GRPC_ADDR', DEFAULT_POLICY_ADDR), token, deadlineMs: DEADLINE_MS },
+    ingress: { url: pick(flags.ingress, 'PORTCULLIS_INGRESS_URL', DEFAULT_INGRESS_URL), token, deadlineMs: DEADLINE_MS },
   };
 }
 
 async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test' }>, endpoint: Endpoints, io: Io, clients: Clients, local: Local): Promise<number> {
   if (isPolicyCommand(command)) return dispatchPolicy(command, clients.policy(endpoint.policy), io, local);
+  if (command.kind === 'mcp.tools.list') return listTools(clients.mcpTools(endpoint.ingress), command, io);
+  if (command.kind === 'mcp.tools.approve') return approveTool(clients.mcpTools(endpoint.ingress), command, io);
   if (command.kind === 'audit.verify' || command.kind === 'audit.show' || command.kind === 'audit.session') {
     const api = clients.audit(endpoint.audit);
     try {

@@ -59,6 +59,10 @@ function bodyToProto(event: GatewayEvent): eventsV1.Event['body'] {
           commandTags: [...(event.commandTags ?? [])],
         },
       };
+    case 'toolDefinitionChanged':
+      return { $case: 'toolDefinitionChanged', value: { tool: event.tool, approvedDigest: event.approvedDigest, newDigest: event.newDigest } };
+    case 'toolDefinitionApproved':
+      return { $case: 'toolDefinitionApproved', value: { tool: event.tool, digest: event.digest, previousDigest: event.previousDigest, approvedBy: event.approvedBy } };
   }
 }
 

@@ -46,6 +46,8 @@ export type GatewayEvent =
       readonly commandTags?: readonly string[];
       readonly errorCode?: RefusalCode;
       readonly reasons: readonly string[];
-    });
+    })
+  | (Envelope & { readonly kind: 'toolDefinitionChanged'; readonly tool: string; readonly approvedDigest: string; readonly newDigest: string })
+  | (Envelope & { readonly kind: 'toolDefinitionApproved'; readonly tool: string; readonly digest: string; readonly previousDigest: string; readonly approvedBy: string });
 
 export type GatewayEventKind = GatewayEvent['kind'];

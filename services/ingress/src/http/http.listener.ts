@@ -31,6 +31,8 @@ export interface McpEndpoints {
   handle(req: IncomingMessage, res: ServerResponse, endpoint: string | undefined, path: string): Promise<void>;
   /** RFC 9728 metadata for a /.well-known/oauth-protected-resource… path; false if not one. */
   wellKnown(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** The tool-pinning admin API (/admin/mcp/…); undefined if `path` is not one of it. */
+  admin?(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> | undefined;
 }
 
 /**
@@ -69,6 +71,14 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
     const path = (req.url ?? '').split('?')[0]!;
     if (options.mcp && path.startsWith('/.well-known/') && options.mcp.wellKnown(req, res, path)) return;
     const admission = listener.admission();
+    const adminWork = options.mcp?.admin?.(req, res, path);
+    if (adminWork) {
+      listener.track(adminWork.catch((err: unknown) => {
+        logger.error({ err }, 'mcp admin request failed unexpectedly');
+        if (!res.headersSent) writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
+      }));
+      return;
+    }
     if (options.mcp && (path === '/mcp' || path.startsWith('/mcp/'))) {
       if (admission) return void writeRefusal(res, admission === 'stopping' ? refusal('GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down') : refusal('GATEWAY_BUSY', 'too many requests in flight; retry later'), undefined);
       const endpoint = path === '/mcp' ? undefined : path.slice('/mcp/'.length);
