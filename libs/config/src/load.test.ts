@@ -17,9 +17,10 @@ const problemsOf = (text: string): readonly string[] => {
 describe('parsePortcullisConfig', () => {
   it('parses the shipped example', () => {
     const config = loadPortcullisConfig(join(import.meta.dirname, '../../../portcullis.yaml'));
-    expect(config.connections.map((c) => c.name)).toEqual(['demo-http', 'demo-pg']);
+    expect(config.connections.map((c) => c.name)).toEqual(['demo-http', 'demo-pg', 'demo-mcp', 'notes']);
+    expect(config.mcp.sessionKey).toEqual({ env: 'PORTCULLIS_MCP_SESSION_KEY' });
     expect(config.maskingProfiles[0]?.columns).toEqual(['customers.card_number', 'customers.email']);
-    expect(config.policies).toHaveLength(6);
+    expect(config.policies).toHaveLength(10);
     expect(config.policy).toEqual({ directory: 'policies', adminGroups: ['admins'] });
     expect(Object.isFrozen(config.policies[0])).toBe(true);
   });

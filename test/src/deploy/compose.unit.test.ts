@@ -140,7 +140,13 @@ describe('docker-compose.yml', () => {
   });
 
   it('holds no secret values except the documented development defaults', () => {
-    const allowed = new Set(['${DEMO_HTTP_API_KEY:-dev-only-demo-http-api-key}', '${DEMO_PG_PASSWORD:-dev-only-demo-pg-password}']);
+    const allowed = new Set([
+      '${DEMO_HTTP_API_KEY:-dev-only-demo-http-api-key}',
+      '${DEMO_PG_PASSWORD:-dev-only-demo-pg-password}',
+      '${DEMO_MCP_TOKEN:-dev-only-demo-mcp-token}',
+      '${PORTCULLIS_MCP_SESSION_KEY:-ZGV2LW9ubHktbWNwLXNlc3Npb24ta2V5LTMyLWJ5dGU=}',
+      'dev-only-notes-key',
+    ]);
     for (const [name, service] of Object.entries(services)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
         expect(String(value), `${name}.${key} has credentials in a URL`).not.toMatch(/:\/\/[^/@\s]*:[^/@\s]*@/);
@@ -221,7 +227,8 @@ describe('deploy/portcullis.compose.yaml', () => {
     const local = read('portcullis.yaml')
       .replaceAll('http://127.0.0.1:7400', 'http://dev-idp:7400')
       .replaceAll('http://127.0.0.1:7500', 'http://demo-upstream:7500')
-      .replaceAll('@127.0.0.1:5432/', '@postgres:5432/');
+      .replaceAll('@127.0.0.1:5432/', '@postgres:5432/')
+      .replaceAll('http://127.0.0.1:7700', 'http://demo-mcp:7700');
     expect(config, 'portcullis.yaml changed: carry the change into deploy/portcullis.compose.yaml').toEqual(parsePortcullisConfig(local));
   });
 
@@ -234,12 +241,14 @@ describe('deploy/portcullis.compose.yaml', () => {
 
   it('points every connection at a compose service and gives ingress its credential', () => {
     for (const connection of config.connections) {
+      if (connection.upstream === undefined) continue; // a stdio MCP server: a process, not a host
       const [host, port] = hostPort(connection.upstream);
       expect(services[host], `upstream host ${host} is not a compose service`).toBeDefined();
       // An HTTP target listens where its environment says; PostgreSQL on its own port.
-      if (connection.type === 'http') expect(Object.values(services[host]!.environment ?? {})).toContain(`0.0.0.0:${port}`);
+      if (connection.type === 'http' || connection.type === 'mcp') expect(Object.values(services[host]!.environment ?? {})).toContain(`0.0.0.0:${port}`);
       else expect([host, port]).toEqual(['postgres', 5432]);
-      const secret = connection.type === 'http' ? connection.credential?.secret : connection.credential?.password;
+      const credential = connection.credential;
+      const secret = connection.type === 'postgres' ? connection.credential?.password : credential && 'secret' in credential ? credential.secret : undefined;
       if (secret && 'env' in secret) expect(services.ingress!.environment).toHaveProperty(secret.env);
     }
     // The demo database's login is made with the same password ingress holds.
