@@ -185,6 +185,29 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
     await client.close();
   });
 
+  it('withdraws a held call the caller cancels, and records it as cancelled', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const controller = new AbortController();
+    let held!: () => void;
+    const notice = new Promise<void>((resolve) => (held = resolve));
+    const call = client.callTool({ name: 'issue_refund', arguments: { customerId: 'c3', amount: 700 } }, undefined, {
+      signal: controller.signal,
+      onprogress: () => held(),
+      timeout: 30_000,
+    });
+    await notice;
+    controller.abort('changed my mind'); // the SDK sends notifications/cancelled
+    await expect(call).rejects.toThrow();
+    const code = await waitFor(async () => {
+      const { rows } = await env.sql().query<{ code: string }>(
+        "select event_json->'requestCompleted'->>'errorCode' as code from audit.events where connection = 'demo-mcp' and event_json::text like '%requestCompleted%' and event_json->'requestCompleted'->>'errorCode' in ('REQUEST_CANCELLED', 'CALLER_GONE') order by seq desc limit 1",
+      );
+      return rows[0]?.code;
+    });
+    expect(code).toBe('REQUEST_CANCELLED');
+    await client.close();
+  });
+
   it('continues a session on another ingress instance', async () => {
     const [first, second] = env.stack.ingressUrls;
     const transport = new TransportV1(new URL(`${first}/mcp/demo-mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } });
