@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { REPO_ROOT } from '@portcullis/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,39 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
     expect(body).not.toMatch(/[a-z]+@example\.com/);
     expect(body).not.toContain('4111');
     expect((result as { structuredContent?: unknown }).structuredContent).toBeDefined();
+    await client.close();
+  });
+
+  it('relays log notifications of a call, masked', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const logged: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void logged.push(n.params.data));
+    const result = await client.callTool({ name: 'notify_me', arguments: { message: 'write to grace.hopper@example.com' } });
+    expect(text(result)).toContain('sent');
+    expect(JSON.stringify(logged)).toContain('write to');
+    expect(JSON.stringify(logged)).not.toContain('grace.hopper@example.com');
+    await client.close();
+  });
+
+  it('passes images through and masks embedded resources', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const result = (await client.callTool({ name: 'get_logo', arguments: {} })) as { content: { type: string; data?: string; resource?: { text?: string } }[] };
+    const image = result.content.find((c) => c.type === 'image');
+    expect(Buffer.from(image!.data!, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    const resource = result.content.find((c) => c.type === 'resource');
+    expect(resource!.resource!.text).toContain('Contact:');
+    expect(resource!.resource!.text).not.toContain('ada@example.com');
+    await client.close();
+  });
+
+  it('reads resources and gets prompts, masked', async () => {
+    const client = await v1('/mcp/demo-mcp');
+    const read = await client.readResource({ uri: 'customers://all' });
+    expect(text(read)).toContain('Ada Lovelace');
+    expect(text(read)).not.toContain('ada@example.com');
+    const prompt = await client.getPrompt({ name: 'summarize_customer', arguments: { id: 'c2' } });
+    expect(text(prompt)).toContain('Grace Hopper');
+    expect(text(prompt)).not.toContain('5555555555554444');
     await client.close();
   });
 
