@@ -198,6 +198,8 @@ const mcpConnection = z
     timeout: duration.default('60s'),
     /** A JSON-RPC message, either way, larger than this is refused. */
     maxMessageBytes: z.number().int().min(1024).max(64 << 20).default(4 << 20),
+    /** OAuth scopes a caller's token must carry to use this connection at all (else 403 insufficient_scope). */
+    requiredScopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be an OAuth scope token')).default([]),
     tags: z.array(connectionTag).default([]),
   })
   .strict();

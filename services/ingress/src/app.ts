@@ -153,15 +153,19 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           ended,
           cancels,
           settings: { resource: config.mcp.resource, sessionLifetimeMs: config.mcp.sessionLifetime, maxMessageBytes: Math.max(...config.mcpConnections.map((c) => c.config.maxMessageBytes)) },
-          challenge: (path, reason) =>
-            bearerChallenge({ resourceMetadataUrl: resourceMetadataUrl(config.mcp.resource, path), ...(reason.code === 'TOKEN_MISSING' ? {} : { error: 'invalid_token' as const, description: reason.code }) }),
+          challenge: (path, reason, scope) =>
+            bearerChallenge({
+              resourceMetadataUrl: resourceMetadataUrl(config.mcp.resource, path),
+              ...(scope !== undefined ? { error: 'insufficient_scope' as const, scope } : reason.code === 'TOKEN_MISSING' ? {} : { error: 'invalid_token' as const, description: reason.code }),
+            }),
           now: () => Date.now(),
           logger,
         });
         cancels.start((key, id) => gateway.cancel(key, id));
         mcp = gateway;
       }
-      const metadata = { resource: config.mcp.resource, issuers: config.issuers };
+      const scopes = [...new Set(config.mcpConnections.flatMap((c) => c.config.requiredScopes))];
+      const metadata = { resource: config.mcp.resource, issuers: config.issuers, ...(scopes.length > 0 ? { scopes } : {}) };
       const listener = createHttpListener(
         flow,
         connections,

@@ -50,6 +50,7 @@ function connections(deadPort: number, mutablePort: number) {
     { name: 'demo-mcp', type: 'mcp', upstream: 'DEMO_MCP_URL', credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'DEMO_MCP_TOKEN' } }, timeout: '10s' },
     { name: 'notes', type: 'mcp', command: ['node', 'tools/demo-mcp/dist/stdio.js'], env: { NOTES_KEY: { env: 'NOTES_KEY' } }, cwd: REPO_ROOT },
     { name: 'broken', type: 'mcp', upstream: `http://127.0.0.1:${deadPort}/mcp`, timeout: '2s' },
+    { name: 'scoped', type: 'mcp', upstream: 'DEMO_MCP_URL', credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'DEMO_MCP_TOKEN' } }, requiredScopes: ['mcp:admin'] },
   ];
 }
 
@@ -386,6 +387,22 @@ describe('MCP gateway as an OAuth resource server', () => {
     const metadata = (await (await fetch(`${env.stack.ingressUrl}/.well-known/oauth-protected-resource/mcp/demo-mcp`)).json()) as { resource: string; authorization_servers: string[] };
     expect(metadata.resource).toBe('http://127.0.0.1:8080/mcp/demo-mcp');
     expect(metadata.authorization_servers).toEqual([env.stack.issuerUrl]);
+  });
+
+  it('refuses a token without a connection\'s required scopes with 403 insufficient_scope, and leaves that connection out of /mcp', async () => {
+    const res = await fetch(`${env.stack.ingressUrl}/mcp/scoped`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+    expect(res.headers.get('www-authenticate')).toMatch(/scope="mcp:admin"/);
+    const client = await v1('/mcp');
+    expect((await client.listTools()).tools.some((t) => t.name.startsWith('scoped__'))).toBe(false);
+    await client.close();
+    const metadata = (await (await fetch(`${env.stack.ingressUrl}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported?: string[] };
+    expect(metadata.scopes_supported).toEqual(['mcp:admin']);
   });
 
   it('never writes a token or the upstream credential to a log', () => {

@@ -75,8 +75,8 @@ export interface McpGatewayDeps {
   readonly ended: EndedSessions;
   readonly cancels?: CancelRelay;
   readonly settings: { readonly resource: string; readonly sessionLifetimeMs: number; readonly maxMessageBytes: number };
-  /** The WWW-Authenticate value for a refused credential on `path`. */
-  readonly challenge: (path: string, refusal: Refusal) => string;
+  /** The WWW-Authenticate value for a refused credential on `path` (with `scope` for insufficient_scope). */
+  readonly challenge: (path: string, refusal: Refusal, scope?: string) => string;
   readonly now: () => number;
   readonly logger: Logger;
 }
@@ -241,6 +241,7 @@ export class McpGateway {
     const opened = await this.deps.flow.open(this.opening(req), this.authRefuser(res, path, endpoint));
     if (!opened.ok) return;
     const session = opened.session;
+    if (this.lacksScope(res, session, endpoint, path)) return this.deps.flow.close(session, 'closed');
     const local: LocalSession = { key: session.id, upstreams: new Map(), lastUsed: this.deps.now() };
     const ctx: Context = { session, state: undefined, local, endpoint, client, modern: false, path };
     const connections = this.connectionsOf(ctx);
@@ -346,6 +347,7 @@ export class McpGateway {
       if ('notOwner' in resumed) this.httpError(res, 404, null, RPC.INVALID_REQUEST, 'session not found: initialize a new one');
       return undefined;
     }
+    if (this.lacksScope(res, resumed.session, endpoint, path)) return undefined;
     const local = this.localSession(state.id);
     const client: UpstreamClient = { clientInfo: state.clientInfo, capabilities: state.capabilities, protocolVersion: state.protocolVersion };
     return { session: resumed.session, state, local, endpoint, client, modern: false, path };
@@ -357,6 +359,7 @@ export class McpGateway {
     const opened = await this.deps.flow.open(this.opening(req), this.authRefuser(res, path, endpoint));
     if (!opened.ok) return;
     const session = opened.session;
+    if (this.lacksScope(res, session, endpoint, path)) return this.deps.flow.close(session, 'closed');
     const principal = session.principal;
     // Upstream sessions (a 2025-era upstream, a stdio process) are shared by the requests of one
     // principal with one client description.
@@ -753,8 +756,29 @@ export class McpGateway {
 
   // ---- helpers ------------------------------------------------------------------------------------
 
+  /** The connections a request may reach: the endpoint's, or on /mcp those whose required scopes the caller has. */
   private connectionsOf(ctx: Context): string[] {
-    return ctx.endpoint !== undefined ? [ctx.endpoint] : [...this.deps.upstreams.keys()];
+    if (ctx.endpoint !== undefined) return [ctx.endpoint];
+    return [...this.deps.upstreams.keys()].filter((name) => this.missingScopes(ctx.session.principal.scopes, name).length === 0);
+  }
+
+  private missingScopes(scopes: readonly string[], connection: string): string[] {
+    const required = this.deps.upstreams.get(connection)?.connection.config.requiredScopes ?? [];
+    return required.filter((scope) => !scopes.includes(scope));
+  }
+
+  /**
+   * RFC 6750 insufficient_scope: a token that lacks a scope the endpoint's connection requires is
+   * refused with 403 and the scopes it needs (on /mcp such connections are simply not offered).
+   */
+  private lacksScope(res: ServerResponse, session: Session, endpoint: string | undefined, path: string): boolean {
+    if (endpoint === undefined) return false;
+    const missing = this.missingScopes(session.principal.scopes, endpoint);
+    if (missing.length === 0) return false;
+    const required = this.deps.upstreams.get(endpoint)!.connection.config.requiredScopes.join(' ');
+    const body = JSON.stringify(rpcError(null, -32001, `the token lacks the scope(s) ${missing.join(' ')} that ${endpoint} requires`, { code: 'INSUFFICIENT_SCOPE', required }));
+    res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'www-authenticate': this.deps.challenge(path, refusal('POLICY_DENIED', 'insufficient scope'), required) }).end(body);
+    return true;
   }
 
   private opening(req: IncomingMessage) {
