@@ -133,7 +133,8 @@ class StdioProcess implements UpstreamSession {
     const message: JsonRpcRequest = { jsonrpc: '2.0', id: 'portcullis-initialize', method: 'initialize', params: { protocolVersion, capabilities: client.capabilities, clientInfo: client.clientInfo } };
     let response: JsonRpcResponse | undefined;
     try {
-      for await (const incoming of this.request(message, AbortSignal.timeout(this.connection.config.timeout))) if (isResponse(incoming)) response = incoming;
+      // The request's own timer bounds the wait (TIMEOUT); nothing else cancels an initialize.
+      for await (const incoming of this.request(message, new AbortController().signal)) if (isResponse(incoming)) response = incoming;
     } catch (err) {
       await this.close();
       throw err;
@@ -173,7 +174,7 @@ class StdioProcess implements UpstreamSession {
         notify();
       },
       fail: (err) => {
-        failure = err;
+        failure ??= err; // the first cause (a garbage line) beats its consequence (the exit)
         notify();
       },
     });
@@ -184,12 +185,12 @@ class StdioProcess implements UpstreamSession {
       clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = true;
-        failure = new UpstreamError('TIMEOUT', `${this.name} did not answer within ${timeoutMs} ms`);
+        failure ??= new UpstreamError('TIMEOUT', `${this.name} did not answer within ${timeoutMs} ms`);
         notify();
       }, timeoutMs);
     };
     const onAbort = () => {
-      failure = signal.reason instanceof Error ? signal.reason : new UpstreamError('UNAVAILABLE', `the request to ${this.name} was cancelled`);
+      failure ??= signal.reason instanceof Error ? signal.reason : new UpstreamError('UNAVAILABLE', `the request to ${this.name} was cancelled`);
       notify();
     };
     signal.addEventListener('abort', onAbort, { once: true });
