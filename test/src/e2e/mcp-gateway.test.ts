@@ -152,8 +152,8 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
     const image = result.content.find((c) => c.type === 'image');
     expect(Buffer.from(image!.data!, 'base64').subarray(1, 4).toString()).toBe('PNG');
     const resource = result.content.find((c) => c.type === 'resource');
-    expect(resource!.resource!.text).toContain('Contact:');
-    expect(resource!.resource!.text).not.toContain('ada@example.com');
+    expect(resource!.resource!.text).toContain('Logo by the Portcullis demo team');
+    expect(resource!.resource!.text).not.toContain('brand@example.com');
     await client.close();
   });
 
@@ -162,8 +162,8 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
     const read = await client.readResource({ uri: 'customers://all' });
     expect(text(read)).toContain('Ada Lovelace');
     expect(text(read)).not.toContain('ada@example.com');
-    const prompt = await client.getPrompt({ name: 'summarize_customer', arguments: { id: 'c2' } });
-    expect(text(prompt)).toContain('Grace Hopper');
+    const prompt = await client.getPrompt({ name: 'summarize_customer', arguments: { id: 'cus_1002' } });
+    expect(text(prompt)).toContain('Alan Turing');
     expect(text(prompt)).not.toContain('5555555555554444');
     await client.close();
   });
@@ -195,7 +195,7 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
     const client = await v1('/mcp/demo-mcp');
     let held!: (holdId: string) => void;
     const notice = new Promise<string>((resolve) => (held = resolve));
-    const call = client.callTool({ name: 'issue_refund', arguments: { customerId: 'c1', amount: 500 } }, undefined, {
+    const call = client.callTool({ name: 'issue_refund', arguments: { customerId: 'cus_1001', amount: 500 } }, undefined, {
       onprogress: (p) => {
         const holdId = /hold ([0-9a-f-]{36})/.exec(String(p.message ?? ''))?.[1];
         if (holdId) held(holdId);
@@ -213,7 +213,7 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
 
   it('refuses a held call whose hold expires', async () => {
     const client = await v1('/mcp/demo-mcp');
-    const result = (await client.callTool({ name: 'issue_refund', arguments: { customerId: 'c2', amount: 900 } }, undefined, { timeout: 30_000 })) as { isError?: boolean; content: { text: string }[] };
+    const result = (await client.callTool({ name: 'issue_refund', arguments: { customerId: 'cus_1002', amount: 900 } }, undefined, { timeout: 30_000 })) as { isError?: boolean; content: { text: string }[] };
     expect(result.isError).toBe(true);
     expect(result.content[0]!.text).toContain('APPROVAL_EXPIRED');
     await client.close();
@@ -224,7 +224,7 @@ describe('MCP gateway (2025-11-25, official SDK v1 client)', () => {
     const controller = new AbortController();
     let held!: () => void;
     const notice = new Promise<void>((resolve) => (held = resolve));
-    const call = client.callTool({ name: 'issue_refund', arguments: { customerId: 'c3', amount: 700 } }, undefined, {
+    const call = client.callTool({ name: 'issue_refund', arguments: { customerId: 'cus_1003', amount: 700 } }, undefined, {
       signal: controller.signal,
       onprogress: () => held(),
       timeout: 30_000,
@@ -299,7 +299,7 @@ describe('MCP gateway: /mcp aggregates every upstream', () => {
     expect(names).toContain('demo-mcp__echo');
     expect(names).toContain('notes__search_notes');
     expect(names.some((n) => n.startsWith('broken__'))).toBe(false);
-    const result = await client.callTool({ name: 'notes__read_note', arguments: { id: '1' } });
+    const result = await client.callTool({ name: 'notes__read_note', arguments: { id: 'note-2' } });
     expect(text(result)).not.toMatch(/[a-z]+@example\.com/);
     const broken = (await client.callTool({ name: 'broken__anything', arguments: {} })) as { isError?: boolean; content: { text: string }[] };
     expect(broken.isError).toBe(true);

@@ -1,2 +1,4 @@
-export { startDemoMcpServer, type DemoMcpOptions, type DemoMcpServer } from './demo-mcp.js';
-export { CUSTOMERS, NOTES, type Variant } from './catalog.js';
+export { startDemoMcpServer, type DemoMcpServer, type DemoMcpServerOptions } from './demo-mcp.http.js';
+export { createDemoServer, type DemoServer } from './demo-server.js';
+export { CUSTOMERS, type Customer } from './customers.js';
+export { VARIANTS, ECHO_DESCRIPTIONS, type Variant } from './variant.js';

@@ -1,15 +1,32 @@
 #!/usr/bin/env node
-import { startDemoMcpServer } from './demo-mcp.js';
+// The demo MCP server as a process (the quickstart, the end-to-end tests and the benchmarks).
+// DEMO_MCP_TOKEN is the credential the gateway injects; DEMO_MCP_ADDR where to listen;
+// DEMO_MCP_VARIANT which echo description to offer.
+import { createLogger, runService } from '@portcullis/service-kit';
+import { loadConfig, type DemoMcpConfig } from './config.js';
+import { startDemoMcpServer, type DemoMcpServer } from './demo-mcp.http.js';
 
-const token = process.env.DEMO_MCP_TOKEN;
-if (!token) {
-  process.stderr.write('demo-mcp: DEMO_MCP_TOKEN must be set (the credential the gateway injects)\n');
+let config: DemoMcpConfig;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  process.stderr.write(`demo-mcp: ${(err as Error).message}\n`);
   process.exit(1);
 }
-const [host, port] = (process.env.DEMO_MCP_ADDR ?? '127.0.0.1:7700').split(':');
-const variant = process.env.DEMO_MCP_VARIANT === 'changed' ? 'changed' : 'original';
-const server = await startDemoMcpServer({ host: host!, port: Number(port), token, variant });
-process.stdout.write(`demo-mcp serving ${server.url} (${variant})\n`);
-const stop = () => void server.close().then(() => process.exit(0));
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+const logger = createLogger('demo-mcp', config.logLevel);
+let server: DemoMcpServer | undefined;
+await runService('demo-mcp', logger, {
+  async start() {
+    server = await startDemoMcpServer({
+      host: config.address.host,
+      port: config.address.port,
+      token: config.token,
+      variant: config.variant,
+      onError: (err) => logger.warn({ error: err.message }, 'mcp request failed'),
+    });
+    logger.info({ url: server.url, variant: config.variant }, 'listening');
+  },
+  async stop() {
+    await server?.close();
+  },
+});
