@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { REPO_ROOT } from '@portcullis/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -323,6 +323,15 @@ describe('MCP gateway (2026-07-28, official SDK v2 client)', () => {
     }
   });
 
+  it('passes an input_required round trip (elicitation on 2026-07-28) between caller and upstream', async () => {
+    const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { confirm: true } }));
+    await client.connect(new TransportV2(new URL(`${env.stack.ingressUrl}/mcp/demo-mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } }));
+    const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'archive' } });
+    expect(text(result)).toContain('confirmed: archive');
+    await client.close();
+  });
+
   it('refuses a request whose Mcp-Name header does not match its body', async () => {
     const res = await fetch(`${env.stack.ingressUrl}/mcp/demo-mcp`, {
       method: 'POST',
@@ -340,9 +349,17 @@ describe('MCP gateway: tool pinning', () => {
     expect((await before.listTools()).tools.map((t) => t.name)).toContain('echo');
     await before.close();
 
+    // A client holding a session hears of the change on its server stream (GET), relayed.
+    const listening = await v1('/mcp/mutable');
+    let changed!: () => void;
+    const heard = new Promise<void>((resolve) => (changed = resolve));
+    listening.setNotificationHandler(ToolListChangedNotificationSchema, async () => changed());
+    await listening.listTools(); // the GET stream is open once the session is in use
+
     // The upstream changes echo's description (a "rug pull").
-    await mutable.close();
-    mutable = await startDemoMcpServer({ port: mutablePort, token: MUTABLE_TOKEN, variant: 'changed' });
+    mutable.setVariant('changed');
+    await heard;
+    await listening.close();
 
     const after = await v1('/mcp/mutable');
     expect((await after.listTools()).tools.map((t) => t.name)).not.toContain('echo');
