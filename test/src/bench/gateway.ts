@@ -20,7 +20,7 @@ export interface GatewayStack {
 // What the bench measures: an allowed, masked GET on demo-http, the rules of the e2e harness that
 // concern GETs, and pgbench's selects on demo-pg (the bench's pgbench database). Tokens live long
 // enough for any BENCH_SECONDS; each run gets a fresh one anyway.
-function configYaml(ports: { idp: number; upstream: number }, pg: PgBenchDatabase | undefined): string {
+function configYaml(ports: { idp: number; upstream: number; demoMcp: number }, pg: PgBenchDatabase | undefined): string {
   return `
 issuers:
   - { issuer: "http://127.0.0.1:${ports.idp}", audience: portcullis, maxTokenLifetime: 1h }
@@ -35,6 +35,10 @@ connections:
     type: http
     upstream: "http://127.0.0.1:${ports.upstream}"
     credential: { header: authorization, scheme: Bearer, secret: { env: DEMO_HTTP_API_KEY } }
+  - name: demo-mcp
+    type: mcp
+    upstream: "http://127.0.0.1:${ports.demoMcp}/mcp"
+    credential: { header: authorization, scheme: Bearer, secret: { env: DEMO_MCP_TOKEN } }
 ${
   pg
     ? `  - name: demo-pg
@@ -56,6 +60,10 @@ policies:
   - id: agents-never-delete-demo-http
     effect: deny
     match: { groups: [agents], connections: [demo-http], http: { methods: [DELETE] } }
+  # MCP tools/call of echo (no masking profile: the figure is the gateway's own cost).
+  - id: agents-echo-demo-mcp
+    effect: allow
+    match: { groups: [agents], connections: [demo-mcp], mcp: { methods: [initialize, server/discover, tools/list, tools/call] } }
 ${
   pg
     ? `  # pgbench -S: its start-up count(*) and catalog query, then one SELECT per transaction.
@@ -72,7 +80,7 @@ ${
  * The config with `demo-pg` when this build accepts it, else without it and why: until ingress
  * knows `type: postgres`, the connection would stop every service, and the HTTP section with it.
  */
-function chooseConfig(ports: { idp: number; upstream: number }, pg: PgBenchDatabase | undefined): { yaml: string; pgConfigProblem?: string } {
+function chooseConfig(ports: { idp: number; upstream: number; demoMcp: number }, pg: PgBenchDatabase | undefined): { yaml: string; pgConfigProblem?: string } {
   if (!pg) return { yaml: configYaml(ports, undefined), pgConfigProblem: 'there is no pgbench database' };
   const yaml = configYaml(ports, pg);
   try {
@@ -87,7 +95,7 @@ function chooseConfig(ports: { idp: number; upstream: number }, pg: PgBenchDatab
 export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBenchDatabase | undefined): Promise<GatewayStack> {
   const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
   const configPath = join(dir, 'portcullis.yaml');
-  const { yaml, pgConfigProblem } = chooseConfig({ idp: idp!, upstream: upstream! }, pg);
+  const { yaml, pgConfigProblem } = chooseConfig({ idp: idp!, upstream: upstream!, demoMcp: demoMcp! }, pg);
   writeFileSync(configPath, yaml);
   const nats = await natsUrl();
   const db = await createTestDatabase('pc_bench');
@@ -98,8 +106,8 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBen
     databaseUrl: db.url,
     namespace: uniqueNamespace('b'),
     ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
-      demoMcp: false,
-    // The demo upstream runs as the stack's own process, not inside the bench.
+    // The demo upstream and the demo MCP server run as the stack's own processes, not inside the bench.
+    demoMcp: true,
     demoUpstream: true,
     logDir: join(dir, 'logs'),
     logLevel: 'warn',

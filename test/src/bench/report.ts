@@ -27,6 +27,8 @@ export interface ReportInput {
   readonly policy: string;
   /** The PostgreSQL section's measurements (same rounds, seconds and warm-up). */
   readonly pg: PgSection;
+  /** The MCP tools/call section, already rendered. */
+  readonly mcp: string;
   /** The previous file, for its hand-written analysis. */
   readonly previous: string | undefined;
 }
@@ -213,6 +215,7 @@ start rather than its commit, so the lag slightly understates time to durability
 ${auditTable(input)}
 
 ${renderPgSection(input.pg, input)}
+${input.mcp}
 ${input.policy}
 ## What limits these figures
 

@@ -17,6 +17,7 @@ import { errorsOf, measureRounds } from './measure.js';
 import { pgErrorsOf } from './pg-measure.js';
 import { startNginx } from './nginx.js';
 import { createPgBenchDatabase, measurePgSection, type PgBenchDatabase } from './pg-section.js';
+import { measureMcpSection, renderMcpSection } from './mcp-section.js';
 import { Cleanup, startService } from './processes.js';
 import { measurePolicy, renderPolicySection } from './policy.js';
 import { renderReport } from './report.js';
@@ -86,6 +87,8 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const stages = await sampleStages(targets.find((t) => t.name === 'gateway')!, config.stageSamples);
   say('PostgreSQL section: pgbench -S against direct, pgbouncer and the gateway…');
   const pg = await measurePgSection(context, { database: pgDatabase, tools, gateway, pgbouncerPort: pgbouncerPort! });
+  say('MCP section: tools/call direct and through the gateway…');
+  const mcp = await measureMcpSection(context, gateway);
   say('timing in-process policy evaluation and SQL analysis…');
   const policy = renderPolicySection(await measurePolicy());
 
@@ -105,6 +108,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     stages,
     policy,
     pg,
+    mcp: mcp ? renderMcpSection(mcp, config) : '',
     previous: existsSync(REPORT_PATH) ? readFileSync(REPORT_PATH, 'utf8') : undefined,
   });
   writeFileSync(REPORT_PATH, report);
@@ -115,8 +119,10 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   // A target that was not measured is in the report with its reason; a measured run with errors fails the bench.
   const pgInvalid = pg.measurements.filter((m) => pgErrorsOf(m));
   for (const m of pgInvalid) say(`postgres round ${m.round} · ${m.mode} · ${m.target}: ${pgErrorsOf(m)}`);
-  keepDir = invalid.length > 0 || pgInvalid.length > 0;
-  return invalid.length === 0 && pgInvalid.length === 0;
+  const mcpInvalid = (mcp?.measurements ?? []).filter((m) => m.result.non2xx > 0 || m.result.socketErrors > 0);
+  for (const m of mcpInvalid) say(`mcp round ${m.round} · ${m.mode} · ${m.target}: ${m.result.non2xx} non-2xx, ${m.result.socketErrors} socket errors`);
+  keepDir = invalid.length > 0 || pgInvalid.length > 0 || mcpInvalid.length > 0 || mcp?.unavailable !== undefined;
+  return invalid.length === 0 && pgInvalid.length === 0 && mcpInvalid.length === 0 && mcp?.unavailable === undefined;
 }
 
 const cleanup = new Cleanup(say);

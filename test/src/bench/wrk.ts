@@ -56,9 +56,16 @@ export function headerScript(headers: Readonly<Record<string, string>>): string 
   return Object.entries(headers).map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}\n`).join('');
 }
 
+/** Lua for wrk that makes every request a POST of `body`. */
+export function postScript(body: string): string {
+  return `wrk.method = "POST"\nwrk.body = "${body.replace(/[\\"]/g, (c) => `\\${c}`)}"\n`;
+}
+
 export interface WrkRun {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** A POST with this body instead of a GET. */
+  readonly body?: string;
   readonly threads: number;
   readonly connections: number;
   readonly seconds: number;
@@ -70,7 +77,7 @@ export interface WrkRun {
 export async function runWrk(cleanup: Cleanup, run: WrkRun): Promise<WrkResult> {
   cleanup.throwIfClosed();
   const script = join(run.dir, 'headers.lua');
-  writeFileSync(script, headerScript(run.headers), { mode: 0o600 });
+  writeFileSync(script, headerScript(run.headers) + (run.body !== undefined ? postScript(run.body) : ''), { mode: 0o600 });
   const args = ['-t', String(run.threads), '-c', String(run.connections), '-d', `${run.seconds}s`, '--latency', '-s', script, run.url];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.track(child);
