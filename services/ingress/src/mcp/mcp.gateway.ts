@@ -337,9 +337,11 @@ export class McpGateway {
       this.httpError(res, 404, null, RPC.INVALID_REQUEST, 'session not found: initialize a new one');
       return undefined;
     }
+    // As the SDK's servers do: any 2025-era revision the gateway speaks is accepted on a session
+    // (clients that send an older one than they negotiated exist); anything else is refused.
     const header = req.headers['mcp-protocol-version'];
-    if (typeof header === 'string' && header !== state.protocolVersion) {
-      this.httpError(res, 400, null, RPC.INVALID_REQUEST, `MCP-Protocol-Version ${header.slice(0, 40)} is not the session's ${state.protocolVersion}`);
+    if (typeof header === 'string' && !LEGACY_VERSIONS.includes(header.trim())) {
+      this.httpError(res, 400, null, RPC.INVALID_REQUEST, `unsupported MCP-Protocol-Version ${header.slice(0, 40)} on a ${state.protocolVersion} session; supported: ${LEGACY_VERSIONS.join(', ')}`);
       return undefined;
     }
     const resumed = await this.deps.flow.resume(this.opening(req), state.id, state, this.authRefuser(res, path, endpoint));
