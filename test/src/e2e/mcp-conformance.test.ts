@@ -1,8 +1,9 @@
 // The official MCP conformance suite (@modelcontextprotocol/conformance 0.1.13, server scenarios)
-// against the demo MCP server directly and through the gateway's /mcp/<connection>, in one run:
+// against a conformance-shaped upstream (conformance/everything-server.ts: the suite's test tools,
+// resources and prompts) directly and through the gateway's /mcp/<connection>, in one run:
 // every scenario that passes directly must pass through the gateway. The suite cannot send an
-// Authorization header, so a small hop in this process adds it (the same hop for both runs): the
-// upstream's token on the direct run, an agent's token from the dev IdP on the gateway run.
+// Authorization header, so a small hop in this process adds it (the same hop for both runs): an
+// agent's token from the dev IdP on the gateway run (the upstream itself needs none).
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@portcullis/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEverythingServer } from './conformance/everything-server.js';
 import { CLIENTS, E2eEnvironment } from './harness.js';
 
 const env = new E2eEnvironment();
@@ -55,11 +57,12 @@ function scenario(url: string, name: string, outputDir: string): Promise<{ passe
 }
 
 let agentToken = '';
+let upstream: Awaited<ReturnType<typeof startEverythingServer>>;
 
 beforeAll(async () => {
+  upstream = await startEverythingServer();
   await env.start({
-    demoMcp: true,
-    connections: [{ name: 'conformance', type: 'mcp', upstream: 'DEMO_MCP_URL', credential: { header: 'authorization', scheme: 'Bearer', secret: { env: 'DEMO_MCP_TOKEN' } } }],
+    connections: [{ name: 'conformance', type: 'mcp', upstream: upstream.url }],
     // Every method for the agent, and no masking profile: masking rightly changes results, which
     // the suite would report as a difference that is no fault of the proxying.
     policies: [{ id: 'conformance-all', effect: 'allow', match: { groups: ['agents'], connections: ['conformance'] } }],
@@ -69,6 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const hop of hops) hop.close();
+  upstream?.server.close();
   await env.stop();
 });
 
@@ -76,7 +80,7 @@ describe('MCP conformance suite (server scenarios)', () => {
   it('passes through /mcp/<connection> every scenario the upstream passes directly', async () => {
     const scenarios = await SCENARIOS;
     expect(scenarios.length).toBeGreaterThan(10);
-    const direct = await authHop(env.stack.demoMcpUrl, () => env.stack.demoMcpToken);
+    const direct = await authHop(upstream.url, () => 'none-needed');
     const gateway = await authHop(`${env.stack.ingressUrl}/mcp/conformance`, () => agentToken);
     const out = mkdtempSync(join(tmpdir(), 'portcullis-conformance-'));
     const results: { name: string; direct: boolean; gateway: boolean; output: string }[] = [];
