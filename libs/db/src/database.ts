@@ -27,10 +27,6 @@ export function createDatabase<DB>(options: { url: string; schema: string; max?:
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  // Nor may a checked-out one: pg-pool listens for errors only while a client is idle, and an
-  // 'error' without a listener is an uncaught exception. Its query rejects all the same, and the
-  // pool drops it when it is released (it is no longer queryable).
-  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
   return {
     db,
