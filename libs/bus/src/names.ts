@@ -20,6 +20,9 @@ const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
   policyChanged: ['policy', 'changed'],
   toolDefinitionChanged: ['tool', 'changed'],
   toolDefinitionApproved: ['tool', 'approved'],
+  authenticationFailed: ['auth', 'failed'],
+  identityRevoked: ['identity', 'revoked'],
+  identityUnrevoked: ['identity', 'unrevoked'],
 };
 
 /** Stands in a subject for a connection or request the event does not have. */
@@ -80,6 +83,11 @@ export class BusNames {
   /** Where policy instances announce the rule set they decide with (PolicyChanged events). */
   get policyChanges(): string {
     return `${this.namespace}.evt.policy.changed.>`;
+  }
+
+  /** Revocations and their lifting: every ingress instance follows them to end sessions at once. */
+  get identityChanges(): string {
+    return `${this.namespace}.evt.identity.*.>`;
   }
 
   /** Every approval outcome (and request) for one request id. */

@@ -24,17 +24,92 @@ const secretRef = z.union([
   z.object({ file: z.string().min(1) }).strict(),
 ]);
 
-const issuer = z
+/** Longest leeway an issuer may allow on exp/nbf/iat: clocks drift seconds, not hours (RFC 8725 §3.10). */
+const MAX_CLOCK_TOLERANCE_MS = 5 * 60_000;
+const clockTolerance = duration.default('5s').refine((ms) => ms <= MAX_CLOCK_TOLERANCE_MS, 'must be at most 5m: a larger leeway keeps expired tokens alive');
+
+/** One audience or several; the token must name at least one of them. */
+const audiences = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (typeof value === 'string' ? [value] : value));
+
+/**
+ * Where a claim lives in a token: a dotted path ("groups", "realm_access.roles"), or a list of
+ * segments for claim names that contain dots themselves (["https://example.com/roles"]).
+ */
+const claimPath = z
+  .union([z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a claim name or a dotted path such as realm_access.roles'), z.array(z.string().min(1)).min(1)])
+  .transform((value) => (typeof value === 'string' ? value.split('.') : value));
+
+/**
+ * How a principal is told machine from human: `client-credentials` — its subject is the client
+ * it names (the shape of the client-credentials grant); `machine` / `human` — every principal of
+ * this issuer is one; `{ claim, equals }` — a claim has that value (Entra ID: idtyp = app).
+ */
+const kindRule = z.union([z.enum(['client-credentials', 'machine', 'human']), z.object({ claim: claimPath, equals: z.union([z.string(), z.boolean()]) }).strict()]);
+
+const JWT_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+
+const oidcIssuer = z
   .object({
+    protocol: z.literal('oidc'),
+    /** Exactly the `iss` of its tokens; its keys are found by OpenID Connect discovery unless jwksUri is set. */
     issuer: z.string().url(),
-    audience: z.string().min(1),
+    /** The issuer's key set, when it does not publish discovery (the document is then not fetched). */
+    jwksUri: z.string().url().optional(),
+    /** The token's `aud` must contain one of these. */
+    audience: audiences,
+    /** Signing algorithms accepted (asymmetric only: a shared-secret algorithm would let anyone with the public key forge). */
+    algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['ES256', 'RS256']),
+    /** JWT `typ` values accepted (compared case-insensitively, "application/" optional). RFC 9068 access tokens are at+jwt. */
+    tokenTypes: z.array(z.string().regex(/^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/)).min(1).default(['at+jwt']),
     /** Tokens whose lifetime (exp - iat) exceeds this are refused: short-lived tokens only. */
     maxTokenLifetime: duration.default('1h'),
-    groupsClaim: z.string().min(1).default('groups'),
-    algorithms: z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1).default(['ES256', 'RS256']),
-    clockTolerance: duration.default('5s'),
+    clockTolerance,
+    /** How long fetched keys are used before they are fetched again (an unknown kid refetches sooner). */
+    jwksRefresh: duration.default('10m'),
+    claims: z
+      .object({
+        /** Claims whose values are the principal's groups, merged in order (arrays, or space-separated strings such as scope). */
+        groups: z.array(claimPath).default(['groups']),
+        /** Claims naming the workload, first present wins; when several are present they must agree. */
+        clientId: z.array(claimPath).min(1).default(['client_id', 'azp']),
+        kind: kindRule.default('client-credentials'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
+
+const samlIssuer = z
+  .object({
+    protocol: z.literal('saml'),
+    /** The assertion's <Issuer> (the IdP's entity id), matched exactly. */
+    issuer: z.string().min(1).max(1024),
+    /** The assertion's AudienceRestriction must name one of these (the gateway's SP entity id). */
+    audience: audiences,
+    /** The IdP's signing certificate (PEM). Only signatures by this key are accepted; KeyInfo in an assertion is ignored. */
+    certificate: secretRef,
+    /** Assertions valid for longer than this (NotOnOrAfter - IssueInstant) are refused. */
+    maxTokenLifetime: duration.default('1h'),
+    clockTolerance,
+    attributes: z
+      .object({
+        /** Attributes whose values are the principal's groups, merged in order. */
+        groups: z.array(z.string().min(1)).default(['groups']),
+        /** Attribute naming the workload; the NameID when absent. */
+        clientId: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /** SAML IdPs mostly speak for people: a principal is human unless this says otherwise. */
+    kind: z.enum(['machine', 'human']).default('human'),
+  })
+  .strict();
+
+/** A trusted issuer: an OpenID provider (the default) or a SAML 2.0 IdP. */
+const issuer = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) && !('protocol' in value) ? { ...value, protocol: 'oidc' } : value),
+  z.discriminatedUnion('protocol', [oidcIssuer, samlIssuer]),
+);
 
 const devIdpClient = z
   .object({
@@ -53,6 +128,30 @@ const devIdp = z
     audience: z.string().min(1).default('portcullis'),
     tokenTtl: duration.default('5m'),
     clients: z.array(devIdpClient).default([]),
+    /**
+     * A second OpenID provider at `<issuer>/nested`, shaping tokens as Keycloak does: groups under
+     * `realm_access.roles`, the client in `azp`. Proves claim mapping against a second layout.
+     */
+    nested: z.object({ clients: z.array(devIdpClient).default([]) }).strict().optional(),
+    /** SAML 2.0: signed assertions for the dev IdP's clients at POST /saml/assertion. */
+    saml: z
+      .object({
+        /** The assertions' <Issuer>; default `<issuer>/saml`. */
+        entityId: z.string().min(1).optional(),
+        /** The AudienceRestriction; default the IdP's audience. */
+        audience: z.string().min(1).optional(),
+        /** Signing key and its certificate (PEM); `npm start` generates them. */
+        key: secretRef,
+        certificate: secretRef,
+        assertionTtl: duration.default('5m'),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Test-only endpoints: POST /test/mint signs any header and claims with the current key,
+     * POST /test/rotate-keys rotates it. Never in a real deployment: off unless set.
+     */
+    testEndpoints: z.boolean().default(false),
   })
   .strict();
 
@@ -296,6 +395,14 @@ export const portcullisConfigSchema = z
     policies: z.array(z.unknown()).default([]),
     maskingProfiles: z.array(maskingProfile).default([]),
     audit: z.object({ readerGroups: z.array(groupName).default([]) }).strict().default({}),
+    /** The identity service: who may revoke identities. */
+    identity: z
+      .object({
+        /** Principals in any of these groups may revoke and unrevoke; none means nobody may (closed by default). */
+        adminGroups: z.array(groupName).default([]),
+      })
+      .strict()
+      .default({}),
     /** The policy service: where its documents come from, and who may manage and explain them. */
     policy: z
       .object({
@@ -313,6 +420,9 @@ export const portcullisConfigSchema = z
     for (const name of duplicates(config.connections.map((c) => c.name))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['connections'], message: `duplicate connection "${name}"` });
     }
+    for (const name of duplicates(config.issuers.map((i) => `${i.protocol} ${i.issuer}`))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['issuers'], message: `duplicate issuer "${name.slice(name.indexOf(' ') + 1)}"` });
+    }
     for (const name of duplicates(config.maskingProfiles.map((p) => p.name))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfiles'], message: `duplicate masking profile "${name}"` });
     }
@@ -321,6 +431,10 @@ export const portcullisConfigSchema = z
 export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
 export type PortcullisConfig = z.output<typeof portcullisConfigSchema>;
 export type IssuerConfig = PortcullisConfig['issuers'][number];
+export type OidcIssuerConfig = Extract<IssuerConfig, { protocol: 'oidc' }>;
+export type SamlIssuerConfig = Extract<IssuerConfig, { protocol: 'saml' }>;
+export type ClaimPath = OidcIssuerConfig['claims']['groups'][number];
+export type KindRule = OidcIssuerConfig['claims']['kind'];
 export type DevIdpConfig = NonNullable<PortcullisConfig['devIdp']>;
 export type ConnectionConfig = PortcullisConfig['connections'][number];
 export type HttpConnectionConfig = Extract<ConnectionConfig, { type: 'http' }>;

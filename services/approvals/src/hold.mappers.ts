@@ -44,7 +44,7 @@ export function holdToProto(hold: Hold): approvalsV1.Hold {
     requestId: hold.requestId,
     connection: hold.connection,
     // The requester as the hold records it: who asked, not the principal's every attribute.
-    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: hold.requester.issuer, expiresAt: undefined, scopes: [], kind: '', claimsJson: '' },
+    requester: { subject: hold.requester.subject, clientId: hold.requester.clientId, groups: [...hold.requester.groups], issuer: hold.requester.issuer, expiresAt: undefined, scopes: [], kind: '', claimsJson: '', tokenId: '' },
     target: targetToProto(hold.target),
     sessionId: hold.sessionId,
     reasons: [...hold.reasons],

@@ -19,7 +19,7 @@ import { chainHash, GENESIS_HASH, jsonDigest, sha256Hex } from './domain/index.j
 // two instances keep one chain, and only audit readers may look.
 
 const SECRET_MARKER = 'marker-that-must-never-be-logged';
-const principal = (subject: string, groups: string[]) => ({ subject, clientId: subject, groups, issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000), scopes: [], kind: 'machine' as const, claimsJson: `{"sub":"${subject}"}` });
+const principal = (subject: string, groups: string[]) => ({ subject, clientId: subject, groups, issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000), scopes: [], kind: 'machine' as const, claimsJson: `{"sub":"${subject}"}`, tokenId: '' });
 const TOKENS: Record<string, VerifyOutcome> = {
   'reader-token': { ok: true, principal: principal('auditor-1', ['auditors']) },
   'agent-token': { ok: true, principal: principal('agent-1', ['agents']) },

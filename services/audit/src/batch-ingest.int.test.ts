@@ -20,7 +20,7 @@ import { sha256Hex } from './domain/index.js';
 // event however they arrive again; nothing undecodable is dropped; session ids are stored; several
 // instances keep one chain.
 
-const reader = { subject: 'auditor-1', clientId: 'auditor-1', groups: ['auditors'], issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000), scopes: [], kind: 'machine' as const, claimsJson: '{}' };
+const reader = { subject: 'auditor-1', clientId: 'auditor-1', groups: ['auditors'], issuer: 'https://idp.test', expiresAt: new Date(Date.now() + 3_600_000), scopes: [], kind: 'machine' as const, claimsJson: '{}', tokenId: '' };
 const authenticate = async (token: string): Promise<VerifyOutcome> =>
   token === 'reader-token' ? { ok: true, principal: reader } : { ok: false, code: 'TOKEN_MALFORMED', message: 'not a token this test knows' };
 

@@ -1,9 +1,24 @@
+// The dev IdP owns the identities of local stacks and tests — never production. It decides
+// which client gets which token or assertion: it authenticates configured clients and issues
+// them ES256 JWT access tokens (two issuers, two claim layouts) and RSA-signed SAML 2.0
+// assertions. With test endpoints on, it also signs whatever a test asks for with its real
+// keys, and rotates those keys while serving.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateCookieKeys, generateSigningJwks } from './keys.js';
-import { buildProvider, loadOidcProvider, resourceIndicatorFor } from './provider.js';
+import { fail } from './failure.js';
+import { sendFailure } from './http-io.js';
+import { generateSigningKeyRing } from './keys.js';
+import { createOidcIssuer } from './oidc-issuer.js';
+import type { OidcIssuer } from './oidc-issuer.js';
+import { resolveClients, validateDefaults, validateIssuer, validatePort, validateSaml } from './options.js';
+import { handleRotateKeys, handleSamlAssertion, handleSamlMint, handleTestMint } from './own-endpoints.http.js';
+import type { OwnEndpointContext } from './own-endpoints.http.js';
+import { loadOidcProvider } from './provider.js';
 import type { ResolvedClient } from './provider.js';
+import { MOUNT_PATHS, route } from './routes.js';
+import type { IssuerName, ServedFeatures } from './routes.js';
+import type { SamlSettings } from './saml-issuer.js';
 
 export interface DevIdpClient {
   readonly clientId: string;
@@ -18,6 +33,25 @@ export interface DevIdpClient {
 export interface DevIdpLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+}
+
+/** A second OpenID provider at `<issuer>/nested` whose tokens are shaped like Keycloak's. */
+export interface DevIdpNestedOptions {
+  /** Its own clients (an id may repeat a main one: it is another issuer). Defaults as for the main clients. */
+  readonly clients: readonly DevIdpClient[];
+}
+
+/** Signed SAML 2.0 assertions for the main clients at POST /saml/assertion. */
+export interface DevIdpSamlOptions {
+  /** The assertions' `<saml:Issuer>`. Default: `<issuer>/saml`. */
+  readonly entityId?: string;
+  /** The AudienceRestriction. Default: options.defaultAudience. */
+  readonly audience?: string;
+  /** RSA private key, PEM. */
+  readonly privateKey: string;
+  /** The key's X.509 certificate, PEM: checked against the key, and what relying parties verify with. */
+  readonly certificate: string;
+  readonly assertionTtlSeconds: number;
 }
 
 export interface DevIdpOptions {
@@ -40,6 +74,13 @@ export interface DevIdpOptions {
   readonly defaultAudience: string;
   /** e.g. 300 */
   readonly defaultTokenTtlSeconds: number;
+  readonly nested?: DevIdpNestedOptions;
+  readonly saml?: DevIdpSamlOptions;
+  /**
+   * Serve POST /test/mint and /test/rotate-keys (and /nested/test/..., /test/saml/mint):
+   * anyone who can reach them can sign anything. Default false: they answer 404.
+   */
+  readonly testEndpoints?: boolean;
   /** Receives lifecycle, token-issuance and oidc-provider notices. Never receives secrets or tokens. */
   readonly logger?: DevIdpLogger;
 }
@@ -47,6 +88,8 @@ export interface DevIdpOptions {
 export interface DevIdp {
   /** The effective issuer once started (derived if options.issuer was empty); before that, options.issuer. */
   readonly issuer: string;
+  /** `<issuer>/nested` once started with options.nested; otherwise undefined. */
+  readonly nestedIssuer: string | undefined;
   /** The bound port once started; before that, options.port. */
   readonly port: number;
   start(): Promise<void>;
@@ -58,6 +101,7 @@ type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Prom
 interface Running {
   readonly server: Server;
   readonly issuer: string;
+  readonly nestedIssuer: string | undefined;
   readonly port: number;
 }
 
@@ -70,20 +114,30 @@ interface Running {
  *
  * Token claims: iss, sub (= client id), aud (the client's audience), client_id,
  * groups, iat, exp (= iat + the client's TTL), jti. Header: alg ES256, typ at+jwt, kid.
+ * The nested issuer (`/nested/token`) puts groups in realm_access.roles and adds azp instead.
  * Signing and cookie keys are generated in memory on every start().
  */
 export function createDevIdp(options: DevIdpOptions): DevIdp {
-  const clients = resolveClients(options);
+  validateDefaults(options);
+  const clients = resolveClients(options, options.clients, 'clients');
+  const nestedClients = options.nested && resolveClients(options, options.nested.clients, 'nested.clients');
   validateIssuer(options.issuer);
   validatePort(options.port);
+  if (options.saml) validateSaml(options.saml);
   const { logger } = options;
+  const features: ServedFeatures = {
+    nested: nestedClients !== undefined,
+    saml: options.saml !== undefined,
+    testEndpoints: options.testEndpoints === true,
+  };
 
   let running: Running | undefined;
   let starting: Promise<void> | undefined;
 
   async function doStart(): Promise<void> {
     const mod = await loadOidcProvider(logger);
-    const jwks = await generateSigningJwks();
+    const mainKeys = await generateSigningKeyRing();
+    const nestedKeys = nestedClients && (await generateSigningKeyRing());
 
     let handler: RequestHandler = (_req, res) => {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
@@ -96,39 +150,65 @@ export function createDevIdp(options: DevIdpOptions): DevIdp {
     await listen(server, options.port, options.host);
     const port = (server.address() as AddressInfo).port;
     const issuer = options.issuer !== '' ? options.issuer : deriveIssuer(options.host, port);
+    const nestedIssuer = nestedClients && `${issuer}${MOUNT_PATHS.nested}`;
 
+    let saml: SamlSettings | undefined;
     try {
       // Synchronous from here to the handler swap, so no request can observe the 503 stub
       // (the event loop cannot accept a connection in between).
-      const provider = buildProvider(mod, {
-        issuer,
-        clients,
-        jwks,
-        cookieKeys: generateCookieKeys(),
-        logger,
-      });
-      handler = provider.callback();
+      const issuers: Record<IssuerName, OidcIssuer | undefined> = {
+        main: createOidcIssuer(mod, { issuer, mountPath: MOUNT_PATHS.main, clients, layout: 'portcullis', keys: mainKeys, logger }),
+        nested:
+          nestedClients && nestedKeys && nestedIssuer
+            ? createOidcIssuer(mod, {
+                issuer: nestedIssuer,
+                mountPath: MOUNT_PATHS.nested,
+                clients: nestedClients,
+                layout: 'keycloak',
+                keys: nestedKeys,
+                logger,
+              })
+            : undefined,
+      };
+      saml = options.saml && {
+        entityId: options.saml.entityId ?? `${issuer}/saml`,
+        audience: options.saml.audience ?? options.defaultAudience,
+        privateKey: options.saml.privateKey,
+        assertionTtlSeconds: options.saml.assertionTtlSeconds,
+      };
+      handler = createDispatcher({ features, issuers, saml, clients, logger });
     } catch (err) {
       await closeServer(server);
       throw err;
     }
 
-    running = { server, issuer, port };
+    running = { server, issuer, nestedIssuer, port };
     logger?.info(
       {
         issuer,
+        nestedIssuer,
         host: options.host,
         port,
         clients: clients.map((c) => ({ clientId: c.clientId, audience: c.audience, ttl: c.tokenTtlSeconds })),
-        kid: jwks.keys[0]?.kid,
+        nestedClients: nestedClients?.map((c) => ({ clientId: c.clientId, audience: c.audience, ttl: c.tokenTtlSeconds })),
+        kid: mainKeys.keys[0]?.kid,
+        nestedKid: nestedKeys?.keys[0]?.kid,
+        samlEntityId: saml?.entityId,
+        testEndpoints: features.testEndpoints,
       },
       'dev-idp listening',
     );
+    if (features.testEndpoints) {
+      logger?.warn({ issuer }, 'test endpoints are on: anyone who reaches this port can have any token or assertion signed');
+    }
   }
 
   return {
     get issuer() {
       return running?.issuer ?? options.issuer;
+    },
+    get nestedIssuer() {
+      return running?.nestedIssuer;
     },
     get port() {
       return running?.port ?? options.port;
@@ -157,65 +237,62 @@ export function createDevIdp(options: DevIdpOptions): DevIdp {
   };
 }
 
-function resolveClients(options: DevIdpOptions): ResolvedClient[] {
-  if (!isNonEmptyString(options.defaultAudience)) {
-    throw new TypeError('dev-idp: defaultAudience must be a non-empty string');
-  }
-  if (!isPositiveInteger(options.defaultTokenTtlSeconds)) {
-    throw new TypeError('dev-idp: defaultTokenTtlSeconds must be a positive integer');
-  }
-  const seen = new Set<string>();
-  return options.clients.map((client, i) => {
-    const where = `dev-idp: clients[${i}]`;
-    if (!isNonEmptyString(client.clientId)) throw new TypeError(`${where}.clientId must be a non-empty string`);
-    if (seen.has(client.clientId)) throw new TypeError(`${where}: duplicate clientId "${client.clientId}"`);
-    seen.add(client.clientId);
-    if (!isNonEmptyString(client.clientSecret)) {
-      throw new TypeError(`${where}.clientSecret must be a non-empty string`);
-    }
-    if (!Array.isArray(client.groups) || !client.groups.every((g) => typeof g === 'string')) {
-      throw new TypeError(`${where}.groups must be an array of strings`);
-    }
-    if (client.audience !== undefined && !isNonEmptyString(client.audience)) {
-      throw new TypeError(`${where}.audience must be a non-empty string when set`);
-    }
-    if (client.tokenTtlSeconds !== undefined && !isPositiveInteger(client.tokenTtlSeconds)) {
-      throw new TypeError(`${where}.tokenTtlSeconds must be a positive integer when set`);
-    }
-    const audience = client.audience ?? options.defaultAudience;
-    return {
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      groups: [...client.groups],
-      audience,
-      tokenTtlSeconds: client.tokenTtlSeconds ?? options.defaultTokenTtlSeconds,
-      resource: resourceIndicatorFor(audience),
-    };
-  });
+interface DispatcherDeps {
+  readonly features: ServedFeatures;
+  readonly issuers: Record<IssuerName, OidcIssuer | undefined>;
+  readonly saml: SamlSettings | undefined;
+  readonly clients: readonly ResolvedClient[];
+  readonly logger: DevIdpLogger | undefined;
 }
 
-function validateIssuer(issuer: string): void {
-  if (issuer === '') return;
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new TypeError(`dev-idp: issuer must be an absolute http(s) URL, got "${issuer}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`dev-idp: issuer must be an http(s) URL, got "${issuer}"`);
-  }
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || issuer.endsWith('/')) {
-    throw new TypeError(
-      `dev-idp: issuer must be an origin without path, query or trailing slash (e.g. http://127.0.0.1:7400), got "${issuer}"`,
-    );
-  }
+/** One request handler for the whole server: routes by path, then hands over to the adapter. */
+function createDispatcher(deps: DispatcherDeps): RequestHandler {
+  const { features, issuers, saml, logger } = deps;
+  const clientsById = new Map(deps.clients.map((c) => [c.clientId, c] as const));
+  const ctx: OwnEndpointContext = { logger, now: () => new Date() };
+  // route() only names an issuer or SAML when `features` says it is served.
+  const issuer = (name: IssuerName): OidcIssuer => issuers[name] ?? unreachable(`issuer ${name}`);
+  const samlSettings = (): SamlSettings => saml ?? unreachable('saml');
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
+    const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const target = route(req.method ?? 'GET', pathname, features);
+    switch (target.kind) {
+      case 'oidc':
+        return issuer(target.issuer).handle(req, res);
+      case 'test-mint':
+        return handleTestMint(issuer(target.issuer), req, res, ctx);
+      case 'test-rotate-keys':
+        return handleRotateKeys(issuer(target.issuer), req, res);
+      case 'saml-assertion':
+        return handleSamlAssertion(samlSettings(), clientsById, req, res, ctx);
+      case 'test-saml-mint':
+        return handleSamlMint(samlSettings(), clientsById, req, res, ctx);
+      case 'not-found':
+        return sendFailure(res, fail('not_found', `no endpoint at ${pathname}`));
+      case 'method-not-allowed':
+        return sendFailure(res, fail('method_not_allowed', `use ${target.allow}`), { allow: target.allow });
+    }
+  };
+
+  return async (req, res) => {
+    try {
+      await dispatch(req, res);
+    } catch (err) {
+      // Only the error's name and message: never the request, which may carry credentials.
+      logger?.warn({ event: 'server_error', path: req.url?.split('?', 1)[0], err: describeError(err) }, 'dev-idp server error');
+      if (!res.headersSent) sendFailure(res, fail('server_error', 'internal error'));
+      else res.destroy();
+    }
+  };
 }
 
-function validatePort(port: number): void {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`dev-idp: port must be an integer in 0..65535, got ${port}`);
-  }
+function unreachable(what: string): never {
+  throw new Error(`dev-idp: routed to ${what}, which is not served`);
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 function deriveIssuer(host: string, port: number): string {
@@ -248,12 +325,4 @@ function closeServer(server: Server): Promise<void> {
     // Drop idle keep-alive (and any in-flight) connections so the process can exit promptly.
     server.closeAllConnections();
   });
-}
-
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }

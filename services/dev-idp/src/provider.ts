@@ -1,9 +1,8 @@
-import type { Configuration, IssuedToken, KoaContextWithOIDC, Provider } from 'oidc-provider';
-import { ACCESS_TOKEN_ALG } from './keys.js';
-import type { SigningJwks } from './keys.js';
-import { createMemoryAdapterFactory } from './memory-adapter.js';
+import type { AdapterFactory, Configuration, IssuedToken, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { ACCESS_TOKEN_ALG, currentKey } from './keys.js';
+import type { SigningKeyRing } from './keys.js';
 
-type OidcProviderModule = typeof import('oidc-provider');
+export type OidcProviderModule = typeof import('oidc-provider');
 
 export interface ProviderLogger {
   info(obj: object, msg?: string): void;
@@ -24,6 +23,19 @@ export interface ResolvedClient {
 export function resourceIndicatorFor(audience: string): string {
   return `urn:portcullis:audience:${encodeURIComponent(audience)}`;
 }
+
+/**
+ * Where an issuer puts the client's groups in its access tokens:
+ *  - portcullis: `groups: [...]` (the gateway's own layout);
+ *  - keycloak: `realm_access: { roles: [...] }` and the client in `azp`, as Keycloak does,
+ *    so claim mapping is proven against a second, real-world layout.
+ */
+export type TokenLayout = 'portcullis' | 'keycloak';
+
+const TOKEN_CLAIMS: Record<TokenLayout, (client: ResolvedClient) => Record<string, unknown>> = {
+  portcullis: (client) => ({ groups: [...client.groups] }),
+  keycloak: (client) => ({ realm_access: { roles: [...client.groups] }, azp: client.clientId }),
+};
 
 // ---------------------------------------------------------------------------
 // oidc-provider writes notices straight to console.warn / console.info
@@ -90,21 +102,25 @@ export function loadOidcProvider(logger: ProviderLogger | undefined): Promise<Oi
 export interface BuildProviderOptions {
   readonly issuer: string;
   readonly clients: readonly ResolvedClient[];
-  readonly jwks: SigningJwks;
+  readonly layout: TokenLayout;
+  /** Every key is published in the JWKS; the current (first) one signs. */
+  readonly keys: SigningKeyRing;
   readonly cookieKeys: string[];
+  /** Storage; passed in so that a provider rebuilt on key rotation keeps the previous one's state. */
+  readonly adapter: AdapterFactory;
   readonly logger: ProviderLogger | undefined;
 }
 
 /**
  * Builds an oidc-provider instance that only serves the client_credentials grant
  * and always issues ES256-signed JWT access tokens whose `aud` is the client's
- * audience and which carry the client's `groups`.
+ * audience and which carry the client's groups where `layout` puts them.
  *
  * How a bare `grant_type=client_credentials` request turns into a JWT:
  *  - resourceIndicators.defaultResource supplies the client's own resource URN when
  *    the request has no `resource` parameter;
  *  - getResourceServerInfo maps that URN to { audience, accessTokenFormat: 'jwt',
- *    jwt.sign.alg: ES256, accessTokenTTL } — without a resource server,
+ *    jwt.sign: { alg: ES256, kid: the current key }, accessTokenTTL } — without a resource server,
  *    oidc-provider would issue an opaque token;
  *  - a requested `resource` equal to the client's audience (an absolute URI, such as an MCP
  *    server's URL, RFC 8707) names the same resource server, so aud is that resource;
@@ -113,14 +129,17 @@ export interface BuildProviderOptions {
 export function buildProvider(mod: OidcProviderModule, options: BuildProviderOptions): Provider {
   const { Provider: ProviderClass, errors } = mod;
   const { logger } = options;
+  const claimsFor = TOKEN_CLAIMS[options.layout];
+  // Named explicitly: with several keys in the keystore, oidc-provider would otherwise pick by its own scoring.
+  const signingKid = currentKey(options.keys).kid;
   const clientsById = new Map(options.clients.map((c) => [c.clientId, c] as const));
 
   const clientFor = (clientId: string | undefined): ResolvedClient | undefined =>
     clientId === undefined ? undefined : clientsById.get(clientId);
 
   const configuration: Configuration = {
-    adapter: createMemoryAdapterFactory(),
-    jwks: { keys: options.jwks.keys.map((k) => ({ ...k })) },
+    adapter: options.adapter,
+    jwks: { keys: options.keys.keys.map((k) => ({ ...k.jwk })) },
     cookies: { keys: options.cookieKeys },
     clients: options.clients.map((c) => ({
       client_id: c.clientId,
@@ -179,7 +198,7 @@ export function buildProvider(mod: OidcProviderModule, options: BuildProviderOpt
             audience: resolved.audience,
             accessTokenTTL: resolved.tokenTtlSeconds,
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: ACCESS_TOKEN_ALG } },
+            jwt: { sign: { alg: ACCESS_TOKEN_ALG, kid: signingKid } },
           };
         },
       },
@@ -194,7 +213,7 @@ export function buildProvider(mod: OidcProviderModule, options: BuildProviderOpt
     extraTokenClaims: (_ctx, token) => {
       if (token.kind !== 'ClientCredentials') return undefined;
       const client = clientFor(token.clientId);
-      return client === undefined ? undefined : { groups: [...client.groups] };
+      return client === undefined ? undefined : claimsFor(client);
     },
   };
 
@@ -220,6 +239,7 @@ export function buildProvider(mod: OidcProviderModule, options: BuildProviderOpt
     logger?.info(
       {
         event: 'grant.error',
+        issuer: options.issuer,
         clientId: ctx.oidc?.client?.clientId,
         error: e.error,
         detail: e.error_detail,
@@ -230,7 +250,7 @@ export function buildProvider(mod: OidcProviderModule, options: BuildProviderOpt
   // JWT access tokens are not stored, so oidc-provider emits "issued" (not "saved").
   provider.on('client_credentials.issued', (token: IssuedToken) => {
     logger?.info(
-      { event: 'token.issued', clientId: token.clientId, jti: token.jti, aud: token.aud, expiresIn: token.expiration },
+      { event: 'token.issued', issuer: options.issuer, kid: signingKid, clientId: token.clientId, jti: token.jti, aud: token.aud, expiresIn: token.expiration },
       'issued access token',
     );
   });

@@ -16,20 +16,61 @@ describe('loadConfig', () => {
     const config = loadConfig({ PORTCULLIS_CONFIG: file('ok.yaml', 'issuers:\n  - { issuer: "http://127.0.0.1:7400", audience: portcullis }\n') });
     expect(config.grpcAddress).toEqual({ host: '127.0.0.1', port: 50051 });
     expect(config.logLevel).toBe('info');
-    expect(config.issuers).toEqual([
-      { issuer: 'http://127.0.0.1:7400', audience: 'portcullis', maxTokenLifetime: 3_600_000, groupsClaim: 'groups', algorithms: ['ES256', 'RS256'], clockTolerance: 5000 },
+    expect(config.oidcIssuers).toEqual([
+      {
+        protocol: 'oidc',
+        issuer: 'http://127.0.0.1:7400',
+        audience: ['portcullis'],
+        algorithms: ['ES256', 'RS256'],
+        tokenTypes: ['at+jwt'],
+        maxTokenLifetime: 3_600_000,
+        clockTolerance: 5000,
+        jwksRefresh: 600_000,
+        claims: { groups: [['groups']], clientId: [['client_id'], ['azp']], kind: 'client-credentials' },
+      },
     ]);
+    expect(config.samlIssuers).toEqual([]);
+    expect(config.adminGroups).toEqual([]);
+    expect(config.longestTokenLifetimeMs).toBe(3_605_000);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('refuses to start with no issuer to trust', () => {
-    const path = file('none.yaml', 'connections: []\n');
-    expect(() => loadConfig({ PORTCULLIS_CONFIG: path })).toThrow(/issuers: identity trusts no issuer/);
+  it('reads claim mapping, several audiences and a SAML issuer with its certificate', () => {
+    const pem = file('idp.crt', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const config = loadConfig({
+      PORTCULLIS_CONFIG: file(
+        'mapped.yaml',
+        `issuers:
+  - issuer: "https://kc.example/realms/agents"
+    audience: [portcullis, account]
+    jwksUri: "https://kc.example/realms/agents/certs"
+    claims: { groups: [realm_access.roles, scope, ["https://example.com/roles"]], clientId: [azp], kind: { claim: idtyp, equals: app } }
+  - { protocol: saml, issuer: "urn:example:idp", audience: "urn:portcullis", certificate: { file: "${pem}" }, attributes: { groups: [memberOf] }, kind: machine }
+identity: { adminGroups: [admins] }
+`,
+      ),
+    });
+    expect(config.oidcIssuers[0]).toMatchObject({
+      audience: ['portcullis', 'account'],
+      jwksUri: 'https://kc.example/realms/agents/certs',
+      claims: { groups: [['realm_access', 'roles'], ['scope'], ['https://example.com/roles']], clientId: [['azp']], kind: { claim: ['idtyp'], equals: 'app' } },
+    });
+    expect(config.samlIssuers).toEqual([
+      { protocol: 'saml', issuer: 'urn:example:idp', audience: ['urn:portcullis'], maxTokenLifetime: 3_600_000, clockTolerance: 5000, attributes: { groups: ['memberOf'] }, kind: 'machine', certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
+    ]);
+    expect(config.adminGroups).toEqual(['admins']);
   });
 
-  it('refuses duplicate and non-HTTP issuers, all at once', () => {
-    const path = file('bad.yaml', 'issuers:\n  - { issuer: "https://a.example", audience: x }\n  - { issuer: "https://a.example", audience: y }\n  - { issuer: "ftp://b.example", audience: x }\n');
-    expect(() => loadConfig({ PORTCULLIS_CONFIG: path })).toThrow(/duplicate issuer "https:\/\/a.example"[\s\S]*issuers.2.issuer: must be an http\(s\) URL/);
+  it('refuses duplicate issuers, a leeway over 5 minutes and a shared-secret algorithm', () => {
+    const path = file('bad.yaml', 'issuers:\n  - { issuer: "https://a.example", audience: x, clockTolerance: 10m }\n  - { issuer: "https://a.example", audience: y, algorithms: [HS256] }\n');
+    expect(() => loadConfig({ PORTCULLIS_CONFIG: path })).toThrow(/clockTolerance[\s\S]*at most 5m[\s\S]*algorithms/);
+    const dup = file('dup.yaml', 'issuers:\n  - { issuer: "https://a.example", audience: x }\n  - { issuer: "https://a.example", audience: y }\n');
+    expect(() => loadConfig({ PORTCULLIS_CONFIG: dup })).toThrow(/duplicate issuer "https:\/\/a.example"/);
+  });
+
+  it('refuses a non-HTTP OpenID issuer and an unreadable SAML certificate, all at once', () => {
+    const path = file('bad2.yaml', 'issuers:\n  - { issuer: "ftp://b.example", audience: x }\n  - { protocol: saml, issuer: "urn:x", audience: x, certificate: { file: /nonexistent/idp.crt } }\n');
+    expect(() => loadConfig({ PORTCULLIS_CONFIG: path })).toThrow(/issuers.0.issuer: must be an http\(s\) URL[\s\S]*issuers.1.certificate: /);
   });
 
   it('reports every bad variable at once', () => {

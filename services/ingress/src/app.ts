@@ -39,6 +39,7 @@ import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import { PgToolPins, type IngressDB } from './db/tool-pins.repository.js';
 import { migrations } from './db/migrations/index.js';
 import { ToolPinsAdmin } from './mcp/tool-pins.admin.js';
+import { RevocationFollower } from './bus/identity.revocations.js';
 import type { Protocol } from '@portcullis/request-model';
 
 export interface IngressApp extends App {
@@ -87,6 +88,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   let pinsAdmin: ToolPinsAdmin | undefined;
   let ended: JetStreamEndedSessions | undefined;
   let cancels: NatsCancelRelay | undefined;
+  let revocationFollower: RevocationFollower | undefined;
 
   return {
     httpPort: () => http?.port ?? 0,
@@ -135,6 +137,21 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
         },
         { shutdown: shutdown.signal, connections: known, decisions },
       );
+      // Revocations end sessions on this instance the moment they are announced.
+      revocationFollower = new RevocationFollower(
+        bus.js,
+        names,
+        {
+          revoked: (selector, until) => {
+            const dropped = identity.evict(selector, until);
+            const ended = flow.revoke(selector);
+            logger.warn({ kind: selector.kind, value: selector.value, droppedPrincipals: dropped, endedSessions: ended }, 'revocation applied');
+          },
+          lifted: (selector) => identity.forget(selector),
+        },
+        logger,
+      );
+      await revocationFollower.start();
       if (mcpUpstreams.size > 0) {
         if (!config.mcp.sessionKey) logger.warn('mcp.sessionKey is not set: MCP sessions are sealed with a random key and do not move to another ingress instance');
         ended = new JetStreamEndedSessions(bus.js, bus.jsm, config.namespace, config.mcp.sessionLifetime, logger);
@@ -209,6 +226,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       mcp?.stop();
       cancels?.stop();
       ended?.stop();
+      revocationFollower?.stop();
       await stdio.close();
       await database?.close();
       await Promise.all([...pgConnections.values()].map((c) => c.catalog.close()));

@@ -43,7 +43,8 @@ const generator = (await import(pathToFileURL(join(root, 'deploy/gen-dockerfiles
 const serviceDirs = readdirSync(join(root, 'services'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'services', entry.name, 'package.json')))
   .map((entry) => entry.name);
-const INFRA = new Set(['nats', 'postgres']);
+// saml-keys is a one-shot job (the dev IdP's SAML signing pair into a volume), not a service.
+const INFRA = new Set(['nats', 'postgres', 'saml-keys']);
 const app = Object.entries(services).filter(([name]) => !INFRA.has(name));
 const PROBE = ['CMD', 'node', '/app/deploy/health-probe.mjs'];
 
@@ -93,7 +94,7 @@ describe('docker-compose.yml', () => {
   it.each(app)('starts %s only after what it depends on is healthy', (_name, service) => {
     for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
       expect(services[dependency], `unknown dependency ${dependency}`).toBeDefined();
-      expect(condition, dependency).toBe('service_healthy');
+      expect(condition, dependency).toBe(dependency === 'saml-keys' ? 'service_completed_successfully' : 'service_healthy');
     }
   });
 
@@ -133,9 +134,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes only ingress, the dev IdP, and what the CLI calls (approvals, audit, policy), on 127.0.0.1', () => {
+  it('publishes only ingress, the dev IdP, and what the CLI calls (approvals, audit, identity, policy), on 127.0.0.1', () => {
     const published = Object.entries(services).filter(([, s]) => s.ports !== undefined);
-    expect(published.map(([name]) => name).sort()).toEqual(['approvals', 'audit', 'dev-idp', 'ingress', 'policy']);
+    expect(published.map(([name]) => name).sort()).toEqual(['approvals', 'audit', 'dev-idp', 'identity', 'ingress', 'policy']);
     for (const [, service] of published) for (const port of service.ports!) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
@@ -228,7 +229,8 @@ describe('deploy/portcullis.compose.yaml', () => {
       .replaceAll('http://127.0.0.1:7400', 'http://dev-idp:7400')
       .replaceAll('http://127.0.0.1:7500', 'http://demo-upstream:7500')
       .replaceAll('@127.0.0.1:5432/', '@postgres:5432/')
-      .replaceAll('http://127.0.0.1:7700', 'http://demo-mcp:7700');
+      .replaceAll('http://127.0.0.1:7700', 'http://demo-mcp:7700')
+      .replaceAll('.portcullis/saml/', '/etc/portcullis/saml/');
     expect(config, 'portcullis.yaml changed: carry the change into deploy/portcullis.compose.yaml').toEqual(parsePortcullisConfig(local));
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { createDemoUpstream, type DemoUpstream, type ReceivedRequest } from '@portcullis/demo-upstream';
+import { generateSamlSigningPair } from '@portcullis/dev-idp';
 import { freePorts, REPO_ROOT, Stack } from '@portcullis/stack';
 import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
 
@@ -49,8 +50,8 @@ export interface E2eOptions extends ConfigAdditions {
 }
 
 /** In `connections`, the string DEMO_MCP_URL stands for the demo MCP server the stack runs. */
-function configYaml(ports: { idp: number; upstream: number; demoMcp?: number }, additions: ConfigAdditions = {}): string {
-  const config = parse(baseConfigYaml(ports)) as Record<string, unknown[]> & { postgres?: unknown };
+function configYaml(ports: { idp: number; upstream: number; demoMcp?: number }, saml: { keyFile: string; certificateFile: string }, additions: ConfigAdditions = {}): string {
+  const config = parse(baseConfigYaml(ports, saml)) as Record<string, unknown[]> & { postgres?: unknown };
   config.connections!.push(...(additions.connections ?? []));
   config.policies!.push(...(additions.policies ?? []));
   config.maskingProfiles!.push(...(additions.maskingProfiles ?? []));
@@ -59,14 +60,23 @@ function configYaml(ports: { idp: number; upstream: number; demoMcp?: number }, 
   return stringify(config).replaceAll('DEMO_MCP_URL', `http://127.0.0.1:${ports.demoMcp ?? 0}/mcp`);
 }
 
-function baseConfigYaml(ports: { idp: number; upstream: number }): string {
+function baseConfigYaml(ports: { idp: number; upstream: number }, saml: { keyFile: string; certificateFile: string }): string {
   return `
 issuers:
   - { issuer: "http://127.0.0.1:${ports.idp}", audience: portcullis, maxTokenLifetime: 1h, clockTolerance: 0s }
+  - { issuer: "http://127.0.0.1:${ports.idp}/nested", audience: portcullis, maxTokenLifetime: 1h, clockTolerance: 0s, claims: { groups: [realm_access.roles], clientId: [azp] } }
+  - { protocol: saml, issuer: "http://127.0.0.1:${ports.idp}/saml", audience: portcullis, certificate: { file: "${saml.certificateFile}" }, maxTokenLifetime: 10m, clockTolerance: 0s, kind: machine }
+identity:
+  adminGroups: [admins]
 devIdp:
   issuer: "http://127.0.0.1:${ports.idp}"
   audience: portcullis
   tokenTtl: 5m
+  testEndpoints: true
+  nested:
+    clients:
+      - { clientId: nested-agent, secret: nested-agent-secret, groups: [agents] }
+  saml: { key: { file: "${saml.keyFile}" }, certificate: { file: "${saml.certificateFile}" }, assertionTtl: 5m }
   clients:
     - { clientId: demo-agent, secret: demo-agent-secret, groups: [agents] }
     - { clientId: demo-approver, secret: demo-approver-secret, groups: [approvers] }
@@ -129,7 +139,8 @@ export class E2eEnvironment {
     const configPath = join(dir, 'portcullis.yaml');
     this.configPath = configPath;
     this.logDir = join(dir, 'logs');
-    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream!, demoMcp: demoMcp! }, options));
+    const saml = await generateSamlSigningPair(join(dir, 'saml'));
+    writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream!, demoMcp: demoMcp! }, saml, options));
     this.nats = await natsUrl();
     this.db = await createTestDatabase('pc_e2e');
     this.stack = new Stack({

@@ -155,10 +155,10 @@ describe('bad tokens', () => {
     expect((await errorOf(res)).code).toBe('SIGNATURE_INVALID');
   });
 
-  it('refuses a token for another audience with AUDIENCE_INVALID', async () => {
+  it('refuses a token for another audience with AUDIENCE_MISMATCH', async () => {
     const res = await env.gateway('/http/demo-http/echo', { token: await env.token(CLIENTS.otherAudience) });
     expect(res.status).toBe(401);
-    expect((await errorOf(res)).code).toBe('AUDIENCE_INVALID');
+    expect((await errorOf(res)).code).toBe('AUDIENCE_MISMATCH');
   });
 
   it('refuses an expired token with TOKEN_EXPIRED', async () => {

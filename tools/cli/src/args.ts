@@ -1,5 +1,7 @@
 // argv → a Command, or a usage error. Pure: env and defaults are applied in run.ts.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '@portcullis/config';
+import type { RevocationSelector } from '@portcullis/identity-client';
 
 /** A command line the CLI understood. */
 export type Command =
@@ -18,6 +20,9 @@ export type Command =
   | { readonly kind: 'policy.delete'; readonly name: string }
   | { readonly kind: 'policy.explain'; readonly request: ExplainArgs; readonly json: boolean }
   | { readonly kind: 'policy.test'; readonly dir: string; readonly config?: string }
+  | { readonly kind: 'identity.revoke'; readonly selector: RevocationSelector; readonly reason: string; readonly forMs?: number }
+  | { readonly kind: 'identity.unrevoke'; readonly selector: RevocationSelector }
+  | { readonly kind: 'identity.revocations'; readonly json: boolean }
   | { readonly kind: 'mcp.tools.list'; readonly connection?: string; readonly json: boolean }
   | { readonly kind: 'mcp.tools.approve'; readonly connection: string; readonly tool: string; readonly digest?: string };
 
@@ -40,6 +45,7 @@ export interface ExplainArgs {
 export interface ConnectionFlags {
   readonly token?: string;
   readonly approvals?: string;
+  readonly identity?: string;
   readonly audit?: string;
   readonly policy?: string;
   readonly ingress?: string;
@@ -73,6 +79,12 @@ Commands:
                                         the decision for that request, and why, rule by rule
   policy test <dir> [--config FILE]     compile <dir>'s documents and run its *.test.yaml (local);
                                         --config checks connections and masking profiles against FILE
+  identity revoke (--client-id <id> | --subject <sub> | --token-id <jti>) [--issuer <url>]
+                [--reason <text>] [--for <duration>]
+                                        cut an identity off now: its sessions end and its tokens, even
+                                        fresh ones, are refused until unrevoked (--for: lift after it)
+  identity unrevoke (--client-id <id> | --subject <sub> | --token-id <jti>) [--issuer <url>]
+  identity revocations [--json]         revocations in force
   mcp tools list [<connection>] [--json]
                                         pinned MCP tools; "changed" ones are withheld, with the
                                         definition waiting for approval
@@ -84,6 +96,7 @@ Commands:
 Options:
   --token <token>     approver's, auditor's or policy admin's bearer token (env PORTCULLIS_TOKEN)
   --approvals <addr>  approvals service (env APPROVALS_GRPC_ADDR, default 127.0.0.1:50053)
+  --identity <addr>   identity service (env IDENTITY_GRPC_ADDR, default 127.0.0.1:50051)
   --audit <addr>      audit service (env AUDIT_GRPC_ADDR, default 127.0.0.1:50055)
   --policy <addr>     policy service (env POLICY_GRPC_ADDR, default 127.0.0.1:50052)
   --ingress <url>     the gateway, for mcp commands (env PORTCULLIS_INGRESS_URL, default http://127.0.0.1:8080)
@@ -96,6 +109,10 @@ test), 2 usage error.`;
 const OPTIONS = {
   token: { type: 'string' },
   approvals: { type: 'string' },
+  identity: { type: 'string' },
+  'token-id': { type: 'string' },
+  issuer: { type: 'string' },
+  for: { type: 'string' },
   audit: { type: 'string' },
   policy: { type: 'string' },
   config: { type: 'string' },
@@ -121,7 +138,7 @@ const OPTIONS = {
 type Option = keyof typeof OPTIONS;
 
 // Options every command accepts; the rest are allowed per command below.
-const COMMON: readonly Option[] = ['token', 'approvals', 'audit', 'policy', 'ingress', 'help'];
+const COMMON: readonly Option[] = ['token', 'approvals', 'identity', 'audit', 'policy', 'ingress', 'help'];
 
 interface Spec {
   readonly args: readonly string[];
@@ -207,6 +224,29 @@ const COMMANDS: Readonly<Record<string, Spec>> = {
       return `'mcp tools' needs list or approve`;
     },
   },
+  'identity revoke': {
+    args: [],
+    options: ['client-id', 'subject', 'token-id', 'issuer', 'reason', 'for'],
+    build: (_, v) => {
+      const selector = selectorArgs(v, 'identity revoke');
+      if (typeof selector === 'string') return selector;
+      const reason = v.reason?.trim() ?? '';
+      if (v.for === undefined) return { kind: 'identity.revoke', selector, reason };
+      if (selector.kind === 'token_id') return '--for goes with --client-id or --subject (a token-id revocation lasts as long as the token could)';
+      const forMs = parseDuration(v.for);
+      if (forMs === undefined || forMs <= 0) return '--for needs a duration such as 30m, 12h or 7d';
+      return { kind: 'identity.revoke', selector, reason, forMs };
+    },
+  },
+  'identity unrevoke': {
+    args: [],
+    options: ['client-id', 'subject', 'token-id', 'issuer'],
+    build: (_, v) => {
+      const selector = selectorArgs(v, 'identity unrevoke');
+      return typeof selector === 'string' ? selector : { kind: 'identity.unrevoke', selector };
+    },
+  },
+  'identity revocations': { args: [], options: ['json'], build: (_, v) => ({ kind: 'identity.revocations', json: v.json === true }) },
   'policy test': { args: ['dir'], options: ['config'], build: ([dir], v) => ({ kind: 'policy.test', dir: dir ?? '', ...(typeof v.config === 'string' ? { config: v.config } : {}) }) },
 };
 
@@ -220,7 +260,7 @@ export function parseArgv(argv: readonly string[]): ParseResult {
   } catch (err) {
     return usageError((err as Error).message);
   }
-  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, audit: values.audit, policy: values.policy, ingress: values.ingress };
+  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, identity: values.identity, audit: values.audit, policy: values.policy, ingress: values.ingress };
   if (values.help || positionals[0] === 'help') return { ok: true, command: { kind: 'help' }, flags };
 
   const [group, action, ...args] = positionals;
@@ -290,4 +330,22 @@ function usageError(message: string): ParseResult {
 // Command words are short identifiers; anything else is shown only by its length.
 function safe(word: string): string {
   return /^[a-z][a-z-]{0,20}$/i.test(word) ? word : `<${word.length} chars>`;
+}
+
+/** Exactly one of --client-id, --subject, --token-id, and an optional --issuer. */
+function selectorArgs(v: Values, name: string): RevocationSelector | string {
+  const given = (
+    [
+      ['client_id', v['client-id']],
+      ['subject', v.subject],
+      ['token_id', v['token-id']],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  if (given.length !== 1) return `'${name}' needs exactly one of --client-id <id>, --subject <sub> or --token-id <jti>`;
+  const [kind, raw] = given[0]!;
+  const value = (raw ?? '').trim();
+  if (!value) return `'${name}' got an empty --${kind.replace('_', '-')}`;
+  const issuer = v.issuer?.trim();
+  if (issuer !== undefined && issuer === '') return '--issuer needs the issuer URL (or entity id) exactly as tokens carry it';
+  return issuer === undefined ? { kind, value } : { kind, value, issuer };
 }

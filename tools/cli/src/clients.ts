@@ -1,7 +1,8 @@
 // The only file that talks gRPC. Each call carries the bearer token and a deadline; every failure
 // leaves as a CallError (status name + portcullis-reason), so commands never see grpc-js types.
 import * as grpc from '@grpc/grpc-js';
-import { approvalsV1, auditV1, policyV1 } from '@portcullis/proto-gen';
+import { selectorToProto, type RevocationSelector } from '@portcullis/identity-client';
+import { approvalsV1, auditV1, identityV1, policyV1 } from '@portcullis/proto-gen';
 import { CallError, type ServiceName } from './errors.js';
 
 export interface ApprovalsApi {
@@ -10,6 +11,13 @@ export interface ApprovalsApi {
   deny(id: string, reason: string): Promise<approvalsV1.Hold>;
   listGrants(includeInactive: boolean): Promise<approvalsV1.Grant[]>;
   revokeGrant(id: string, reason: string): Promise<approvalsV1.Grant>;
+  close(): void;
+}
+
+export interface IdentityApi {
+  revoke(selector: RevocationSelector, reason: string, forMs: number | undefined): Promise<identityV1.RevokeResponse>;
+  unrevoke(selector: RevocationSelector): Promise<identityV1.UnrevokeResponse>;
+  list(): Promise<identityV1.Revocation[]>;
   close(): void;
 }
 
@@ -49,6 +57,18 @@ export function grpcApprovalsApi(endpoint: Endpoint): ApprovalsApi {
       if (!grant) throw new CallError('approvals', endpoint.address, 'INTERNAL', undefined, 'the response carried no grant');
       return grant;
     },
+    close: () => client.close(),
+  };
+}
+
+export function grpcIdentityApi(endpoint: Endpoint): IdentityApi {
+  const client = new identityV1.IdentityServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const call = caller('identity', endpoint);
+  return {
+    revoke: (selector, reason, forMs) =>
+      call(client.revoke.bind(client), { selector: selectorToProto(selector), reason, duration: forMs === undefined ? undefined : { seconds: BigInt(Math.floor(forMs / 1000)), nanos: (forMs % 1000) * 1e6 } }),
+    unrevoke: (selector) => call(client.unrevoke.bind(client), { selector: selectorToProto(selector) }),
+    list: async () => (await call(client.listRevocations.bind(client), {})).revocations,
     close: () => client.close(),
   };
 }

@@ -3,7 +3,7 @@
 import { PortcullisError } from '@portcullis/errors';
 import type { policyV1 } from '@portcullis/proto-gen';
 
-export type ServiceName = 'approvals' | 'audit' | 'policy';
+export type ServiceName = 'approvals' | 'audit' | 'identity' | 'policy';
 
 /** A failed call, reduced to what the CLI may show. It never carries the caller's token. */
 export class CallError extends PortcullisError<'CALL_FAILED'> {

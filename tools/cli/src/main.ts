@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The portcullis CLI entry: the only file touching the process. Everything else is run().
-import { grpcApprovalsApi, grpcAuditApi, grpcPolicyApi, httpMcpToolsApi } from './clients.js';
+import { grpcApprovalsApi, grpcAuditApi, grpcIdentityApi, grpcPolicyApi, httpMcpToolsApi } from './clients.js';
 import { run } from './run.js';
 
 const io = {
@@ -10,4 +10,4 @@ const io = {
 };
 
 // exitCode, not exit(): let stdout drain when piped.
-process.exitCode = await run(process.argv.slice(2), process.env, io, { approvals: grpcApprovalsApi, audit: grpcAuditApi, policy: grpcPolicyApi, mcpTools: httpMcpToolsApi });
+process.exitCode = await run(process.argv.slice(2), process.env, io, { approvals: grpcApprovalsApi, audit: grpcAuditApi, identity: grpcIdentityApi, policy: grpcPolicyApi, mcpTools: httpMcpToolsApi });

@@ -81,7 +81,7 @@ describe('run', () => {
   it('exits 2 with a clear error when no token is given', async () => {
     const h = harness();
     expect(await h.exec(['approvals', 'list'], {})).toBe(2);
-    expect(h.err).toEqual(["error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's or policy admin's bearer token)"]);
+    expect(h.err).toEqual(["error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's, policy or identity admin's bearer token)"]);
     expect(h.endpoints).toEqual([]);
   });
 

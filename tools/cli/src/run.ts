@@ -1,7 +1,8 @@
 // The CLI as a function: argv + env in, lines out, exit status back. No process globals, so every
 // path (usage errors, missing token, service errors) is unit-tested with fake clients.
 import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
-import { CliHttpError, type ApprovalsApi, type AuditApi, type Endpoint, type McpToolsApi, type PolicyApi } from './clients.js';
+import { CliHttpError, type ApprovalsApi, type AuditApi, type Endpoint, type IdentityApi, type McpToolsApi, type PolicyApi } from './clients.js';
+import { listRevocations, revokeIdentity, unrevokeIdentity } from './commands/identity.js';
 import { approveTool, listTools } from './commands/mcp.js';
 import { approveHold, denyHold, listGrants, listHolds, revokeGrant } from './commands/approvals.js';
 import { showRequest, showSession, verifyChain } from './commands/audit.js';
@@ -18,6 +19,7 @@ export interface Io {
 export interface Clients {
   approvals(endpoint: Endpoint): ApprovalsApi;
   audit(endpoint: Endpoint): AuditApi;
+  identity(endpoint: Endpoint): IdentityApi;
   policy(endpoint: Endpoint): PolicyApi;
   mcpTools(endpoint: { readonly url: string; readonly token: string; readonly deadlineMs: number }): McpToolsApi;
 }
@@ -26,6 +28,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_APPROVALS_ADDR = '127.0.0.1:50053';
 export const DEFAULT_AUDIT_ADDR = '127.0.0.1:50055';
+export const DEFAULT_IDENTITY_ADDR = '127.0.0.1:50051';
 export const DEFAULT_POLICY_ADDR = '127.0.0.1:50052';
 export const DEFAULT_INGRESS_URL = 'http://127.0.0.1:8080';
 export const DEADLINE_MS = 10_000;
@@ -48,7 +51,7 @@ export async function run(argv: readonly string[], env: Env, rawIo: Io, clients:
   if (command.kind === 'policy.test') return guarded(io, () => testPolicies(command.dir, io, local, command.config));
   const token = (flags.token ?? env['PORTCULLIS_TOKEN'] ?? '').trim();
   if (!token) {
-    io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's or policy admin's bearer token)");
+    io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's, policy or identity admin's bearer token)");
     return EXIT.usage;
   }
   // grpc-js would reject such a header value with an error that quotes it.
@@ -73,12 +76,13 @@ async function guarded(io: Io, command: () => Promise<number>): Promise<number> 
   }
 }
 
-type Endpoints = { approvals: Endpoint; audit: Endpoint; policy: Endpoint; ingress: { url: string; token: string; deadlineMs: number } };
+type Endpoints = { approvals: Endpoint; identity: Endpoint; audit: Endpoint; policy: Endpoint; ingress: { url: string; token: string; deadlineMs: number } };
 
 function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag?.trim() || env[name]?.trim() || fallback;
   return {
     approvals: { address: pick(flags.approvals, 'APPROVALS_GRPC_ADDR', DEFAULT_APPROVALS_ADDR), token, deadlineMs: DEADLINE_MS },
+    identity: { address: pick(flags.identity, 'IDENTITY_GRPC_ADDR', DEFAULT_IDENTITY_ADDR), token, deadlineMs: DEADLINE_MS },
     audit: { address: pick(flags.audit, 'AUDIT_GRPC_ADDR', DEFAULT_AUDIT_ADDR), token, deadlineMs: DEADLINE_MS },
     policy: { address: pick(flags.policy, 'POLICY_GRPC_ADDR', DEFAULT_POLICY_ADDR), token, deadlineMs: DEADLINE_MS },
     ingress: { url: pick(flags.ingress, 'PORTCULLIS_INGRESS_URL', DEFAULT_INGRESS_URL), token, deadlineMs: DEADLINE_MS },
@@ -87,6 +91,16 @@ function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
 
 async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test' }>, endpoint: Endpoints, io: Io, clients: Clients, local: Local): Promise<number> {
   if (isPolicyCommand(command)) return dispatchPolicy(command, clients.policy(endpoint.policy), io, local);
+  if (command.kind === 'identity.revoke' || command.kind === 'identity.unrevoke' || command.kind === 'identity.revocations') {
+    const api = clients.identity(endpoint.identity);
+    try {
+      if (command.kind === 'identity.revoke') return await revokeIdentity(api, command, io);
+      if (command.kind === 'identity.unrevoke') return await unrevokeIdentity(api, command.selector, io);
+      return await listRevocations(api, command, io);
+    } finally {
+      api.close();
+    }
+  }
   if (command.kind === 'mcp.tools.list') return listTools(clients.mcpTools(endpoint.ingress), command, io);
   if (command.kind === 'mcp.tools.approve') return approveTool(clients.mcpTools(endpoint.ingress), command, io);
   if (command.kind === 'audit.verify' || command.kind === 'audit.show' || command.kind === 'audit.session') {

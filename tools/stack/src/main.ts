@@ -13,6 +13,7 @@ const stack = new Stack({
   namespace: process.env.PORTCULLIS_NAMESPACE ?? 'portcullis',
   ports: DEFAULT_PORTS,
   logDir,
+  samlKeysDir: join(REPO_ROOT, '.portcullis', 'saml'),
   logLevel: process.env.LOG_LEVEL ?? 'info',
   startInfra: true,
   say,

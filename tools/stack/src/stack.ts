@@ -4,6 +4,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateSamlSigningPair } from '@portcullis/dev-idp';
 import { seedDemoDatabase } from './demo-database.js';
 import { ensureNats, ensurePostgres, type Say } from './infra.js';
 
@@ -48,6 +49,8 @@ export interface StackOptions {
   readonly ingressInstances?: number;
   readonly logDir: string;
   readonly logLevel?: string;
+  /** Where the dev IdP's SAML signing key and certificate live; created there when missing. */
+  readonly samlKeysDir?: string;
   /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
   readonly startInfra?: boolean;
   /** Extra variables for every service; the target credentials among them go only where they belong. */
@@ -135,6 +138,10 @@ export class Stack {
   async start(): Promise<void> {
     const say = this.options.say ?? (() => undefined);
     mkdirSync(this.options.logDir, { recursive: true });
+    if (this.options.samlKeysDir) {
+      const pair = await generateSamlSigningPair(this.options.samlKeysDir);
+      say(`dev IdP SAML signing pair in ${dirname(pair.keyFile)}`);
+    }
     if (this.options.startInfra) {
       const nats = await ensureNats(this.options.natsUrl, join(this.options.logDir, '..', 'nats'), say);
       if (nats) this.infra.push(nats);

@@ -51,6 +51,7 @@ export class EventMix {
       kind: 'machine',
       // A client-credentials access token's claims, as identity carries them (canonical JSON).
       claimsJson: `{"aud":"portcullis","azp":"crm-sync-agent-${n % 50}","client_id":"crm-sync-agent-${n % 50}","exp":1796000000,"groups":["agents","crm-readers","eu-data-processing"],"iat":1795996400,"iss":"https://idp.example.com/realms/agents","jti":"${randomUUID()}","scope":"crm:read tickets:write","sub":"crm-sync-agent-${n % 50}"}`,
+      tokenId: randomUUID(),
     };
     const target = TARGETS[n % TARGETS.length]!;
     const protocol = PROTOCOL[target.$case];

@@ -1,6 +1,6 @@
 import { errorCode } from '@portcullis/errors';
 import { TOKEN_FAILURE_CODES } from '@portcullis/identity-client';
-import type { IssuerConfig } from '@portcullis/config';
+import type { OidcIssuerConfig } from '@portcullis/config';
 import type { FailureCode } from './verify-outcome.js';
 
 /** The `code` of a jose error, of our VerifyError, or undefined. Never `instanceof`: codes survive bundling and realms. */
@@ -20,7 +20,7 @@ export const KEY_MISMATCH_CODES: ReadonlySet<string> = new Set(['ERR_JWKS_NO_MAT
  * not copied from jose, so that they stay stable and never echo token content. Returns undefined for
  * an error that is not about the token (a bug): the caller lets it propagate.
  */
-export function refusalForJoseError(err: unknown, issuer: IssuerConfig): { code: FailureCode; message: string } | undefined {
+export function refusalForJoseError(err: unknown, issuer: OidcIssuerConfig): { code: FailureCode; message: string } | undefined {
   switch (errorCode(err)) {
     case 'ERR_JWS_INVALID':
     case 'ERR_JWT_INVALID':
@@ -43,13 +43,17 @@ export function refusalForJoseError(err: unknown, issuer: IssuerConfig): { code:
   }
 }
 
-function refusalForClaim(err: { claim?: unknown; reason?: unknown }, issuer: IssuerConfig): { code: FailureCode; message: string } {
+function refusalForClaim(err: { claim?: unknown; reason?: unknown }, issuer: OidcIssuerConfig): { code: FailureCode; message: string } {
   // `claim` is one of jose's fixed claim names (iss, sub, aud, exp, iat, nbf, typ), never a value.
   const claim = typeof err.claim === 'string' ? err.claim : 'unspecified';
   if (claim === 'nbf' && err.reason === 'check_failed') return { code: 'TOKEN_NOT_YET_VALID', message: 'token is not valid yet (nbf is in the future)' };
-  if (claim === 'aud' && err.reason === 'check_failed') return { code: 'AUDIENCE_INVALID', message: `token audience does not include "${issuer.audience}"` };
-  if (claim === 'aud' && err.reason === 'missing') return { code: 'AUDIENCE_INVALID', message: `token has no audience; it must include "${issuer.audience}"` };
+  if (claim === 'aud' && err.reason === 'check_failed') return { code: 'AUDIENCE_MISMATCH', message: `token audience does not include ${audienceList(issuer)}` };
+  if (claim === 'aud' && err.reason === 'missing') return { code: 'AUDIENCE_MISMATCH', message: `token has no audience; it must include ${audienceList(issuer)}` };
   if (claim === 'iss') return { code: 'ISSUER_UNTRUSTED', message: 'token issuer does not match the issuer whose keys signed it' };
   if (err.reason === 'missing') return { code: 'CLAIM_INVALID', message: `token lacks the required "${claim}" claim` };
   return { code: 'CLAIM_INVALID', message: `token claim "${claim}" is invalid` };
+}
+
+function audienceList(issuer: OidcIssuerConfig): string {
+  return issuer.audience.length === 1 ? `"${issuer.audience[0]}"` : `one of ${issuer.audience.map((a) => `"${a}"`).join(', ')}`;
 }

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import type { ClaimPath, KindRule } from '@portcullis/config';
 import type { PrincipalKind } from '@portcullis/identity-client';
 import { canonicalJson } from '@portcullis/request-model';
 import { VerifyError } from './verify-outcome.js';
@@ -14,22 +15,59 @@ import { VerifyError } from './verify-outcome.js';
  */
 export const MAX_CLAIMS_BYTES = 16 * 1024;
 
-/** The `client_id`, else `azp`, claim; undefined when the token names no client. */
-export function clientIdOf(payload: JWTPayload): string | undefined {
-  for (const claim of ['client_id', 'azp'] as const) {
-    const value = payload[claim];
+/**
+ * The workload the token names: the first configured claim present (default `client_id`, then
+ * `azp`). When several are present they must agree (RFC 9068 §2.2 / OIDC: `azp` is the client the
+ * token was issued to), or the token is refused: which one a rule sees must never be a guess.
+ */
+export function clientIdOf(payload: JWTPayload, paths: readonly ClaimPath[]): string | undefined {
+  let found: { value: string; name: string } | undefined;
+  for (const path of paths) {
+    const value = claimAt(payload, path);
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw new VerifyError('CLAIM_INVALID', `token claim "${claim}" must be a string`);
-    if (value !== '') return value;
+    const name = path.join('.');
+    if (typeof value !== 'string') throw new VerifyError('CLAIM_INVALID', `token claim "${name}" must be a string`);
+    if (value === '') continue;
+    if (found && found.value !== value) throw new VerifyError('CLAIM_INVALID', `token claims "${found.name}" and "${name}" name different clients`);
+    found ??= { value, name };
   }
-  return undefined;
+  return found?.value;
 }
 
-export function groupsOf(payload: JWTPayload, claim: string): readonly string[] {
-  const value = payload[claim];
-  if (value === undefined) return [];
-  if (!isStringArray(value)) throw new VerifyError('CLAIM_INVALID', `token claim "${claim}" must be an array of strings`);
-  return Object.freeze([...value]);
+/**
+ * The principal's groups: the values of every configured claim, merged in order without
+ * duplicates. A claim is an array of strings or a space-separated string (scope, scp); anything
+ * else is refused.
+ */
+export function groupsOf(payload: JWTPayload, paths: readonly ClaimPath[]): readonly string[] {
+  const groups = new Set<string>();
+  for (const path of paths) {
+    const value = claimAt(payload, path);
+    if (value === undefined) continue;
+    const name = path.join('.');
+    if (typeof value === 'string') value.split(' ').forEach((g) => g !== '' && groups.add(g));
+    else if (isStringArray(value)) value.forEach((g) => groups.add(g));
+    else throw new VerifyError('CLAIM_INVALID', `token claim "${name}" must be an array of strings or a space-separated string`);
+  }
+  return Object.freeze([...groups]);
+}
+
+/** The value at a claim path, or undefined when any step is missing or not an object. */
+export function claimAt(payload: JWTPayload, path: ClaimPath): unknown {
+  let value: unknown = payload;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/** The `jti`, or "" when the token has none (it cannot then be revoked by id, only by subject or client). */
+export function tokenIdOf(payload: JWTPayload): string {
+  const { jti } = payload;
+  if (jti === undefined) return '';
+  if (typeof jti !== 'string' || jti.length > 512) throw new VerifyError('CLAIM_INVALID', 'token claim "jti" must be a string of at most 512 characters');
+  return jti;
 }
 
 /**
@@ -48,13 +86,14 @@ export function scopesOf(payload: JWTPayload): readonly string[] {
 }
 
 /**
- * "machine" when the token was issued to a client for itself — its subject is the client it names
- * (`client_id` or `azp`), the shape of the client-credentials grant — else "human". Positive
- * evidence only: a token that names no client is a person's. This is the one place the rule lives;
- * a later issue makes the classification configurable per issuer (IdPs shape tokens differently).
+ * Machine or human, by the issuer's rule. `client-credentials` (the default): a machine when its
+ * subject is the client it names, the shape of the client-credentials grant. Positive evidence
+ * only: a token that names no client, or a claim that does not say so, is a person's.
  */
-export function principalKind(subject: string, clientId: string | undefined): PrincipalKind {
-  return clientId !== undefined && clientId === subject ? 'machine' : 'human';
+export function principalKind(payload: JWTPayload, rule: KindRule, subject: string, clientId: string | undefined): PrincipalKind {
+  if (rule === 'machine' || rule === 'human') return rule;
+  if (rule === 'client-credentials') return clientId !== undefined && clientId === subject ? 'machine' : 'human';
+  return claimAt(payload, rule.claim) === rule.equals ? 'machine' : 'human';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { base64url, CompactSign, createLocalJWKSet, exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
 import { canonicalJson } from '@portcullis/request-model';
-import { parsePortcullisConfig, type IssuerConfig } from '@portcullis/config';
+import { parsePortcullisConfig, type OidcIssuerConfig } from '@portcullis/config';
 import { MAX_CLAIMS_BYTES, TokenVerifier, type KeyResolver, type VerifyOutcome } from './index.js';
 
 const IDP = 'https://idp.example';
@@ -9,11 +9,11 @@ const OTHER = 'https://other.example';
 const NOW = new Date('2030-01-01T00:00:00Z');
 const T = NOW.getTime() / 1000;
 
-const { issuers } = parsePortcullisConfig(`
+const issuers = parsePortcullisConfig(`
 issuers:
   - { issuer: "${IDP}", audience: portcullis, maxTokenLifetime: 1h }
-  - { issuer: "${OTHER}", audience: portcullis, groupsClaim: roles, algorithms: [ES256] }
-`);
+  - { issuer: "${OTHER}", audience: portcullis, claims: { groups: [roles] }, algorithms: [ES256] }
+`).issuers as OidcIssuerConfig[];
 
 const idpKey = await generateKeyPair('ES256');
 const otherKey = await generateKeyPair('ES256');
@@ -27,7 +27,7 @@ const jwks: Record<string, JWTVerifyGetKey> = {
 };
 
 function localKeys(): KeyResolver & { keysFor: ReturnType<typeof vi.fn> } {
-  return { keysFor: vi.fn(async (issuer: IssuerConfig) => jwks[issuer.issuer]!) };
+  return { keysFor: vi.fn(async (issuer: OidcIssuerConfig) => jwks[issuer.issuer]!) };
 }
 
 function verifier(keys: KeyResolver = localKeys()): TokenVerifier {
@@ -84,6 +84,7 @@ describe('TokenVerifier', () => {
         scopes: [],
         kind: 'human',
         claimsJson: canonicalJson({ iss: IDP, aud: 'portcullis', sub: 'agent-1', client_id: 'demo-agent', groups: ['agents'], iat: T - 10, exp: T + 290 }),
+        tokenId: '',
       },
     });
   });
@@ -149,12 +150,13 @@ describe('TokenVerifier', () => {
     expect(await refusal(await rawToken(`{${VALID_CLAIMS},"huge":1e400}`))).toMatchObject({ code: 'CLAIM_INVALID', message: 'token claims hold a value JSON cannot represent (a number out of range)' });
   });
 
-  it('takes the client id from client_id, else azp, else sub', async () => {
+  it('takes the client id from client_id, else azp, else sub; both must agree', async () => {
     const clientId = async (claims: Claims) => {
       const outcome = await verifier().verify(await token(claims));
       return outcome.ok ? outcome.principal.clientId : outcome.failure.code;
     };
-    expect(await clientId({ client_id: 'c', azp: 'a' })).toBe('c');
+    expect(await clientId({ client_id: 'c', azp: 'c' })).toBe('c');
+    expect(await clientId({ client_id: 'c', azp: 'a' })).toBe('CLAIM_INVALID');
     expect(await clientId({ client_id: undefined, azp: 'a' })).toBe('a');
     expect(await clientId({ client_id: undefined })).toBe('agent-1');
     expect(await clientId({ client_id: 42 })).toBe('CLAIM_INVALID');
@@ -169,9 +171,11 @@ describe('TokenVerifier', () => {
     expect(await groups({ iss: OTHER, roles: ['ops'], groups: ['ignored'] }, otherKey.privateKey)).toEqual(['ops']);
   });
 
-  it('refuses groups that are not an array of strings', async () => {
-    for (const groups of ['agents', ['agents', 7], { agents: true }, null]) {
-      expect(await refusal(await token({ groups }))).toMatchObject({ code: 'CLAIM_INVALID', message: 'token claim "groups" must be an array of strings', issuer: IDP });
+  it('reads a space-separated groups claim; refuses groups that are neither strings nor arrays of strings', async () => {
+    const outcome = await verifier().verify(await token({ groups: 'agents  ops' }));
+    expect(outcome.ok && outcome.principal.groups).toEqual(['agents', 'ops']);
+    for (const groups of [['agents', 7], { agents: true }, null, 7]) {
+      expect(await refusal(await token({ groups }))).toMatchObject({ code: 'CLAIM_INVALID', message: 'token claim "groups" must be an array of strings or a space-separated string', issuer: IDP });
     }
   });
 
@@ -187,8 +191,8 @@ describe('TokenVerifier', () => {
   });
 
   it('refuses a token for another audience, or for none', async () => {
-    expect(await refusal(await token({ aud: 'someone-else' }))).toMatchObject({ code: 'AUDIENCE_INVALID', message: 'token audience does not include "portcullis"' });
-    expect(await refusal(await token({ aud: undefined }))).toMatchObject({ code: 'AUDIENCE_INVALID' });
+    expect(await refusal(await token({ aud: 'someone-else' }))).toMatchObject({ code: 'AUDIENCE_MISMATCH', message: 'token audience does not include "portcullis"' });
+    expect(await refusal(await token({ aud: undefined }))).toMatchObject({ code: 'AUDIENCE_MISMATCH' });
     expect((await verifier().verify(await token({ aud: ['x', 'portcullis'] }))).ok).toBe(true);
   });
 
@@ -218,7 +222,7 @@ describe('TokenVerifier', () => {
     const keys = localKeys();
     const v = verifier(keys);
     const claims = { iss: IDP, aud: 'portcullis', sub: 'agent-1', iat: T - 10, exp: T + 290 };
-    expect(await refusal(unsigned(claims), v)).toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED', message: 'token signing algorithm is not allowed for this issuer (allowed: ES256, RS256)' });
+    expect(await refusal(unsigned(claims), v)).toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED', message: 'token signing algorithm "none" is not allowed for this issuer (allowed: ES256, RS256)' });
     const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(await generateSecret('HS256'));
     expect(await refusal(hs256, v)).toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED' });
     const es384Key = await generateKeyPair('ES384');
@@ -250,17 +254,17 @@ describe('TokenVerifier', () => {
     for (const jwt of cases) expect((await refusal(jwt)).code, jwt.slice(0, 40)).toBe('TOKEN_MALFORMED');
   });
 
-  it('answers ISSUER_UNAVAILABLE when the keys cannot be fetched, with the cause only in detail', async () => {
+  it('answers IDP_UNAVAILABLE when the keys cannot be fetched, with the cause only in detail', async () => {
     const down: KeyResolver = { keysFor: async () => Promise.reject(new Error('discovery request to https://idp.example failed: ECONNREFUSED')) };
     expect(await refusal(await token(), verifier(down))).toEqual({
-      code: 'ISSUER_UNAVAILABLE',
+      code: 'IDP_UNAVAILABLE',
       message: 'keys of issuer "https://idp.example" cannot be fetched right now; try again shortly',
       issuer: IDP,
       detail: 'discovery request to https://idp.example failed: ECONNREFUSED',
     });
     // A refetch that fails inside the key lookup (unknown kid while the IdP is down) is the same.
     const refetchFails: KeyResolver = { keysFor: async () => async () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })) };
-    expect(await refusal(await token(), verifier(refetchFails))).toMatchObject({ code: 'ISSUER_UNAVAILABLE', detail: 'fetch failed: ECONNREFUSED' });
+    expect(await refusal(await token(), verifier(refetchFails))).toMatchObject({ code: 'IDP_UNAVAILABLE', detail: 'fetch failed: ECONNREFUSED' });
   });
 
   it('tries each published key when several fit a token without kid', async () => {
@@ -277,5 +281,59 @@ describe('TokenVerifier', () => {
     const rsa = await generateKeyPair('RS256');
     const broken: KeyResolver = { keysFor: async () => async () => rsa.publicKey };
     await expect(verifier(broken).verify(await token())).rejects.toThrow(TypeError);
+  });
+});
+
+describe('TokenVerifier, by the book (RFC 8725, RFC 9068)', () => {
+  it('accepts only the issuer\'s access-token types: an ID token, a logout token or a plain JWT is no credential', async () => {
+    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt']) expect((await verifier().verify(await token({}, { header: { typ } }))).ok).toBe(true);
+    for (const typ of ['JWT', 'logout+jwt', 'application/jwt', 'id_token']) {
+      expect(await refusal(await token({}, { header: { typ } }))).toMatchObject({ code: 'TOKEN_TYPE_INVALID', issuer: IDP });
+    }
+    // An ID token: signed by the same IdP for the same audience, with no typ at all.
+    const idToken = await new SignJWT({ iss: IDP, aud: 'portcullis', sub: 'agent-1', azp: 'demo-agent', nonce: 'n', auth_time: T - 20, iat: T - 10, exp: T + 290 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .sign(idpKey.privateKey);
+    expect(await refusal(idToken)).toMatchObject({ code: 'TOKEN_TYPE_INVALID', message: expect.stringContaining('no "typ"') });
+  });
+
+  it('refuses headers that name their own key (jku, jwk, x5u, x5c), critical extensions and b64, before fetching keys', async () => {
+    const keys = localKeys();
+    const attackerJwk = await exportJWK(attackerKey.publicKey);
+    const headers = [{ jku: 'https://attacker.example/jwks.json' }, { jwk: attackerJwk }, { x5u: 'https://attacker.example/cert.pem' }, { x5c: ['MIIB'] }];
+    for (const header of headers) {
+      expect(await refusal(await token({}, { header, key: attackerKey.privateKey }), verifier(keys))).toMatchObject({ code: 'TOKEN_HEADER_REFUSED', message: expect.stringContaining(Object.keys(header)[0]!) });
+    }
+    // jose will not sign an extension it does not know: sign by hand, as an attacker would.
+    const signingInput = `${base64url.encode(JSON.stringify({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }))}.${base64url.encode(JSON.stringify({ iss: IDP, aud: 'portcullis', sub: 'a', iat: T - 1, exp: T + 60 }))}`;
+    const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, idpKey.privateKey, new TextEncoder().encode(signingInput));
+    const crit = `${signingInput}.${base64url.encode(new Uint8Array(signature))}`;
+    expect(await refusal(crit, verifier(keys))).toMatchObject({ code: 'TOKEN_HEADER_REFUSED', message: expect.stringContaining('crit') });
+    expect(keys.keysFor).not.toHaveBeenCalled();
+  });
+
+  it('maps claims per issuer: nested groups, scope as groups, the workload claim and the machine rule', async () => {
+    const mapped = parsePortcullisConfig(`
+issuers:
+  - issuer: "${OTHER}"
+    audience: [portcullis, account]
+    claims: { groups: [realm_access.roles, scope, ["https://example.com/roles"]], clientId: [azp], kind: { claim: idtyp, equals: app } }
+`).issuers as OidcIssuerConfig[];
+    const v = new TokenVerifier(mapped, localKeys(), () => NOW);
+    const jwt = await new SignJWT({ iss: OTHER, aud: ['account'], sub: 'f1d2', azp: 'ci-bot', idtyp: 'app', jti: 'tok-1', scope: 'deploy', realm_access: { roles: ['agents', 'ops'] }, 'https://example.com/roles': ['ops', 'eu'], iat: T - 1, exp: T + 60 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+      .sign(otherKey.privateKey);
+    expect(await v.verify(jwt)).toMatchObject({ ok: true, principal: { subject: 'f1d2', clientId: 'ci-bot', groups: ['agents', 'ops', 'deploy', 'eu'], kind: 'machine', tokenId: 'tok-1', scopes: ['deploy'] } });
+    const human = await new SignJWT({ iss: OTHER, aud: 'portcullis', sub: 'f1d2', azp: 'ci-bot', idtyp: 'user', iat: T - 1, exp: T + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }).sign(otherKey.privateKey);
+    expect(await v.verify(human)).toMatchObject({ ok: true, principal: { kind: 'human', groups: [] } });
+    const wrongAud = await new SignJWT({ iss: OTHER, aud: 'elsewhere', sub: 'x', iat: T - 1, exp: T + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }).sign(otherKey.privateKey);
+    expect(failureOf(await v.verify(wrongAud))).toMatchObject({ code: 'AUDIENCE_MISMATCH', message: 'token audience does not include one of "portcullis", "account"' });
+  });
+
+  it('carries the jti as the token id, and refuses one that is not a bounded string', async () => {
+    const outcome = await verifier().verify(await token({ jti: 'abc-123' }));
+    expect(outcome.ok && outcome.principal.tokenId).toBe('abc-123');
+    expect(await refusal(await token({ jti: 7 }))).toMatchObject({ code: 'CLAIM_INVALID' });
+    expect(await refusal(await token({ jti: 'x'.repeat(513) }))).toMatchObject({ code: 'CLAIM_INVALID' });
   });
 });

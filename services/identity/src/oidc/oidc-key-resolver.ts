@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, type RemoteJWKSet } from 'jose';
-import type { IssuerConfig } from '@portcullis/config';
+import type { OidcIssuerConfig } from '@portcullis/config';
 import type { Logger } from '@portcullis/service-kit';
 import type { KeyResolver } from '../domain/index.js';
 
@@ -53,10 +53,10 @@ export class OidcKeyResolver implements KeyResolver {
     this.now = options.now ?? Date.now;
   }
 
-  keysFor(issuer: IssuerConfig): Promise<RemoteJWKSet> {
+  keysFor(issuer: OidcIssuerConfig): Promise<RemoteJWKSet> {
     const known = this.discoveries.get(issuer.issuer);
     if (known && (known.failedAt === undefined || this.now() - known.failedAt < this.retryAfterMs)) return known.keys;
-    const discovery: Discovery = { keys: this.discover(issuer.issuer) };
+    const discovery: Discovery = { keys: issuer.jwksUri === undefined ? this.discover(issuer) : Promise.resolve(this.remoteKeys(issuer, new URL(issuer.jwksUri))) };
     discovery.keys.catch(() => {
       discovery.failedAt = this.now();
     });
@@ -65,7 +65,7 @@ export class OidcKeyResolver implements KeyResolver {
   }
 
   /** Discovers the issuer and loads its keys now, so the first token does not pay for it. */
-  async warm(issuer: IssuerConfig): Promise<void> {
+  async warm(issuer: OidcIssuerConfig): Promise<void> {
     try {
       const keys = await this.keysFor(issuer);
       await keys.reload();
@@ -77,7 +77,8 @@ export class OidcKeyResolver implements KeyResolver {
     }
   }
 
-  private async discover(issuer: string): Promise<RemoteJWKSet> {
+  private async discover(config: OidcIssuerConfig): Promise<RemoteJWKSet> {
+    const issuer = config.issuer;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     const document = await this.fetchDiscoveryDocument(url);
     if (document.issuer !== issuer) {
@@ -85,7 +86,17 @@ export class OidcKeyResolver implements KeyResolver {
     }
     const jwksUri = parseJwksUri(document.jwks_uri, issuer, url);
     this.logger.info({ issuer, jwksUri: jwksUri.href }, 'issuer discovered');
-    return createRemoteJWKSet(jwksUri, { timeoutDuration: this.jwksTimeoutMs, cooldownDuration: this.jwksCooldownMs });
+    return this.remoteKeys(config, jwksUri);
+  }
+
+  /**
+   * The issuer's key set: fetched on first use, again after `jwksRefresh` (a schedule, so a key the
+   * IdP withdrew stops verifying), and on an unknown kid at most once per cooldown (rotation without
+   * restarts, but forged kids cannot make the gateway hammer the IdP). A failed refetch fails the
+   * token closed (IDP_UNAVAILABLE); it never falls back to unverified.
+   */
+  private remoteKeys(issuer: OidcIssuerConfig, jwksUri: URL): RemoteJWKSet {
+    return createRemoteJWKSet(jwksUri, { timeoutDuration: this.jwksTimeoutMs, cooldownDuration: this.jwksCooldownMs, cacheMaxAge: Math.max(issuer.jwksRefresh, this.jwksCooldownMs) });
   }
 
   private async fetchDiscoveryDocument(url: string): Promise<Record<string, unknown>> {

@@ -61,6 +61,11 @@ function bodyToProto(event: GatewayEvent): eventsV1.Event['body'] {
       };
     case 'toolDefinitionChanged':
       return { $case: 'toolDefinitionChanged', value: { tool: event.tool, approvedDigest: event.approvedDigest, newDigest: event.newDigest } };
+    case 'authenticationFailed':
+      return {
+        $case: 'authenticationFailed',
+        value: { code: event.code, message: event.message, protocol: event.protocol, clientAddress: event.clientAddress, credentialType: event.credentialType, issuer: '', target: '' },
+      };
     case 'toolDefinitionApproved':
       return { $case: 'toolDefinitionApproved', value: { tool: event.tool, digest: event.digest, previousDigest: event.previousDigest, approvedBy: event.approvedBy } };
   }

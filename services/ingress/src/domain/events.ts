@@ -34,6 +34,15 @@ export type GatewayEvent =
     })
   | (Envelope & { readonly kind: 'sessionEnded'; readonly reason: SessionEndReason; readonly requests: number; readonly durationUs: number })
   | (Envelope & { readonly kind: 'requestReceived'; readonly principal?: Principal; readonly protocol: Protocol; readonly target?: Target })
+  | (Envelope & {
+      readonly kind: 'authenticationFailed';
+      readonly code: RefusalCode;
+      readonly message: string;
+      readonly protocol: Protocol;
+      readonly clientAddress: string;
+      /** How the refused credential was presented; '' when there was none. */
+      readonly credentialType: '' | 'jwt' | 'saml';
+    })
   | (Envelope & { readonly kind: 'decisionMade'; readonly decision: Decision; readonly fromCache: boolean })
   | (Envelope & {
       readonly kind: 'requestCompleted';

@@ -1,4 +1,5 @@
 import type { MaskingProfile } from '@portcullis/detectors';
+import type { CredentialType } from '@portcullis/identity-client';
 import type { Protocol, Target } from '@portcullis/request-model';
 import type { Decision } from './decision.js';
 import type { ProtocolStatus } from './events.js';
@@ -11,6 +12,8 @@ export interface SessionOpening {
   readonly protocol: Protocol;
   /** The caller's credential as presented (bearer token, PostgreSQL password); never logged. */
   readonly token: string | undefined;
+  /** How the credential was presented; default "jwt". */
+  readonly credentialType?: CredentialType;
   readonly clientAddress: string;
   /** PostgreSQL: the user name and application_name the caller gave (recorded, never trusted). */
   readonly clientUser?: string;

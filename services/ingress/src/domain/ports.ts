@@ -1,5 +1,5 @@
 import type { MaskingProfile } from '@portcullis/detectors';
-import type { VerifyOutcome } from '@portcullis/identity-client';
+import type { VerifyOptions, VerifyOutcome } from '@portcullis/identity-client';
 import type { RequestContext } from './context.js';
 import type { Decision } from './decision.js';
 import type { GatewayEvent, Outcome, ProtocolStatus } from './events.js';
@@ -9,7 +9,7 @@ import type { RefusalCode } from './refusal.js';
 // flow itself knows no transport.
 
 export interface IdentityPort {
-  verify(token: string): Promise<VerifyOutcome>;
+  verify(token: string, options?: VerifyOptions): Promise<VerifyOutcome>;
 }
 
 export type DecideOutcome = { readonly ok: true; readonly decision: Decision } | { readonly ok: false; readonly message: string; readonly detail?: string };

@@ -24,6 +24,7 @@ const principal: Principal = {
   scopes: ['tools'],
   kind: 'machine',
   claimsJson: '{"sub":"agent-1"}',
+  tokenId: 'jti-1',
 };
 
 const allow = (extra: Partial<Decision> = {}): Decision => ({ effect: 'allow', reasons: ['rule:read'], message: '', maskingProfiles: [], policyVersion: 'v1', decidedBy: 'policy:a', cacheable: true, ...extra });
@@ -180,12 +181,13 @@ describe('RequestFlow: every refusal, in the caller’s protocol, recorded, neve
     return exchange.refused?.code;
   };
 
-  it('no token: TOKEN_MISSING, with RequestReceived and RequestCompleted but no session', async () => {
+  it('no token: TOKEN_MISSING, with AuthenticationFailed and RequestCompleted but no session', async () => {
     const t = setup();
     const exchange = new LineExchange('tools', 'x');
     await t.flow.serveOne(t.opening(undefined), exchange);
     expect([exchange.refused?.code, exchange.forwarded]).toEqual(['TOKEN_MISSING', 0]);
-    expect(t.kinds(t.later)).toEqual(['requestReceived', 'requestCompleted']);
+    expect(t.kinds(t.later)).toEqual(['authenticationFailed', 'requestCompleted']);
+    expect(t.later[0]).toMatchObject({ kind: 'authenticationFailed', code: 'TOKEN_MISSING', protocol: 'mcp', clientAddress: '127.0.0.1:5000', credentialType: '', connection: 'tools' });
     expect(t.completed()).toMatchObject({ outcome: 'denied', errorCode: 'TOKEN_MISSING', status: { jsonrpc: -32001 } });
     expect(t.calls.decide).toBe(0);
   });
@@ -430,5 +432,70 @@ describe('mcpTarget (what the test adapter describes)', () => {
   it('canonicalises arguments so that key order never changes the target', () => {
     const a: Target = mcpTarget('tools/call', 't', { b: [1, { d: 1, c: 2 }], a: 'x' });
     expect(a).toEqual({ kind: 'mcp', method: 'tools/call', name: 't', argumentsJson: '{"a":"x","b":[1,{"c":2,"d":1}]}' });
+  });
+});
+
+describe('RequestFlow: revocation and the re-check of released holds', () => {
+  const holding = (signal: AbortSignal) => new Promise<HoldResult>((resolve) => signal.addEventListener('abort', () => resolve({ status: 'cancelled', holdId: 'h-r' })));
+
+  it('a revocation refuses the held requests of the identity it covers with REVOKED, and ends its sessions', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }), hold: holding });
+    const opened = await t.flow.open(t.opening('good'));
+    if (!opened.ok) throw new Error('not opened');
+    const exchange = new LineExchange('tools', 'transfer');
+    const ran = t.flow.run(opened.session, exchange);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.flow.revoke({ kind: 'client_id', value: 'someone-else' })).toBe(0);
+    expect(t.flow.revoke({ kind: 'client_id', value: 'agent-1', issuer: 'https://other.test' })).toBe(0);
+    expect(t.flow.revoke({ kind: 'token_id', value: 'jti-1' })).toBe(1);
+    expect(await ran).toEqual({ ok: false, refusal: expect.objectContaining({ code: 'REVOKED' }) });
+    expect([exchange.refused?.code, exchange.forwarded, exchange.holdId]).toEqual(['REVOKED', 0, 'h-r']);
+    expect(t.later.find((e) => e.kind === 'sessionEnded')).toMatchObject({ reason: 'revoked' });
+    // Nothing more runs in it.
+    const next = new LineExchange('tools', 'lookup');
+    expect(await t.flow.run(opened.session, next)).toMatchObject({ ok: false, refusal: { code: 'REVOKED' } });
+    expect(next.forwarded).toBe(0);
+    expect(opened.session.terminated.aborted).toBe(true);
+  });
+
+  it('a closed session is forgotten: a later revocation finds nothing to end', async () => {
+    const t = setup();
+    const opened = await t.flow.open(t.opening('good'));
+    if (!opened.ok) throw new Error('not opened');
+    t.flow.close(opened.session, 'closed');
+    expect(t.flow.revoke({ kind: 'subject', value: 'agent-1' })).toBe(0);
+  });
+
+  it('asks identity afresh before releasing an approved hold: a caller revoked meanwhile is refused, and the approver sees it in the record', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: hold }) });
+    let released = false;
+    t.flow['ports'].approvals.hold = async () => {
+      released = true;
+      return { status: 'approved', holdId: 'h-12', approver: 'ops' };
+    };
+    const asked: unknown[] = [];
+    t.flow['ports'].identity.verify = async (token, options) => {
+      asked.push(options);
+      return released ? { ok: false, code: 'REVOKED', message: 'this identity has been revoked' } : { ok: true, principal };
+    };
+    const exchange = new LineExchange('tools', 'transfer');
+    await t.flow.serveOne(t.opening('good'), exchange);
+    expect([exchange.refused?.code, exchange.forwarded, exchange.holdId]).toEqual(['REVOKED', 0, 'h-12']);
+    expect(exchange.refused?.message).toMatch(/^the request was approved, but its caller is no longer valid: this identity has been revoked/);
+    expect(asked).toEqual([{ type: 'jwt', continuing: false }, { type: 'jwt', continuing: true, fresh: true }]);
+    expect(t.completed()).toMatchObject({ outcome: 'failed', errorCode: 'REVOKED' });
+  });
+
+  it('a SAML session is opened once and continued: identity is told which', async () => {
+    const t = setup();
+    const asked: unknown[] = [];
+    t.flow['ports'].identity.verify = async (_token, options) => {
+      asked.push(options);
+      return { ok: true, principal };
+    };
+    const opening = { protocol: 'http' as const, token: 'PHNhbWw+', credentialType: 'saml' as const, clientAddress: '127.0.0.1:5000' };
+    const first = await t.flow.serve(opening, new LineExchange('tools', 'a'), undefined);
+    await t.flow.serve(opening, new LineExchange('tools', 'b'), first);
+    expect(asked).toEqual([{ type: 'saml', continuing: false }, { type: 'saml', continuing: true }]);
   });
 });

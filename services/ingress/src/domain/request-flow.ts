@@ -1,5 +1,5 @@
 import type { MaskingProfile } from '@portcullis/detectors';
-import type { Principal } from '@portcullis/identity-client';
+import { revocationMatches, type Principal, type RevocationSelector } from '@portcullis/identity-client';
 import { sha256Hex, type Protocol, type Target } from '@portcullis/request-model';
 import type { RequestContext } from './context.js';
 import type { DecisionCache } from './decision-cache.js';
@@ -71,6 +71,8 @@ interface Request {
 export class RequestFlow {
   /** SessionStarted of sessions whose first request has not been recorded yet (it rides along). */
   private readonly unrecorded = new WeakMap<Session, GatewayEvent>();
+  /** Sessions open on this instance, and resumed ones while a request of theirs runs: what a revocation ends. */
+  private readonly live = new Set<Session>();
 
   constructor(
     private readonly ports: FlowPorts,
@@ -83,13 +85,29 @@ export class RequestFlow {
    */
   async open(opening: SessionOpening, refuseTo?: Exchange): Promise<Opened> {
     const startedAt = this.ports.clock.monotonic();
-    const verified = await this.verify(opening);
+    const verified = await this.verify(opening, false);
     if (!verified.ok) {
       const sessionId = this.ports.ids.next();
-      if (refuseTo) this.refuseEarly(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, undefined, undefined, []);
+      if (refuseTo) this.refuseUnauthenticated(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, opening);
       return { ok: false, sessionId, refusal: verified.refusal };
     }
     return { ok: true, session: this.start(opening, verified.principal, verified.digest) };
+  }
+
+  /**
+   * A revocation arrived (IdentityRevoked): every session of a principal it covers is terminated
+   * (held requests refused with REVOKED, adapters end their connections and streams) and closed.
+   * Returns how many sessions it ended.
+   */
+  revoke(selector: RevocationSelector): number {
+    const revoked = refusal('REVOKED', 'this identity has been revoked');
+    let ended = 0;
+    for (const session of [...this.live]) {
+      if (!revocationMatches(selector, session.principal) || !session.terminate(revoked)) continue;
+      ended++;
+      if (!session.transient) this.close(session, 'revoked');
+    }
+    return ended;
   }
 
   /**
@@ -100,27 +118,43 @@ export class RequestFlow {
    */
   async resume(opening: SessionOpening, sessionId: string, owner: { readonly issuer: string; readonly subject: string }, refuseTo?: Exchange): Promise<Opened | { readonly ok: false; readonly notOwner: true }> {
     const startedAt = this.ports.clock.monotonic();
-    const verified = await this.verify(opening);
+    // The session was opened with a credential before: a SAML assertion continues it, not replays it.
+    const verified = await this.verify(opening, true);
     if (!verified.ok) {
-      if (refuseTo) this.refuseEarly(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, undefined, undefined, []);
+      if (refuseTo) this.refuseUnauthenticated(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, opening);
       return { ok: false, sessionId, refusal: verified.refusal };
     }
     if (verified.principal.issuer !== owner.issuer || verified.principal.subject !== owner.subject) return { ok: false, notOwner: true };
-    return { ok: true, session: new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic(), verified.digest) };
+    return { ok: true, session: new Session(sessionId, opening.protocol, verified.principal, opening.clientAddress, this.ports.clock.monotonic(), verified.digest, credentialOf(opening), true) };
   }
 
   /** The caller's credential, verified by identity (a refusal when there is none or it is refused). */
-  private async verify(opening: SessionOpening): Promise<{ ok: true; principal: Principal; digest: string } | { ok: false; refusal: Refusal; digest?: string }> {
+  private async verify(opening: SessionOpening, continuing: boolean): Promise<{ ok: true; principal: Principal; digest: string } | { ok: false; refusal: Refusal; digest?: string }> {
     if (!opening.token) return { ok: false, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
     const digest = sha256Hex(opening.token);
-    const verified = await this.ports.identity.verify(opening.token);
+    const verified = await this.ports.identity.verify(opening.token, { type: opening.credentialType ?? 'jwt', continuing });
     if (!verified.ok) return { ok: false, refusal: refusal(verified.code, verified.message), digest };
     return { ok: true, principal: verified.principal, digest };
   }
 
+  /**
+   * Before a held request is released: is its caller still who it was? Identity is asked afresh
+   * (not the cache): the token may have expired or the identity been revoked while it waited.
+   */
+  private async recheckCaller(session: Session): Promise<Refusal | undefined> {
+    const credential = session.presentedCredential();
+    const verified = await this.ports.identity.verify(credential.value, { type: credential.type, continuing: true, fresh: true });
+    if (!verified.ok) return refusal(verified.code, `the request was approved, but its caller is no longer valid: ${verified.message}`);
+    if (verified.principal.subject !== session.principal.subject || verified.principal.issuer !== session.principal.issuer) {
+      return refusal('REVOKED', 'the request was approved, but its credential no longer names the caller that made it');
+    }
+    return undefined;
+  }
+
   /** A new session for a verified caller; its SessionStarted rides with its first request. */
   private start(opening: SessionOpening, principal: Principal, credentialDigest: string): Session {
-    const session = new Session(this.ports.ids.next(), opening.protocol, principal, opening.clientAddress, this.ports.clock.monotonic(), credentialDigest);
+    const session = new Session(this.ports.ids.next(), opening.protocol, principal, opening.clientAddress, this.ports.clock.monotonic(), credentialDigest, credentialOf(opening));
+    this.live.add(session);
     this.unrecorded.set(session, {
       ...this.envelope({ sessionId: session.id, requestId: '', connection: '' }),
       kind: 'sessionStarted',
@@ -135,6 +169,7 @@ export class RequestFlow {
 
   /** Ends the session once, recording SessionEnded (and SessionStarted, if no request recorded it). */
   close(session: Session, reason: SessionEndReason): void {
+    this.live.delete(session);
     if (!session.end(reason)) return;
     const durationUs = (this.ports.clock.monotonic() - session.openedAt) * 1000;
     this.ports.events.recordLater([
@@ -164,9 +199,10 @@ export class RequestFlow {
   async serve(opening: SessionOpening, exchange: Exchange, session: Session | undefined): Promise<Session | undefined> {
     const startedAt = this.ports.clock.monotonic();
     const stages = new Stages(() => this.ports.clock.monotonic());
-    const verified = await this.verify(opening);
+    const presented = opening.token === undefined ? undefined : sha256Hex(opening.token);
+    const sameCredential = session !== undefined && presented !== undefined && session.openedWith(presented);
+    const verified = await this.verify(opening, sameCredential);
     stages.lap('authn');
-    const sameCredential = session !== undefined && verified.digest !== undefined && session.openedWith(verified.digest);
     if (session) {
       const stale = session.recheck(this.ports.clock.now());
       if (sameCredential && !stale && verified.ok && verified.principal.subject === session.principal.subject && verified.principal.issuer === session.principal.issuer) {
@@ -179,7 +215,7 @@ export class RequestFlow {
       // The session's own credential, now refused: the refused request is still that session's.
       const own = sameCredential ? session : undefined;
       const request = { requestId: this.ports.ids.next(), sessionId: own?.id ?? this.ports.ids.next(), connection: this.connectionName(exchange), startedAt, ...(own ? { principal: own.principal.subject } : {}) };
-      this.refuseEarly(exchange, request, verified.refusal, undefined, undefined, []);
+      this.refuseUnauthenticated(exchange, request, verified.refusal, opening);
       return undefined;
     }
     const opened = this.start(opening, verified.principal, verified.digest);
@@ -189,6 +225,16 @@ export class RequestFlow {
 
   /** One request in an open session. */
   async run(session: Session, exchange: Exchange, timing?: { startedAt: number; stages: Stages }): Promise<Ran> {
+    if (!session.transient) return this.runIn(session, exchange, timing);
+    this.live.add(session);
+    try {
+      return await this.runIn(session, exchange, timing);
+    } finally {
+      this.live.delete(session);
+    }
+  }
+
+  private async runIn(session: Session, exchange: Exchange, timing?: { startedAt: number; stages: Stages }): Promise<Ran> {
     const clock = this.ports.clock;
     const stages = timing?.stages ?? new Stages(() => clock.monotonic());
     const principal = session.principal;
@@ -221,7 +267,7 @@ export class RequestFlow {
     };
     session.countRequest();
     const sessionEvents = this.takeUnrecorded(session);
-    const authz = await this.authorize(context, sessionEvents, exchange, stages);
+    const authz = await this.authorize(context, sessionEvents, exchange, session, stages);
     const holdId = authz.holdId;
     if (!authz.ok) {
       // SessionStarted was not stored with this request: the next one carries it.
@@ -232,7 +278,7 @@ export class RequestFlow {
     // The caller may have left, or the gateway begun stopping, between the decision and now; and a
     // held request is released only if its caller is still who it was (the hold may have been long).
     if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(exchange.gone), holdId);
-    const stillValid = holdId ? session.recheck(clock.now()) : undefined;
+    const stillValid = holdId ? (session.recheck(clock.now()) ?? (await this.recheckCaller(session))) : undefined;
     if (stillValid) return this.refuse(exchange, request, stillValid, holdId);
     // The profile is resolved before anything reaches the target: a reply that could not be masked
     // is refused without the request having run.
@@ -265,7 +311,7 @@ export class RequestFlow {
    * DecisionMade right after; both are awaited before anything else happens to the request, so no
    * request reaches a target without both stored durably, in that order.
    */
-  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], exchange: Exchange, stages: Stages): Promise<Authorization> {
+  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], exchange: Exchange, session: Session, stages: Stages): Promise<Authorization> {
     const received: GatewayEvent = { ...this.envelope(context), kind: 'requestReceived', principal: context.principal, protocol: context.protocol, target: context.target };
     const remembered = this.options.decisions?.get(context);
     let decision: Decision;
@@ -296,21 +342,22 @@ export class RequestFlow {
       case 'allow':
         return { ok: true, decision };
       case 'require_approval':
-        return this.holdForApproval(context, decision, exchange, stages);
+        return this.holdForApproval(context, decision, exchange, session, stages);
       case 'deny':
         return { ok: false, refusal: refusalFor(decision, 'POLICY_DENIED', 'denied by policy') };
     }
   }
 
-  private async holdForApproval(context: RequestContext, decision: Decision, exchange: Exchange, stages: Stages): Promise<Authorization> {
+  private async holdForApproval(context: RequestContext, decision: Decision, exchange: Exchange, session: Session, stages: Stages): Promise<Authorization> {
     const gone = exchange.gone;
-    // A hold ends when the caller goes away or the gateway stops, whichever comes first. (Not
-    // AbortSignal.any: on Node 20 the long-lived shutdown signal would keep every one it made.)
+    // A hold ends when the caller goes away, its identity is revoked or the gateway stops, whichever
+    // comes first. (Not AbortSignal.any: on Node 20 the long-lived shutdown signal would keep every one it made.)
     const ended = new AbortController();
     const end = () => ended.abort();
     gone.addEventListener('abort', end);
+    session.terminated.addEventListener('abort', end);
     this.options.shutdown.addEventListener('abort', end);
-    if (gone.aborted || this.options.shutdown.aborted) end();
+    if (gone.aborted || session.terminated.aborted || this.options.shutdown.aborted) end();
     let result: HoldResult;
     try {
       result = await this.ports.approvals.hold(context, decision, ended.signal, exchange.held ? (held) => exchange.held!(held, decision) : undefined);
@@ -318,6 +365,7 @@ export class RequestFlow {
       result = { status: 'unavailable', message: 'the approvals service is unavailable', detail: (err as Error).message };
     } finally {
       gone.removeEventListener('abort', end);
+      session.terminated.removeEventListener('abort', end);
       this.options.shutdown.removeEventListener('abort', end);
     }
     stages.lap('approval');
@@ -331,6 +379,7 @@ export class RequestFlow {
       case 'cancelled': {
         const holdId = result.holdId ? { holdId: result.holdId } : {};
         if (this.options.shutdown.aborted) return { ok: false, ...holdId, refusal: refusalFor(decision, 'GATEWAY_SHUTTING_DOWN', 'the gateway is shutting down; the held request was not forwarded') };
+        if (session.terminated.aborted) return { ok: false, ...holdId, refusal: session.terminated.reason as Refusal };
         if (gone.reason === CANCELLED) return { ok: false, ...holdId, refusal: refusalFor(decision, 'REQUEST_CANCELLED', 'the caller cancelled the request while it was held') };
         return { ok: false, ...holdId, refusal: refusal('CALLER_GONE', 'the caller went away while the request was held') };
       }
@@ -360,6 +409,26 @@ export class RequestFlow {
     this.ports.events.recordLater([
       ...sessionEvents,
       { ...this.envelope(request), kind: 'requestReceived', protocol: exchange.protocol, ...(principal ? { principal } : {}), ...(target ? { target } : {}) },
+    ]);
+    this.complete(request, 'denied', status, { refusal: reason });
+  }
+
+  /**
+   * A caller whose credential was refused: AuthenticationFailed (what a SIEM watches for attacks:
+   * the code, the protocol, where from; never the credential) and RequestCompleted with the status.
+   */
+  private refuseUnauthenticated(exchange: Exchange, request: Request, reason: Refusal, opening: SessionOpening): void {
+    const status = exchange.refuse(reason, { requestId: request.requestId });
+    this.ports.events.recordLater([
+      {
+        ...this.envelope(request),
+        kind: 'authenticationFailed',
+        code: reason.code,
+        message: reason.message,
+        protocol: exchange.protocol,
+        clientAddress: opening.clientAddress,
+        credentialType: opening.token === undefined ? '' : (opening.credentialType ?? 'jwt'),
+      },
     ]);
     this.complete(request, 'denied', status, { refusal: reason });
   }
@@ -418,6 +487,10 @@ export class RequestFlow {
   private envelope(about: { readonly requestId: string; readonly sessionId: string; readonly connection: string }) {
     return { id: this.ports.ids.next(), occurredAt: new Date(this.ports.clock.now()), requestId: about.requestId, sessionId: about.sessionId, connection: about.connection };
   }
+}
+
+function credentialOf(opening: SessionOpening): { readonly value: string; readonly type: 'jwt' | 'saml' } {
+  return { value: opening.token ?? '', type: opening.credentialType ?? 'jwt' };
 }
 
 /**

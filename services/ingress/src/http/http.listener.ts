@@ -4,7 +4,7 @@ import type { Logger } from '@portcullis/service-kit';
 import { refusal } from '../domain/refusal.js';
 import type { RequestFlow } from '../domain/request-flow.js';
 import type { Session } from '../domain/session.js';
-import { parseBearer } from '@portcullis/service-kit';
+import { credentialFromAuthorization } from '@portcullis/identity-client';
 import { Listener, type ListenerOptions } from '../listener/listener.js';
 import { HttpExchange, type HttpConnection } from './http.exchange.js';
 import { writeRefusal } from './refusal.http.js';
@@ -97,7 +97,8 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
     const route = parseRoute(req.url ?? '');
     if (!route.ok) return void writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), undefined);
     const exchange = new HttpExchange(req, res, route.connection, route.path, route.search, connections.get(route.connection));
-    const opening = { protocol: 'http' as const, token: parseBearer(req.headers.authorization), clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
+    const credential = credentialFromAuthorization(req.headers.authorization);
+    const opening = { protocol: 'http' as const, token: credential?.value, credentialType: credential?.type ?? 'jwt', clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
     const state = perSocket.get(req.socket);
     if (!state) return void writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
     const serve = async () => {

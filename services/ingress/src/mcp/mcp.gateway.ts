@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Principal } from '@portcullis/identity-client';
-import { parseBearer, type Logger } from '@portcullis/service-kit';
+import { credentialFromAuthorization, type Principal } from '@portcullis/identity-client';
+import type { Logger } from '@portcullis/service-kit';
 import type { McpConnection } from '../config.js';
 import type { Decision } from '../domain/decision.js';
 import type { ProtocolStatus } from '../domain/events.js';
@@ -193,6 +193,15 @@ export class McpGateway {
     const stream = new CallerStream(res);
     stream.keepOpen(KEEP_OPEN_MS);
     const gone = goneSignal(req, res);
+    // A revoked identity's session ends for good (on every instance) and its stream closes now.
+    const state = ctx.state;
+    const revoked = () => {
+      if (state) void this.deps.ended.add(state.id, state.expiresAt).catch((err: unknown) => this.deps.logger.warn({ err, sessionId: state.id }, 'could not record a revoked session as ended'));
+      stream.end();
+      res.destroy();
+    };
+    if (ctx.session.terminated.aborted) return revoked();
+    ctx.session.terminated.addEventListener('abort', revoked, { once: true });
     const listen: JsonRpcRequest = { jsonrpc: '2.0', id: 'portcullis-stream', method: 'subscriptions/listen', params: {} };
     const connections = this.connectionsOf(ctx);
     await Promise.all(
@@ -784,7 +793,8 @@ export class McpGateway {
   }
 
   private opening(req: IncomingMessage) {
-    return { protocol: 'mcp' as const, token: parseBearer(req.headers.authorization), clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
+    const credential = credentialFromAuthorization(req.headers.authorization);
+    return { protocol: 'mcp' as const, token: credential?.value, credentialType: credential?.type ?? 'jwt', clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
   }
 
   /** Refuses a caller whose credential is missing or refused: 401 with the RFC 9728 challenge. */
@@ -801,7 +811,7 @@ export class McpGateway {
       forward: unused,
       respond: unused,
       refuse: (reason: Refusal, info): ProtocolStatus => {
-        const unavailable = reason.code === 'IDENTITY_UNAVAILABLE' || reason.code === 'ISSUER_UNAVAILABLE';
+        const unavailable = reason.code === 'IDENTITY_UNAVAILABLE' || reason.code === 'IDP_UNAVAILABLE';
         const status = unavailable ? 503 : 401;
         const body = JSON.stringify(rpcError(null, unavailable ? RPC.SERVER_ERROR : -32001, refusalText(reason, info), { code: reason.code, ...(info.requestId ? { requestId: info.requestId } : {}) }));
         const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };

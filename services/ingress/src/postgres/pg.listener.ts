@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { authenticationOk, backendKeyData, errorResponse, parameterStatus, readyForQuery } from '@portcullis/pg-wire';
+import { credentialFromPassword } from '@portcullis/identity-client';
 import type { Logger } from '@portcullis/service-kit';
 import type { PostgresListenerSettings } from '../config.js';
 import type { ProtocolStatus } from '../domain/events.js';
@@ -54,7 +55,7 @@ export function createPgListener(flow: RequestFlow, connections: ReadonlyMap<str
       client.end(errorResponse({ severity: 'FATAL', code, message }));
     };
     const opened = await flow.open(
-      { protocol: 'sql', token: negotiated.password, clientAddress, clientUser: negotiated.user, ...(negotiated.parameters.application_name !== undefined ? { applicationName: negotiated.parameters.application_name } : {}) },
+      { protocol: 'sql', token: negotiated.password, credentialType: credentialFromPassword(negotiated.password).type, clientAddress, clientUser: negotiated.user, ...(negotiated.parameters.application_name !== undefined ? { applicationName: negotiated.parameters.application_name } : {}) },
       new LoginRefusal(client, negotiated.database),
     );
     if (!opened.ok) return;
@@ -94,6 +95,8 @@ export function createPgListener(flow: RequestFlow, connections: ReadonlyMap<str
     const key = cancelKey(processId, secretKey);
     const pg = new PgSession(client, negotiated.reader, upstream.login, flow, session, runtime, { maxMessageBytes: settings.maxMessageBytes, readAheadBytes: Math.max(1 << 20, settings.maxMessageBytes) }, logger, () => sessions.delete(key));
     sessions.set(key, pg);
+    if (session.terminated.aborted) return pg.revoked();
+    session.terminated.addEventListener('abort', () => pg.revoked(), { once: true });
     client.cork();
     client.write(authenticationOk());
     for (const [name, value] of upstream.login.parameters) {

@@ -130,6 +130,16 @@ export class PgSession implements StatementPort {
     cancelUpstream(this.target.connection, cancelRequest(this.login.processId, this.login.secretKey));
   }
 
+  /**
+   * The caller's identity was revoked: a running statement is cancelled in the database, held ones
+   * are refused, the client is told why, and the connection closes.
+   */
+  revoked(): void {
+    if (this.ended) return;
+    if (this.queue.size > 0) cancelUpstream(this.target.connection, cancelRequest(this.login.processId, this.login.secretKey));
+    this.fatal('28P01', 'terminating connection: this identity has been revoked', 'revoked');
+  }
+
   /** The gateway is stopping: the client is told, then the connection closes. */
   shutdown(): void {
     this.fatal('57P01', 'terminating connection: the gateway is shutting down', 'shutdown');

@@ -82,7 +82,7 @@ export function explainContext(request: ExplainArgs): commonV1.RequestContext {
     requestId: 'cli-explain',
     connection: request.connection,
     sessionId: '',
-    principal: { subject: request.subject, clientId: request.clientId, groups: [...request.groups], issuer: '', expiresAt: undefined, scopes: [...request.scopes], kind: request.kind, claimsJson: '{}' },
+    principal: { subject: request.subject, clientId: request.clientId, groups: [...request.groups], issuer: '', expiresAt: undefined, scopes: [...request.scopes], kind: request.kind, claimsJson: '{}', tokenId: '' },
     target: targetToProto(explainTarget(request.target)),
   };
 }
