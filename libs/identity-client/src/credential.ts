@@ -17,14 +17,12 @@ export function credentialFromAuthorization(header: string | undefined): Credent
   return { type: match[1]!.toLowerCase() === 'saml' ? 'saml' : 'jwt', value: match[2]! };
 }
 
-/** A JWT in compact serialisation: three base64url parts (the signature may be empty: `alg: none` is refused by name). */
-const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
 /**
- * The credential of a PostgreSQL password, which has no scheme: a JWT looks like one (three
- * base64url parts joined by dots, which base64 never contains), anything else is read as a SAML
- * assertion, which identity refuses as malformed if it is not one.
+ * The credential of a PostgreSQL password, which has no scheme: a SAML assertion when it is
+ * base64 whose content starts as XML does (`<`), otherwise a JWT (so that anything else is refused
+ * as a malformed token, with a message that says token).
  */
 export function credentialFromPassword(password: string): Credential {
-  return { type: COMPACT_JWT.test(password) || password.includes('.') ? 'jwt' : 'saml', value: password };
+  const saml = /^[A-Za-z0-9+/]{16,}={0,2}$/.test(password) && Buffer.from(password.slice(0, 16), 'base64').toString('latin1').trimStart().startsWith('<');
+  return { type: saml ? 'saml' : 'jwt', value: password };
 }

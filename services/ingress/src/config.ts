@@ -65,7 +65,7 @@ export interface IngressConfig {
   readonly postgres: PostgresListenerSettings;
   readonly mcpConnections: readonly McpConnection[];
   readonly mcp: McpGatewaySettings;
-  /** The trusted issuers (named in the MCP endpoints' protected resource metadata). */
+  /** The trusted OpenID issuers (named as authorization servers in the MCP protected resource metadata; a SAML IdP is none). */
   readonly issuers: readonly string[];
 }
 
@@ -149,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     postgres,
     mcpConnections,
     mcp: { ...file.mcp, sessionKey },
-    issuers: file.issuers.map((i) => i.issuer),
+    issuers: file.issuers.filter((i) => i.protocol === 'oidc').map((i) => i.issuer),
   });
 }
 

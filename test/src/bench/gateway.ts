@@ -19,7 +19,8 @@ export interface GatewayStack {
 
 // What the bench measures: an allowed, masked GET on demo-http, the rules of the e2e harness that
 // concern GETs, and pgbench's selects on demo-pg (the bench's pgbench database). Tokens live long
-// enough for any BENCH_SECONDS; each run gets a fresh one anyway.
+// enough for any BENCH_SECONDS; each run gets a fresh one anyway. The dev IdP's test endpoints are
+// on so the identity section can mint thousands of distinct tokens with its key (POST /test/mint).
 function configYaml(ports: { idp: number; upstream: number; demoMcp: number }, pg: PgBenchDatabase | undefined): string {
   return `
 issuers:
@@ -28,6 +29,7 @@ devIdp:
   issuer: "http://127.0.0.1:${ports.idp}"
   audience: portcullis
   tokenTtl: 15m
+  testEndpoints: true
   clients:
     - { clientId: ${CLIENTS.agent.id}, secret: ${CLIENTS.agent.secret}, groups: [agents] }
 connections:

@@ -47,10 +47,15 @@ export interface Machine {
   readonly pgbouncer: string | undefined;
 }
 
-export function describeMachine(tools: Tools): Machine {
+/** CPUs, memory, kernel and Node, as the report's "Machine" line reads. */
+export function machineSummary(): string {
   const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()} ${release()}, Node ${process.version}`;
+}
+
+export function describeMachine(tools: Tools): Machine {
   return {
-    summary: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()} ${release()}, Node ${process.version}`,
+    summary: machineSummary(),
     loadAverage: loadAverage(),
     // `wrk -v` prints "wrk debian/4.1.0-3+b2 [epoll] Copyright …"
     wrk: /^wrk (\S+)/.exec(firstLine('wrk', ['-v']))?.[1] ?? 'unknown',

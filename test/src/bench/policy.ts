@@ -4,6 +4,7 @@
 import { compilePolicy, type CompiledPolicy, type RequestFacts } from '@portcullis/policy-language';
 import { mcpTarget, type Target } from '@portcullis/request-model';
 import { SqlAnalyzer } from '@portcullis/sql-analysis';
+import { us } from './report-format.js';
 import { percentile } from './stats.js';
 
 export interface EvaluationFigure {
@@ -114,8 +115,6 @@ export async function measurePolicy(): Promise<PolicyBench> {
   }
   return { evaluation, sql: measureSql(uncached, cached) };
 }
-
-const us = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 export function renderPolicySection(bench: PolicyBench): string {
   const p99At1000 = Math.max(...bench.evaluation.filter((e) => e.rules === 1000).map((e) => e.p99));

@@ -4,6 +4,8 @@ export const ms = (n: number) => (Number.isNaN(n) ? '–' : Math.abs(n) < 10 ? n
 export const signed = (n: number) => (Number.isNaN(n) ? '–' : `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`);
 /** Audit figures: whole ms (occurred_at has ms precision). */
 export const wholeMs = (n: number) => (Number.isNaN(n) ? '–' : `${n < 0 ? '−' : ''}${Math.abs(n).toFixed(0)}`);
+/** In-process figures, in microseconds. */
+export const us = (n: number) => (Number.isNaN(n) ? '–' : n < 10 ? n.toFixed(2) : n.toFixed(1));
 export const pct = (n: number) => (Number.isNaN(n) ? '–' : `${(100 * n).toFixed(1)} %`);
 
 /** Budget outcome: undefined when a figure it needs is missing or invalid. */

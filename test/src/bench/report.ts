@@ -29,6 +29,8 @@ export interface ReportInput {
   readonly pg: PgSection;
   /** The MCP tools/call section, already rendered. */
   readonly mcp: string;
+  /** The identity Verify latency section, already rendered. */
+  readonly identity: string;
   /** The previous file, for its hand-written analysis. */
   readonly previous: string | undefined;
 }
@@ -216,6 +218,7 @@ ${auditTable(input)}
 
 ${renderPgSection(input.pg, input)}
 ${input.mcp}
+${input.identity}
 ${input.policy}
 ## What limits these figures
 

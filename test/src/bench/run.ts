@@ -1,8 +1,9 @@
 // `npm run bench`: the same allowed GET /echo served four ways — the demo upstream directly, nginx,
 // a bare Node hop and the whole gateway — measured side by side in one run with wrk, an outside load
 // generator; the same `pgbench -S` against PostgreSQL directly, through pgbouncer and through the
-// gateway; plus the gateway's per-stage breakdown, the audit log's lag, and in-process policy
-// evaluation (10, 100, 1,000 rules) and SQL analysis times. Writes docs/benchmarks.md
+// gateway; plus the gateway's per-stage breakdown, the audit log's lag, identity verification
+// latency (a cached and a first-seen token), and in-process policy evaluation (10, 100, 1,000 rules)
+// and SQL analysis times. Writes docs/benchmarks.md
 // (keeping its hand-written analysis) and prints the same report.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { freePorts, REPO_ROOT } from '@portcullis/stack';
 import { AuditProbe } from './audit.js';
 import { describeConfig, loadBenchConfig } from './config.js';
 import { startGatewayStack } from './gateway.js';
+import { measureIdentity } from './identity.js';
+import { identityProblem, renderIdentitySection } from './identity-report.js';
 import { describeMachine, ensureTools, loadAverage } from './machine.js';
 import { errorsOf, measureRounds } from './measure.js';
 import { pgErrorsOf } from './pg-measure.js';
@@ -89,6 +92,10 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const pg = await measurePgSection(context, { database: pgDatabase, tools, gateway, pgbouncerPort: pgbouncerPort! });
   say('MCP section: tools/call direct and through the gateway…');
   const mcp = await measureMcpSection(context, gateway);
+  say('identity section: IdentityClient.verify of cached and first-seen tokens…');
+  const identity = await measureIdentity({ identityAddress: `127.0.0.1:${gateway.stack.ports.identity}`, issuerUrl: gateway.stack.issuerUrl, token: () => gateway.token() }, say);
+  const identityInvalid = identityProblem(identity);
+  if (identityInvalid) say(`identity section: ${identityInvalid}`);
   say('timing in-process policy evaluation and SQL analysis…');
   const policy = renderPolicySection(await measurePolicy());
 
@@ -109,6 +116,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     policy,
     pg,
     mcp: mcp ? renderMcpSection(mcp, config) : '',
+    identity: renderIdentitySection(identity),
     previous: existsSync(REPORT_PATH) ? readFileSync(REPORT_PATH, 'utf8') : undefined,
   });
   writeFileSync(REPORT_PATH, report);
@@ -121,8 +129,9 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   for (const m of pgInvalid) say(`postgres round ${m.round} · ${m.mode} · ${m.target}: ${pgErrorsOf(m)}`);
   const mcpInvalid = (mcp?.measurements ?? []).filter((m) => m.result.non2xx > 0 || m.result.socketErrors > 0);
   for (const m of mcpInvalid) say(`mcp round ${m.round} · ${m.mode} · ${m.target}: ${m.result.non2xx} non-2xx, ${m.result.socketErrors} socket errors`);
-  keepDir = invalid.length > 0 || pgInvalid.length > 0 || mcpInvalid.length > 0 || mcp?.unavailable !== undefined;
-  return invalid.length === 0 && pgInvalid.length === 0 && mcpInvalid.length === 0 && mcp?.unavailable === undefined;
+  const valid = invalid.length === 0 && pgInvalid.length === 0 && mcpInvalid.length === 0 && mcp?.unavailable === undefined && identityInvalid === undefined;
+  keepDir = !valid;
+  return valid;
 }
 
 const cleanup = new Cleanup(say);

@@ -13,6 +13,7 @@ import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestD
 export const CLIENTS = {
   agent: { id: 'demo-agent', secret: 'demo-agent-secret' },
   approver: { id: 'demo-approver', secret: 'demo-approver-secret' },
+  nestedAgent: { id: 'nested-agent', secret: 'nested-agent-secret' },
   /** In both agents and approvers: proves nobody approves their own request. */
   agentApprover: { id: 'agent-approver', secret: 'agent-approver-secret' },
   /** Tokens for another audience. */
@@ -173,8 +174,8 @@ export class E2eEnvironment {
   }
 
   /** A token from the real dev IdP, exactly as the quickstart's curl gets it. */
-  async token(client: { id: string; secret: string }): Promise<string> {
-    const res = await fetch(`${this.stack.issuerUrl}/token`, {
+  async token(client: { id: string; secret: string }, issuerPath = ''): Promise<string> {
+    const res = await fetch(`${this.stack.issuerUrl}${issuerPath}/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
@@ -185,9 +186,31 @@ export class E2eEnvironment {
     return token;
   }
 
-  gateway(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+  /** A signed SAML assertion for a dev IdP client (base64), as a SAML caller presents it. */
+  async samlAssertion(client: { id: string; secret: string }): Promise<string> {
+    const res = await fetch(`${this.stack.issuerUrl}/saml/assertion`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+    });
+    if (!res.ok) throw new Error(`SAML endpoint answered ${res.status}: ${await res.text()}`);
+    const assertion = ((await res.json()) as { assertion: string }).assertion;
+    this.tokens.push(assertion);
+    return assertion;
+  }
+
+  /** The dev IdP's test endpoint: any header and claims, signed with its current key (hostile tokens). */
+  async mint(claims: Record<string, unknown>, header: Record<string, unknown> = {}, issuerPath = ''): Promise<string> {
+    const res = await fetch(`${this.stack.issuerUrl}${issuerPath}/test/mint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims, header }) });
+    if (!res.ok) throw new Error(`mint answered ${res.status}: ${await res.text()}`);
+    const token = ((await res.json()) as { token: string }).token;
+    this.tokens.push(token);
+    return token;
+  }
+
+  gateway(path: string, init: RequestInit & { token?: string; saml?: string } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+    if (init.saml) headers.set('authorization', `SAML ${init.saml}`);
     return fetch(`${this.stack.ingressUrl}${path}`, { ...init, headers });
   }
 
@@ -204,7 +227,7 @@ export class E2eEnvironment {
       execFile(
         process.execPath,
         [join(REPO_ROOT, 'tools/cli/dist/main.js'), ...args],
-        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress, PORTCULLIS_INGRESS_URL: this.stack.ingressUrl }, timeout: 20_000 },
+        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, IDENTITY_GRPC_ADDR: this.stack.identityAddress, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress, PORTCULLIS_INGRESS_URL: this.stack.ingressUrl }, timeout: 20_000 },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

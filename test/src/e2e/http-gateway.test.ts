@@ -336,13 +336,13 @@ describe('audit', () => {
     for (const secret of [agentToken, 'session=secret', env.stack.demoApiKey]) expect(text).not.toContain(secret);
   });
 
-  it('records refused callers too, without their token', async () => {
+  it('records refused callers too (AuthenticationFailed), without their token', async () => {
     const res = await env.gateway('/http/demo-http/echo', { token: 'abc' });
     const events = await eventually(async () => {
       const rows = await env.auditEvents(requestIdOf(res));
       return rows.length === 2 ? rows : undefined;
     });
-    expect(events.map((e) => e.type)).toEqual(['request.received', 'request.completed']);
+    expect(events.map((e) => e.type)).toEqual(['auth.failed', 'request.completed']);
     expect(JSON.stringify(events)).toContain('TOKEN_MALFORMED');
     expect(JSON.stringify(events)).not.toContain('"abc"');
   });

@@ -403,7 +403,7 @@ describe('MCP gateway as an OAuth resource server', () => {
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="http:\/\/127\.0\.0\.1:8080\/\.well-known\/oauth-protected-resource\/mcp\/demo-mcp"/);
     const metadata = (await (await fetch(`${env.stack.ingressUrl}/.well-known/oauth-protected-resource/mcp/demo-mcp`)).json()) as { resource: string; authorization_servers: string[] };
     expect(metadata.resource).toBe('http://127.0.0.1:8080/mcp/demo-mcp');
-    expect(metadata.authorization_servers).toEqual([env.stack.issuerUrl]);
+    expect(metadata.authorization_servers).toEqual([env.stack.issuerUrl, `${env.stack.issuerUrl}/nested`]);
   });
 
   it('refuses a token without a connection\'s required scopes with 403 insufficient_scope, and leaves that connection out of /mcp', async () => {

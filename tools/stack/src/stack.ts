@@ -105,6 +105,11 @@ export class Stack {
     return [this.ingressUrl, ...this.extraIngress.map((p) => `http://127.0.0.1:${p.http}`)];
   }
 
+  /** Every ingress instance's PostgreSQL listener, host:port (the first is ingressPgAddress). */
+  get ingressPgAddresses(): string[] {
+    return [this.ingressPgAddress, ...this.extraIngress.map((p) => `127.0.0.1:${p.pg}`)];
+  }
+
   get demoMcpUrl(): string {
     return `http://127.0.0.1:${this.ports.demoMcp}/mcp`;
   }
@@ -118,6 +123,9 @@ export class Stack {
   /** host:port of ingress's PostgreSQL listener (database = connection name, password = token). */
   get ingressPgAddress(): string {
     return `127.0.0.1:${this.ports.ingressPg}`;
+  }
+  get identityAddress(): string {
+    return `127.0.0.1:${this.ports.identity}`;
   }
   get approvalsAddress(): string {
     return `127.0.0.1:${this.ports.approvals}`;

@@ -72,7 +72,7 @@ export class RequestFlow {
   /** SessionStarted of sessions whose first request has not been recorded yet (it rides along). */
   private readonly unrecorded = new WeakMap<Session, GatewayEvent>();
   /** Sessions open on this instance, and resumed ones while a request of theirs runs: what a revocation ends. */
-  private readonly live = new Set<Session>();
+  private readonly live = new LiveSessions();
 
   constructor(
     private readonly ports: FlowPorts,
@@ -95,6 +95,19 @@ export class RequestFlow {
   }
 
   /**
+   * Keeps a resumed session reachable by revocations while something outlives its requests (an
+   * MCP server stream); call the returned function when that ends.
+   */
+  track(session: Session): () => void {
+    this.live.add(session);
+    let tracked = true;
+    return () => {
+      if (tracked) this.live.release(session);
+      tracked = false;
+    };
+  }
+
+  /**
    * A revocation arrived (IdentityRevoked): every session of a principal it covers is terminated
    * (held requests refused with REVOKED, adapters end their connections and streams) and closed.
    * Returns how many sessions it ended.
@@ -102,7 +115,7 @@ export class RequestFlow {
   revoke(selector: RevocationSelector): number {
     const revoked = refusal('REVOKED', 'this identity has been revoked');
     let ended = 0;
-    for (const session of [...this.live]) {
+    for (const session of this.live.all()) {
       if (!revocationMatches(selector, session.principal) || !session.terminate(revoked)) continue;
       ended++;
       if (!session.transient) this.close(session, 'revoked');
@@ -169,7 +182,7 @@ export class RequestFlow {
 
   /** Ends the session once, recording SessionEnded (and SessionStarted, if no request recorded it). */
   close(session: Session, reason: SessionEndReason): void {
-    this.live.delete(session);
+    this.live.forget(session);
     if (!session.end(reason)) return;
     const durationUs = (this.ports.clock.monotonic() - session.openedAt) * 1000;
     this.ports.events.recordLater([
@@ -230,7 +243,7 @@ export class RequestFlow {
     try {
       return await this.runIn(session, exchange, timing);
     } finally {
-      this.live.delete(session);
+      this.live.release(session);
     }
   }
 
@@ -486,6 +499,30 @@ export class RequestFlow {
   /** A fresh event envelope: its id is the JetStream dedupe key and the audit key. */
   private envelope(about: { readonly requestId: string; readonly sessionId: string; readonly connection: string }) {
     return { id: this.ports.ids.next(), occurredAt: new Date(this.ports.clock.now()), requestId: about.requestId, sessionId: about.sessionId, connection: about.connection };
+  }
+}
+
+/** Sessions a revocation must reach, counted: a resumed session is live while any request or stream of it is. */
+class LiveSessions {
+  private readonly counts = new Map<Session, number>();
+
+  add(session: Session): void {
+    this.counts.set(session, (this.counts.get(session) ?? 0) + 1);
+  }
+
+  release(session: Session): void {
+    const count = (this.counts.get(session) ?? 0) - 1;
+    if (count > 0) this.counts.set(session, count);
+    else this.counts.delete(session);
+  }
+
+  /** A closed session is gone whatever still holds it. */
+  forget(session: Session): void {
+    this.counts.delete(session);
+  }
+
+  all(): Session[] {
+    return [...this.counts.keys()];
   }
 }
 

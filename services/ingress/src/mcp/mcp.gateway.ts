@@ -202,6 +202,8 @@ export class McpGateway {
     };
     if (ctx.session.terminated.aborted) return revoked();
     ctx.session.terminated.addEventListener('abort', revoked, { once: true });
+    const untrack = this.deps.flow.track(ctx.session);
+    gone.addEventListener('abort', untrack, { once: true });
     const listen: JsonRpcRequest = { jsonrpc: '2.0', id: 'portcullis-stream', method: 'subscriptions/listen', params: {} };
     const connections = this.connectionsOf(ctx);
     await Promise.all(
@@ -220,7 +222,11 @@ export class McpGateway {
       ),
     );
     // Upstreams without a stream: keep the caller's open until it leaves (it may still get nothing).
-    if (!gone.aborted) await new Promise<void>((resolve) => gone.addEventListener('abort', () => resolve(), { once: true }));
+    if (!gone.aborted && !ctx.session.terminated.aborted) await new Promise<void>((resolve) => {
+      gone.addEventListener('abort', () => resolve(), { once: true });
+      ctx.session.terminated.addEventListener('abort', () => resolve(), { once: true });
+    });
+    untrack();
     stream.end();
   }
 
@@ -677,6 +683,9 @@ export class McpGateway {
   private async subscriptions(ctx: Context, message: JsonRpcRequest, res: ServerResponse): Promise<void> {
     const stream = new CallerStream(res);
     const gone = goneSignal(res.req, res);
+    // Revocations reach the stream for as long as it is open.
+    const untrack = this.deps.flow.track(ctx.session);
+    ctx.session.terminated.addEventListener('abort', () => res.destroy(), { once: true });
     await stream.send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: asObject(message.params?.notifications), _meta: { 'io.modelcontextprotocol/subscriptionId': message.id } } });
     stream.keepOpen(KEEP_OPEN_MS);
     await Promise.all(
@@ -687,7 +696,11 @@ export class McpGateway {
         ),
       ),
     );
-    if (!gone.aborted) await new Promise<void>((resolve) => gone.addEventListener('abort', () => resolve(), { once: true }));
+    if (!gone.aborted && !ctx.session.terminated.aborted) await new Promise<void>((resolve) => {
+      gone.addEventListener('abort', () => resolve(), { once: true });
+      ctx.session.terminated.addEventListener('abort', () => resolve(), { once: true });
+    });
+    untrack();
     stream.end();
   }
 
