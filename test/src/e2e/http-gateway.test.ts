@@ -232,6 +232,23 @@ describe('approvals', () => {
     expect(env.received.some((r) => r.path === '/echo/self')).toBe(false);
   });
 
+  it('refuses a held request whose token expired while it waited, even once it is approved', async () => {
+    // short-lived: tokens that expire one second after they are issued.
+    const shortToken = await env.token(CLIENTS.shortLived);
+    const pending = env.gateway('/http/demo-http/echo/expired-while-held', { method: 'POST', token: shortToken, body: 'x' });
+    const holdId = await heldHoldId('/echo/expired-while-held');
+    const expiresAt = (decodeJwt(shortToken).exp as number) * 1000;
+    await eventually(async () => (Date.now() > expiresAt + 100 ? true : undefined), 5_000, 'the token to expire');
+    const approved = await env.cli(['approvals', 'approve', holdId], approverToken);
+    expect(approved.code, approved.stderr).toBe(0);
+    const res = await pending;
+    expect(res.status).toBe(401);
+    expect(await errorOf(res)).toMatchObject({ code: 'TOKEN_EXPIRED', message: expect.stringMatching(/^the request was approved, but its caller is no longer valid/) });
+    expect(env.received.some((r) => r.path === '/echo/expired-while-held')).toBe(false);
+    const completed = await eventually(async () => (await env.auditEvents(requestIdOf(res))).find((e) => e.type === 'request.completed'));
+    expect(JSON.stringify(completed.event_json)).toContain('TOKEN_EXPIRED');
+  });
+
   it('denies a held request nobody answers before its timeout', async () => {
     const res = await env.gateway('/http/demo-http/expiring/x', { method: 'POST', token: agentToken, body: 'x' });
     expect(res.status).toBe(403);

@@ -155,6 +155,8 @@ export class RequestFlow {
    * (not the cache): the token may have expired or the identity been revoked while it waited.
    */
   private async recheckCaller(session: Session): Promise<Refusal | undefined> {
+    const local = session.recheck(this.ports.clock.now());
+    if (local) return { ...local, message: `the request was approved, but its caller is no longer valid: ${local.message}` };
     const credential = session.presentedCredential();
     const verified = await this.ports.identity.verify(credential.value, { type: credential.type, continuing: true, fresh: true });
     if (!verified.ok) return refusal(verified.code, `the request was approved, but its caller is no longer valid: ${verified.message}`);
@@ -291,7 +293,7 @@ export class RequestFlow {
     // The caller may have left, or the gateway begun stopping, between the decision and now; and a
     // held request is released only if its caller is still who it was (the hold may have been long).
     if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(exchange.gone), holdId);
-    const stillValid = holdId ? (session.recheck(clock.now()) ?? (await this.recheckCaller(session))) : undefined;
+    const stillValid = holdId ? await this.recheckCaller(session) : undefined;
     if (stillValid) return this.refuse(exchange, request, stillValid, holdId);
     // The profile is resolved before anything reaches the target: a reply that could not be masked
     // is refused without the request having run.
