@@ -23,6 +23,7 @@ const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
   authenticationFailed: ['auth', 'failed'],
   identityRevoked: ['identity', 'revoked'],
   identityUnrevoked: ['identity', 'unrevoked'],
+  releaseRefused: ['release', 'refused'],
 };
 
 /** Stands in a subject for a connection or request the event does not have. */

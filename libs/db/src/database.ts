@@ -44,7 +44,11 @@ export function createDatabase<DB>(options: { url: string; schema: string; max?:
  */
 export async function migrateToLatest<DB>(database: Database<DB>, schema: string, migrations: Record<string, Migration>): Promise<void> {
   const raw = database.db as Kysely<unknown>;
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(raw);
+  // `if not exists` is not safe against a concurrent create (two instances starting at once: a
+  // unique violation on pg_namespace); the loser finds the schema there and goes on.
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(raw).catch(async (err: unknown) => {
+    if ((err as { code?: string }).code !== '23505') throw err;
+  });
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   const migrator = new Migrator({ db: raw, provider, migrationTableSchema: schema });
   const { error, results } = await migrator.migrateToLatest();

@@ -37,6 +37,14 @@ export function grantRevokedEvent(grant: Grant, source: string): eventsV1.Event 
   return newEvent({ id: `${grant.id}.revoked`, requestId: grant.requestId, connection: grant.connection, source, body, occurredAt: grant.revokedAt });
 }
 
+/** ReleaseRefused: the gateway did not forward a released hold's request (reported once per hold). */
+export function releaseRefusedEvent(hold: Hold, source: string): eventsV1.Event {
+  const release = hold.release;
+  if (!release || release.forwarded) throw new Error(`hold ${hold.id} has no refused release`);
+  const body: EventBody = { $case: 'releaseRefused', value: { holdId: hold.id, code: release.code ?? '', message: release.message ?? '' } };
+  return envelope(hold, `${hold.id}.release-refused`, body, release.reportedAt, source);
+}
+
 /** The outbox row that carries the event for the hold's current state. */
 export function outboxEventFor(hold: Hold, source: string): OutboxEvent {
   return outboxRow(approvalEvent(hold, source), hold.id);

@@ -61,6 +61,7 @@ export function holdToProto(hold: Hold): approvalsV1.Hold {
     grant: hold.grantMs === undefined ? undefined : durationToProto(hold.grantMs),
     grantedByGrant: hold.grantedBy && grantToProto(hold.grantedBy),
     issuedGrant: hold.issuedGrant && grantToProto(hold.issuedGrant),
+    release: hold.release && { forwarded: hold.release.forwarded, code: hold.release.code ?? '', message: hold.release.message ?? '', reportedAt: hold.release.reportedAt },
   };
 }
 

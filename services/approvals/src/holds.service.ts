@@ -24,9 +24,9 @@ import {
 import type { ApprovalsDB } from './db/approvals.table.js';
 import { insertGrant, liveGrantsFor } from './db/grants.repository.js';
 import { insertApproval } from './db/hold-approvals.repository.js';
-import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, lockHoldById, resolveHold, type Executor } from './db/holds.repository.js';
+import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, lockHoldById, recordRelease, resolveHold, type Executor } from './db/holds.repository.js';
 import { appendToOutbox } from './db/outbox.repository.js';
-import { approvalRecordedEvent, outboxEventFor, outboxRow } from './events.mappers.js';
+import { approvalRecordedEvent, outboxEventFor, outboxRow, releaseRefusedEvent } from './events.mappers.js';
 
 const LIST_LIMIT = 500;
 const SWEEP_BATCH = 200;
@@ -77,6 +77,31 @@ export class HoldService {
       this.options.onEventsCommitted();
     }
     return ok(hold);
+  }
+
+  /**
+   * The gateway's word on a released hold: forwarded, or refused because its caller was no longer
+   * valid (then ReleaseRefused tells the approvers). Once per hold; a second report is NOT_RELEASED.
+   */
+  async reportRelease(id: string, release: { forwarded: boolean; code?: string; message?: string }): Promise<Result<Hold>> {
+    if (!isHoldId(id)) return fail('INVALID_ID', 'hold id must be a UUID');
+    if (!release.forwarded && !release.code) return fail('INVALID_HOLD', 'a refused release needs its refusal code');
+    const clip = (text: string | undefined) => (text === undefined ? undefined : text.slice(0, 500));
+    const { db, source } = this.options;
+    const outcome = await db.transaction().execute(async (trx): Promise<Result<Hold>> => {
+      const recorded = await recordRelease(trx, id, { forwarded: release.forwarded, ...(release.forwarded ? {} : { code: clip(release.code)!, ...(release.message ? { message: clip(release.message)! } : {}) }) });
+      if (!recorded) {
+        const found = await findHoldById(trx, id);
+        return found ? fail('NOT_RELEASED', `hold ${id} is ${found.hold.status}${found.hold.release ? ', and its release was reported already' : ''}`) : fail('HOLD_NOT_FOUND', `no hold ${id}`);
+      }
+      if (!release.forwarded) await appendToOutbox(trx, [outboxRow(releaseRefusedEvent(recorded, source), recorded.id)]);
+      return ok(recorded);
+    });
+    if (outcome.ok && !release.forwarded) {
+      this.log(outcome.value, 'released hold not forwarded: its caller was no longer valid');
+      this.options.onEventsCommitted();
+    }
+    return outcome;
   }
 
   async get(id: string): Promise<Result<Hold>> {

@@ -241,12 +241,20 @@ describe('approvals', () => {
     await eventually(async () => (Date.now() > expiresAt + 100 ? true : undefined), 5_000, 'the token to expire');
     const approved = await env.cli(['approvals', 'approve', holdId], approverToken);
     expect(approved.code, approved.stderr).toBe(0);
+    // The approver is told that the approval did not take effect, and why.
+    expect(approved.stdout).toMatch(/the gateway did NOT forward the request: the request was approved, but its caller is no longer valid: .*\(TOKEN_EXPIRED\)/);
     const res = await pending;
     expect(res.status).toBe(401);
     expect(await errorOf(res)).toMatchObject({ code: 'TOKEN_EXPIRED', message: expect.stringMatching(/^the request was approved, but its caller is no longer valid/) });
     expect(env.received.some((r) => r.path === '/echo/expired-while-held')).toBe(false);
-    const completed = await eventually(async () => (await env.auditEvents(requestIdOf(res))).find((e) => e.type === 'request.completed'));
-    expect(JSON.stringify(completed.event_json)).toContain('TOKEN_EXPIRED');
+    const events = await eventually(async () => {
+      const rows = await env.auditEvents(requestIdOf(res));
+      return rows.some((e) => e.type === 'request.completed') && rows.some((e) => e.type === 'release.refused') ? rows : undefined;
+    });
+    expect(JSON.stringify(events.find((e) => e.type === 'request.completed')!.event_json)).toContain('TOKEN_EXPIRED');
+    expect(events.find((e) => e.type === 'release.refused')!.event_json).toMatchObject({ releaseRefused: { holdId, code: 'TOKEN_EXPIRED' } });
+    const listed = await env.cli(['approvals', 'list', '--all'], approverToken);
+    expect(listed.stdout).toMatch(new RegExp(`${holdId}.*approved, not forwarded \\(TOKEN_EXPIRED\\)`));
   });
 
   it('denies a held request nobody answers before its timeout', async () => {

@@ -70,7 +70,7 @@ export function formatHoldsTable(holds: readonly Hold[], now: Date, options: { w
       targetSummary(holdTarget(h)),
       h.reasons.join(', ') || '-',
       approvalsLabel(h),
-      ...(options.withStatus ? [holdStatusLabel(h.status)] : []),
+      ...(options.withStatus ? [`${holdStatusLabel(h.status)}${h.release && !h.release.forwarded ? `, not forwarded (${h.release.code})` : ''}`] : []),
       !pending ? '-' : h.expiresAt ? formatRemaining(h.expiresAt.getTime() - now.getTime()) : '-',
     ];
   });
@@ -95,6 +95,16 @@ export function formatResolvedHold(hold: Hold): string {
   const grant = hold.issuedGrant;
   const issued = grant ? `; grant ${grant.id} lets ${hold.requester?.subject || 'the requester'} repeat it until ${grant.expiresAt?.toISOString() ?? '?'}` : '';
   return `hold ${hold.id} ${holdStatusLabel(hold.status)} ${about}${reason}${issued}`;
+}
+
+/**
+ * What the gateway did with a released hold, once it said: approving released it, but a caller no
+ * longer valid (expired token, revoked identity) is refused rather than forwarded.
+ */
+export function formatRelease(hold: Hold): string {
+  if (!hold.release) return `the gateway has not yet said whether it forwarded the request (see \`approvals list --all\`)`;
+  if (hold.release.forwarded) return 'the gateway forwarded the request';
+  return `the gateway did NOT forward the request: ${hold.release.message || 'its caller is no longer valid'} (${hold.release.code})`;
 }
 
 /** live, revoked or expired at `now`. */

@@ -1,6 +1,6 @@
-import { approvalsV1, auditV1, commonV1, policyV1 } from '@portcullis/proto-gen';
+import { approvalsV1, auditV1, commonV1, identityV1, policyV1 } from '@portcullis/proto-gen';
 import { describe, expect, it } from 'vitest';
-import type { ApprovalsApi, AuditApi, Endpoint, PolicyApi } from './clients.js';
+import type { ApprovalsApi, AuditApi, Endpoint, IdentityApi, PolicyApi } from './clients.js';
 import { CallError } from './errors.js';
 import type { Local } from './local.js';
 import { run, type Clients, type Env } from './run.js';
@@ -8,7 +8,7 @@ import { run, type Clients, type Env } from './run.js';
 const TOKEN = 'tok-3f9a7c1e';
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 
-function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial<AuditApi>; policy?: Partial<PolicyApi>; files?: Record<string, string> } = {}) {
+function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial<AuditApi>; policy?: Partial<PolicyApi>; identity?: Partial<IdentityApi>; files?: Record<string, string> } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const endpoints: Endpoint[] = [];
@@ -18,7 +18,7 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
       endpoints.push(endpoint);
       return {
         listHolds: async (all) => (calls.push(`list ${all}`), []),
-        approve: async (id) => (calls.push(`approve ${id}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED })),
+        approve: async (id) => (calls.push(`approve ${id}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, release: { forwarded: true } })),
         deny: async (id, reason) => (calls.push(`deny ${id} ${reason}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_DENIED, resolutionReason: reason })),
         listGrants: async (all) => (calls.push(`grants ${all}`), []),
         revokeGrant: async (id, reason) => (calls.push(`revoke ${id} ${reason}`), approvalsV1.Grant.fromPartial({ id, requesterSubject: 'agent', revokedAt: NOW, revokedBy: 'me', revocationReason: reason })),
@@ -34,6 +34,19 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
         verifyChain: async () => auditV1.VerifyChainResponse.fromPartial({ ok: true, records: 3n, headHash: 'cafe' }),
         close: () => calls.push('close'),
         ...overrides.audit,
+      };
+    },
+    identity: (endpoint) => {
+      endpoints.push(endpoint);
+      return {
+        revoke: async (selector, reason, forMs) => (
+          calls.push(`revoke ${selector.kind}=${selector.value} ${reason} ${forMs ?? '-'}`),
+          identityV1.RevokeResponse.fromPartial({ created: true, revocation: { selector: { kind: identityV1.RevocationKind.REVOCATION_KIND_CLIENT_ID, value: selector.value, issuer: '' }, reason, revokedBy: 'i admin', revokedAt: NOW } })
+        ),
+        unrevoke: async (selector) => (calls.push(`unrevoke ${selector.kind}=${selector.value}`), { removed: false }),
+        list: async () => [identityV1.Revocation.fromPartial({ selector: { kind: identityV1.RevocationKind.REVOCATION_KIND_SUBJECT, value: 'bot-7', issuer: '' }, reason: 'leaked', revokedBy: 'https://idp ops', revokedAt: NOW })],
+        close: () => calls.push('close'),
+        ...overrides.identity,
       };
     },
     policy: (endpoint) => {
@@ -122,6 +135,29 @@ describe('run', () => {
     expect(await h.exec(['approvals', 'revoke', 'g-1', '--reason', 'done'])).toBe(0);
     expect(h.out).toEqual(['hold h-1 recorded (1 of 2), waiting for 1 more approver (request r-1)', 'no live grants', 'grant g-1 revoked (agent): done']);
     expect(h.calls).toEqual(['close', 'grants false', 'close', 'revoke g-1 done', 'close']);
+  });
+
+  it('says when the gateway did not forward a request it released (its caller was no longer valid)', async () => {
+    const released = approvalsV1.Hold.fromPartial({ id: 'h-2', requestId: 'r-2', status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'me' });
+    const reported = { ...released, release: { forwarded: false, code: 'TOKEN_EXPIRED', message: 'the request was approved, but its caller is no longer valid: token has expired' } };
+    const h = harness({ approvals: { approve: async () => released, listHolds: async () => [reported] } });
+    expect(await h.exec(['approvals', 'approve', 'h-2'], { PORTCULLIS_TOKEN: TOKEN })).toBe(0);
+    expect(h.out.at(-1)).toBe('the gateway did NOT forward the request: the request was approved, but its caller is no longer valid: token has expired (TOKEN_EXPIRED)');
+  });
+
+  it('revokes, unrevokes and lists identities on the identity service', async () => {
+    const h = harness();
+    expect(await h.exec(['identity', 'revoke', '--client-id', 'demo-agent', '--reason', 'leaked', '--identity', 'id:1'])).toBe(0);
+    expect(await h.exec(['identity', 'revoke', '--subject', 'bot', '--for', '2h'])).toBe(0);
+    expect(await h.exec(['identity', 'unrevoke', '--token-id', 'j-1'])).toBe(0);
+    expect(await h.exec(['identity', 'revocations'])).toBe(0);
+    expect(h.calls).toEqual(['revoke client_id=demo-agent leaked -', 'close', 'revoke subject=bot  7200000', 'close', 'unrevoke token_id=j-1', 'close', 'close']);
+    expect(h.out[0]).toBe('revoked client_id "demo-agent" until unrevoked: its sessions end now and its tokens are refused\n');
+    expect(h.out[2]).toBe('token_id "j-1" was not revoked; nothing changed\n');
+    expect(h.out[3]).toMatch(/^KIND +VALUE +ISSUER +REVOKED +EXPIRES +BY +REASON\nsubject +bot-7 +\(any\) .* until unrevoked +ops +leaked\n$/);
+    expect(h.endpoints[0]).toMatchObject({ address: 'id:1' });
+    expect(await h.exec(['identity', 'revoke', '--token-id', 'j', '--for', '1h'])).toBe(2);
+    expect(await h.exec(['identity', 'revoke'])).toBe(2);
   });
 
   it('maps a service error to one line and exit 1', async () => {

@@ -59,7 +59,7 @@ export async function run(argv: readonly string[], env: Env, rawIo: Io, clients:
     io.err('error: the token contains spaces or characters that cannot be sent in a header');
     return EXIT.usage;
   }
-  return guarded(io, () => dispatch(command, endpoints(flags, env, token), io, clients, local));
+  return guarded(io, () => dispatch(command, endpoints(flags, env, token), io, clients, local, env));
 }
 
 /** Runs a command; a failure becomes one line and exit 1. */
@@ -89,7 +89,7 @@ function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
   };
 }
 
-async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test' }>, endpoint: Endpoints, io: Io, clients: Clients, local: Local): Promise<number> {
+async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test' }>, endpoint: Endpoints, io: Io, clients: Clients, local: Local, env: Env): Promise<number> {
   if (isPolicyCommand(command)) return dispatchPolicy(command, clients.policy(endpoint.policy), io, local);
   if (command.kind === 'identity.revoke' || command.kind === 'identity.unrevoke' || command.kind === 'identity.revocations') {
     const api = clients.identity(endpoint.identity);
@@ -118,7 +118,7 @@ async function dispatch(command: Exclude<Command, { kind: 'help' | 'policy.test'
       case 'approvals.list':
         return await listHolds(api, command, io);
       case 'approvals.approve':
-        return await approveHold(api, command.id, io);
+        return await approveHold(api, command.id, io, releaseWaitMs(env));
       case 'approvals.deny':
         return await denyHold(api, command.id, command.reason, io);
       case 'approvals.grants':
@@ -154,6 +154,12 @@ async function dispatchPolicy(command: PolicyCommand, api: PolicyApi, io: Io, lo
   } finally {
     api.close();
   }
+}
+
+/** How long `approvals approve` waits to say whether the gateway forwarded the released request. */
+function releaseWaitMs(env: Env): number {
+  const value = Number(env['PORTCULLIS_RELEASE_WAIT_MS'] ?? 5000);
+  return Number.isFinite(value) && value >= 0 ? Math.min(value, 60_000) : 5000;
 }
 
 /** Values given with --token / --token=…, found even when the rest of argv does not parse. */

@@ -43,6 +43,11 @@ export interface HoldsTable {
   resolved_at: ColumnType<Date | null, Date | undefined, Date>;
   resolved_by: ColumnType<string | null, never, string | null>;
   resolution_reason: ColumnType<string | null, never, string | null>;
+  /** What the gateway did with the released request; null until it reported. */
+  release_forwarded: ColumnType<boolean | null, never, boolean>;
+  release_code: ColumnType<string | null, never, string | null>;
+  release_message: ColumnType<string | null, never, string | null>;
+  release_reported_at: ColumnType<Date | null, never, Date>;
 }
 
 /** One approver's approval of a hold; the key (hold, issuer, subject) makes approvers distinct. */

@@ -104,6 +104,22 @@ export async function resolveHold(db: Executor, id: string, resolution: ResolveH
 }
 
 /**
+ * Records what the gateway did with a released hold, once: only an approved hold without a report
+ * is updated; undefined otherwise (not found, not released, already reported).
+ */
+export async function recordRelease(db: Executor, id: string, release: { forwarded: boolean; code?: string; message?: string }): Promise<Hold | undefined> {
+  const row = await db
+    .updateTable('holds')
+    .set({ release_forwarded: release.forwarded, release_code: release.code ?? null, release_message: release.message ?? null, release_reported_at: dbNow })
+    .where('id', '=', id)
+    .where('status', '=', 'approved')
+    .where('release_reported_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  return row && (await hydrate(db, [row]))[0];
+}
+
+/**
  * Marks up to `limit` overdue pending holds expired. Rows another transaction holds (an approver
  * resolving it, another instance sweeping) are skipped, not waited for.
  */
@@ -168,5 +184,8 @@ function holdFromRow(row: HoldRow, approvals: readonly Approval[], grants: reado
     ...(row.resolution_reason !== null ? { resolutionReason: row.resolution_reason } : {}),
     ...(grantedBy ? { grantedBy } : {}),
     ...(issuedGrant ? { issuedGrant } : {}),
+    ...(row.release_forwarded !== null && row.release_reported_at !== null
+      ? { release: { forwarded: row.release_forwarded, reportedAt: row.release_reported_at, ...(row.release_code !== null ? { code: row.release_code } : {}), ...(row.release_message !== null ? { message: row.release_message } : {}) } }
+      : {}),
   };
 }

@@ -15,6 +15,7 @@ const throughAddTarget = upTo(ADD_TARGET);
 const ADD_MESSAGE = '20261203000000-add-message';
 const throughAddMessage = upTo(ADD_MESSAGE);
 const ADD_QUORUM = '20261210000000-add-quorum-and-grants';
+const throughQuorum = upTo(ADD_QUORUM);
 /** Reverts the last migration of `set`. */
 const downOnce = (database: Database<ApprovalsDB>, set: Record<string, Migration>) =>
   new Migrator({ db: database.db, provider: { getMigrations: async () => set }, migrationTableSchema: SCHEMA }).migrateDown();
@@ -175,21 +176,49 @@ describe(`migration ${ADD_QUORUM}`, () => {
 
   it('reverses, keeping approved holds approved by who released them', async () => {
     const approved = await insertPrevious('approved');
-    await migrateToLatest(database, SCHEMA, migrations);
-    expect((await downOnce(database, migrations)).error).toBeUndefined();
+    await migrateToLatest(database, SCHEMA, throughQuorum);
+    expect((await downOnce(database, throughQuorum)).error).toBeUndefined();
     expect(await columnsOf(database, 'holds')).not.toContain('min_approvals');
     expect(await columnsOf(database, 'hold_approvals')).toEqual([]);
     expect(await columnsOf(database, 'grants')).toEqual([]);
     const rows = await sql<{ id: string; status: string; resolved_by: string }>`select id, status, resolved_by from approvals.holds`.execute(database.db);
     expect(rows.rows).toEqual([{ id: approved, status: 'approved', resolved_by: 'demo-approver' }]);
-    await migrateToLatest(database, SCHEMA, migrations); // and forward again
+    await migrateToLatest(database, SCHEMA, throughQuorum); // and forward again
   });
 
   it('refuses to go back while a pending hold needs several approvers: the previous version would release it on one', async () => {
     const pending = await insertPrevious('pending');
-    await migrateToLatest(database, SCHEMA, migrations);
+    await migrateToLatest(database, SCHEMA, throughQuorum);
     await sql`update approvals.holds set min_approvals = 2 where id = ${pending}`.execute(database.db);
-    expect((await downOnce(database, migrations)).error).toMatchObject({ message: expect.stringMatching(/pending holds that need several approvers/) });
+    expect((await downOnce(database, throughQuorum)).error).toMatchObject({ message: expect.stringMatching(/pending holds that need several approvers/) });
     expect(await columnsOf(database, 'holds')).toContain('min_approvals');
+  });
+});
+
+describe('migration 20261220000000-add-release', () => {
+  let test: TestDatabase;
+  let database: Database<ApprovalsDB>;
+
+  beforeEach(async () => {
+    test = await createTestDatabase('pc_appr_release');
+    database = createDatabase<ApprovalsDB>({ url: test.url, schema: SCHEMA });
+    await migrateToLatest(database, SCHEMA, migrations);
+  });
+  afterEach(async () => {
+    await database?.close();
+    await test?.drop();
+  });
+
+  it('lets only an approved hold carry a release report, always with its time, and reverses', async () => {
+    const id = randomUUID();
+    const target = '{"kind":"http","method":"POST","path":"/x","query":"","headers":[]}';
+    await sql`
+      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, target, target_digest, approver_groups, expires_at)
+      values (${id}, ${`req-${randomUUID()}`}, 'demo-http', 'http://idp.test', 'demo-agent', ${target}::jsonb, ${targetDigest({ kind: 'http', method: 'POST', path: '/x', query: '', headers: [] })}, '{approvers}', now() + interval '1 hour')
+    `.execute(database.db);
+    await expect(sql`update approvals.holds set release_forwarded = false, release_code = 'REVOKED', release_reported_at = now() where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_release_check' });
+    await expect(sql`update approvals.holds set release_forwarded = true where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_release_check' });
+    expect((await downOnce(database, migrations)).error).toBeUndefined();
+    expect(await columnsOf(database, 'holds')).not.toContain('release_forwarded');
   });
 });

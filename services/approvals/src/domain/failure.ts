@@ -15,7 +15,9 @@ export type FailureCode =
   | 'HOLD_CONFLICT'
   | 'EXPIRED'
   | 'GRANT_NOT_FOUND'
-  | 'GRANT_INACTIVE';
+  | 'GRANT_INACTIVE'
+  /** ReportRelease for a hold that was not released, or was reported already. */
+  | 'NOT_RELEASED';
 
 export interface Failure {
   readonly code: FailureCode;

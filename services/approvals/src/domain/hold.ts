@@ -81,6 +81,17 @@ export interface Hold {
   readonly grantedBy?: Grant;
   /** The grant this hold's release issued. */
   readonly issuedGrant?: Grant;
+  /** What the gateway did once the hold was released, when it has said. */
+  readonly release?: Release;
+}
+
+/** What the gateway did with a released hold's request: forwarded, or refused (its caller was no longer valid). */
+export interface Release {
+  readonly forwarded: boolean;
+  /** When refused: the refusal code (TOKEN_EXPIRED, REVOKED, …) and the caller's message. */
+  readonly code?: string;
+  readonly message?: string;
+  readonly reportedAt: Date;
 }
 
 /** What the gateway asks to hold, before it has an id, a status or timestamps. */

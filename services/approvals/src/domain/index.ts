@@ -1,4 +1,4 @@
-export type { Actor, Approval, Grant, Hold, HoldStatus, NewHold, Requester, Resolution } from './hold.js';
+export type { Actor, Approval, Grant, Hold, HoldStatus, NewHold, Release, Requester, Resolution } from './hold.js';
 export { fail, ok, type Failure, type FailureCode, type Result } from './failure.js';
 export {
   sameRequest,

@@ -53,6 +53,10 @@ export function approvalsHandler(holds: HoldService, grants: GrantService, authe
       const actor = await actorOf(call.metadata);
       return { grants: (await grants.listFor(actor, request.includeInactive)).map(grantToProto) };
     }),
+    reportRelease: handle(async (request: approvalsV1.ReportReleaseRequest) => {
+      const release = request.forwarded ? { forwarded: true } : { forwarded: false, code: request.code, message: request.message };
+      return { hold: holdToProto(valueOf(await holds.reportRelease(request.holdId, release))) };
+    }),
     revokeGrant: handle(async (request: approvalsV1.RevokeGrantRequest, call) => {
       const actor = await actorOf(call.metadata);
       return { grant: grantToProto(valueOf(await grants.revoke(request.id, actor, request.reason))) };

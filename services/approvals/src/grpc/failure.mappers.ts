@@ -19,6 +19,7 @@ const STATUS: Record<FailureCode, grpc.status> = {
   EXPIRED: grpc.status.FAILED_PRECONDITION,
   GRANT_NOT_FOUND: grpc.status.NOT_FOUND,
   GRANT_INACTIVE: grpc.status.FAILED_PRECONDITION,
+  NOT_RELEASED: grpc.status.FAILED_PRECONDITION,
 };
 
 export function failureToGrpc(failure: Failure): grpc.ServiceError {

@@ -45,6 +45,11 @@ export interface ApprovalsPort {
    * told once the hold is stored and waits for people (not when a grant releases it at once).
    */
   hold(context: RequestContext, decision: Decision, signal: AbortSignal, onHeld?: (held: HeldNotice) => void): Promise<HoldResult>;
+  /**
+   * What became of a released hold: forwarded, or refused because its caller was no longer valid
+   * (the approvers are told). Best effort: it never fails the request.
+   */
+  reportRelease?(holdId: string, release: { readonly forwarded: true } | { readonly forwarded: false; readonly code: string; readonly message: string }): Promise<void>;
 }
 
 /** The masking profiles the masking service publishes (the current set, replaced whole). */

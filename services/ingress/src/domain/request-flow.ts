@@ -294,7 +294,10 @@ export class RequestFlow {
     // held request is released only if its caller is still who it was (the hold may have been long).
     if (exchange.gone.aborted || this.options.shutdown.aborted) return this.refuse(exchange, request, this.abortRefusal(exchange.gone), holdId);
     const stillValid = holdId ? await this.recheckCaller(session) : undefined;
-    if (stillValid) return this.refuse(exchange, request, stillValid, holdId);
+    if (stillValid) {
+      void this.ports.approvals.reportRelease?.(holdId!, { forwarded: false, code: stillValid.code, message: stillValid.message });
+      return this.refuse(exchange, request, stillValid, holdId);
+    }
     // The profile is resolved before anything reaches the target: a reply that could not be masked
     // is refused without the request having run.
     let profile: MaskingProfile | undefined;
@@ -305,6 +308,7 @@ export class RequestFlow {
     }
     const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone, ...(profile ? { masking: profile } : {}) });
     stages.lap('upstream');
+    if (holdId) void this.ports.approvals.reportRelease?.(holdId, { forwarded: true });
     if (!forwarded.ok) return this.refuse(exchange, request, forwarded.refusal, holdId);
 
     let masked: Readonly<Record<string, number>> = {};

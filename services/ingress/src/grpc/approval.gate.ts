@@ -124,6 +124,16 @@ export class ApprovalGate implements ApprovalsPort {
     });
   }
 
+  /** Tells approvals what became of a released hold (so its approvers learn of a refusal); logged, never thrown. */
+  async reportRelease(holdId: string, release: { readonly forwarded: true } | { readonly forwarded: false; readonly code: string; readonly message: string }): Promise<void> {
+    const request: approvalsV1.ReportReleaseRequest = release.forwarded ? { holdId, forwarded: true, code: '', message: '' } : { holdId, forwarded: false, code: release.code, message: release.message };
+    try {
+      await callUnary<approvalsV1.ReportReleaseResponse>((cb) => this.client.reportRelease(request, new grpc.Metadata(), this.deadline(), cb));
+    } catch (err) {
+      this.logger.warn({ holdId, forwarded: release.forwarded, reason: grpcReason(err), detail: (err as Error).message }, 'could not report what became of a released hold');
+    }
+  }
+
   close(): void {
     this.client.close();
   }

@@ -1,7 +1,8 @@
 // approvals list | approve | deny | grants | revoke. Errors propagate as CallError; run.ts turns
 // them into one line.
 import type { ApprovalsApi } from '../clients.js';
-import { formatGrantsTable, formatHoldsTable, formatResolvedHold, formatRevokedGrant, grantsJson, holdsJson } from '../format.js';
+import { approvalsV1 } from '@portcullis/proto-gen';
+import { formatGrantsTable, formatHoldsTable, formatRelease, formatResolvedHold, formatRevokedGrant, grantsJson, holdsJson } from '../format.js';
 import type { Io } from '../run.js';
 
 export async function listHolds(api: ApprovalsApi, options: { all: boolean; json: boolean }, io: Io): Promise<number> {
@@ -10,8 +11,21 @@ export async function listHolds(api: ApprovalsApi, options: { all: boolean; json
   return 0;
 }
 
-export async function approveHold(api: ApprovalsApi, id: string, io: Io): Promise<number> {
-  io.out(formatResolvedHold(await api.approve(id)));
+/**
+ * Approves; when that released the hold, waits up to `waitMs` (real time) to hear whether the
+ * gateway forwarded it (it re-checks the caller first: an expired or revoked caller is refused).
+ */
+export async function approveHold(api: ApprovalsApi, id: string, io: Io, waitMs: number): Promise<number> {
+  const hold = await api.approve(id);
+  io.out(formatResolvedHold(hold));
+  if (hold.status !== approvalsV1.HoldStatus.HOLD_STATUS_APPROVED || waitMs <= 0) return 0;
+  const deadline = Date.now() + waitMs;
+  let current = hold;
+  while (!current.release && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    current = (await api.listHolds(true)).find((h) => h.id === id) ?? current;
+  }
+  io.out(formatRelease(current));
   return 0;
 }
 
