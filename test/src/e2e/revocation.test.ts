@@ -142,6 +142,12 @@ describe('revoking demo-agent', () => {
     const restored = await pgClient(second, await env.token(CLIENTS.agent));
     expect((await restored.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
     await restored.end();
+    // A SAML assertion is a PostgreSQL password too, good for one connection.
+    const assertion = await env.samlAssertion(CLIENTS.agent);
+    const viaSaml = await pgClient(first, assertion);
+    expect((await viaSaml.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
+    await viaSaml.end();
+    await expect(pgClient(second, assertion)).rejects.toThrow(/already been used|replay/i);
 
     // The audit log has the revocation, its lifting and the sessions it ended.
     const types = await eventually(async () => {
