@@ -72,6 +72,7 @@ ${rows}
   ${n(s.concurrentWarmup)} warm-up tokens; the rate is verifications over the run's wall time.
 
 The identity service shares the machine with the rest of the stack, so the tail includes other
-processes' bursts; compare with the load average above.
+processes' bursts; compare with the load average above. The section alone:
+\`node test/dist/bench/identity.main.js\` (after \`npm run build\`) starts the bench's stack and prints it.
 `;
 }

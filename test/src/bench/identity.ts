@@ -144,8 +144,7 @@ function slices(tokens: readonly string[], sizes: readonly number[]): string[][]
 export async function measureIdentity(target: IdentityTarget, say: (line: string) => void): Promise<IdentitySection> {
   const date = new Date();
   const loadBefore = loadAverage();
-  const s = SETTINGS;
-  const sizes = [s.cachedTokens, s.firstSeenWarmup, FIRST_SEEN_SAMPLES, s.concurrentWarmup, CONCURRENT_SAMPLES];
+  const sizes = [SETTINGS.cachedTokens, SETTINGS.firstSeenWarmup, FIRST_SEEN_SAMPLES, SETTINGS.concurrentWarmup, CONCURRENT_SAMPLES];
   let tokens: string[];
   try {
     const template = decodeJwt(await target.token());
@@ -156,18 +155,18 @@ export async function measureIdentity(target: IdentityTarget, say: (line: string
     return { unavailable: `no tokens to verify: ${(err as Error).message}` };
   }
   const [cachedTokens, firstSeenWarmup, firstSeenTokens, concurrentWarmup, concurrentTokens] = slices(tokens, sizes) as [string[], string[], string[], string[], string[]];
-  // The defaults ingress uses (cache TTL, size, deadline); its cache holds every token below.
+  // Built as ingress builds it: the library's default cache TTL, cache size and deadline.
   const client = new IdentityClient({ address: target.identityAddress });
   try {
     await sequential(client, firstSeenWarmup);
     const firstSeen = await sequential(client, firstSeenTokens);
-    await concurrent(client, concurrentWarmup, s.inFlight);
-    const concurrentRow = await concurrent(client, concurrentTokens, s.inFlight);
-    // Verified once over gRPC (now cached), then only cache hits, well within the cache TTL.
+    await concurrent(client, concurrentWarmup, SETTINGS.inFlight);
+    const concurrentRow = await concurrent(client, concurrentTokens, SETTINGS.inFlight);
+    // Verified once over gRPC (so cached), then timed as cache hits, a second or so later.
     await sequential(client, cachedTokens);
-    await sequential(client, cachedTokens, s.cachedWarmup);
+    await sequential(client, cachedTokens, SETTINGS.cachedWarmup);
     const cached = await sequential(client, cachedTokens, CACHED_SAMPLES);
-    return { date, machine: machineSummary(), loadBefore, loadAfter: loadAverage(), settings: s, cached, firstSeen, concurrent: concurrentRow };
+    return { date, machine: machineSummary(), loadBefore, loadAfter: loadAverage(), settings: SETTINGS, cached, firstSeen, concurrent: concurrentRow };
   } finally {
     client.close();
   }
