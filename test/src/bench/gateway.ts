@@ -113,6 +113,8 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBen
     demoUpstream: true,
     logDir: join(dir, 'logs'),
     logLevel: 'warn',
+    // Profiling (node --cpu-prof before optimising): BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    ...(process.env.BENCH_NODE_ARGS ? { nodeArgs: process.env.BENCH_NODE_ARGS.split(' ').filter((a) => a !== '') } : {}),
     // The pgbench database's owner password: the stack hands it to ingress only.
     ...(pg ? { env: { DEMO_PG_PASSWORD: pg.password } } : {}),
   });
