@@ -458,11 +458,13 @@ describe('RequestFlow: revocation and the re-check of released holds', () => {
     expect(opened.session.terminated.aborted).toBe(true);
   });
 
-  it('a closed session is forgotten: a later revocation finds nothing to end', async () => {
+  it('a closed or detached session is forgotten: a later revocation finds nothing to end', async () => {
     const t = setup();
     const opened = await t.flow.open(t.opening('good'));
-    if (!opened.ok) throw new Error('not opened');
+    const detached = await t.flow.open(t.opening('good'));
+    if (!opened.ok || !detached.ok) throw new Error('not opened');
     t.flow.close(opened.session, 'closed');
+    t.flow.detach(detached.session);
     expect(t.flow.revoke({ kind: 'subject', value: 'agent-1' })).toBe(0);
   });
 

@@ -108,6 +108,14 @@ export class RequestFlow {
   }
 
   /**
+   * The session goes on elsewhere (an MCP session after its initialize: its state travels with the
+   * client and each request resumes it): this instance stops holding it, without ending it.
+   */
+  detach(session: Session): void {
+    this.live.forget(session);
+  }
+
+  /**
    * A revocation arrived (IdentityRevoked): every session of a principal it covers is terminated
    * (held requests refused with REVOKED, adapters end their connections and streams) and closed.
    * Returns how many sessions it ended.

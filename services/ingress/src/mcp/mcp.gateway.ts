@@ -288,10 +288,13 @@ export class McpGateway {
       sealed = this.deps.seal.seal(state);
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message, sessionId: session.id }, 'mcp session state could not be sealed');
+      this.deps.flow.close(session, 'closed');
       return this.httpError(res, 500, message.id, RPC.INTERNAL_ERROR, 'the gateway could not open the session');
     }
     this.locals.set(local.key, local);
     const result = endpoint !== undefined ? this.singleInitializeResult(outcomes[0]!, protocolVersion) : this.aggregateInitializeResult(outcomes, protocolVersion);
+    // From here the session lives in its sealed id; each request resumes it (and is reachable by revocations while it runs).
+    this.deps.flow.detach(session);
     await new CallerStream(res, { 'mcp-session-id': sealed }).finish(rpcResult(message.id, result));
   }
 

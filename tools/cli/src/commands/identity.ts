@@ -14,7 +14,7 @@ export async function revokeIdentity(api: IdentityApi, command: { selector: Revo
 
 export async function unrevokeIdentity(api: IdentityApi, selector: RevocationSelector, io: Io): Promise<number> {
   const { removed } = await api.unrevoke(selector);
-  io.out(removed ? `lifted the revocation of ${describeSelector(selector)}: new tokens are accepted again\n` : `${describeSelector(selector)} was not revoked; nothing changed\n`);
+  io.out(removed ? `lifted the revocation of ${describeSelector(selector)}: its tokens are accepted again\n` : `${describeSelector(selector)} was not revoked; nothing changed\n`);
   return 0;
 }
 
