@@ -420,8 +420,10 @@ export const portcullisConfigSchema = z
     for (const name of duplicates(config.connections.map((c) => c.name))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['connections'], message: `duplicate connection "${name}"` });
     }
-    for (const name of duplicates(config.issuers.map((i) => `${i.protocol} ${i.issuer}`))) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['issuers'], message: `duplicate issuer "${name.slice(name.indexOf(' ') + 1)}"` });
+    // Unique across protocols too: a principal is known by issuer and subject, so an OpenID `sub`
+    // and a SAML NameID under one issuer string would be the same principal.
+    for (const name of duplicates(config.issuers.map((i) => i.issuer))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['issuers'], message: `duplicate issuer "${name}" (an issuer may appear once, whatever its protocol)` });
     }
     for (const name of duplicates(config.maskingProfiles.map((p) => p.name))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfiles'], message: `duplicate masking profile "${name}"` });

@@ -56,6 +56,8 @@ export const TOKEN_FAILURE_CODES = [
   'REVOKED',
   /** The issuer's keys cannot be fetched right now (fail closed, retryable). */
   'IDP_UNAVAILABLE',
+  /** Identity cannot tell whether the principal is revoked (its store has not answered lately): fail closed, retryable. */
+  'REVOCATIONS_UNAVAILABLE',
 ] as const;
 export type TokenFailureCode = (typeof TOKEN_FAILURE_CODES)[number];
 
@@ -156,6 +158,8 @@ export class IdentityClient {
       this.cache.set(key, { principal, until });
       return { ok: true, principal };
     }
+    // A refused credential is never served from the cache again (a fresh re-check that found it revoked).
+    this.cache.delete(key);
     // A code this client does not know (a newer identity service) is still a refusal, never a pass.
     if (result?.$case === 'failure') return { ok: false, code: KNOWN_CODES.has(result.value.code) ? (result.value.code as TokenFailureCode) : 'TOKEN_MALFORMED', message: result.value.message };
     return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'identity service returned no result' };

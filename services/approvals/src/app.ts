@@ -36,7 +36,8 @@ export interface ApprovalsDeps {
 export function createApp(config: ApprovalsConfig, logger: Logger, deps: ApprovalsDeps = {}): App & { readonly grpcPort: () => number } {
   const names = new BusNames(config.namespace);
   const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
-  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token));
+  // People's calls are few: each asks identity afresh, so a revoked approver or admin is refused at once.
+  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token, { fresh: true }));
   const relayHealth = new HealthLog(logger, 'outbox relay');
   // The pool connects lazily: nothing touches PostgreSQL before start() migrates.
   const database: Database<ApprovalsDB> = createDatabase<ApprovalsDB>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `approvals:${config.instanceId}` });

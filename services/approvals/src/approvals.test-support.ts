@@ -45,6 +45,8 @@ export function clientFor(port: number) {
     createHold: (req: approvalsV1.CreateHoldRequest) =>
       rpc<approvalsV1.CreateHoldResponse>(undefined, (md, cb) => client.createHold(approvalsV1.CreateHoldRequest.fromPartial(req), md, cb)).then((r) => r.hold!),
     getHold: (id: string) => rpc<approvalsV1.GetHoldResponse>(undefined, (md, cb) => client.getHold({ id }, md, cb)).then((r) => r.hold!),
+    reportRelease: (req: Partial<approvalsV1.ReportReleaseRequest>) =>
+      rpc<approvalsV1.ReportReleaseResponse>(undefined, (md, cb) => client.reportRelease(approvalsV1.ReportReleaseRequest.fromPartial(req), md, cb)).then((r) => r.hold!),
     listHolds: (token: string | undefined, includeResolved = false) =>
       rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds({ includeResolved }, md, cb)).then((r) => r.holds),
     approve: (token: string | undefined, id: string) => rpc<approvalsV1.ApproveResponse>(token, (md, cb) => client.approve({ id }, md, cb)).then((r) => r.hold!),

@@ -41,6 +41,26 @@ describe('time-boxed grants', () => {
     return current;
   }
 
+  it('records what the gateway did with a release once; a refused release revokes the grant it issued and is announced', async () => {
+    const target = refund(700);
+    const released = await release({ target, sessionId: 'sess-r', grantMs: 15 * MINUTE });
+    expect(released.issuedGrant?.revokedAt).toBeUndefined();
+    const reported = await a.reportRelease({ holdId: released.id, forwarded: false, code: 'REVOKED', message: 'the request was approved, but its caller is no longer valid: this identity has been revoked' });
+    expect(reported.release).toMatchObject({ forwarded: false, code: 'REVOKED', reportedAt: expect.any(Date) });
+    expect(reported.issuedGrant).toMatchObject({ revokedBy: 'portcullis', revocationReason: 'its release was refused: REVOKED', revokedAt: expect.any(Date) });
+    // Once per hold; a pending hold has no release to report.
+    expect(await refusal(a.reportRelease({ holdId: released.id, forwarded: true }))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'NOT_RELEASED' });
+    const pending = await a.createHold(holdRequest({ target: refund(701) }));
+    expect(await refusal(a.reportRelease({ holdId: pending.id, forwarded: true }))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'NOT_RELEASED' });
+    // The same request again is held for people: the revoked grant covers nothing.
+    const again = await a.createHold(holdRequest({ target, sessionId: 'sess-r2', grantMs: 15 * MINUTE }));
+    expect(again.status).toBe(HoldStatus.HOLD_STATUS_PENDING);
+    const events = await stack.untilEvents(released.id, 3);
+    expect(events.map((e) => e.msgId)).toEqual([`${released.id}.requested`, `${released.id}.granted`, `${released.id}.release-refused`]);
+    expect(events[2]!.event.body).toMatchObject({ $case: 'releaseRefused', value: { holdId: released.id, code: 'REVOKED' } });
+    expect((await stack.untilEvents(released.issuedGrant!.id, 1)).map((e) => e.msgId)).toEqual([`${released.issuedGrant!.id}.revoked`]);
+  });
+
   it('issues a grant on release; the same request of the same requester is then released at once, and says by which grant', async () => {
     const target = refund(10);
     const first = await release({ target, sessionId: 'sess-1', grantMs: 15 * MINUTE });

@@ -22,11 +22,11 @@ import {
   type Result,
 } from './domain/index.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
-import { insertGrant, liveGrantsFor } from './db/grants.repository.js';
+import { insertGrant, liveGrantsFor, lockGrantById, revokeGrant } from './db/grants.repository.js';
 import { insertApproval } from './db/hold-approvals.repository.js';
 import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, lockHoldById, recordRelease, resolveHold, type Executor } from './db/holds.repository.js';
 import { appendToOutbox } from './db/outbox.repository.js';
-import { approvalRecordedEvent, outboxEventFor, outboxRow, releaseRefusedEvent } from './events.mappers.js';
+import { approvalRecordedEvent, grantRevokedEvent, outboxEventFor, outboxRow, releaseRefusedEvent } from './events.mappers.js';
 
 const LIST_LIMIT = 500;
 const SWEEP_BATCH = 200;
@@ -94,7 +94,17 @@ export class HoldService {
         const found = await findHoldById(trx, id);
         return found ? fail('NOT_RELEASED', `hold ${id} is ${found.hold.status}${found.hold.release ? ', and its release was reported already' : ''}`) : fail('HOLD_NOT_FOUND', `no hold ${id}`);
       }
-      if (!release.forwarded) await appendToOutbox(trx, [outboxRow(releaseRefusedEvent(recorded, source), recorded.id)]);
+      if (!release.forwarded) {
+        await appendToOutbox(trx, [outboxRow(releaseRefusedEvent(recorded, source), recorded.id)]);
+        // The approval did not take effect: the grant it issued must not let the requester repeat the request.
+        const grant = recorded.issuedGrant;
+        if (grant && !grant.revokedAt && (await revokeGrant(trx, grant.id, 'portcullis', `its release was refused: ${release.code}`))) {
+          const revoked = await lockGrantById(trx, grant.id);
+          if (revoked) await appendToOutbox(trx, [outboxRow(grantRevokedEvent(revoked.grant, source), recorded.id)]);
+          const refreshed = await findHoldById(trx, id);
+          if (refreshed) return ok(refreshed.hold);
+        }
+      }
       return ok(recorded);
     });
     if (outcome.ok && !release.forwarded) {

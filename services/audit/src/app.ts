@@ -29,7 +29,8 @@ export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps =
   const database = createDatabase<AuditDatabase>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `audit:${config.instanceId}` });
   const log = new AuditLog(database.db, database.pool);
   const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
-  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token));
+  // People's calls are few: each asks identity afresh, so a revoked approver or admin is refused at once.
+  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token, { fresh: true }));
   const grpc = new GrpcServer(config.grpcAddress, [auditHandler(log, readerGuard(authenticate, config.readerGroups, logger), logger)], logger);
   let bus: Bus | undefined;
   let ingest: AuditIngest | undefined;

@@ -125,7 +125,7 @@ issuers:
       oidcIssuers: issuers,
       samlIssuers: [],
       adminGroups: ['admins'],
-      longestTokenLifetimeMs: 3_605_000,
+      longestTokenLifetimeMs: 3_610_000,
     };
     app = createApp(config, logger, {
       // No cooldown so the rotation test needs no sleep; a short retry so the recovery test is quick.
@@ -257,7 +257,7 @@ issuers:
       const byJti = { kind: RevocationKind.REVOCATION_KIND_TOKEN_ID, value: 'jti-42', issuer: idp.issuer };
       const stored = (await admin('revoke', { selector: byJti, reason: '' }, adminToken)) as identityV1.RevokeResponse;
       const lifetime = stored.revocation!.expiresAt!.getTime() - stored.revocation!.revokedAt!.getTime();
-      expect(lifetime).toBe(3_605_000);
+      expect(lifetime).toBe(3_605_000 + 5_000);
       expect(stored.revocation!.reason).toBe('no reason given');
       expect(await verify(await idp.token({ jti: 'jti-42' }))).toMatchObject({ $case: 'failure', value: { code: 'REVOKED' } });
       expect((await verify(await idp.token({ jti: 'jti-43' })))?.$case).toBe('principal');
@@ -266,6 +266,14 @@ issuers:
       const temp = await idp.token({ sub: 'temp' });
       expect(await verify(temp)).toMatchObject({ $case: 'failure', value: { code: 'REVOKED' } });
       expect((await eventuallyIs(() => verify(temp), (r) => r?.$case === 'principal'))?.$case).toBe('principal');
+      // Revoking again lengthens a timed revocation (here: made permanent), never shortens one.
+      const bySubject = { kind: RevocationKind.REVOCATION_KIND_SUBJECT, value: 'temp2', issuer: '' };
+      await admin('revoke', { selector: bySubject, reason: 'for a minute', duration: { seconds: 60n, nanos: 0 } }, adminToken);
+      const permanent = (await admin('revoke', { selector: bySubject, reason: 'for good' }, adminToken)) as identityV1.RevokeResponse;
+      expect(permanent).toMatchObject({ created: true, revocation: { reason: 'for a minute', expiresAt: undefined } });
+      const shorter = (await admin('revoke', { selector: bySubject, reason: 'x', duration: { seconds: 5n, nanos: 0 } }, adminToken)) as identityV1.RevokeResponse;
+      expect(shorter).toMatchObject({ created: false, revocation: { expiresAt: undefined } });
+      await admin('unrevoke', { selector: bySubject }, adminToken);
       await admin('unrevoke', { selector: byJti }, adminToken);
     });
   });

@@ -27,6 +27,7 @@ const SCHEMA = 'identity';
 const RELOAD_INTERVAL_MS = 1000;
 const RELAY_INTERVAL_MS = 500;
 const SWEEP_INTERVAL_MS = 60_000;
+const REVOCATIONS_MAX_AGE_MS = 15_000;
 
 export interface IdentityDeps {
   /** Replaces OIDC discovery (tests with local keys). */
@@ -42,7 +43,8 @@ export function createApp(config: IdentityConfig, logger: Logger, deps: Identity
   const source = `identity:${config.instanceId}`;
   // The pool connects lazily: nothing touches PostgreSQL before start() migrates.
   const database: Database<IdentityDB> = createDatabase<IdentityDB>({ url: config.databaseUrl, schema: SCHEMA, applicationName: source });
-  const revocationSet = new RevocationSet(() => clock().getTime());
+  // Not trusted once it has gone this long without a load (PostgreSQL unreachable): Verify fails closed.
+  const revocationSet = new RevocationSet(() => clock().getTime(), REVOCATIONS_MAX_AGE_MS);
   let relay: OutboxRelay<PendingOutboxRow> | undefined;
   const revocations = new RevocationService(database.db, revocationSet, {
     source,

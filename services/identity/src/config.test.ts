@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.samlIssuers).toEqual([]);
     expect(config.adminGroups).toEqual([]);
-    expect(config.longestTokenLifetimeMs).toBe(3_605_000);
+    expect(config.longestTokenLifetimeMs).toBe(3_610_000);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

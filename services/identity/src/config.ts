@@ -16,8 +16,9 @@ export interface IdentityConfig {
   /** Groups whose members may revoke and unrevoke; empty: nobody may. */
   readonly adminGroups: readonly string[];
   /**
-   * How long any token accepted now can still be valid: the longest maximum lifetime plus leeway.
-   * A token-id revocation matters no longer than this.
+   * How long any token accepted now can still be valid: the longest maximum lifetime plus twice the
+   * leeway (an iat up to one leeway ahead, an exp honoured one leeway late). A token-id revocation
+   * matters no longer than this.
    */
   readonly longestTokenLifetimeMs: number;
 }
@@ -58,7 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
     oidcIssuers,
     samlIssuers,
     adminGroups: file.identity.adminGroups,
-    longestTokenLifetimeMs: Math.max(...file.issuers.map((i) => i.maxTokenLifetime + i.clockTolerance)),
+    longestTokenLifetimeMs: Math.max(...file.issuers.map((i) => i.maxTokenLifetime + 2 * i.clockTolerance)),
   });
 }
 

@@ -22,6 +22,9 @@ export interface RevokeCommand {
  * picked up by other instances at their next reload.
  */
 export class RevocationService {
+  /** Changes this instance made while a reload was reading the store: applied again after it. */
+  private duringReload: (() => void)[] | undefined;
+
   constructor(
     private readonly db: Kysely<IdentityDB>,
     private readonly set: RevocationSet,
@@ -41,7 +44,7 @@ export class RevocationService {
       ...(lifetime === undefined ? {} : { expiresAt: new Date(now.getTime() + lifetime) }),
     };
     const stored = await insertRevocation(this.db, revocation, (r) => this.event({ $case: 'identityRevoked', value: { revocation: revocationToProto(r) } }, now));
-    this.set.add(stored.revocation);
+    this.applyLocally(() => this.set.add(stored.revocation));
     if (stored.created) this.options.onEventsCommitted();
     this.options.logger.warn({ kind: command.selector.kind, value: command.selector.value, issuer: command.selector.issuer, by: command.revokedBy, created: stored.created }, 'identity revoked');
     return stored;
@@ -50,7 +53,7 @@ export class RevocationService {
   async unrevoke(selector: RevocationSelector, by: string): Promise<boolean> {
     const now = this.options.now();
     const removed = await deleteRevocation(this.db, selector, () => this.event({ $case: 'identityUnrevoked', value: { selector: selectorToProto(selector), unrevokedBy: by } }, now));
-    this.set.remove(selector);
+    this.applyLocally(() => this.set.remove(selector));
     if (removed) this.options.onEventsCommitted();
     this.options.logger.warn({ kind: selector.kind, value: selector.value, issuer: selector.issuer, by, removed }, 'revocation lifted');
     return removed;
@@ -62,7 +65,23 @@ export class RevocationService {
 
   /** Reloads the set from the store: revocations and liftings made by other instances. */
   async reload(): Promise<void> {
-    this.set.replace(await listRevocations(this.db));
+    const started = this.options.now().getTime();
+    const changes: (() => void)[] = [];
+    this.duringReload = changes;
+    try {
+      const revocations = await listRevocations(this.db);
+      // Stamped with when the read began: what it read is at least that fresh.
+      this.set.replace(revocations, started);
+      for (const change of changes) change();
+    } finally {
+      this.duringReload = undefined;
+    }
+  }
+
+  /** A change of this instance: applied now, and again after a reload that was already reading. */
+  private applyLocally(change: () => void): void {
+    change();
+    this.duringReload?.push(change);
   }
 
   private event(body: NonNullable<eventsV1.Event['body']>, at: Date): OutboxEvent {

@@ -55,7 +55,8 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
   const now = deps.now ?? (() => new Date());
   const source = `policy:${config.instanceId}`;
   const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
-  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token));
+  // People's calls are few: each asks identity afresh, so a revoked approver or admin is refused at once.
+  const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token, { fresh: true }));
   // The pool connects lazily: nothing touches PostgreSQL before start() migrates.
   const database = createDatabase<PolicyDB>({ url: config.databaseUrl, schema: SCHEMA, applicationName: source });
   const active = new ActivePolicy();

@@ -29,8 +29,9 @@ export async function listRevocations(db: Executor): Promise<Revocation[]> {
 
 /**
  * Stores a revocation and its event in one transaction. An equal revocation already in force is
- * kept as it is (its reason, its expiry) and nothing is published: `created` false. An expired
- * one is replaced.
+ * kept (its reason) and nothing is published (`created` false), unless the new one lasts longer:
+ * then its expiry is extended (or dropped: until unrevoked) and that is published. An expired one
+ * is replaced.
  */
 export async function insertRevocation(db: Kysely<IdentityDB>, revocation: Revocation, event: (stored: Revocation) => OutboxEvent): Promise<{ revocation: Revocation; created: boolean }> {
   return db.transaction().execute(async (trx) => {
@@ -45,7 +46,19 @@ export async function insertRevocation(db: Kysely<IdentityDB>, revocation: Revoc
       .executeTakeFirst();
     if (!inserted) {
       const existing = (await listRevocations(trx)).find((r) => r.selector.kind === kind && r.selector.value === value && (r.selector.issuer ?? '') === issuer);
-      return { revocation: existing ?? revocation, created: false };
+      // Revoking again never shortens a revocation, but lengthens one (a timed one made permanent).
+      const longer = existing?.expiresAt !== undefined && (revocation.expiresAt === undefined || revocation.expiresAt > existing.expiresAt);
+      if (!existing || !longer) return { revocation: existing ?? revocation, created: false };
+      const stored: Revocation = { selector: existing.selector, reason: existing.reason, revokedBy: revocation.revokedBy, revokedAt: existing.revokedAt, ...(revocation.expiresAt ? { expiresAt: revocation.expiresAt } : {}) };
+      await trx
+        .updateTable('revocations')
+        .set({ expires_at: revocation.expiresAt ?? null, revoked_by: revocation.revokedBy })
+        .where('kind', '=', kind)
+        .where('value', '=', value)
+        .where('issuer', '=', issuer)
+        .execute();
+      await appendToOutbox(trx, [event(stored)]);
+      return { revocation: stored, created: true };
     }
     await appendToOutbox(trx, [event(revocation)]);
     return { revocation, created: true };

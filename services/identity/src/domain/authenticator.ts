@@ -26,6 +26,10 @@ export class Authenticator {
     }
     const outcome = await verifier.verify(credential, { continuing });
     if (!outcome.ok) return outcome;
+    // Fail closed: a principal is not known to be unrevoked when the store has not answered lately.
+    if (this.revocations.stale) {
+      return { ok: false, failure: { code: 'REVOCATIONS_UNAVAILABLE', message: 'the gateway cannot check revocations right now; try again shortly', issuer: outcome.principal.issuer } };
+    }
     const revoked = this.revocations.covering(outcome.principal);
     if (!revoked) return outcome;
     return {

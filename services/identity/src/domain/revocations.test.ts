@@ -46,6 +46,7 @@ describe('Authenticator', () => {
 
   it('verifies by credential type, then refuses a revoked principal with REVOKED, never saying why to the caller', async () => {
     const set = new RevocationSet(() => 0);
+    set.replace([]);
     const jwt = verifier({ ok: true, principal });
     const saml = verifier({ ok: true, principal: { ...principal, subject: 'saml-user' } });
     const auth = new Authenticator({ jwt, saml }, set);
@@ -58,8 +59,25 @@ describe('Authenticator', () => {
   });
 
   it('refuses a credential type it has no issuer for, and passes refusals through', async () => {
-    const auth = new Authenticator({ jwt: verifier({ ok: false, failure: { code: 'TOKEN_EXPIRED', message: 'token has expired' } }), saml: undefined }, new RevocationSet(() => 0));
+    const loaded = new RevocationSet(() => 0);
+    loaded.replace([]);
+    const auth = new Authenticator({ jwt: verifier({ ok: false, failure: { code: 'TOKEN_EXPIRED', message: 'token has expired' } }), saml: undefined }, loaded);
     expect(await auth.verify('a', 'saml', false)).toMatchObject({ ok: false, failure: { code: 'ISSUER_UNTRUSTED', message: 'this gateway trusts no SAML identity provider' } });
     expect(await auth.verify('t', 'jwt', false)).toMatchObject({ ok: false, failure: { code: 'TOKEN_EXPIRED' } });
+  });
+});
+
+describe('a revocation set that has not been loaded lately', () => {
+  it('is not trusted: every verified principal is refused with REVOCATIONS_UNAVAILABLE until a load succeeds', async () => {
+    let now = 0;
+    const set = new RevocationSet(() => now, 15_000);
+    const auth = new Authenticator({ jwt: { verify: async () => ({ ok: true, principal }) }, saml: undefined }, set);
+    expect(await auth.verify('t', 'jwt', false)).toMatchObject({ ok: false, failure: { code: 'REVOCATIONS_UNAVAILABLE' } });
+    set.replace([]);
+    expect(await auth.verify('t', 'jwt', false)).toMatchObject({ ok: true });
+    now = 15_001;
+    expect(await auth.verify('t', 'jwt', false)).toMatchObject({ ok: false, failure: { code: 'REVOCATIONS_UNAVAILABLE' } });
+    set.replace([], 15_001);
+    expect(await auth.verify('t', 'jwt', false)).toMatchObject({ ok: true });
   });
 });

@@ -8,8 +8,19 @@ import { revocationMatches, selectorKey, type Principal, type Revocation, type R
 export class RevocationSet {
   private byKey = new Map<string, Revocation>();
   private index = new Map<string, Revocation[]>();
+  /** When the set was last loaded whole from the store; undefined before the first load. */
+  private loadedAt: number | undefined;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Longest the set may go without a load from the store before it is not trusted (fail closed). */
+    private readonly maxAgeMs = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Whether the set is too old to say that a principal is not revoked. */
+  get stale(): boolean {
+    return this.loadedAt === undefined || this.now() - this.loadedAt > this.maxAgeMs;
+  }
 
   /** The revocation that covers `principal`, if any is in force. */
   covering(principal: Principal): Revocation | undefined {
@@ -23,8 +34,9 @@ export class RevocationSet {
   }
 
   /** Replaces the whole set (a reload from the store). */
-  replace(revocations: readonly Revocation[]): void {
+  replace(revocations: readonly Revocation[], loadedAt = this.now()): void {
     this.byKey = new Map(revocations.map((r) => [selectorKey(r.selector), r]));
+    this.loadedAt = loadedAt;
     this.reindex();
   }
 

@@ -29,15 +29,51 @@ export class RevocationFollower {
     private readonly logger: Logger,
   ) {}
 
+  /** Starts following; resolves once the first consumer is in place (a failure to start is thrown). */
   async start(): Promise<void> {
-    const consumer = await this.js.consumers.get(this.names.eventsStream, { filter_subjects: this.names.identityChanges, deliver_policy: DeliverPolicy.New });
+    await this.follow(DeliverPolicy.New);
+  }
+
+  /**
+   * One ordered consumer. Should it end (an error, the stream recreated), it is started again from
+   * the same moment on — with a short backoff — so no revocation announced meanwhile is missed.
+   */
+  private async follow(policy: DeliverPolicy, since?: Date): Promise<void> {
+    const consumer = await this.js.consumers.get(this.names.eventsStream, {
+      filter_subjects: this.names.identityChanges,
+      deliver_policy: policy,
+      ...(since ? { opt_start_time: since.toISOString() } : {}),
+    });
     const messages = await consumer.consume();
     this.stopFollowing = () => void messages.stop();
+    let last = since ?? new Date();
     void (async () => {
-      for await (const message of messages) this.handle(message.data);
-    })().catch((err: unknown) => {
-      if (!this.stopped) this.logger.error({ err }, 'following revocations stopped');
-    });
+      for await (const message of messages) {
+        last = message.time;
+        try {
+          this.handle(message.data);
+        } catch (err) {
+          this.logger.error({ err }, 'applying a revocation failed');
+        }
+      }
+    })()
+      .catch((err: unknown) => {
+        if (!this.stopped) this.logger.error({ err }, 'following revocations stopped; starting again');
+      })
+      .finally(() => {
+        if (!this.stopped) this.restart(last);
+      });
+  }
+
+  private restart(since: Date, delayMs = 200): void {
+    const timer = setTimeout(() => {
+      if (this.stopped) return;
+      this.follow(DeliverPolicy.StartTime, since).catch((err: unknown) => {
+        this.logger.error({ err }, 'could not follow revocations; retrying');
+        this.restart(since, Math.min(delayMs * 2, 5000));
+      });
+    }, delayMs);
+    timer.unref();
   }
 
   stop(): void {

@@ -242,7 +242,12 @@ export class RequestFlow {
       return undefined;
     }
     const opened = this.start(opening, verified.principal, verified.digest);
-    await this.run(opened, exchange, { startedAt, stages });
+    try {
+      await this.run(opened, exchange, { startedAt, stages });
+    } catch (err) {
+      this.close(opened, 'closed');
+      throw err;
+    }
     return opened;
   }
 
@@ -314,7 +319,21 @@ export class RequestFlow {
       if (!resolved.ok) return this.refuse(exchange, request, resolved.refusal, holdId);
       profile = resolved.profile;
     }
-    const forwarded = await exchange.forward({ requestId: request.requestId, signal: exchange.gone, ...(profile ? { masking: profile } : {}) });
+    // A revocation that lands now still stops the request, and one during the forward aborts it.
+    if (session.terminated.aborted) return this.refuse(exchange, request, session.terminated.reason as Refusal, holdId);
+    const cut = new AbortController();
+    const abortForward = () => cut.abort(exchange.gone.reason);
+    exchange.gone.addEventListener('abort', abortForward);
+    session.terminated.addEventListener('abort', abortForward);
+    if (exchange.gone.aborted) abortForward();
+    let forwarded: Awaited<ReturnType<typeof exchange.forward>>;
+    try {
+      forwarded = await exchange.forward({ requestId: request.requestId, signal: cut.signal, ...(profile ? { masking: profile } : {}) });
+    } finally {
+      exchange.gone.removeEventListener('abort', abortForward);
+      session.terminated.removeEventListener('abort', abortForward);
+    }
+    if (session.terminated.aborted) return this.refuse(exchange, request, session.terminated.reason as Refusal, holdId);
     stages.lap('upstream');
     if (holdId) void this.ports.approvals.reportRelease?.(holdId, { forwarded: true });
     if (!forwarded.ok) return this.refuse(exchange, request, forwarded.refusal, holdId);

@@ -689,21 +689,24 @@ export class McpGateway {
     // Revocations reach the stream for as long as it is open.
     const untrack = this.deps.flow.track(ctx.session);
     ctx.session.terminated.addEventListener('abort', () => res.destroy(), { once: true });
-    await stream.send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: asObject(message.params?.notifications), _meta: { 'io.modelcontextprotocol/subscriptionId': message.id } } });
-    stream.keepOpen(KEEP_OPEN_MS);
-    await Promise.all(
-      this.connectionsOf(ctx).map((connection) =>
-        this.deps.flow.run(
-          ctx.session,
-          new McpExchange({ connection, message, gone, sink: this.streamSink(ctx, connection, stream), upstream: (signal) => this.upstreamSession(ctx, connection, signal), perform: (session, signal) => session.listen(signal) }),
+    try {
+      await stream.send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: asObject(message.params?.notifications), _meta: { 'io.modelcontextprotocol/subscriptionId': message.id } } });
+      stream.keepOpen(KEEP_OPEN_MS);
+      await Promise.all(
+        this.connectionsOf(ctx).map((connection) =>
+          this.deps.flow.run(
+            ctx.session,
+            new McpExchange({ connection, message, gone, sink: this.streamSink(ctx, connection, stream), upstream: (signal) => this.upstreamSession(ctx, connection, signal), perform: (session, signal) => session.listen(signal) }),
+          ),
         ),
-      ),
-    );
-    if (!gone.aborted && !ctx.session.terminated.aborted) await new Promise<void>((resolve) => {
-      gone.addEventListener('abort', () => resolve(), { once: true });
-      ctx.session.terminated.addEventListener('abort', () => resolve(), { once: true });
-    });
-    untrack();
+      );
+      if (!gone.aborted && !ctx.session.terminated.aborted) await new Promise<void>((resolve) => {
+        gone.addEventListener('abort', () => resolve(), { once: true });
+        ctx.session.terminated.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      untrack();
+    }
     stream.end();
   }
 

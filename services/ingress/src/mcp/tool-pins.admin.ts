@@ -27,7 +27,8 @@ export class ToolPinsAdmin {
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const token = parseBearer(req.headers.authorization);
     if (!token) return reply(res, 401, { error: { code: 'TOKEN_MISSING', message: 'an admin bearer token is required' } }, { 'www-authenticate': 'Bearer realm="portcullis"' });
-    const verified = await this.identity.verify(token).catch(() => undefined);
+    // An admin call asks identity afresh: a revoked admin is refused at once.
+    const verified = await this.identity.verify(token, { fresh: true }).catch(() => undefined);
     if (!verified) return reply(res, 503, { error: { code: 'IDENTITY_UNAVAILABLE', message: 'the identity service is unavailable' } });
     if (!verified.ok) return reply(res, 401, { error: { code: verified.code, message: verified.message } }, { 'www-authenticate': 'Bearer realm="portcullis", error="invalid_token"' });
     const principal = verified.principal;

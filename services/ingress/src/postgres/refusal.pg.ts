@@ -28,6 +28,7 @@ const SQLSTATE: Record<RefusalCode, PgError> = {
   ASSERTION_REPLAYED: { code: '28P01', severity: 'FATAL' },
   REVOKED: { code: '28P01', severity: 'FATAL' },
   IDP_UNAVAILABLE: { code: '08006', severity: 'FATAL' },
+  REVOCATIONS_UNAVAILABLE: { code: '08006', severity: 'FATAL' },
   IDENTITY_UNAVAILABLE: { code: '08006', severity: 'FATAL' },
   UNKNOWN_CONNECTION: { code: '3D000', severity: 'FATAL' },
   BAD_REQUEST: { code: '0A000', severity: 'ERROR' },
