@@ -56,7 +56,7 @@ export function createApp(config: IdentityConfig, logger: Logger, deps: Identity
   const authenticator = new Authenticator(
     {
       jwt: config.oidcIssuers.length > 0 ? new TokenVerifier(config.oidcIssuers, keys, clock) : undefined,
-      saml: config.samlIssuers.length > 0 ? new SamlVerifier(config.samlIssuers, new PgAssertionLedger(database.db), clock) : undefined,
+      saml: config.samlIssuers.length > 0 ? new SamlVerifier(config.samlIssuers, new PgAssertionLedger(database.db, clock), clock) : undefined,
     },
     revocationSet,
   );

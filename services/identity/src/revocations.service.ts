@@ -52,15 +52,17 @@ export class RevocationService {
 
   async unrevoke(selector: RevocationSelector, by: string): Promise<boolean> {
     const now = this.options.now();
-    const removed = await deleteRevocation(this.db, selector, () => this.event({ $case: 'identityUnrevoked', value: { selector: selectorToProto(selector), unrevokedBy: by } }, now));
+    const removed = await deleteRevocation(this.db, selector, now, () => this.event({ $case: 'identityUnrevoked', value: { selector: selectorToProto(selector), unrevokedBy: by } }, now));
     this.applyLocally(() => this.set.remove(selector));
     if (removed) this.options.onEventsCommitted();
     this.options.logger.warn({ kind: selector.kind, value: selector.value, issuer: selector.issuer, by, removed }, 'revocation lifted');
     return removed;
   }
 
-  list(): Promise<Revocation[]> {
-    return listRevocations(this.db);
+  /** Revocations in force now (by this service's clock). */
+  async list(): Promise<Revocation[]> {
+    const now = this.options.now().getTime();
+    return (await listRevocations(this.db)).filter((r) => r.expiresAt === undefined || r.expiresAt.getTime() > now);
   }
 
   /** Reloads the set from the store: revocations and liftings made by other instances. */

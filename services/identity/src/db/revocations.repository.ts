@@ -10,14 +10,12 @@ export interface OutboxEvent {
   readonly payload: Uint8Array;
 }
 
-/** Revocations in force (not expired), oldest first. */
+/**
+ * Every stored revocation, oldest first, expired ones too until they are swept: whether one is
+ * still in force is judged on the service's clock (expiries are written on it), not the database's.
+ */
 export async function listRevocations(db: Executor): Promise<Revocation[]> {
-  const rows = await db
-    .selectFrom('revocations')
-    .selectAll()
-    .where(({ or, eb }) => or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-    .orderBy('revoked_at')
-    .execute();
+  const rows = await db.selectFrom('revocations').selectAll().orderBy('revoked_at').execute();
   return rows.map((row) => ({
     selector: row.issuer === '' ? { kind: row.kind, value: row.value } : { kind: row.kind, value: row.value, issuer: row.issuer },
     reason: row.reason,
@@ -37,7 +35,7 @@ export async function insertRevocation(db: Kysely<IdentityDB>, revocation: Revoc
   return db.transaction().execute(async (trx) => {
     const { kind, value } = revocation.selector;
     const issuer = revocation.selector.issuer ?? '';
-    await trx.deleteFrom('revocations').where('kind', '=', kind).where('value', '=', value).where('issuer', '=', issuer).where('expires_at', '<=', sql<Date>`now()`).execute();
+    await trx.deleteFrom('revocations').where('kind', '=', kind).where('value', '=', value).where('issuer', '=', issuer).where('expires_at', '<=', revocation.revokedAt).execute();
     const inserted = await trx
       .insertInto('revocations')
       .values({ kind, value, issuer, reason: revocation.reason, revoked_by: revocation.revokedBy, revoked_at: revocation.revokedAt, expires_at: revocation.expiresAt ?? null })
@@ -66,14 +64,14 @@ export async function insertRevocation(db: Kysely<IdentityDB>, revocation: Revoc
 }
 
 /** Lifts a revocation and stores its event in one transaction; false when none was in force. */
-export async function deleteRevocation(db: Kysely<IdentityDB>, selector: RevocationSelector, event: () => OutboxEvent): Promise<boolean> {
+export async function deleteRevocation(db: Kysely<IdentityDB>, selector: RevocationSelector, now: Date, event: () => OutboxEvent): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const deleted = await trx
       .deleteFrom('revocations')
       .where('kind', '=', selector.kind)
       .where('value', '=', selector.value)
       .where('issuer', '=', selector.issuer ?? '')
-      .where(({ or, eb }) => or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+      .where(({ or, eb }) => or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .returning('kind')
       .executeTakeFirst();
     if (!deleted) return false;
@@ -82,10 +80,13 @@ export async function deleteRevocation(db: Kysely<IdentityDB>, selector: Revocat
   });
 }
 
-/** Drops revocations and consumed assertions that no longer matter; returns how many rows went. */
+/**
+ * Drops revocations and consumed assertions that stopped mattering over an hour ago (a margin for
+ * a database clock ahead of the services'); returns how many rows went.
+ */
 export async function sweepExpired(db: Executor): Promise<number> {
-  const revocations = await db.deleteFrom('revocations').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
-  const assertions = await db.deleteFrom('consumed_assertions').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  const revocations = await db.deleteFrom('revocations').where('expires_at', '<=', sql<Date>`now() - interval '1 hour'`).executeTakeFirst();
+  const assertions = await db.deleteFrom('consumed_assertions').where('expires_at', '<=', sql<Date>`now() - interval '1 hour'`).executeTakeFirst();
   return Number(revocations.numDeletedRows) + Number(assertions.numDeletedRows);
 }
 
