@@ -18,8 +18,8 @@ const answers: Record<string, identityV1.VerifyResponse> = {
   short: { result: { $case: 'principal', value: { subject: 'b', clientId: 'b', groups: [], issuer: 'i', expiresAt: new Date(NOW + 5_000), scopes: [], kind: 'human', claimsJson: '{"sub":"b"}' } } },
   // What an identity service older than scopes, kinds and claims answers.
   older: { result: { $case: 'principal', value: { subject: 'c', clientId: 'c', groups: [], issuer: 'i', expiresAt: new Date(NOW + 5_000), scopes: [], kind: '', claimsJson: '' } } },
-  bad: { result: { $case: 'failure', value: { code: 'SIGNATURE_INVALID', message: 'bad signature' } } },
-  newer: { result: { $case: 'failure', value: { code: 'SOMETHING_NEW', message: 'a code from a newer identity service' } } },
+  bad: { result: { $case: 'failure', value: { code: 'SIGNATURE_INVALID', message: 'bad signature', issuer: '' } } },
+  newer: { result: { $case: 'failure', value: { code: 'SOMETHING_NEW', message: 'a code from a newer identity service', issuer: '' } } },
 };
 let server: grpc.Server;
 let address: string;

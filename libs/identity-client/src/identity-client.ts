@@ -72,7 +72,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set(TOKEN_FAILURE_CODES);
 
 export type VerifyOutcome =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: VerifyFailureCode; readonly message: string };
+  | { readonly ok: false; readonly code: VerifyFailureCode; readonly message: string; readonly issuer?: string };
 
 /** How a caller presented its credential: a bearer JWT, or a base64 SAML 2.0 assertion. */
 export const CREDENTIAL_TYPES = ['jwt', 'saml'] as const;
@@ -161,7 +161,10 @@ export class IdentityClient {
     // A refused credential is never served from the cache again (a fresh re-check that found it revoked).
     this.cache.delete(key);
     // A code this client does not know (a newer identity service) is still a refusal, never a pass.
-    if (result?.$case === 'failure') return { ok: false, code: KNOWN_CODES.has(result.value.code) ? (result.value.code as TokenFailureCode) : 'TOKEN_MALFORMED', message: result.value.message };
+    if (result?.$case === 'failure') {
+      const code = KNOWN_CODES.has(result.value.code) ? (result.value.code as TokenFailureCode) : 'TOKEN_MALFORMED';
+      return { ok: false, code, message: result.value.message, ...(result.value.issuer ? { issuer: result.value.issuer.slice(0, 256) } : {}) };
+    }
     return { ok: false, code: 'IDENTITY_UNAVAILABLE', message: 'identity service returned no result' };
   }
 

@@ -192,7 +192,7 @@ issuers:
 
   it('answers a token for another audience with a failure value, not a gRPC error', async () => {
     const result = await verify(await idp.token({ aud: 'someone-else' }));
-    expect(result).toEqual({ $case: 'failure', value: { code: 'AUDIENCE_MISMATCH', message: 'token audience does not include "portcullis"' } });
+    expect(result).toEqual({ $case: 'failure', value: { code: 'AUDIENCE_MISMATCH', message: 'token audience does not include "portcullis"', issuer: idp.issuer } });
   });
 
   describe('revocation', () => {
@@ -218,7 +218,7 @@ issuers:
 
       const revoked = (await admin('revoke', { selector: byClient('ci-bot'), reason: 'leaked in a CI log' }, adminToken)) as identityV1.RevokeResponse;
       expect(revoked).toMatchObject({ created: true, revocation: { reason: 'leaked in a CI log', revokedBy: `${idp.issuer} ops-admin`, expiresAt: undefined } });
-      expect(await verify(before)).toEqual({ $case: 'failure', value: { code: 'REVOKED', message: 'this identity has been revoked' } });
+      expect(await verify(before)).toEqual({ $case: 'failure', value: { code: 'REVOKED', message: 'this identity has been revoked', issuer: idp.issuer } });
       expect(await verify(await idp.token({ sub: 'ci-bot', client_id: 'ci-bot', jti: 'fresh' }))).toMatchObject({ $case: 'failure', value: { code: 'REVOKED' } });
       expect((await verify(await idp.token({ sub: 'other-bot', client_id: 'other-bot' })))?.$case).toBe('principal');
       // Revoking again changes nothing and announces nothing.

@@ -175,7 +175,16 @@ describe('hostile credentials, each refused at the gateway with its code', () =>
       return rows.some((r) => r.type === 'request.completed') ? rows : undefined;
     });
     expect(events.map((e) => e.type)).toEqual(['auth.failed', 'request.completed']);
-    expect(events[0]!.event_json).toMatchObject({ authenticationFailed: { code: 'TOKEN_TYPE_INVALID', protocol: 'http', credentialType: 'jwt' } });
+    expect(events[0]!.event_json).toMatchObject({ authenticationFailed: { code: 'TOKEN_TYPE_INVALID', protocol: 'http', credentialType: 'jwt', issuer, target: 'GET /http/demo-http/echo' } });
+    // An untrusted issuer is named as it was claimed (bounded), so a SIEM sees which IdP is impersonated.
+    const untrustedRes = await env.gateway('/http/demo-http/echo?access_token=should-not-be-recorded', { token: await env.mint(valid({ iss: 'https://idp.attacker.example' })) });
+    const untrustedId = (await errorOf(untrustedRes)).requestId;
+    const untrustedEvents = await eventually(async () => {
+      const rows = await env.auditEvents(untrustedId);
+      return rows.some((r) => r.type === 'auth.failed') ? rows : undefined;
+    });
+    expect(untrustedEvents.find((e) => e.type === 'auth.failed')!.event_json).toMatchObject({ authenticationFailed: { code: 'ISSUER_UNTRUSTED', issuer: 'https://idp.attacker.example', target: 'GET /http/demo-http/echo' } });
+    expect(JSON.stringify(untrustedEvents)).not.toContain('should-not-be-recorded');
     const { rows } = await env.sql().query("select count(*)::int as n from audit.events where type = 'auth.failed'");
     expect(rows[0].n).toBeGreaterThanOrEqual(cases.length);
     // Nothing any caller presented appears in any log or in the audit log.

@@ -42,6 +42,10 @@ export type GatewayEvent =
       readonly clientAddress: string;
       /** How the refused credential was presented; '' when there was none. */
       readonly credentialType: '' | 'jwt' | 'saml';
+      /** The issuer the credential was checked against or claimed (bounded); '' when unknown. */
+      readonly issuer: string;
+      /** What the caller asked for (SessionOpening.asked); '' when unknown. */
+      readonly asked: string;
     })
   | (Envelope & { readonly kind: 'decisionMade'; readonly decision: Decision; readonly fromCache: boolean })
   | (Envelope & {

@@ -14,6 +14,11 @@ export interface SessionOpening {
   readonly token: string | undefined;
   /** How the credential was presented; default "jwt". */
   readonly credentialType?: CredentialType;
+  /**
+   * What the caller asked for, recorded when it is refused before anything is decided: the HTTP
+   * method and path (no query: queries carry secrets), the database and user; at most 200 characters.
+   */
+  readonly asked?: string;
   readonly clientAddress: string;
   /** PostgreSQL: the user name and application_name the caller gave (recorded, never trusted). */
   readonly clientUser?: string;

@@ -187,7 +187,7 @@ describe('RequestFlow: every refusal, in the caller’s protocol, recorded, neve
     await t.flow.serveOne(t.opening(undefined), exchange);
     expect([exchange.refused?.code, exchange.forwarded]).toEqual(['TOKEN_MISSING', 0]);
     expect(t.kinds(t.later)).toEqual(['authenticationFailed', 'requestCompleted']);
-    expect(t.later[0]).toMatchObject({ kind: 'authenticationFailed', code: 'TOKEN_MISSING', protocol: 'mcp', clientAddress: '127.0.0.1:5000', credentialType: '', connection: 'tools' });
+    expect(t.later[0]).toMatchObject({ kind: 'authenticationFailed', code: 'TOKEN_MISSING', protocol: 'mcp', clientAddress: '127.0.0.1:5000', credentialType: '', connection: 'tools', issuer: '', asked: '' });
     expect(t.completed()).toMatchObject({ outcome: 'denied', errorCode: 'TOKEN_MISSING', status: { jsonrpc: -32001 } });
     expect(t.calls.decide).toBe(0);
   });

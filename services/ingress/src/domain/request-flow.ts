@@ -88,7 +88,7 @@ export class RequestFlow {
     const verified = await this.verify(opening, false);
     if (!verified.ok) {
       const sessionId = this.ports.ids.next();
-      if (refuseTo) this.refuseUnauthenticated(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, opening);
+      if (refuseTo) this.refuseUnauthenticated(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, opening, verified.issuer);
       return { ok: false, sessionId, refusal: verified.refusal };
     }
     return { ok: true, session: this.start(opening, verified.principal, verified.digest) };
@@ -142,7 +142,7 @@ export class RequestFlow {
     // The session was opened with a credential before: a SAML assertion continues it, not replays it.
     const verified = await this.verify(opening, true);
     if (!verified.ok) {
-      if (refuseTo) this.refuseUnauthenticated(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, opening);
+      if (refuseTo) this.refuseUnauthenticated(refuseTo, { requestId: this.ports.ids.next(), sessionId, connection: this.connectionName(refuseTo), startedAt }, verified.refusal, opening, verified.issuer);
       return { ok: false, sessionId, refusal: verified.refusal };
     }
     if (verified.principal.issuer !== owner.issuer || verified.principal.subject !== owner.subject) return { ok: false, notOwner: true };
@@ -150,11 +150,11 @@ export class RequestFlow {
   }
 
   /** The caller's credential, verified by identity (a refusal when there is none or it is refused). */
-  private async verify(opening: SessionOpening, continuing: boolean): Promise<{ ok: true; principal: Principal; digest: string } | { ok: false; refusal: Refusal; digest?: string }> {
+  private async verify(opening: SessionOpening, continuing: boolean): Promise<{ ok: true; principal: Principal; digest: string } | { ok: false; refusal: Refusal; digest?: string; issuer?: string }> {
     if (!opening.token) return { ok: false, refusal: refusal('TOKEN_MISSING', 'a bearer token is required') };
     const digest = sha256Hex(opening.token);
     const verified = await this.ports.identity.verify(opening.token, { type: opening.credentialType ?? 'jwt', continuing });
-    if (!verified.ok) return { ok: false, refusal: refusal(verified.code, verified.message), digest };
+    if (!verified.ok) return { ok: false, refusal: refusal(verified.code, verified.message), digest, ...(verified.issuer ? { issuer: verified.issuer } : {}) };
     return { ok: true, principal: verified.principal, digest };
   }
 
@@ -238,7 +238,7 @@ export class RequestFlow {
       // The session's own credential, now refused: the refused request is still that session's.
       const own = sameCredential ? session : undefined;
       const request = { requestId: this.ports.ids.next(), sessionId: own?.id ?? this.ports.ids.next(), connection: this.connectionName(exchange), startedAt, ...(own ? { principal: own.principal.subject } : {}) };
-      this.refuseUnauthenticated(exchange, request, verified.refusal, opening);
+      this.refuseUnauthenticated(exchange, request, verified.refusal, opening, verified.issuer);
       return undefined;
     }
     const opened = this.start(opening, verified.principal, verified.digest);
@@ -463,7 +463,7 @@ export class RequestFlow {
    * A caller whose credential was refused: AuthenticationFailed (what a SIEM watches for attacks:
    * the code, the protocol, where from; never the credential) and RequestCompleted with the status.
    */
-  private refuseUnauthenticated(exchange: Exchange, request: Request, reason: Refusal, opening: SessionOpening): void {
+  private refuseUnauthenticated(exchange: Exchange, request: Request, reason: Refusal, opening: SessionOpening, issuer?: string): void {
     const status = exchange.refuse(reason, { requestId: request.requestId });
     this.ports.events.recordLater([
       {
@@ -474,6 +474,8 @@ export class RequestFlow {
         protocol: exchange.protocol,
         clientAddress: opening.clientAddress,
         credentialType: opening.token === undefined ? '' : (opening.credentialType ?? 'jwt'),
+        issuer: issuer ?? '',
+        asked: (opening.asked ?? '').slice(0, 200),
       },
     ]);
     this.complete(request, 'denied', status, { refusal: reason });

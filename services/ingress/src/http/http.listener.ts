@@ -98,7 +98,8 @@ export function createHttpListener(flow: RequestFlow, connections: ReadonlyMap<s
     if (!route.ok) return void writeRefusal(res, refusal(route.tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', route.message), undefined);
     const exchange = new HttpExchange(req, res, route.connection, route.path, route.search, connections.get(route.connection));
     const credential = credentialFromAuthorization(req.headers.authorization);
-    const opening = { protocol: 'http' as const, token: credential?.value, credentialType: credential?.type ?? 'jwt', clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
+    const asked = `${req.method ?? ''} /http/${route.connection}${route.path}`.slice(0, 200);
+    const opening = { protocol: 'http' as const, token: credential?.value, credentialType: credential?.type ?? 'jwt', asked, clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
     const state = perSocket.get(req.socket);
     if (!state) return void writeRefusal(res, refusal('INTERNAL', 'the gateway could not process the request'), undefined);
     const serve = async () => {

@@ -813,7 +813,8 @@ export class McpGateway {
 
   private opening(req: IncomingMessage) {
     const credential = credentialFromAuthorization(req.headers.authorization);
-    return { protocol: 'mcp' as const, token: credential?.value, credentialType: credential?.type ?? 'jwt', clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
+    const asked = `${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`.slice(0, 200);
+    return { protocol: 'mcp' as const, token: credential?.value, credentialType: credential?.type ?? 'jwt', asked, clientAddress: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` };
   }
 
   /** Refuses a caller whose credential is missing or refused: 401 with the RFC 9728 challenge. */

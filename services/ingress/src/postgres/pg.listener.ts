@@ -55,7 +55,7 @@ export function createPgListener(flow: RequestFlow, connections: ReadonlyMap<str
       client.end(errorResponse({ severity: 'FATAL', code, message }));
     };
     const opened = await flow.open(
-      { protocol: 'sql', token: negotiated.password, credentialType: credentialFromPassword(negotiated.password).type, clientAddress, clientUser: negotiated.user, ...(negotiated.parameters.application_name !== undefined ? { applicationName: negotiated.parameters.application_name } : {}) },
+      { protocol: 'sql', token: negotiated.password, credentialType: credentialFromPassword(negotiated.password).type, asked: `database=${negotiated.database} user=${negotiated.user}`.slice(0, 200), clientAddress, clientUser: negotiated.user, ...(negotiated.parameters.application_name !== undefined ? { applicationName: negotiated.parameters.application_name } : {}) },
       new LoginRefusal(client, negotiated.database),
     );
     if (!opened.ok) return;
