@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { fingerprint } from '@portcullis/demo-upstream';
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { divertStream, eventually } from '@portcullis/testkit';
@@ -83,6 +84,33 @@ describe('what reaches the target is what was decided', () => {
     const form = await env.gateway('/http/demo-http/echo', { method: 'POST', token: agentToken, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_method=DELETE' });
     expect(form.status).toBe(400);
     expect(env.received.length).toBe(before);
+  });
+
+  it.each([
+    ['a form body with no content type', {}, Buffer.from('_method=DELETE')],
+    ['a content type with a comma', { 'content-type': 'application/x-www-form-urlencoded, text/plain' }, Buffer.from('a=1&_method=DELETE')],
+    ['a ;-separated form', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from('a=1;_method=DELETE')],
+    ['an odd content type', { 'content-type': 'text/plain' }, Buffer.from('_method=DELETE')],
+    ['a JSON body', { 'content-type': 'application/json' }, Buffer.from('{"order":7,"_method":"DELETE"}')],
+    ['a nested JSON key named like the header', { 'content-type': 'application/json' }, Buffer.from('{"meta":{"X-HTTP-Method-Override":"DELETE"}}')],
+    ['a multipart field', { 'content-type': 'multipart/form-data; boundary=b' }, Buffer.from('--b\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--b--\r\n')],
+    ['a gzip-compressed form', { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }, gzipSync('_method=DELETE')],
+    ['a percent-encoded name', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from('%5Fmethod=DELETE')],
+  ])('refuses a method override smuggled in %s (400, never held as POST)', async (_name, headers, body) => {
+    const before = env.received.length;
+    const res = await env.gateway('/http/demo-http/echo/smuggle', { method: 'POST', token: agentToken, headers, body });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe('BAD_REQUEST');
+    expect(env.received.length).toBe(before);
+    const listed = await env.cli(['approvals', 'list', '--json'], approverToken);
+    expect((JSON.parse(listed.stdout || '[]') as { http?: { path: string } }[]).some((h) => h.http?.path === '/echo/smuggle')).toBe(false);
+  });
+
+  it('refuses a request body in an encoding it cannot read, or that does not decode', async () => {
+    const odd = await env.gateway('/http/demo-http/echo/odd', { method: 'POST', token: agentToken, headers: { 'content-encoding': 'zstd' }, body: 'x' });
+    expect([odd.status, (await errorOf(odd)).code]).toEqual([400, 'BAD_REQUEST']);
+    const bomb = await env.gateway('/http/demo-http/echo/odd', { method: 'POST', token: agentToken, headers: { 'content-encoding': 'gzip' }, body: 'not gzip' });
+    expect(bomb.status).toBe(400);
   });
 
   it('strips URL-rewrite headers, so the target routes the path that was decided', async () => {

@@ -35,18 +35,27 @@ describe('forwardableHeaders: smuggling', () => {
 
 describe('reinterpretingParameter', () => {
   const none = Buffer.alloc(0);
-  it('finds _method in the query, any case', () => {
+  const found = (search: string, body: string) => reinterpretingParameter(search, undefined, Buffer.from(body));
+  it('finds _method and the override headers’ names in the query, any case, percent-encoded or ;-separated', () => {
     expect(reinterpretingParameter('?_method=DELETE', undefined, none)).toMatch(/query/);
     expect(reinterpretingParameter('?a=1&_METHOD=put', undefined, none)).toMatch(/query/);
-    expect(reinterpretingParameter('?method=x', undefined, none)).toBeUndefined();
+    expect(reinterpretingParameter('?a=1;x-http-method-override=DELETE', undefined, none)).toMatch(/query/);
+    expect(reinterpretingParameter('?%5Fmethod=DELETE', undefined, none)).toMatch(/query/);
+    expect(reinterpretingParameter('?method=x&methods=_method', undefined, none)).toBeUndefined();
   });
 
-  it('finds _method in form bodies', () => {
-    expect(reinterpretingParameter('', 'application/x-www-form-urlencoded', Buffer.from('a=1&_method=DELETE'))).toMatch(/form/);
-    expect(reinterpretingParameter('', 'multipart/form-data; boundary=x', Buffer.from('--x\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--x--'))).toMatch(/form/);
-    expect(reinterpretingParameter('', 'application/json', Buffer.from('{"_method":"DELETE"}'))).toBeUndefined();
+  it('finds them in any body, whatever its content type says: forms with & or ;, no type, JSON at any depth, multipart', () => {
+    for (const body of ['a=1&_method=DELETE', 'a=1;_method=DELETE', '_method=DELETE', ' _Method =DELETE', 'X-HTTP-Method=DELETE', '%5fmethod=DELETE']) expect(found('', body), body).toMatch(/form/);
+    for (const body of ['{"_method":"DELETE"}', '{"a":{"b":[{"X-HTTP-Method-Override":"DELETE"}]}}', '[{"x-method-override":"DELETE"}]']) expect(found('', body), body).toMatch(/JSON|form/);
+    expect(found('', '--x\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--x--')).toMatch(/form/);
+    expect(found('', "--x\r\nContent-Disposition: form-data; name='_method'\r\n\r\nDELETE\r\n--x--")).toMatch(/form/);
+  });
+
+  it('passes ordinary bodies', () => {
+    for (const body of ['{"method":"card","note":"use _method sparingly"}', 'a=1&b=2', '<xml method="x"/>', 'plain text', '{"methods":["GET"]}']) expect(found('', body), body).toBeUndefined();
   });
 });
+
 
 describe('reinterpretingHeader', () => {
   it.each(['x-http-method-override', 'x-http-method', 'x-method-override'])('finds %s', (name) => {

@@ -8,7 +8,11 @@ import type { HttpHeader } from '@portcullis/request-model';
  */
 const REINTERPRETING = ['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method'];
 
-/** Request parameters with the same effect (Laravel, Symfony, Rails/Rack `_method`). */
+/**
+ * Request parameters with the same effect: `_method` (Laravel, Symfony, Rails/Rack) and the
+ * override headers' names used as parameters or JSON keys (some frameworks accept either).
+ */
+const METHOD_PARAMETERS = new Set(['_method', ...REINTERPRETING]);
 const METHOD_PARAMETER = '_method';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway itself sets. */
@@ -44,16 +48,62 @@ export function reinterpretingHeader(headers: IncomingHttpHeaders): string | und
   return REINTERPRETING.find((name) => headers[name] !== undefined);
 }
 
-/** A `_method` parameter in the query string or a form body, if any (any case). */
-export function reinterpretingParameter(search: string, contentType: string | undefined, body: Buffer): string | undefined {
-  const inQuery = [...new URLSearchParams(search).keys()].some((key) => key.toLowerCase() === METHOD_PARAMETER);
-  if (inQuery) return `${METHOD_PARAMETER} (query)`;
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded' && [...new URLSearchParams(body.toString('latin1')).keys()].some((key) => key.toLowerCase() === METHOD_PARAMETER)) {
-    return `${METHOD_PARAMETER} (form)`;
-  }
-  if (type === 'multipart/form-data' && /name\s*=\s*"?_method"?/i.test(body.toString('latin1'))) return `${METHOD_PARAMETER} (form)`;
+/**
+ * A method-override parameter in the query or anywhere in the body, whatever the body claims to be:
+ * a target's framework decides how to parse a body, not its Content-Type (Rack reads a form from a
+ * body with no content type, or with `;` separators; Laravel reads `_method` from JSON). So every
+ * body is looked at as each format a framework might read it as: form pairs (split on `&` and `;`,
+ * percent-decoded), JSON (keys at any depth), and multipart part names. Names match in any case.
+ * `body` is the decoded body (the caller undoes Content-Encoding first).
+ */
+export function reinterpretingParameter(search: string, _contentType: string | undefined, body: Buffer): string | undefined {
+  if (formKeys(search.startsWith('?') ? search.slice(1) : search).some(isOverride)) return `${METHOD_PARAMETER} (query)`;
+  if (body.length === 0) return undefined;
+  const text = body.toString('latin1');
+  if (formKeys(text).some(isOverride)) return `${METHOD_PARAMETER} (form)`;
+  if (/\bname\s*=\s*["']?\s*(_method|x-http-method-override|x-http-method|x-method-override|x-original-method)\s*["';\s\r\n]/i.test(text)) return `${METHOD_PARAMETER} (form)`;
+  const json = jsonKeys(body.toString('utf8'));
+  if (json.some(isOverride)) return `${METHOD_PARAMETER} (JSON)`;
   return undefined;
+}
+
+function isOverride(name: string): boolean {
+  return METHOD_PARAMETERS.has(name.trim().toLowerCase());
+}
+
+/** The keys of `a=1&b=2;c=3` (both separators, percent- and plus-decoded; undecodable kept raw). */
+function formKeys(text: string): string[] {
+  return text.split(/[&;]/).map((pair) => {
+    const raw = pair.split('=', 1)[0]!.replace(/\+/g, ' ');
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  });
+}
+
+/** Every object key of a JSON document, at any depth; none when it is not JSON. */
+function jsonKeys(text: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const keys: string[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (Array.isArray(next)) stack.push(...next);
+    else if (next !== null && typeof next === 'object') {
+      for (const [key, inner] of Object.entries(next)) {
+        keys.push(key);
+        stack.push(inner);
+      }
+    }
+  }
+  return keys;
 }
 
 /**

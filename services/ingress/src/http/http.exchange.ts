@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { MaskingProfile } from '@portcullis/detectors';
 import type { HttpConnectionConfig } from '@portcullis/config';
 import type { HttpTarget } from '@portcullis/request-model';
@@ -81,7 +82,10 @@ export class HttpExchange implements Exchange<HttpReply> {
     if (!body.ok && body.gone) return fail(refusal('CALLER_GONE', 'the caller went away while sending the body'));
     if (!body.ok) return fail(refusal('REQUEST_TOO_LARGE', `request body exceeds ${limit} bytes`));
     this.body = body.body;
-    const parameter = reinterpretingParameter(this.search, this.req.headers['content-type'], body.body);
+    // A compressed body is looked at decompressed: the target will decompress it too.
+    const inspected = decodedForInspection(this.req.headers['content-encoding'], body.body, limit);
+    if (!inspected.ok) return fail(refusal('BAD_REQUEST', inspected.message));
+    const parameter = reinterpretingParameter(this.search, this.req.headers['content-type'], inspected.body);
     if (parameter) return fail(refusal('BAD_REQUEST', `parameter ${parameter} is not allowed: it would change the method after the policy decision`));
     const target: HttpTarget = {
       kind: 'http',
@@ -132,6 +136,32 @@ export class HttpExchange implements Exchange<HttpReply> {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The request body with its Content-Encoding undone (gzip, deflate, br, in reverse order of
+ * application), bounded by the connection's request limit, for inspection only: what is forwarded
+ * is the body as sent. An encoding the gateway cannot undo is refused: a body it cannot read is a
+ * body it cannot vouch for.
+ */
+function decodedForInspection(header: string | string[] | undefined, body: Buffer, limit: number): { ok: true; body: Buffer } | { ok: false; message: string } {
+  const codings = String(header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  let decoded = body;
+  for (const coding of codings.reverse()) {
+    try {
+      if (coding === 'gzip' || coding === 'x-gzip') decoded = gunzipSync(decoded, { maxOutputLength: limit });
+      // "deflate" is zlib-wrapped (RFC 9110 §8.4.1.2); some clients send it raw.
+      else if (coding === 'deflate') decoded = decoded[0] !== undefined && (decoded[0] & 0x0f) === 8 ? inflateSync(decoded, { maxOutputLength: limit }) : inflateRawSync(decoded, { maxOutputLength: limit });
+      else if (coding === 'br') decoded = brotliDecompressSync(decoded, { maxOutputLength: limit });
+      else return { ok: false, message: `request content-encoding ${JSON.stringify(coding.slice(0, 40))} is not supported (gzip, deflate, br)` };
+    } catch {
+      return { ok: false, message: `request body is not valid ${coding}, or decompresses beyond ${limit} bytes` };
+    }
+  }
+  return { ok: true, body: decoded };
+}
 
 function fail(reason: Refusal): Described {
   return { ok: false, refusal: reason };
