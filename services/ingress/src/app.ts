@@ -14,7 +14,7 @@ import type { App, Logger } from '@portcullis/service-kit';
 import type { IngressConfig } from './config.js';
 import { DecisionCache } from './domain/decision-cache.js';
 import { SYSTEM_CLOCK, type IdSource, type RequestLogPort } from './domain/ports.js';
-import { RequestFlow } from './domain/request-flow.js';
+import { RequestFlow, type AuthFailureSample } from './domain/request-flow.js';
 import { EventsRecorder } from './bus/events.recorder.js';
 import { NatsPolicyDecider } from './bus/policy.decider.js';
 import { ApprovalGate } from './grpc/approval.gate.js';
@@ -40,6 +40,7 @@ import { PgToolPins, type IngressDB } from './db/tool-pins.repository.js';
 import { migrations } from './db/migrations/index.js';
 import { ToolPinsAdmin } from './mcp/tool-pins.admin.js';
 import { RevocationFollower } from './bus/identity.revocations.js';
+import { AuthFailureAggregator } from './domain/auth-failures.js';
 import type { Protocol } from '@portcullis/request-model';
 
 export interface IngressApp extends App {
@@ -89,6 +90,8 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   let ended: JetStreamEndedSessions | undefined;
   let cancels: NatsCancelRelay | undefined;
   let revocationFollower: RevocationFollower | undefined;
+  let authFailureTimer: NodeJS.Timeout | undefined;
+  let drainAuthFailures: (() => void) | undefined;
 
   return {
     httpPort: () => http?.port ?? 0,
@@ -135,8 +138,16 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           ids: UUIDS,
           log: requestLog,
         },
-        { shutdown: shutdown.signal, connections: known, decisions },
+        {
+          shutdown: shutdown.signal,
+          connections: known,
+          decisions,
+          authFailures: new AuthFailureAggregator<AuthFailureSample>({ windowMs: config.authFailureWindowMs, maxSources: 10_000, now: SYSTEM_CLOCK.now }),
+        },
       );
+      authFailureTimer = setInterval(() => flow.drainAuthFailures(), Math.max(250, Math.min(config.authFailureWindowMs, 1000)));
+      authFailureTimer.unref();
+      drainAuthFailures = () => flow.drainAuthFailures(true);
       // Revocations end sessions on this instance the moment they are announced.
       revocationFollower = new RevocationFollower(
         bus.js,
@@ -230,6 +241,8 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       await stdio.close();
       await database?.close();
       await Promise.all([...pgConnections.values()].map((c) => c.catalog.close()));
+      clearInterval(authFailureTimer);
+      drainAuthFailures?.(); // the windows still open are summarised before the last flush
       await recorder?.flush();
       approvals?.close();
       identity.close();

@@ -57,6 +57,11 @@ export interface IngressConfig {
   readonly eventBatchesInFlight: number;
   /** How long a decision policy marked cacheable is reused for identical requests (0: never). */
   readonly decisionCacheTtlMs: number;
+  /**
+   * Refusals of unverified callers are recorded one by one only as the first of each source, code
+   * and protocol in this window; the rest are counted into one summary per window (0: each recorded).
+   */
+  readonly authFailureWindowMs: number;
   /** Requests handled at once (each may buffer a request and a response); beyond it, 503. */
   readonly maxInFlight: number;
   readonly logLevel: string;
@@ -83,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     INGRESS_INSTANCE_ID: instanceId(),
     INGRESS_DECISION_TIMEOUT_MS: integer(2000, 50, 60_000),
     INGRESS_DECISION_CACHE_TTL_MS: integer(30_000, 0, 3_600_000),
+    INGRESS_AUTH_FAILURE_WINDOW_MS: integer(10_000, 0, 3_600_000),
     INGRESS_EVENT_BATCHES_IN_FLIGHT: integer(1, 1, 64),
     INGRESS_MAX_IN_FLIGHT: integer(1024, 1, 1_000_000),
     LOG_LEVEL: logLevel(),
@@ -141,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     instanceId: vars.INGRESS_INSTANCE_ID,
     decisionTimeoutMs: vars.INGRESS_DECISION_TIMEOUT_MS,
     decisionCacheTtlMs: vars.INGRESS_DECISION_CACHE_TTL_MS,
+    authFailureWindowMs: vars.INGRESS_AUTH_FAILURE_WINDOW_MS,
     eventBatchesInFlight: vars.INGRESS_EVENT_BATCHES_IN_FLIGHT,
     maxInFlight: vars.INGRESS_MAX_IN_FLIGHT,
     logLevel: vars.LOG_LEVEL,

@@ -156,7 +156,8 @@ export class E2eEnvironment {
       demoUpstream: false,
       logDir: this.logDir,
       logLevel: options.logLevel ?? 'debug',
-      env: { APPROVALS_SWEEP_INTERVAL_MS: '200', ...(options.env ?? {}) },
+      // Every refusal recorded on its own (tests look them up by request id); abuse.test.ts sets a window.
+      env: { APPROVALS_SWEEP_INTERVAL_MS: '200', INGRESS_AUTH_FAILURE_WINDOW_MS: '0', ...(options.env ?? {}) },
       ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     });
     // The upstream runs in this process so tests can see exactly what reached it.

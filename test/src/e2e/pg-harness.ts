@@ -115,7 +115,7 @@ export class PgHostileEnvironment {
       demoUpstream: false,
       logDir: this.logDir,
       logLevel: 'debug',
-      env: { APPROVALS_SWEEP_INTERVAL_MS: '200', DEMO_PG_PASSWORD: password, DEMO_HTTP_API_KEY: 'unused' },
+      env: { APPROVALS_SWEEP_INTERVAL_MS: '200', INGRESS_AUTH_FAILURE_WINDOW_MS: '0', DEMO_PG_PASSWORD: password, DEMO_HTTP_API_KEY: 'unused' },
     });
     await this.stack.start();
   }

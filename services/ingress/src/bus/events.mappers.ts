@@ -64,7 +64,7 @@ function bodyToProto(event: GatewayEvent): eventsV1.Event['body'] {
     case 'authenticationFailed':
       return {
         $case: 'authenticationFailed',
-        value: { code: event.code, message: event.message, protocol: event.protocol, clientAddress: event.clientAddress, credentialType: event.credentialType, issuer: event.issuer, target: event.asked },
+        value: { code: event.code, message: event.message, protocol: event.protocol, clientAddress: event.clientAddress, credentialType: event.credentialType, issuer: event.issuer, target: event.asked, count: event.count, windowStart: event.window?.start, windowEnd: event.window?.end },
       };
     case 'toolDefinitionApproved':
       return { $case: 'toolDefinitionApproved', value: { tool: event.tool, digest: event.digest, previousDigest: event.previousDigest, approvedBy: event.approvedBy } };

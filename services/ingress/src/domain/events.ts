@@ -46,6 +46,9 @@ export type GatewayEvent =
       readonly issuer: string;
       /** What the caller asked for (SessionOpening.asked); '' when unknown. */
       readonly asked: string;
+      /** Refusals this record stands for (1; more for a window's summary, whose fields are its last one's). */
+      readonly count: number;
+      readonly window?: { readonly start: Date; readonly end: Date };
     })
   | (Envelope & { readonly kind: 'decisionMade'; readonly decision: Decision; readonly fromCache: boolean })
   | (Envelope & {

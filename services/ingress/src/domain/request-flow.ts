@@ -9,6 +9,7 @@ import type { GatewayEvent, Outcome, ProtocolStatus, SessionEndReason } from './
 import { resolveProfile } from './masking.js';
 import type { ApprovalsPort, Clock, EventsPort, HoldResult, IdentityPort, IdSource, MaskingProfilesPort, PolicyPort, RequestLogPort } from './ports.js';
 import { DENIALS, refusal, refusalFor, type Refusal } from './refusal.js';
+import type { AuthFailureAggregator } from './auth-failures.js';
 import { Session } from './session.js';
 import { Stages } from './stages.js';
 
@@ -41,6 +42,18 @@ export interface FlowOptions {
   /** The connections of each protocol (a name may exist for one protocol and not another). */
   readonly connections: { has(name: string, protocol: Protocol): boolean };
   readonly decisions?: DecisionCache;
+  /** Aggregates refusals of unverified callers (absent: each is recorded on its own). */
+  readonly authFailures?: AuthFailureAggregator<AuthFailureSample>;
+}
+
+/** What a counted pre-authentication refusal leaves for its window's summary. */
+export interface AuthFailureSample {
+  readonly connection: string;
+  readonly message: string;
+  readonly clientAddress: string;
+  readonly credentialType: '' | 'jwt' | 'saml';
+  readonly issuer: string;
+  readonly asked: string;
 }
 
 export type Opened = { readonly ok: true; readonly session: Session } | { readonly ok: false; readonly refusal: Refusal; readonly sessionId: string };
@@ -465,20 +478,37 @@ export class RequestFlow {
    */
   private refuseUnauthenticated(exchange: Exchange, request: Request, reason: Refusal, opening: SessionOpening, issuer?: string): void {
     const status = exchange.refuse(reason, { requestId: request.requestId });
-    this.ports.events.recordLater([
-      {
-        ...this.envelope(request),
-        kind: 'authenticationFailed',
-        code: reason.code,
-        message: reason.message,
-        protocol: exchange.protocol,
-        clientAddress: opening.clientAddress,
-        credentialType: opening.token === undefined ? '' : (opening.credentialType ?? 'jwt'),
-        issuer: issuer ?? '',
-        asked: (opening.asked ?? '').slice(0, 200),
-      },
-    ]);
+    const sample: AuthFailureSample = {
+      connection: request.connection,
+      message: reason.message,
+      clientAddress: opening.clientAddress,
+      credentialType: opening.token === undefined ? '' : (opening.credentialType ?? 'jwt'),
+      issuer: issuer ?? '',
+      asked: (opening.asked ?? '').slice(0, 200),
+    };
+    // A flood from one source is counted, not recorded request by request (its summary follows).
+    const own = this.options.authFailures?.note({ source: sourceOf(opening.clientAddress), code: reason.code, protocol: exchange.protocol }, sample) ?? true;
+    if (!own) return;
+    this.ports.events.recordLater([{ ...this.envelope(request), kind: 'authenticationFailed', code: reason.code, protocol: exchange.protocol, ...sample, count: 1 }]);
     this.complete(request, 'denied', status, { refusal: reason });
+  }
+
+  /** Records the summaries of pre-authentication refusal windows that ended (all of them when stopping). */
+  drainAuthFailures(all = false): number {
+    const summaries = this.options.authFailures?.drain(all) ?? [];
+    if (summaries.length === 0) return 0;
+    this.ports.events.recordLater(
+      summaries.map((summary) => ({
+        ...this.envelope({ requestId: '', sessionId: '', connection: summary.sample.connection }),
+        kind: 'authenticationFailed' as const,
+        code: summary.key.code,
+        protocol: summary.key.protocol,
+        ...summary.sample,
+        count: summary.count,
+        window: { start: new Date(summary.windowStart), end: new Date(summary.windowEnd) },
+      })),
+    );
+    return summaries.length;
   }
 
   /** Records the last event of a request without delaying the caller. */
@@ -559,6 +589,12 @@ class LiveSessions {
   all(): Session[] {
     return [...this.counts.keys()];
   }
+}
+
+/** A client address without its port ("10.0.0.1:5123" -> "10.0.0.1", "[::1]:80" / "::1:80" -> "::1"). */
+function sourceOf(clientAddress: string): string {
+  const colon = clientAddress.lastIndexOf(':');
+  return (colon > 0 ? clientAddress.slice(0, colon) : clientAddress).replace(/^\[|\]$/g, '');
 }
 
 function credentialOf(opening: SessionOpening): { readonly value: string; readonly type: 'jwt' | 'saml' } {
