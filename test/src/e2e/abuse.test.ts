@@ -2,7 +2,8 @@
 // SIEM still sees all of it (counted, with a sample).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@portcullis/testkit';
-import { E2eEnvironment } from './harness.js';
+import { connect } from 'node:net';
+import { CLIENTS, E2eEnvironment } from './harness.js';
 
 const env = new E2eEnvironment();
 const WINDOW_MS = 3000;
@@ -52,5 +53,27 @@ describe('pre-authentication refusals are aggregated', () => {
     expect(added).toBeLessThan(80);
     expect(JSON.stringify(rows)).not.toContain('not-for-the-log');
     console.log(`flood of ${FLOOD}: ${rows.length} auth.failed records (counts ${rows.map((r) => r.event_json.authenticationFailed?.count ?? 1).join(', ')}), ${added} audit rows in all`);
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts off a body sent slower than the minimum rate with 408 REQUEST_TIMEOUT, forwarding nothing', async () => {
+    const token = await env.token(CLIENTS.agent);
+    const before = env.received.length;
+    const [host, port] = env.stack.ingressUrl.replace('http://', '').split(':');
+    const socket = connect(Number(port), host!);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /http/demo-http/echo/slow HTTP/1.1\r\nhost: gateway\r\nauthorization: Bearer ${token}\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n`);
+    const trickle = setInterval(() => socket.write('x'.repeat(20)), 200); // 100 bytes/s
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+    });
+    clearInterval(trickle);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
+    expect(env.received.length).toBe(before);
   });
 });

@@ -13,6 +13,8 @@ export const REFUSAL_CODES = [
   'BAD_REQUEST',
   'REQUEST_TOO_LARGE',
   'URI_TOO_LONG',
+  /** The caller sent its body slower than the minimum rate. */
+  'REQUEST_TIMEOUT',
   // Decisions
   'POLICY_DENIED',
   'APPROVAL_DENIED',

@@ -1,5 +1,6 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { MIN_BODY_BYTES_PER_SECOND, readRequestBody } from './body-reader.js';
 import type { MaskingProfile } from '@portcullis/detectors';
 import type { HttpConnectionConfig } from '@portcullis/config';
 import type { HttpTarget } from '@portcullis/request-model';
@@ -78,8 +79,9 @@ export class HttpExchange implements Exchange<HttpReply> {
     if (!METHODS.has(method)) return fail(refusal('BAD_REQUEST', `method ${method} is not supported`));
     const override = reinterpretingHeader(this.req.headers);
     if (override) return fail(refusal('BAD_REQUEST', `header ${override} is not allowed: it would change the method or path after the policy decision`));
-    const body = await readBody(this.req, limit);
-    if (!body.ok && body.gone) return fail(refusal('CALLER_GONE', 'the caller went away while sending the body'));
+    const body = await readRequestBody(this.req, limit);
+    if (!body.ok && body.reason === 'gone') return fail(refusal('CALLER_GONE', 'the caller went away while sending the body'));
+    if (!body.ok && body.reason === 'too_slow') return fail(refusal('REQUEST_TIMEOUT', `request body arrived slower than ${MIN_BODY_BYTES_PER_SECOND} bytes/s`));
     if (!body.ok) return fail(refusal('REQUEST_TOO_LARGE', `request body exceeds ${limit} bytes`));
     this.body = body.body;
     // A compressed body is looked at decompressed: the target will decompress it too.
@@ -167,31 +169,3 @@ function fail(reason: Refusal): Described {
   return { ok: false, refusal: reason };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false; gone?: true }> {
-  const headers: IncomingHttpHeaders = req.headers;
-  // Neither a length nor chunked framing: the request has no body (RFC 9112 §6.3).
-  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
-    req.resume();
-    return { ok: true, body: EMPTY };
-  }
-  const declared = Number(headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    return { ok: false };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
-        req.resume();
-        return { ok: false };
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
-    return { ok: false, gone: true }; // the caller aborted mid-body
-  }
-  return { ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
-}

@@ -22,6 +22,7 @@ const STATUS: Record<RefusalCode, number> = {
   BAD_REQUEST: 400,
   REQUEST_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
+  REQUEST_TIMEOUT: 408,
   POLICY_DENIED: 403,
   APPROVAL_DENIED: 403,
   APPROVAL_EXPIRED: 403,
@@ -62,7 +63,10 @@ export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: s
   if (status === 401) {
     headers['www-authenticate'] = refusal.code === 'TOKEN_MISSING' ? 'Bearer realm="portcullis"' : `Bearer realm="portcullis", error="invalid_token", error_description="${refusal.code}"`;
   }
+  // The rest of a body too slow to wait for is never read: the connection cannot carry another request.
+  if (refusal.code === 'REQUEST_TIMEOUT') headers.connection = 'close';
   if (!res.headersSent) res.writeHead(status, headers);
   res.end(body);
+  if (refusal.code === 'REQUEST_TIMEOUT') res.once('finish', () => res.socket?.destroySoon());
   return status;
 }

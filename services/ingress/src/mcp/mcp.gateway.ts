@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { credentialFromAuthorization, type Principal } from '@portcullis/identity-client';
+import { MIN_BODY_BYTES_PER_SECOND, readRequestBody } from '../http/body-reader.js';
 import type { Logger } from '@portcullis/service-kit';
 import type { McpConnection } from '../config.js';
 import type { Decision } from '../domain/decision.js';
@@ -160,7 +161,7 @@ export class McpGateway {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') return this.httpError(res, 415, null, RPC.INVALID_REQUEST, 'an MCP message is sent as Content-Type: application/json');
     const body = await readBody(req, this.deps.settings.maxMessageBytes);
-    if (!body.ok) return this.httpError(res, body.tooLarge ? 413 : 400, null, RPC.INVALID_REQUEST, body.message);
+    if (!body.ok) return this.httpError(res, body.status, null, RPC.INVALID_REQUEST, body.message);
     let value: unknown;
     try {
       value = JSON.parse(body.text);
@@ -1006,28 +1007,14 @@ function asObject(value: unknown): JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; text: string } | { ok: false; tooLarge: boolean; message: string }> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) {
-    req.resume();
-    return { ok: false, tooLarge: true, message: `MCP messages are limited to ${limit} bytes` };
+async function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; text: string } | { ok: false; status: number; message: string }> {
+  const read = await readRequestBody(req, limit);
+  if (!read.ok) {
+    if (read.reason === 'too_large') return { ok: false, status: 413, message: `MCP messages are limited to ${limit} bytes` };
+    if (read.reason === 'too_slow') return { ok: false, status: 408, message: `the message arrived slower than ${MIN_BODY_BYTES_PER_SECOND} bytes/s` };
+    return { ok: false, status: 400, message: 'the request body could not be read' };
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        req.resume();
-        return { ok: false, tooLarge: true, message: `MCP messages are limited to ${limit} bytes` };
-      }
-      chunks.push(chunk);
-    }
-  } catch {
-    return { ok: false, tooLarge: false, message: 'the request body could not be read' };
-  }
-  const bytes = Buffer.concat(chunks);
-  const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) return { ok: false, tooLarge: false, message: 'the body is not UTF-8' };
+  const text = read.body.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(read.body)) return { ok: false, status: 400, message: 'the body is not UTF-8' };
   return { ok: true, text };
 }

@@ -34,6 +34,7 @@ const SQLSTATE: Record<RefusalCode, PgError> = {
   BAD_REQUEST: { code: '0A000', severity: 'ERROR' },
   REQUEST_TOO_LARGE: { code: '54000', severity: 'ERROR' },
   URI_TOO_LONG: { code: '54000', severity: 'ERROR' },
+  REQUEST_TIMEOUT: { code: '57014', severity: 'ERROR' },
   POLICY_DENIED: { code: '42501', severity: 'ERROR' },
   APPROVAL_DENIED: { code: '42501', severity: 'ERROR' },
   APPROVAL_EXPIRED: { code: '42501', severity: 'ERROR' },
