@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Everything the bench started, stopped in reverse order exactly once: at the end, on failure, or
@@ -110,4 +112,33 @@ function accepts(port: number): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A bench entry point: `main` runs with a Cleanup that SIGINT/SIGTERM, a failure and the end all
+ * run once; the exit status is 0 only when `main` says the run is valid. `main` gets a scratch
+ * directory, removed at the end of a valid run and kept (and named) otherwise, for its logs.
+ */
+export async function runBench(say: (line: string) => void, prefix: string, main: (cleanup: Cleanup, dir: string) => Promise<boolean>): Promise<void> {
+  const cleanup = new Cleanup(say);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping everything…`);
+      void cleanup.run().finally(() => process.exit(130));
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let ok = false;
+  cleanup.add('temp dir', async () => {
+    if (!ok) say(`logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+  try {
+    ok = await main(cleanup, dir);
+  } catch (err) {
+    say(`failed: ${(err as Error).stack ?? String(err)}`);
+  } finally {
+    await cleanup.run();
+  }
+  process.exitCode = ok ? 0 : 1;
 }

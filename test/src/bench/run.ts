@@ -5,8 +5,7 @@
 // latency (a cached and a first-seen token), and in-process policy evaluation (10, 100, 1,000 rules)
 // and SQL analysis times. Writes docs/benchmarks.md
 // (keeping its hand-written analysis) and prints the same report.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, REPO_ROOT } from '@portcullis/stack';
@@ -21,7 +20,7 @@ import { pgErrorsOf } from './pg-measure.js';
 import { startNginx } from './nginx.js';
 import { createPgBenchDatabase, measurePgSection, type PgBenchDatabase } from './pg-section.js';
 import { measureMcpSection, renderMcpSection } from './mcp-section.js';
-import { Cleanup, startService } from './processes.js';
+import { runBench, startService, type Cleanup } from './processes.js';
 import { measurePolicy, renderPolicySection } from './policy.js';
 import { renderReport } from './report.js';
 import { sampleStages } from './server-timing.js';
@@ -30,7 +29,7 @@ import { preflight, type Target, type TargetName } from './targets.js';
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const REPORT_PATH = join(REPO_ROOT, 'docs/benchmarks.md');
 
-async function main(cleanup: Cleanup): Promise<boolean> {
+async function main(cleanup: Cleanup, dir: string): Promise<boolean> {
   const config = loadBenchConfig(process.env);
   const tools = ensureTools(say);
   if (!tools.wrk) throw new Error('wrk is not on PATH and `apt-get install -y wrk` did not provide it');
@@ -39,12 +38,6 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const machine = describeMachine(tools);
   const started = new Date();
 
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
-  let keepDir = true;
-  cleanup.add('temp dir', async () => {
-    if (keepDir) say(`logs kept in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
 
   // Before the stack: the gateway's demo-pg connection points at this database.
   let pgDatabase: PgBenchDatabase | { unavailable: string };
@@ -130,23 +123,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const mcpInvalid = (mcp?.measurements ?? []).filter((m) => m.result.non2xx > 0 || m.result.socketErrors > 0);
   for (const m of mcpInvalid) say(`mcp round ${m.round} · ${m.mode} · ${m.target}: ${m.result.non2xx} non-2xx, ${m.result.socketErrors} socket errors`);
   const valid = invalid.length === 0 && pgInvalid.length === 0 && mcpInvalid.length === 0 && mcp?.unavailable === undefined && identityInvalid === undefined;
-  keepDir = !valid;
   return valid;
 }
 
-const cleanup = new Cleanup(say);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    say(`${signal}: stopping everything…`);
-    void cleanup.run().finally(() => process.exit(130));
-  });
-}
-let ok = false;
-try {
-  ok = await main(cleanup);
-} catch (err) {
-  say(`failed: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanup.run();
-}
-process.exitCode = ok ? 0 : 1;
+await runBench(say, 'portcullis-bench-', main);
