@@ -1,5 +1,6 @@
 import { PortcullisError } from '@portcullis/errors';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, nkeyAuthenticator, nkeys, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
   jetstreamManager,
@@ -11,6 +12,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { BusNames } from './names.js';
+import { inboxPrefix, type BusService } from './permissions.js';
 
 export interface Bus {
   readonly nc: NatsConnection;
@@ -26,6 +28,59 @@ export interface BusOptions {
   readonly name: string;
   /** How long to keep trying the first connection before giving up (ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * The service this connection acts for: its replies come back under the service's own inbox
+   * prefix, the only one its NATS identity may subscribe to. Tests and tools leave it out.
+   */
+  readonly service?: BusService;
+  /** The NATS identity to connect as; none connects anonymously (a server with authentication refuses). */
+  readonly credentials?: BusCredentials;
+}
+
+/** A NATS identity: an nkey seed file (one line, `SU…`) or a `.creds` file (user JWT and seed). */
+export type BusCredentials = { readonly nkeySeedFile: string } | { readonly credsFile: string };
+
+/**
+ * The identity named by NATS_NKEY_SEED_FILE or NATS_CREDS_FILE (at most one), or none. A file that
+ * cannot be read or does not hold an identity stops the start with a message naming the variable;
+ * the key itself is never printed.
+ */
+export function busCredentialsFromEnv(env: NodeJS.ProcessEnv): BusCredentials | undefined {
+  const seed = env.NATS_NKEY_SEED_FILE || undefined;
+  const creds = env.NATS_CREDS_FILE || undefined;
+  if (seed && creds) throw new BusUnavailableError('set NATS_NKEY_SEED_FILE or NATS_CREDS_FILE, not both');
+  if (seed) {
+    authenticatorFor({ nkeySeedFile: seed });
+    return { nkeySeedFile: seed };
+  }
+  if (creds) {
+    authenticatorFor({ credsFile: creds });
+    return { credsFile: creds };
+  }
+  return undefined;
+}
+
+function authenticatorFor(credentials: BusCredentials): Authenticator {
+  if ('nkeySeedFile' in credentials) {
+    const seed = readCredential('NATS_NKEY_SEED_FILE', credentials.nkeySeedFile).trim();
+    try {
+      nkeys.fromSeed(new TextEncoder().encode(seed));
+    } catch {
+      throw new BusUnavailableError(`NATS_NKEY_SEED_FILE ${credentials.nkeySeedFile} does not hold an nkey seed (one line, starting with SU)`);
+    }
+    return nkeyAuthenticator(new TextEncoder().encode(seed));
+  }
+  const creds = readCredential('NATS_CREDS_FILE', credentials.credsFile);
+  if (!creds.includes('-----BEGIN NATS USER JWT-----')) throw new BusUnavailableError(`NATS_CREDS_FILE ${credentials.credsFile} is not a NATS .creds file`);
+  return credsAuthenticator(new TextEncoder().encode(creds));
+}
+
+function readCredential(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BusUnavailableError(`${variable}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 export class BusUnavailableError extends PortcullisError<'BUS_UNAVAILABLE'> {
@@ -47,6 +102,8 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       // nats.js otherwise builds an Error per request/publish just to keep an async stack trace:
       // ~11 % of the gateway's CPU under load (profiled). Our code branches on error codes, not stacks.
       noAsyncTraces: true,
+      ...(options.service ? { inboxPrefix: inboxPrefix(options.service) } : {}),
+      ...(options.credentials ? { authenticator: authenticatorFor(options.credentials) } : {}),
     });
   } catch (err) {
     throw new BusUnavailableError(`cannot connect to NATS at ${redactUrl(options.url)}: ${(err as Error).message}`);

@@ -4,7 +4,7 @@ type EventBody = NonNullable<eventsV1.Event['body']>;
 export type EventKind = EventBody['$case'];
 
 /** "requestReceived" -> ["request", "received"]: the domain and type tokens of an event's subject. */
-const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
+export const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>> = {
   requestReceived: ['request', 'received'],
   decisionMade: ['decision', 'made'],
   approvalRequested: ['approval', 'requested'],
@@ -40,7 +40,8 @@ const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
  * by kind, by connection or by request (the gateway waits on `<ns>.evt.approval.*.*.<requestId>`).
  * Session events carry the session id where the request id would be; an event without a
  * connection or id has `_` there. Several events published as one message (group commit) go to
- * `<ns>.evt.batch.<source>.<batchId>`.
+ * `<ns>.evt.batch.<service>.<instance>.<batchId>`: the service token is what NATS permissions bind
+ * to the publisher's identity, and what audit checks every event in the batch against.
  */
 export class BusNames {
   readonly eventsStream: string;
@@ -71,9 +72,21 @@ export class BusNames {
     return `${this.namespace}.evt.${domain}.${type}.${subjectToken(event.connection || NO_TOKEN)}.${subjectToken(id)}`;
   }
 
-  /** The subject of a batch of events from `source` (e.g. "ingress:abc", made one token). */
+  /**
+   * The subject of a batch of events from `source` ("<service>:<instance>", e.g. "ingress:ingress-1"):
+   * `<ns>.evt.batch.<service>.<instance>.<batchId>`.
+   */
   batchSubject(source: string, batchId: string): string {
-    return `${this.namespace}.evt.batch.${subjectToken(source.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128) || NO_TOKEN)}.${subjectToken(batchId)}`;
+    const colon = source.indexOf(':');
+    const service = colon < 0 ? source : source.slice(0, colon);
+    const instance = colon < 0 ? '' : source.slice(colon + 1);
+    return `${this.namespace}.evt.${BATCH_TYPE}.${subjectToken(service)}.${subjectToken(instance.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128) || NO_TOKEN)}.${subjectToken(batchId)}`;
+  }
+
+  /** The service token of a batch subject (what NATS permissions bound to its publisher), if it is one. */
+  batchPublisher(subject: string): string | undefined {
+    const tokens = subject.split('.');
+    return tokens.length === 6 && tokens[0] === this.namespace && tokens[1] === 'evt' && tokens[2] === BATCH_TYPE ? tokens[3] : undefined;
   }
 
   /** The one subject of PolicyChanged events (they have no connection or request id). */
@@ -89,6 +102,11 @@ export class BusNames {
   /** Revocations and their lifting: every ingress instance follows them to end sessions at once. */
   get identityChanges(): string {
     return `${this.namespace}.evt.identity.*.>`;
+  }
+
+  /** Every approval event, of any request (what ingress may subscribe to). */
+  get allApprovalEvents(): string {
+    return `${this.namespace}.evt.approval.>`;
   }
 
   /** Every approval outcome (and request) for one request id. */

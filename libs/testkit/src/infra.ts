@@ -103,11 +103,21 @@ export async function createTestDatabase(prefix = 'pc_test'): Promise<TestDataba
   };
 }
 
+/** Who a test connects to NATS as: anonymous (the shared server) or an nkey seed file (a stack's own server). */
+export interface NatsLogin {
+  readonly nkeySeedFile?: string;
+}
+
+async function natsConnect(url: string, login: NatsLogin) {
+  const { connect, nkeyAuthenticator } = await import('@nats-io/transport-node');
+  const { readFileSync } = await import('node:fs');
+  return connect({ servers: url, ...(login.nkeySeedFile ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(readFileSync(login.nkeySeedFile, 'utf8').trim())) } : {}) });
+}
+
 /** Deletes the streams of a test namespace. */
-export async function deleteStreams(url: string, namespace: string): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
+export async function deleteStreams(url: string, namespace: string, login: NatsLogin = {}): Promise<void> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: url });
+  const nc = await natsConnect(url, login);
   try {
     const jsm = await jetstreamManager(nc);
     for (const suffix of ['EVENTS', 'AUDIT']) await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => undefined);
@@ -120,16 +130,15 @@ export async function deleteStreams(url: string, namespace: string): Promise<voi
  * Points a stream at other subjects, so publishes to its usual subjects find no stream: the way a
  * test makes "the bus cannot store events" happen on a shared server. Returns the undo.
  */
-export async function divertStream(url: string, stream: string): Promise<() => Promise<void>> {
-  const { connect } = await import('@nats-io/transport-node');
+export async function divertStream(url: string, stream: string, login: NatsLogin = {}): Promise<() => Promise<void>> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: url });
+  const nc = await natsConnect(url, login);
   try {
     const jsm = await jetstreamManager(nc);
     const { config } = await jsm.streams.info(stream);
     await jsm.streams.update(stream, { ...config, subjects: config.subjects.map((s) => `diverted.${s}`) });
     return async () => {
-      const undo = await connect({ servers: url });
+      const undo = await natsConnect(url, login);
       try {
         await (await jetstreamManager(undo)).streams.update(stream, config);
       } finally {

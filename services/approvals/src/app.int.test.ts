@@ -19,7 +19,7 @@ describe('approvals service', () => {
   let b: ApprovalsClient;
   /** A hold the previous version wrote (HTTP columns, no target), inserted before the apps migrate. */
   const legacy = { id: randomUUID(), requestId: `req-legacy-${uniqueSuffix()}`, method: 'POST', path: '/orders/café/42' };
-  const eventIds = async (holdId: string) => (await stack.eventsOf(holdId)).map((e) => e.msgId);
+  const eventKinds = async (holdId: string) => (await stack.eventsOf(holdId)).map((e) => e.kind);
   const untilEvents = (holdId: string, count: number) => stack.untilEvents(holdId, count);
 
   beforeAll(async () => {
@@ -70,7 +70,11 @@ describe('approvals service', () => {
     expect(await refusal(b.createHold(otherApprovers))).toEqual({ code: grpc.status.ALREADY_EXISTS, reason: 'HOLD_CONFLICT' });
 
     const [requested] = await untilEvents(hold.id, 1);
-    expect(requested!.msgId).toBe(`${hold.id}.requested`);
+    expect(requested!.kind).toBe('approval.requested');
+    // Its id is random, and the message id JetStream de-duplicates by: nobody can take it first.
+    expect(requested!.msgId).toBe(requested!.event.id);
+    expect(requested!.event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(requested!.event.id).not.toContain(hold.id);
     expect(requested!.subject).toBe(`${stack.namespace}.evt.approval.requested.demo-http.${request.context!.requestId}`);
     expect(requested!.event).toMatchObject({
       requestId: request.context!.requestId,
@@ -144,7 +148,7 @@ describe('approvals service', () => {
 
     expect(await a.approve('approver-token', legacy.id)).toMatchObject({ status: HoldStatus.HOLD_STATUS_APPROVED, target, resolvedBy: 'demo-approver' });
     const [granted] = await untilEvents(legacy.id, 1);
-    expect(granted!.event).toMatchObject({ id: `${legacy.id}.granted`, sessionId: '', body: { $case: 'approvalGranted', value: { holdId: legacy.id } } });
+    expect(granted!.event).toMatchObject({ sessionId: '', body: { $case: 'approvalGranted', value: { holdId: legacy.id } } });
   });
 
   it('holds an HTTP request with its query and decision headers; another query under the same id is a conflict', async () => {
@@ -240,7 +244,7 @@ describe('approvals service', () => {
     expect((await a.listHolds('approver-token', true)).map((h) => h.id)).toContain(hold.id);
 
     const events = await untilEvents(hold.id, 2);
-    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.granted`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.granted']);
     expect(events[1]!.event.body).toEqual({
       $case: 'approvalGranted',
       value: { holdId: hold.id, approver: 'demo-approver', approvers: [{ issuer: 'http://idp.test', subject: 'demo-approver', approvedAt: approved.approvals[0]!.approvedAt }], grantId: '', grantExpiresAt: undefined },
@@ -257,7 +261,7 @@ describe('approvals service', () => {
     expect(denied).toMatchObject({ status: HoldStatus.HOLD_STATUS_DENIED, resolvedBy: 'demo-approver', resolutionReason: 'writes are frozen' });
 
     const events = await untilEvents(hold.id, 2);
-    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.denied`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.denied']);
     expect(events[1]!.event.body).toEqual({ $case: 'approvalDenied', value: { holdId: hold.id, approver: 'demo-approver', reason: 'writes are frozen' } });
   });
 
@@ -272,7 +276,7 @@ describe('approvals service', () => {
     expect(await refusal(a.approve('approver-token', hold.id))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'ALREADY_RESOLVED' });
 
     const events = await untilEvents(hold.id, 2);
-    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.expired`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.expired']);
     expect(events[1]!.event.body).toEqual({ $case: 'approvalExpired', value: { holdId: hold.id } });
   });
 
@@ -287,7 +291,7 @@ describe('approvals service', () => {
       await untilEvents(hold.id, 2);
       // Give a stray second grant (there must be none) time to arrive before counting.
       await new Promise((r) => setTimeout(r, 200));
-      expect(await eventIds(hold.id)).toEqual([`${hold.id}.requested`, `${hold.id}.granted`]);
+      expect(await eventKinds(hold.id)).toEqual(['approval.requested', 'approval.granted']);
     }
   });
 

@@ -59,7 +59,7 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
   return {
     grpcPort: () => grpc.port,
     async start() {
-      bus = await connectBus({ url: config.natsUrl, name: `approvals:${config.instanceId}` });
+      bus = await connectBus({ url: config.natsUrl, name: `approvals:${config.instanceId}`, service: 'approvals', credentials: config.natsCredentials });
       await ensureStreams(bus.jsm, names);
       await migrateToLatest(database, SCHEMA, migrations);
       relay = approvalsOutboxRelay(database.db, new EventPublisher(bus.js, names), names, logger, relayHealth);

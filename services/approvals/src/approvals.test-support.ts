@@ -2,7 +2,7 @@
 // PostgreSQL database and NATS namespace, real grpc-js clients of each, table-based identity, and
 // the events each hold published. Not part of the build (see tsconfig.json): tests only.
 import * as grpc from '@grpc/grpc-js';
-import { BusNames, connectBus, type Bus } from '@portcullis/bus';
+import { BusNames, connectBus, eventType, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { approvalsV1, commonV1, eventsV1 } from '@portcullis/proto-gen';
@@ -115,6 +115,8 @@ export async function refusal(call: Promise<unknown>): Promise<{ code: grpc.stat
 }
 
 export interface PublishedEvent {
+  /** The event's type, e.g. "approval.granted". */
+  readonly kind: string;
   readonly msgId: string;
   readonly subject: string;
   readonly event: eventsV1.Event;
@@ -128,10 +130,10 @@ export interface ApprovalsStack {
   readonly database: Database<ApprovalsDB>;
   readonly namespace: string;
   readonly natsUrl: string;
-  /** Events whose id starts with `<prefix>.` (a hold or grant id), in stream order. */
-  eventsOf(prefix: string): Promise<PublishedEvent[]>;
+  /** Events about a hold (its id in the event), or a grant's revocation (the grant's id), in stream order. */
+  eventsOf(id: string): Promise<PublishedEvent[]>;
   /** Waits until at least `count` such events are on the stream. */
-  untilEvents(prefix: string, count: number): Promise<PublishedEvent[]>;
+  untilEvents(id: string, count: number): Promise<PublishedEvent[]>;
   stop(): Promise<void>;
 }
 
@@ -164,14 +166,14 @@ export async function startApprovals(options: { beforeStart?: (database: Databas
   const [a, b] = apps.map((app) => clientFor(app.grpcPort())) as [ApprovalsClient, ApprovalsClient];
   const bus: Bus = await connectBus({ url, name: 'approvals-int-test' });
 
-  const eventsOf = async (prefix: string): Promise<PublishedEvent[]> => {
+  const eventsOf = async (id: string): Promise<PublishedEvent[]> => {
     const info = await bus.jsm.streams.info(names.eventsStream);
     const found: PublishedEvent[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const msg = await bus.jsm.streams.getMessage(names.eventsStream, { seq });
       if (!msg) continue;
       const event = eventsV1.Event.decode(msg.data);
-      if (event.id.startsWith(`${prefix}.`)) found.push({ msgId: msg.header.get('Nats-Msg-Id'), subject: msg.subject, event });
+      if (isAbout(event, id)) found.push({ kind: eventType(event), msgId: msg.header.get('Nats-Msg-Id'), subject: msg.subject, event });
     }
     return found;
   };
@@ -183,11 +185,11 @@ export async function startApprovals(options: { beforeStart?: (database: Databas
     namespace,
     natsUrl: url,
     eventsOf,
-    untilEvents: (prefix, count) =>
+    untilEvents: (id, count) =>
       eventually(async () => {
-        const events = await eventsOf(prefix);
+        const events = await eventsOf(id);
         return events.length >= count ? events : undefined;
-      }, 10_000, `${count} events of ${prefix}`),
+      }, 10_000, `${count} events of ${id}`),
     async stop() {
       a.close();
       b.close();
@@ -198,4 +200,12 @@ export async function startApprovals(options: { beforeStart?: (database: Databas
       await db.drop();
     },
   };
+}
+
+/** Whether `event` is about hold `id`, or is the revocation of grant `id`. */
+function isAbout(event: eventsV1.Event, id: string): boolean {
+  const body = event.body;
+  if (!body) return false;
+  if (body.$case === 'grantRevoked') return body.value.grantId === id;
+  return (body.value as { holdId?: string }).holdId === id;
 }

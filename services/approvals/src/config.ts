@@ -1,9 +1,12 @@
+import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { address, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface ApprovalsConfig {
   readonly grpcAddress: { host: string; port: number };
   readonly databaseUrl: string;
   readonly natsUrl: string;
+  /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
+  readonly natsCredentials: BusCredentials | undefined;
   readonly namespace: string;
   /** host:port of the identity service, which verifies approvers' tokens. */
   readonly identityAddress: string;
@@ -29,6 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
     grpcAddress: vars.APPROVALS_GRPC_ADDR,
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
+    natsCredentials: busCredentialsFromEnv(env),
     namespace: vars.PORTCULLIS_NAMESPACE,
     identityAddress: hostPort(identity),
     instanceId: vars.APPROVALS_INSTANCE_ID,

@@ -8,25 +8,26 @@ import type { OutboxEvent } from './db/outbox.repository.js';
  * The event announcing a hold's current state: ApprovalRequested (with the held target, so an
  * approver sees exactly what would run) for a pending hold, then Granted/Denied/Expired once
  * resolved — or GrantUsed for a hold a grant released as it was created — each in the hold's
- * session. Ids are deterministic (`<holdId>.<kind>`), and a hold changes state once, so a retried
- * publish is deduplicated by JetStream and by audit.
+ * session. Each event gets a fresh random id, stored with it in the outbox in the transaction that
+ * changed the hold (a hold changes state once), so a retried publish carries the same id and is
+ * deduplicated by JetStream and by audit. Ids are unpredictable on purpose: JetStream keeps the first
+ * message of an id, so a guessable one (`<holdId>.granted`) could be taken by a forger first.
  */
 export function approvalEvent(hold: Hold, source: string): eventsV1.Event {
-  const [suffix, body, occurredAt] = eventBody(hold);
-  return envelope(hold, `${hold.id}.${suffix}`, body, occurredAt, source);
+  const [body, occurredAt] = eventBody(hold);
+  return envelope(hold, body, occurredAt, source);
 }
 
 /**
- * ApprovalRecorded for the latest approval of a hold that stays pending (a quorum not yet reached).
- * Its id counts the approvals (`<holdId>.recorded-<k>`): approvals of a hold are counted one at a
- * time under its lock, so k is unique per hold.
+ * ApprovalRecorded for the latest approval of a hold that stays pending (a quorum not yet reached),
+ * written once, under the hold's lock, with the approval it records.
  */
 export function approvalRecordedEvent(hold: Hold, source: string): eventsV1.Event {
   const latest = hold.approvals.at(-1);
   if (hold.status !== 'pending' || !latest) throw new Error(`hold ${hold.id} has no approval to record`);
   const count = distinctApprovers(hold.approvals);
   const body: EventBody = { $case: 'approvalRecorded', value: { holdId: hold.id, approver: approverToProto(latest), approvals: count, minApprovals: hold.minApprovals } };
-  return envelope(hold, `${hold.id}.recorded-${count}`, body, latest.approvedAt, source);
+  return envelope(hold, body, latest.approvedAt, source);
 }
 
 /** GrantRevoked, about the request whose release issued the grant (a grant is revoked once). */
@@ -34,7 +35,7 @@ export function grantRevokedEvent(grant: Grant, source: string): eventsV1.Event 
   if (!grant.revokedAt) throw new Error(`grant ${grant.id} is not revoked`);
   const body: EventBody = { $case: 'grantRevoked', value: { grantId: grant.id, holdId: grant.holdId, revokedBy: grant.revokedBy ?? '', reason: grant.revocationReason ?? '' } };
   // Session-less: a grant outlives the session of the request that earned it.
-  return newEvent({ id: `${grant.id}.revoked`, requestId: grant.requestId, connection: grant.connection, source, body, occurredAt: grant.revokedAt });
+  return newEvent({ requestId: grant.requestId, connection: grant.connection, source, body, occurredAt: grant.revokedAt });
 }
 
 /** ReleaseRefused: the gateway did not forward a released hold's request (reported once per hold). */
@@ -42,7 +43,7 @@ export function releaseRefusedEvent(hold: Hold, source: string): eventsV1.Event 
   const release = hold.release;
   if (!release || release.forwarded) throw new Error(`hold ${hold.id} has no refused release`);
   const body: EventBody = { $case: 'releaseRefused', value: { holdId: hold.id, code: release.code ?? '', message: release.message ?? '' } };
-  return envelope(hold, `${hold.id}.release-refused`, body, release.reportedAt, source);
+  return envelope(hold, body, release.reportedAt, source);
 }
 
 /** The outbox row that carries the event for the hold's current state. */
@@ -55,16 +56,15 @@ export function outboxRow(event: eventsV1.Event, holdId: string): OutboxEvent {
   return { eventId: event.id, holdId, payload: eventsV1.Event.encode(event).finish() };
 }
 
-function envelope(hold: Hold, id: string, body: EventBody, occurredAt: Date, source: string): eventsV1.Event {
-  return newEvent({ id, requestId: hold.requestId, connection: hold.connection, sessionId: hold.sessionId, source, body, occurredAt });
+function envelope(hold: Hold, body: EventBody, occurredAt: Date, source: string): eventsV1.Event {
+  return newEvent({ requestId: hold.requestId, connection: hold.connection, sessionId: hold.sessionId, source, body, occurredAt });
 }
 
-function eventBody(hold: Hold): [string, EventBody, Date] {
+function eventBody(hold: Hold): [EventBody, Date] {
   const resolvedAt = hold.resolvedAt ?? hold.createdAt;
   switch (hold.status) {
     case 'pending':
       return [
-        'requested',
         {
           $case: 'approvalRequested',
           value: {
@@ -82,7 +82,7 @@ function eventBody(hold: Hold): [string, EventBody, Date] {
       const grant = hold.grantedBy;
       if (grant) {
         const value = { holdId: hold.id, grantId: grant.id, grantHoldId: grant.holdId, grantExpiresAt: grant.expiresAt, requester: hold.requester.subject, approvers: grant.approvals.map(approverToProto) };
-        return ['grant-used', { $case: 'grantUsed', value }, resolvedAt];
+        return [{ $case: 'grantUsed', value }, resolvedAt];
       }
       const issued = hold.issuedGrant;
       const value = {
@@ -92,12 +92,12 @@ function eventBody(hold: Hold): [string, EventBody, Date] {
         grantId: issued?.id ?? '',
         grantExpiresAt: issued?.expiresAt,
       };
-      return ['granted', { $case: 'approvalGranted', value }, resolvedAt];
+      return [{ $case: 'approvalGranted', value }, resolvedAt];
     }
     case 'denied':
-      return ['denied', { $case: 'approvalDenied', value: { holdId: hold.id, approver: hold.resolvedBy ?? '', reason: hold.resolutionReason ?? '' } }, resolvedAt];
+      return [{ $case: 'approvalDenied', value: { holdId: hold.id, approver: hold.resolvedBy ?? '', reason: hold.resolutionReason ?? '' } }, resolvedAt];
     case 'expired':
-      return ['expired', { $case: 'approvalExpired', value: { holdId: hold.id } }, resolvedAt];
+      return [{ $case: 'approvalExpired', value: { holdId: hold.id } }, resolvedAt];
   }
 }
 

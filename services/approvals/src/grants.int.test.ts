@@ -56,9 +56,9 @@ describe('time-boxed grants', () => {
     const again = await a.createHold(holdRequest({ target, sessionId: 'sess-r2', grantMs: 15 * MINUTE }));
     expect(again.status).toBe(HoldStatus.HOLD_STATUS_PENDING);
     const events = await stack.untilEvents(released.id, 3);
-    expect(events.map((e) => e.msgId)).toEqual([`${released.id}.requested`, `${released.id}.granted`, `${released.id}.release-refused`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.granted', 'release.refused']);
     expect(events[2]!.event.body).toMatchObject({ $case: 'releaseRefused', value: { holdId: released.id, code: 'REVOKED' } });
-    expect((await stack.untilEvents(released.issuedGrant!.id, 1)).map((e) => e.msgId)).toEqual([`${released.issuedGrant!.id}.revoked`]);
+    expect((await stack.untilEvents(released.issuedGrant!.id, 1)).map((e) => e.kind)).toEqual(['grant.revoked']);
   });
 
   it('issues a grant on release; the same request of the same requester is then released at once, and says by which grant', async () => {
@@ -96,12 +96,12 @@ describe('time-boxed grants', () => {
     expect((await a.listHolds('approver-token')).map((h) => h.id)).not.toContain(reused.id);
 
     const issuing = await stack.untilEvents(first.id, 2);
-    expect(issuing.map((e) => e.msgId)).toEqual([`${first.id}.requested`, `${first.id}.granted`]);
+    expect(issuing.map((e) => e.kind)).toEqual(['approval.requested', 'approval.granted']);
     expect(issuing[1]!.event.body).toMatchObject({ $case: 'approvalGranted', value: { grantId: grant.id, grantExpiresAt: grant.expiresAt } });
     // The reuse is in the audit trail: who asked, which grant, whose approvals — and nobody was asked.
     const [used, ...rest] = await stack.untilEvents(reused.id, 1);
     expect(rest).toEqual([]);
-    expect(used!.msgId).toBe(`${reused.id}.grant-used`);
+    expect(used!.kind).toBe('grant.used');
     expect(used!.subject).toBe(`${stack.namespace}.evt.grant.used.demo-http.${reused.requestId}`);
     expect(used!.event).toMatchObject({
       requestId: reused.requestId,
@@ -183,7 +183,7 @@ describe('time-boxed grants', () => {
 
     expect(await a.createHold(holdRequest({ target, grantMs: 15 * MINUTE }))).toMatchObject({ status: HoldStatus.HOLD_STATUS_PENDING, grantedByGrant: undefined });
     const [event] = await stack.untilEvents(grantId, 1);
-    expect(event!.msgId).toBe(`${grantId}.revoked`);
+    expect(event!.kind).toBe('grant.revoked');
     expect(event!.subject).toBe(`${stack.namespace}.evt.grant.revoked.demo-http.${first.requestId}`);
     expect(event!.event.body).toEqual({ $case: 'grantRevoked', value: { grantId, holdId: first.id, revokedBy: 'second-approver', reason: 'the incident is over' } });
   });

@@ -47,7 +47,7 @@ describe('approvals with a quorum', () => {
     expect((await a.listHolds('approver-token')).map((h) => h.id)).not.toContain(hold.id);
 
     const events = await stack.untilEvents(hold.id, 3);
-    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.recorded-1`, `${hold.id}.granted`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.recorded', 'approval.granted']);
     expect(events[1]!.subject).toBe(`${stack.namespace}.evt.approval.recorded.demo-http.${hold.requestId}`);
     expect(events[1]!.event.body).toEqual({
       $case: 'approvalRecorded',
@@ -83,7 +83,7 @@ describe('approvals with a quorum', () => {
     expect(denied).toMatchObject({ status: HoldStatus.HOLD_STATUS_DENIED, resolvedBy: 'second-approver', resolutionReason: 'not during the freeze', approvals: [{ subject: 'demo-approver' }] });
     expect(await refusal(a.approve('third-approver-token', hold.id))).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'ALREADY_RESOLVED' });
     const events = await stack.untilEvents(hold.id, 3);
-    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.recorded-1`, `${hold.id}.denied`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.recorded', 'approval.denied']);
   });
 
   it('lets an approver who approved deny afterwards: one denial denies', async () => {
@@ -104,7 +104,7 @@ describe('approvals with a quorum', () => {
 
       await stack.untilEvents(hold.id, 3);
       await new Promise((resolve) => setTimeout(resolve, 200)); // time for a stray second grant (there must be none)
-      expect((await stack.eventsOf(hold.id)).map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.recorded-1`, `${hold.id}.granted`]);
+      expect((await stack.eventsOf(hold.id)).map((e) => e.kind)).toEqual(['approval.requested', 'approval.recorded', 'approval.granted']);
     }
   });
 
@@ -128,7 +128,7 @@ describe('approvals with a quorum', () => {
     // EXPIRED until the sweeper has run, ALREADY_RESOLVED (expired) after: never a release.
     expect(['EXPIRED', 'ALREADY_RESOLVED']).toContain(late.reason);
     const events = await stack.untilEvents(hold.id, 3);
-    expect(events.map((e) => e.msgId)).toEqual([`${hold.id}.requested`, `${hold.id}.recorded-1`, `${hold.id}.expired`]);
+    expect(events.map((e) => e.kind)).toEqual(['approval.requested', 'approval.recorded', 'approval.expired']);
   });
 
   it('treats a decision without min_approvals (an older policy service) as needing one approver', async () => {

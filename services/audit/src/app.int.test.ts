@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,7 +219,9 @@ describe('audit service (integration)', () => {
 
   it('records a message that is not an event as "invalid" instead of dropping it', async () => {
     const garbage = Uint8Array.of(0x0a, 0x05, 0x41);
-    await bus.js.publish(`${namespace}.evt.request.received.x.y`, garbage, { msgID: 'garbage-1' });
+    const first = await bus.js.publish(`${namespace}.evt.request.received.x.y`, garbage, { msgID: 'garbage-1' });
+    // Named by audit (stream seq and digest), never by the message id the publisher chose.
+    const invalidId = (seq: number) => `invalid:${seq}:${createHash('sha256').update(garbage).digest('hex').slice(0, 16)}`;
     const ack = await bus.js.publish(`${namespace}.evt.request.received.x.z`, garbage);
     const after = event('req-after-garbage', decided);
     await publisher.publish(after);
@@ -227,14 +230,14 @@ describe('audit service (integration)', () => {
       const records = await listEvents('y');
       return records.length === 1 ? records : undefined;
     });
-    expect(y[0]).toMatchObject({ eventId: 'garbage-1', type: 'invalid', connection: 'x', requestId: 'y', source: '', eventJson: '', occurredAt: undefined });
+    expect(y[0]).toMatchObject({ eventId: invalidId(first.seq), type: 'invalid', connection: 'x', requestId: 'y', source: '', eventJson: '', occurredAt: undefined });
     const z = await eventually(async () => {
       const records = await listEvents('z');
       return records.length === 1 ? records : undefined;
     });
-    expect(z[0]).toMatchObject({ eventId: `invalid:${ack.seq}`, type: 'invalid' });
+    expect(z[0]).toMatchObject({ eventId: invalidId(ack.seq), type: 'invalid' });
     await eventually(async () => ((await listEvents('req-after-garbage')).length === 1 ? true : undefined));
-    const { rows } = await sqlClient.query<{ payload: Buffer }>('select payload from audit.events where event_id = $1', ['garbage-1']);
+    const { rows } = await sqlClient.query<{ payload: Buffer }>('select payload from audit.events where event_id = $1', [invalidId(first.seq)]);
     expect([...rows[0]!.payload]).toEqual([...garbage]);
     await expect(verifyChain()).resolves.toMatchObject({ ok: true });
   });

@@ -39,7 +39,7 @@ export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps =
   return {
     grpcPort: () => grpc.port,
     async start() {
-      bus = await connectBus({ url: config.natsUrl, name: `audit:${config.instanceId}` });
+      bus = await connectBus({ url: config.natsUrl, name: `audit:${config.instanceId}`, service: 'audit', credentials: config.natsCredentials });
       await ensureStreams(bus.jsm, names);
       // migrateToLatest takes Database<unknown>, which a typed Database<DB> is not assignable to.
       await migrateToLatest(database, SCHEMA, migrations);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,7 +168,7 @@ describe('batch ingest (integration)', () => {
     const before = await count();
     const garbage = Uint8Array.of(0x0a, 0x7f, 0x01, 0x02); // field 1, length 127, 2 bytes
     const streamSeq = await publishRawBatch('broken-envelope', garbage);
-    const [record] = await settled(1, 'event_id = $1', ['batch:broken-envelope']);
+    const [record] = await settled(1, 'event_id = $1', [invalidId(streamSeq, garbage)]);
     expect(record).toMatchObject({ type: 'invalid', request_id: '', session_id: '', stream_seq: String(streamSeq) });
     expect([...record!.payload]).toEqual([...garbage]);
     expect(await count()).toBe(before + 1);
@@ -188,9 +189,10 @@ describe('batch ingest (integration)', () => {
       end $$`);
     await sqlClient.query('create trigger test_fail_once before insert on audit.events for each row execute function audit.test_fail_once()');
     try {
-      await publishRawBatch('with-bad-element', eventsV1.EventBatch.encode({ events: elements.map((e) => Buffer.from(e)) }).finish());
-      const recorded = await settled(10, 'event_id = any($1)', [['invalid:batch:with-bad-element:1', ...ids(events)]]);
-      expect(recorded.map((r) => r.event_id)).toEqual([events[0]!.id, 'invalid:batch:with-bad-element:1', ...ids(events.slice(1))]);
+      const batch = eventsV1.EventBatch.encode({ events: elements.map((e) => Buffer.from(e)) }).finish();
+      const bad = `${invalidId(await publishRawBatch('with-bad-element', batch), batch)}:1`;
+      const recorded = await settled(10, 'event_id = any($1)', [[bad, ...ids(events)]]);
+      expect(recorded.map((r) => r.event_id)).toEqual([events[0]!.id, bad, ...ids(events.slice(1))]);
       expect(recorded[1]).toMatchObject({ type: 'invalid', request_id: '', session_id: '' });
       expect([...recorded[1]!.payload]).toEqual([0x0a, 0x09, 0x41]);
       const { rows: failed } = await sqlClient.query<{ last_value: string }>('select last_value from audit.test_once');
@@ -240,3 +242,8 @@ describe('batch ingest (integration)', () => {
     await expect(verifyChain(apps[0]!.grpcPort())).resolves.toMatchObject({ ok: true });
   });
 });
+
+/** The id audit gives an invalid message (or, with `:<index>`, an invalid element of a batch). */
+function invalidId(streamSeq: number, data: Uint8Array): string {
+  return `invalid:${streamSeq}:${createHash('sha256').update(data).digest('hex').slice(0, 16)}`;
+}

@@ -1,3 +1,4 @@
+import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { loadPortcullisConfig } from '@portcullis/config';
 import { address, configPath, databaseUrl, hostPort, instanceId, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 
@@ -5,6 +6,8 @@ export interface AuditConfig {
   readonly grpcAddress: { host: string; port: number };
   readonly databaseUrl: string;
   readonly natsUrl: string;
+  /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
+  readonly natsCredentials: BusCredentials | undefined;
   readonly namespace: string;
   /** host:port of the identity service, which verifies readers' tokens. */
   readonly identityAddress: string;
@@ -31,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
     grpcAddress: vars.AUDIT_GRPC_ADDR,
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
+    natsCredentials: busCredentialsFromEnv(env),
     namespace: vars.PORTCULLIS_NAMESPACE,
     identityAddress: hostPort(identity),
     instanceId: vars.AUDIT_INSTANCE_ID,

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { newEvent } from '@portcullis/bus';
+import { BusNames, newEvent } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
 import { appendToChain, EMPTY_CHAIN, jsonDigest, sha256Hex, verifyChain } from './domain/index.js';
 import type { EventRow } from './db/events.table.js';
-import { chainedFromRow, entriesFromMessage, rowFromChained, type ReceivedMessage } from './event.mappers.js';
+import { chainedFromRow, entriesFromMessage as entriesOf, rowFromChained, type ReceivedMessage } from './event.mappers.js';
 
 const AT = new Date('2025-01-02T03:04:05.678Z');
+const names = new BusNames('t');
 
-function received(event: eventsV1.Event, streamSeq = 7): ReceivedMessage {
-  return { data: eventsV1.Event.encode(event).finish(), subject: `t.evt.request.received.${event.connection}.${event.requestId}`, msgId: event.id, eventType: 'request.received', streamSeq };
+/** An event as its publisher sends it: on the subject its kind, connection and request give. */
+function received(event: eventsV1.Event, streamSeq = 7, subject = event.id ? names.eventSubject(event) : 't.evt.decision.made.crm.req-1'): ReceivedMessage {
+  return { data: eventsV1.Event.encode(event).finish(), subject, msgId: event.id, eventType: 'decision.made', streamSeq };
 }
+
+const entriesFromMessage = (message: ReceivedMessage) => entriesOf(message, names);
+const invalidId = (message: ReceivedMessage, suffix = '') => `invalid:${message.streamSeq}:${sha256Hex(message.data).slice(0, 16)}${suffix}`;
 
 /** The one entry of a single-event message. */
 function entryFromMessage(message: ReceivedMessage) {
@@ -38,10 +43,11 @@ describe('entriesFromMessage (single events)', () => {
     expect(entry.eventJsonDigest).toBe(jsonDigest(eventsV1.Event.toJSON(decision)));
   });
 
-  it('records undecodable bytes as invalid, named by message id or stream seq, placed by subject', () => {
+  it('records undecodable bytes as invalid, named by stream seq and digest (never by the message id it claims), placed by subject', () => {
     const data = Uint8Array.of(0x0a, 0x05, 0x41);
-    expect(entryFromMessage({ data, subject: 't.evt.request.received.crm.req-9', msgId: 'm-1', eventType: undefined, streamSeq: 3 })).toMatchObject({
-      eventId: 'm-1',
+    const message = { data, subject: 't.evt.request.received.crm.req-9', msgId: 'm-1', eventType: undefined, streamSeq: 3 };
+    expect(entryFromMessage(message)).toMatchObject({
+      eventId: invalidId(message),
       type: 'invalid',
       requestId: 'req-9',
       connection: 'crm',
@@ -51,7 +57,17 @@ describe('entriesFromMessage (single events)', () => {
       eventJsonDigest: '',
       payloadDigest: sha256Hex(data),
     });
-    expect(entryFromMessage({ data, subject: 't.evt.odd', msgId: undefined, eventType: undefined, streamSeq: 3 })).toMatchObject({ eventId: 'invalid:3', requestId: '', connection: '' });
+    expect(entryFromMessage({ data, subject: 't.evt.odd', msgId: undefined, eventType: undefined, streamSeq: 3 })).toMatchObject({ eventId: invalidId(message), requestId: '', connection: '' });
+  });
+
+  it('records an event that arrived on a subject other than its own as invalid, under an id it cannot choose', () => {
+    const granted = newEvent({ id: 'evt-g', requestId: 'req-1', connection: 'crm', source: 'approvals:x', occurredAt: AT, body: { $case: 'approvalGranted', value: { holdId: 'h', approver: 'a', approvers: [], grantId: '', grantExpiresAt: undefined } } as never });
+    expect(entryFromMessage(received(granted)).eventId).toBe('evt-g');
+    // Published by someone allowed only request subjects, or on another connection's or request's subject.
+    for (const subject of ['t.evt.request.received.crm.req-1', 't.evt.approval.granted.other.req-1', 't.evt.approval.granted.crm.req-2', 'u.evt.approval.granted.crm.req-1']) {
+      const message = received(granted, 4, subject);
+      expect(entryFromMessage(message)).toMatchObject({ type: 'invalid', eventId: invalidId(message), eventJson: null });
+    }
   });
 
   it('treats an event without id as invalid', () => {
@@ -96,7 +112,7 @@ describe('entriesFromMessage (batches)', () => {
   const elements = session.map((e) => eventsV1.Event.encode(e).finish());
   const batch = (data: Uint8Array, overrides: Partial<ReceivedMessage> = {}): ReceivedMessage => ({
     data,
-    subject: 't.evt.batch.ingress-a.b1',
+    subject: 't.evt.batch.ingress.a.b1',
     msgId: 'batch:b1',
     eventType: 'batch',
     streamSeq: 9,
@@ -125,9 +141,8 @@ describe('entriesFromMessage (batches)', () => {
 
   it('records a batch whose envelope does not decode, or that holds nothing, as one invalid entry', () => {
     const broken = Uint8Array.of(0x0a, 0x7f, 0x01);
-    expect(entriesFromMessage(batch(broken))).toEqual([expect.objectContaining({ eventId: 'batch:b1', type: 'invalid', requestId: '', connection: '', payloadDigest: sha256Hex(broken) })]);
-    expect(entriesFromMessage(batch(broken, { msgId: undefined }))).toEqual([expect.objectContaining({ eventId: 'invalid:9' })]);
-    expect(entriesFromMessage(batch(new Uint8Array(0)))).toEqual([expect.objectContaining({ eventId: 'batch:b1', type: 'invalid' })]);
+    expect(entriesFromMessage(batch(broken))).toEqual([expect.objectContaining({ eventId: invalidId(batch(broken)), type: 'invalid', requestId: '', connection: '', payloadDigest: sha256Hex(broken) })]);
+    expect(entriesFromMessage(batch(new Uint8Array(0)))).toEqual([expect.objectContaining({ eventId: invalidId(batch(new Uint8Array(0))), type: 'invalid' })]);
   });
 
   it('records an element that is not an event as invalid, named by batch and index, the same every time', () => {
@@ -136,12 +151,24 @@ describe('entriesFromMessage (batches)', () => {
     const entries = entriesFromMessage(message);
     expect(entries.map((e) => [e.eventId, e.type])).toEqual([
       ['evt-s', 'session.started'],
-      ['invalid:batch:b1:1', 'invalid'],
+      [invalidId(message, ':1'), 'invalid'],
       ['evt-d', 'decision.made'],
     ]);
     expect([...entries[1]!.payload]).toEqual([...bad]);
     expect(entriesFromMessage(message).map((e) => e.eventId)).toEqual(entries.map((e) => e.eventId));
-    expect(entriesFromMessage({ ...message, msgId: undefined })[1]!.eventId).toBe('invalid:9:1');
+    expect(entriesFromMessage({ ...message, msgId: undefined })[1]!.eventId).toBe(invalidId(message, ':1'));
+  });
+
+  it('records an event of a kind the batch\'s publisher does not publish as invalid', () => {
+    const granted = newEvent({ id: 'evt-g', requestId: 'req-1', connection: 'crm', source: 'ingress:a', occurredAt: AT, body: { $case: 'approvalGranted', value: { holdId: 'h', approver: 'a', approvers: [], grantId: '', grantExpiresAt: undefined } } as never });
+    const message = batch(encodeBatch([elements[0]!, eventsV1.Event.encode(granted).finish()]));
+    expect(entriesFromMessage(message).map((e) => [e.eventId, e.type])).toEqual([
+      ['evt-s', 'session.started'],
+      [invalidId(message, ':1'), 'invalid'],
+    ]);
+    // From approvals, only the approval is its own; from a service that does not exist, nothing.
+    expect(entriesFromMessage({ ...message, subject: 't.evt.batch.approvals.a.b1' }).map((e) => e.type)).toEqual(['invalid', 'approval.granted']);
+    expect(entriesFromMessage({ ...message, subject: 't.evt.batch.nobody.a.b1' }).map((e) => e.type)).toEqual(['invalid', 'invalid']);
   });
 
   it('places an invalid single event by its subject, "_" being none', () => {

@@ -1,4 +1,4 @@
-import { BATCH_TYPE, eventType, NO_TOKEN } from '@portcullis/bus';
+import { BATCH_TYPE, eventType, NO_TOKEN, publisherOf, type BusNames } from '@portcullis/bus';
 import { auditV1, eventsV1 } from '@portcullis/proto-gen';
 import { canonicalJson, jsonDigest, sha256Hex, type ChainLink, type ChainVerdict, type EventFields, type StoredRecord } from './domain/index.js';
 import type { EventRow, NewEventRow } from './db/events.table.js';
@@ -58,23 +58,44 @@ function isBatch(message: ReceivedMessage): boolean {
 /**
  * Bus message -> log entries, one per event it carries, each with its own bytes and digests.
  * Nothing is dropped: a message that is not a valid Event, or a batch whose envelope does not
- * decode, is one record of type "invalid" (id from its Nats-Msg-Id header, else
- * "invalid:<stream seq>"; connection and request (or session) id from its subject,
- * `<ns>.evt.<domain>.<type>.<connection>.<id>`, when it has that shape), and so is an element of a
- * batch that is not a valid Event (id "invalid:<batch msg id or stream seq>:<index>", the same on
- * every redelivery). Text is made storable (PostgreSQL text and jsonb refuse NUL) before it is hashed.
+ * decode, is one record of type "invalid" (connection and request (or session) id from its
+ * subject, `<ns>.evt.<domain>.<type>.<connection>.<id>`, when it has that shape), and so is an
+ * element of a batch that is not a valid Event.
+ *
+ * An event is recorded as itself only if it arrived where only its publisher may publish (NATS
+ * permissions, `busPermissions`): a single event on exactly the subject its kind, connection and
+ * request give (`BusNames.eventSubject`), an event in a batch only from the service that publishes
+ * its kind (`EVENT_PUBLISHERS`; the batch subject's service token). Anything else — say an
+ * ApprovalGranted in ingress's batch, or on a request subject — is recorded as "invalid", never
+ * as genuine, and under an id of audit's making, so it cannot take the place of the real event
+ * (audit keeps the first record of an id). Invalid ids are `invalid:<stream seq>:<digest>` (an
+ * element of a batch: `…:<index>`): the same on every redelivery, unique otherwise. Text is made
+ * storable (PostgreSQL text and jsonb refuse NUL) before it is hashed.
  */
-export function entriesFromMessage(message: ReceivedMessage, content: MessageContent = messageContent(message)): IncomingEntry[] {
-  if (!content.ok) return [invalidEntry(message.data, message.msgId || `invalid:${message.streamSeq}`, NOWHERE, message.streamSeq)];
-  if (!content.batch) return [entryFromEvent(message.data, message.streamSeq) ?? invalidEntry(message.data, message.msgId || `invalid:${message.streamSeq}`, placeFromSubject(message.subject), message.streamSeq)];
-  const batchId = message.msgId || String(message.streamSeq);
-  return content.events.map((data, index) => entryFromEvent(data, message.streamSeq) ?? invalidEntry(data, `invalid:${batchId}:${index}`, NOWHERE, message.streamSeq));
+export function entriesFromMessage(message: ReceivedMessage, names: BusNames, content: MessageContent = messageContent(message)): IncomingEntry[] {
+  const invalidId = `invalid:${message.streamSeq}:${sha256Hex(message.data).slice(0, 16)}`;
+  if (!content.ok) return [invalidEntry(message.data, invalidId, NOWHERE, message.streamSeq)];
+  if (!content.batch) {
+    const entry = entryFromEvent(message.data, message.streamSeq, (event) => subjectOf(names, event) === message.subject);
+    return [entry ?? invalidEntry(message.data, invalidId, placeFromSubject(message.subject), message.streamSeq)];
+  }
+  const publisher = names.batchPublisher(message.subject);
+  return content.events.map((data, index) => entryFromEvent(data, message.streamSeq, (event) => publisher !== undefined && publisherOf(event) === publisher) ?? invalidEntry(data, `${invalidId}:${index}`, NOWHERE, message.streamSeq));
+}
+
+/** The subject `event` must arrive on, or undefined when it cannot have one (ids unfit for a subject). */
+function subjectOf(names: BusNames, event: eventsV1.Event): string | undefined {
+  try {
+    return names.eventSubject(event);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The entry of one encoded Event, or undefined when the bytes are not a usable Event. */
-function entryFromEvent(data: Uint8Array, streamSeq: number): IncomingEntry | undefined {
+function entryFromEvent(data: Uint8Array, streamSeq: number, arrivedRightly: (event: eventsV1.Event) => boolean): IncomingEntry | undefined {
   const decoded = decodeEvent(data);
-  if (!decoded) return undefined;
+  if (!decoded || !arrivedRightly(decoded.event)) return undefined;
   const { event, json } = decoded;
   return {
     eventId: storable(event.id),

@@ -68,7 +68,7 @@ export function createApp(config: IdentityConfig, logger: Logger, deps: Identity
   return {
     grpcPort: () => grpc.port,
     async start() {
-      bus = await connectBus({ url: config.natsUrl, name: source });
+      bus = await connectBus({ url: config.natsUrl, name: source, service: 'identity', credentials: config.natsCredentials });
       await ensureStreams(bus.jsm, names);
       await migrateToLatest(database, SCHEMA, migrations);
       // Revocations are in force before the first token is verified.

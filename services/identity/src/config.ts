@@ -1,3 +1,4 @@
+import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type OidcIssuerConfig, type SamlIssuerConfig } from '@portcullis/config';
 import { address, configPath, databaseUrl, instanceId, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
 import type { ResolvedSamlIssuer } from './saml/index.js';
@@ -7,6 +8,8 @@ export interface IdentityConfig {
   readonly logLevel: string;
   readonly databaseUrl: string;
   readonly natsUrl: string;
+  /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
+  readonly natsCredentials: BusCredentials | undefined;
   readonly namespace: string;
   readonly instanceId: string;
   /** The OpenID providers whose JWT access tokens the gateway accepts. */
@@ -54,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
     logLevel: vars.LOG_LEVEL,
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
+    natsCredentials: busCredentialsFromEnv(env),
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.IDENTITY_INSTANCE_ID,
     oidcIssuers,

@@ -97,7 +97,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
     httpPort: () => http?.port ?? 0,
     postgresPort: () => postgres?.port ?? 0,
     async start() {
-      bus = await connectBus({ url: config.natsUrl, name: source });
+      bus = await connectBus({ url: config.natsUrl, name: source, service: 'ingress', credentials: config.natsCredentials });
       busConnected = true;
       // Not ready while NATS is reconnecting: every request would be refused meanwhile.
       void (async () => {

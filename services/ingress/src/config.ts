@@ -1,3 +1,4 @@
+import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
@@ -48,6 +49,8 @@ export interface IngressConfig {
   readonly approvalsAddress: string;
   readonly maskingAddress: string;
   readonly natsUrl: string;
+  /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
+  readonly natsCredentials: BusCredentials | undefined;
   /** Ingress's own schema (`ingress`): MCP tool pins. */
   readonly databaseUrl: string;
   readonly namespace: string;
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     approvalsAddress: hostPort(vars.APPROVALS_GRPC_ADDR),
     maskingAddress: hostPort(vars.MASKING_GRPC_ADDR),
     natsUrl: vars.NATS_URL,
+    natsCredentials: busCredentialsFromEnv(env),
     databaseUrl: vars.DATABASE_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.INGRESS_INSTANCE_ID,

@@ -93,7 +93,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
         maskingProfiles: new Set(config.context.maskingProfiles),
       };
       compile = (sources) => compilePolicy(sources, context, sql);
-      bus = await connectBus({ url: config.natsUrl, name: source });
+      bus = await connectBus({ url: config.natsUrl, name: source, service: 'policy', credentials: config.natsCredentials });
       // Streams are declared by the start announcement, retried until the bus can store events:
       // deciding does not wait for the bus to record anything.
       await migrateToLatest(database, SCHEMA, migrations);

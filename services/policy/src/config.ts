@@ -1,3 +1,4 @@
+import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, connectionFacts, parsePortcullisConfig } from '@portcullis/config';
@@ -12,6 +13,8 @@ export interface CompileContext {
 export interface PolicyConfig {
   readonly grpcAddress: { host: string; port: number };
   readonly natsUrl: string;
+  /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
+  readonly natsCredentials: BusCredentials | undefined;
   readonly databaseUrl: string;
   readonly namespace: string;
   /** host:port of the identity service, which verifies admins' tokens. */
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
   return Object.freeze({
     grpcAddress: vars.POLICY_GRPC_ADDR,
     natsUrl: vars.NATS_URL,
+    natsCredentials: busCredentialsFromEnv(env),
     databaseUrl: vars.DATABASE_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
     identityAddress: hostPort(vars.IDENTITY_GRPC_ADDR),

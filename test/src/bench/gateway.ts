@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parsePortcullisConfig } from '@portcullis/config';
-import { freePorts, Stack } from '@portcullis/stack';
-import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
+import { freePorts, ownNats, Stack } from '@portcullis/stack';
+import { createTestDatabase, uniqueNamespace } from '@portcullis/testkit';
 import { CLIENTS } from '../e2e/harness.js';
 import type { PgBenchDatabase } from './pg-section.js';
 import type { Cleanup } from './processes.js';
@@ -95,16 +95,16 @@ function chooseConfig(ports: { idp: number; upstream: number; demoMcp: number },
 }
 
 export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBenchDatabase | undefined): Promise<GatewayStack> {
-  const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
+  const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp, natsPort] = await freePorts(11);
   const configPath = join(dir, 'portcullis.yaml');
   const { yaml, pgConfigProblem } = chooseConfig({ idp: idp!, upstream: upstream!, demoMcp: demoMcp! }, pg);
   writeFileSync(configPath, yaml);
-  const nats = await natsUrl();
   const db = await createTestDatabase('pc_bench');
   cleanup.add('bench database', () => db.drop());
   const stack = new Stack({
     configPath,
-    natsUrl: nats,
+    // Its own NATS server with the services' identities and permissions, as npm start runs it.
+    ...ownNats(join(dir, 'nats'), natsPort!),
     databaseUrl: db.url,
     namespace: uniqueNamespace('b'),
     ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
@@ -118,7 +118,6 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBen
     // The pgbench database's owner password: the stack hands it to ingress only.
     ...(pg ? { env: { DEMO_PG_PASSWORD: pg.password } } : {}),
   });
-  cleanup.add('bench streams', () => deleteStreams(nats, stack.namespace));
   cleanup.add('stack', () => stack.stop());
   await stack.start();
   return {

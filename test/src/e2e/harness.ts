@@ -6,8 +6,8 @@ import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { createDemoUpstream, type DemoUpstream, type ReceivedRequest } from '@portcullis/demo-upstream';
 import { generateSamlSigningPair } from '@portcullis/dev-idp';
-import { freePorts, REPO_ROOT, Stack } from '@portcullis/stack';
-import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { freePorts, ownNats, REPO_ROOT, Stack } from '@portcullis/stack';
+import { createTestDatabase, uniqueNamespace, type NatsLogin, type TestDatabase } from '@portcullis/testkit';
 
 /** Clients of the test IdP. Secrets are test-only. */
 export const CLIENTS = {
@@ -131,22 +131,27 @@ export class E2eEnvironment {
   readonly tokens: string[] = [];
   private pool?: pg.Pool;
 
+  /** How a test connects to this stack's NATS as an operator (every permission): never what a service uses. */
+  get natsAdmin(): NatsLogin {
+    return { nkeySeedFile: this.stack.natsIdentities!.adminSeedFile };
+  }
+
   /** The config file the stack runs with. */
   configPath!: string;
 
   async start(options: E2eOptions = {}): Promise<void> {
-    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
+    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp, nats] = await freePorts(11);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
     this.configPath = configPath;
     this.logDir = join(dir, 'logs');
     const saml = await generateSamlSigningPair(join(dir, 'saml'));
     writeFileSync(configPath, configYaml({ idp: idp!, upstream: upstream!, demoMcp: demoMcp! }, saml, options));
-    this.nats = await natsUrl();
     this.db = await createTestDatabase('pc_e2e');
     this.stack = new Stack({
       configPath,
-      natsUrl: this.nats,
+      // Its own NATS server, which admits only the services' identities (as npm start's does).
+      ...ownNats(join(dir, 'nats'), nats!),
       databaseUrl: this.db.url,
       namespace: uniqueNamespace('e'),
       ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
@@ -163,6 +168,7 @@ export class E2eEnvironment {
     // The upstream runs in this process so tests can see exactly what reached it.
     this.upstream = createDemoUpstream({ host: '127.0.0.1', port: upstream!, apiKey: this.stack.demoApiKey, onRequest: (r) => this.received.push(r) });
     await this.upstream.start();
+    this.nats = this.stack.natsUrl;
     await this.stack.start();
   }
 
@@ -171,7 +177,6 @@ export class E2eEnvironment {
     await this.upstream?.stop();
     await this.pool?.end();
     await this.db?.drop().catch(() => undefined);
-    if (this.nats) await deleteStreams(this.nats, this.stack.namespace).catch(() => undefined);
   }
 
   /** A token from the real dev IdP, exactly as the quickstart's curl gets it. */

@@ -522,7 +522,7 @@ describe('shutdown and the bus', () => {
 
   // Last: it diverts the event stream, so nothing after it could be recorded.
   it('refuses every request with 503 when the bus cannot store events, and forwards nothing', async () => {
-    const restore = await divertStream(env.nats, `${env.stack.namespace.toUpperCase()}_EVENTS`);
+    const restore = await divertStream(env.nats, `${env.stack.namespace.toUpperCase()}_EVENTS`, env.natsAdmin);
     try {
       const before = env.received.length;
       const res = await env.gateway('/http/demo-http/echo', { token: agentToken });

@@ -5,8 +5,8 @@ import { connect, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { decodeBackend, MessageReader, passwordMessage, startupMessage, type Frame } from '@portcullis/pg-wire';
-import { dropProvisionedDatabase, freePorts, seedDemoDatabase, Stack } from '@portcullis/stack';
-import { createTestDatabase, natsUrl, postgresUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { dropProvisionedDatabase, freePorts, ownNats, seedDemoDatabase, Stack } from '@portcullis/stack';
+import { createTestDatabase, postgresUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
 
 /**
  * A whole stack with a `type: postgres` connection (pg-hostile) over a database of its own, with a
@@ -79,7 +79,7 @@ export class PgHostileEnvironment {
   }
 
   async start(): Promise<void> {
-    const [idp, upstreamHttp, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp] = await freePorts(10);
+    const [idp, upstreamHttp, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp, natsPort] = await freePorts(11);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-pgh-'));
     this.logDir = join(dir, 'logs');
     this.serverUrl = await postgresUrl();
@@ -107,7 +107,7 @@ export class PgHostileEnvironment {
     this.db = await createTestDatabase('pc_pgh');
     this.stack = new Stack({
       configPath,
-      natsUrl: await natsUrl(),
+      ...ownNats(join(dir, 'nats'), natsPort!),
       databaseUrl: this.db.url,
       namespace: uniqueNamespace('pgh'),
       ports: { devIdp: idp!, demoUpstream: upstreamHttp!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },

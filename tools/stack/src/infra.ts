@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect } from '@nats-io/transport-node';
+import { connect as tcpConnect } from 'node:net';
 import { ensureDatabaseExists } from '@portcullis/db';
 
 export interface Say {
@@ -8,10 +8,11 @@ export interface Say {
 }
 
 /**
- * Makes sure NATS with JetStream answers at `url`. If nothing answers at a local address and
- * nats-server is installed, starts one with JetStream (stopped with the stack).
+ * Makes sure a NATS server answers at `url`. If nothing answers at a local address and
+ * nats-server is installed, starts one (stopped with the stack): with `configFile` (the gateway's
+ * own server with its identities, see nats-identities.ts), or else a plain `nats-server -js`.
  */
-export async function ensureNats(url: string, dataDir: string, say: Say): Promise<ChildProcess | undefined> {
+export async function ensureNats(url: string, dataDir: string, say: Say, configFile?: string, logFile?: string): Promise<ChildProcess | undefined> {
   if (await natsAnswers(url)) return undefined;
   const parsed = new URL(url);
   const local = ['127.0.0.1', 'localhost'].includes(parsed.hostname);
@@ -19,24 +20,35 @@ export async function ensureNats(url: string, dataDir: string, say: Say): Promis
     throw new Error(`NATS is not reachable at ${parsed.host}. Start nats-server with JetStream (nats-server -js) or set NATS_URL.`);
   }
   mkdirSync(dataDir, { recursive: true });
-  say(`starting nats-server -js on ${parsed.host} (data in ${dataDir})`);
-  const child = spawn('nats-server', ['-js', '-a', parsed.hostname === 'localhost' ? '127.0.0.1' : parsed.hostname, '-p', parsed.port || '4222', '-sd', dataDir], { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 50; i++) {
+  const host = parsed.hostname === 'localhost' ? '127.0.0.1' : parsed.hostname;
+  const args = [...(configFile ? ['-c', configFile] : ['-js', '-a', host, '-p', parsed.port || '4222', '-sd', dataDir]), ...(logFile ? ['-l', logFile] : [])];
+  say(configFile ? `starting nats-server on ${parsed.host} with per-service identities (${configFile})` : `starting nats-server -js on ${parsed.host} (data in ${dataDir})`);
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let i = 0; i < 100 && !exited; i++) {
     if (await natsAnswers(url)) return child;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   child.kill();
-  throw new Error('nats-server did not come up within 5 s');
+  throw new Error(`nats-server did not come up on ${parsed.host} within 5 s${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`);
 }
 
-async function natsAnswers(url: string): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: url, timeout: 1000, reconnect: false });
-    await nc.close();
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether a NATS server greets a connection at `url` (its INFO line; no credentials needed). */
+function natsAnswers(url: string): Promise<boolean> {
+  const parsed = new URL(url);
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: parsed.hostname, port: Number(parsed.port || 4222) });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('INFO ')));
+  });
 }
 
 /**

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: NATS (started if local and missing), PostgreSQL (database created if missing), the dev
-// IdP, the demo upstream and every service, as processes. Logs go to .portcullis/logs/.
+// `npm start`: NATS (the gateway's own server on 127.0.0.1:4223, admitting only the services'
+// nkey identities in .portcullis/nats/, started if missing; NATS_URL picks another), PostgreSQL
+// (database created if missing), the dev IdP, the demo upstream and every service, as processes.
+// Logs go to .portcullis/logs/.
 import { join } from 'node:path';
 import { DEFAULT_PORTS, REPO_ROOT, Stack } from './stack.js';
 
@@ -8,7 +10,8 @@ const say = (line: string) => process.stdout.write(`portcullis: ${line}\n`);
 const logDir = join(REPO_ROOT, '.portcullis', 'logs');
 const stack = new Stack({
   configPath: process.env.PORTCULLIS_CONFIG ?? join(REPO_ROOT, 'portcullis.yaml'),
-  natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  natsUrl: process.env.NATS_URL || 'nats://127.0.0.1:4223',
+  natsIdentitiesDir: join(REPO_ROOT, '.portcullis', 'nats'),
   databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/portcullis',
   namespace: process.env.PORTCULLIS_NAMESPACE ?? 'portcullis',
   ports: DEFAULT_PORTS,

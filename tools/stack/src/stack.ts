@@ -4,9 +4,11 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUS_SERVICES, BusNames, type BusService } from '@portcullis/bus';
 import { generateSamlSigningPair } from '@portcullis/dev-idp';
 import { seedDemoDatabase } from './demo-database.js';
 import { ensureNats, ensurePostgres, type Say } from './infra.js';
+import { writeNatsIdentities, type NatsIdentities } from './nats-identities.js';
 
 /** Repository root, found from this file (tools/stack/dist/stack.js). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -51,6 +53,13 @@ export interface StackOptions {
   readonly logLevel?: string;
   /** Where the dev IdP's SAML signing key and certificate live; created there when missing. */
   readonly samlKeysDir?: string;
+  /**
+   * Where each service's NATS identity (an nkey seed) and the server configuration admitting
+   * only them live; created there when missing. Every service then connects as itself.
+   */
+  readonly natsIdentitiesDir?: string;
+  /** Start nats-server (with the identities' configuration, if any) when nothing answers at natsUrl locally. */
+  readonly startNats?: boolean;
   /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
   readonly startInfra?: boolean;
   /** Extra variables for every service; the target credentials among them go only where they belong. */
@@ -89,6 +98,8 @@ export class Stack {
   /** The key every ingress instance seals MCP session ids with (PORTCULLIS_MCP_SESSION_KEY). */
   readonly mcpSessionKey: string;
   private readonly extraIngress: { http: number; pg: number }[] = [];
+  /** The services' NATS identities, once start() has written them (natsIdentitiesDir). */
+  natsIdentities: NatsIdentities | undefined;
 
   constructor(private readonly options: StackOptions) {
     this.ports = options.ports ?? DEFAULT_PORTS;
@@ -112,6 +123,10 @@ export class Stack {
 
   get demoMcpUrl(): string {
     return `http://127.0.0.1:${this.ports.demoMcp}/mcp`;
+  }
+
+  get natsUrl(): string {
+    return this.options.natsUrl;
   }
 
   get ingressUrl(): string {
@@ -150,9 +165,17 @@ export class Stack {
       const pair = await generateSamlSigningPair(this.options.samlKeysDir);
       say(`dev IdP SAML signing pair in ${dirname(pair.keyFile)}`);
     }
-    if (this.options.startInfra) {
-      const nats = await ensureNats(this.options.natsUrl, join(this.options.logDir, '..', 'nats'), say);
+    if (this.options.natsIdentitiesDir) {
+      const url = new URL(this.options.natsUrl);
+      this.natsIdentities = writeNatsIdentities(this.options.natsIdentitiesDir, new BusNames(this.namespace), { host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, port: Number(url.port || 4222) });
+      say(`NATS identities (one nkey per service) in ${this.natsIdentities.dir}`);
+    }
+    if (this.options.startInfra || this.options.startNats) {
+      const nats = await ensureNats(this.options.natsUrl, join(this.options.logDir, '..', 'nats'), say, this.natsIdentities?.serverConfigFile, this.natsIdentities ? join(this.options.logDir, 'nats.log') : undefined);
       if (nats) this.infra.push(nats);
+      else if (this.natsIdentities) say(`NATS already answers at ${new URL(this.options.natsUrl).host}: it must include ${this.natsIdentities.authorizationFile} to admit the services`);
+    }
+    if (this.options.startInfra) {
       await ensurePostgres(this.options.databaseUrl, say);
       await seedDemoDatabase(this.options.databaseUrl, { ...DEMO_DATABASE, password: this.demoPgPassword });
       say(`demo database ${DEMO_DATABASE.database} ready (role ${DEMO_DATABASE.role}, password in DEMO_PG_PASSWORD for ingress only)`);
@@ -176,7 +199,9 @@ export class Stack {
       DEMO_MCP_ADDR: `127.0.0.1:${p.demoMcp}`,
       ...withoutTargetCredentials(this.options.env ?? {}),
     };
-    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...extra } });
+    const identities = this.natsIdentities;
+    const natsIdentity = (name: ServiceName): Record<string, string> => (identities && isBusService(name) ? { NATS_NKEY_SEED_FILE: identities.seedFiles[name] } : {});
+    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...natsIdentity(name), ...extra } });
     const policyPorts = [p.policy, ...(await freePorts((this.options.policyInstances ?? 1) - 1))];
     // Only the gateway (and the demo target itself) ever see the target credentials.
     const secret = { DEMO_HTTP_API_KEY: this.demoApiKey };
@@ -292,11 +317,24 @@ export class Stack {
   }
 }
 
+function isBusService(name: ServiceName): name is ServiceName & BusService {
+  return (BUS_SERVICES as readonly string[]).includes(name);
+}
+
 /** Target credentials the stack hands to ingress (and the demo upstream) only, whoever passes them in. */
 const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD', 'DEMO_MCP_TOKEN', 'NOTES_KEY', 'PORTCULLIS_MCP_SESSION_KEY']);
 
 function withoutTargetCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !TARGET_CREDENTIALS.has(name)));
+}
+
+/**
+ * The options that give a stack its own NATS server on `port` (started with the stack, stopped
+ * with it), admitting only the services' identities kept in `dir`: what npm start runs, for
+ * tests and benchmarks.
+ */
+export function ownNats(dir: string, port: number): Pick<StackOptions, 'natsUrl' | 'natsIdentitiesDir' | 'startNats'> {
+  return { natsUrl: `nats://127.0.0.1:${port}`, natsIdentitiesDir: dir, startNats: true };
 }
 
 /** Picks `count` free TCP ports on 127.0.0.1 (for tests that run several stacks). */

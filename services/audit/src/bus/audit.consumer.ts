@@ -2,7 +2,7 @@ import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/prom
 import { AckPolicy, DeliverPolicy, PubHeaders, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { errorCode } from '@portcullis/errors';
-import { EVENT_TYPE_HEADER, type BusNames } from '@portcullis/bus';
+import { AUDIT_DURABLE, EVENT_TYPE_HEADER, type BusNames } from '@portcullis/bus';
 import type { Logger } from '@portcullis/service-kit';
 import type { AppendResult } from '../audit-log.service.js';
 import { entriesFromMessage, messageContent, type IncomingEntry, type MessageContent, type ReceivedMessage } from '../event.mappers.js';
@@ -10,8 +10,8 @@ import { batches } from './batches.js';
 import { FetchBuffer } from './fetch-buffer.js';
 import { pullPending, type PulledMessage } from './pull.js';
 
-/** Name of the shared durable consumer: every audit instance pulls from it, each event goes to one. */
-export const AUDIT_DURABLE = 'audit';
+/** The shared durable consumer (every audit instance pulls from it, each event goes to one); NATS permissions keep everyone else off it. */
+export { AUDIT_DURABLE };
 
 export interface IngestOptions {
   /** Most log entries (events) written in one transaction. */
@@ -175,7 +175,7 @@ export async function startAuditIngest(
     const entries: IncomingEntry[] = [];
     let sliceStarted = performance.now();
     for (const d of batch) {
-      for (const entry of entriesFromMessage(d.message, d.content)) entries.push(entry);
+      for (const entry of entriesFromMessage(d.message, names, d.content)) entries.push(entry);
       if (performance.now() - sliceStarted > SLICE_MS) {
         await yieldToIo();
         sliceStarted = performance.now();

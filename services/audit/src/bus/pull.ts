@@ -1,4 +1,5 @@
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { inboxPrefix } from '@portcullis/bus';
 import { PortcullisError } from '@portcullis/errors';
 
 /** A message taken from the durable consumer, with what recording needs of it. */
@@ -23,7 +24,8 @@ export class PullError extends PortcullisError<'PULL_FAILED' | 'NO_CONSUMER'> {}
  * every pull comes back full and there is no sleep.
  */
 export async function pullPending(nc: NatsConnection, stream: string, durable: string, batch: number, timeoutMs: number): Promise<PulledMessage[]> {
-  const inbox = createInbox();
+  // Under audit's own prefix: the only inbox its NATS identity may subscribe to.
+  const inbox = createInbox(inboxPrefix('audit'));
   const sub = nc.subscribe(inbox, { max: batch + 1 });
   const messages: PulledMessage[] = [];
   const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);

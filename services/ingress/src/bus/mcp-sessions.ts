@@ -1,5 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { mcpCancelSubject, mcpSessionEndedSubject, mcpSessionsStream } from '@portcullis/bus';
 import type { Logger } from '@portcullis/service-kit';
 import type { CancelRelay, EndedSessions } from '../mcp/mcp.gateway.js';
 import type { JsonRpcId } from '../mcp/jsonrpc.js';
@@ -25,11 +26,11 @@ export class JetStreamEndedSessions implements EndedSessions {
   ) {}
 
   private get stream(): string {
-    return `${this.namespace.toUpperCase()}_MCP_SESSIONS`;
+    return mcpSessionsStream(this.namespace);
   }
 
   private get subject(): string {
-    return `${this.namespace}.mcp.session.ended`;
+    return mcpSessionEndedSubject(this.namespace);
   }
 
   async start(): Promise<void> {
@@ -90,7 +91,7 @@ export class NatsCancelRelay implements CancelRelay {
   ) {}
 
   private get subject(): string {
-    return `${this.namespace}.mcp.cancel`;
+    return mcpCancelSubject(this.namespace);
   }
 
   start(onCancel: (key: string, id: JsonRpcId) => void): void {
