@@ -122,20 +122,36 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
   };
 }
 
+/** The event stream's size limit when nobody says otherwise (PORTCULLIS_EVENTS_MAX_BYTES). */
+export const DEFAULT_EVENTS_MAX_BYTES = 1024 ** 3;
+
+export interface StreamLimits {
+  /** Most bytes the event stream holds; past it JetStream refuses new events (discard new). */
+  readonly eventsMaxBytes?: number;
+}
+
 /**
  * Declares the streams. Idempotent and safe to run from every service at start: creates what is
  * missing and leaves existing streams as they are, so an operator's settings (deploy/nats/*.json,
  * e.g. limits or replicas) are never overwritten by a service starting.
+ *
+ * The event stream never deletes an event on its own: no maximum age, and when it is full it
+ * refuses new events (discard new) instead of dropping old ones. Only audit removes events, and
+ * only those it has committed (its ack floor, see the audit trimmer), so an event that audit has
+ * not recorded cannot vanish; a stream that fills up makes the gateway refuse (503), never
+ * forward unrecorded. An existing event stream that would delete by age or discard old events is
+ * refused with a message saying what to change: nothing starts on a bus that could lose events.
  */
-export async function ensureStreams(jsm: JetStreamManager, names: BusNames): Promise<void> {
+export async function ensureStreams(jsm: JetStreamManager, names: BusNames, limits: StreamLimits = {}): Promise<void> {
   const streams: (Partial<StreamConfig> & { name: string })[] = [
     {
       name: names.eventsStream,
       subjects: [names.allEvents],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      max_age: 7 * 24 * 3600 * 1e9,
+      discard: DiscardPolicy.New,
+      max_age: 0,
+      max_bytes: limits.eventsMaxBytes ?? DEFAULT_EVENTS_MAX_BYTES,
       duplicate_window: 2 * 60 * 1e9,
     },
     {
@@ -157,6 +173,15 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames): Pro
     } else if (!existing.config.subjects.includes(config.subjects![0]!)) {
       throw new Error(`stream ${config.name} exists but does not capture ${config.subjects![0]}: fix its subjects (see deploy/nats)`);
     }
+  }
+  const events = await jsm.streams.info(names.eventsStream);
+  const losing = [
+    ...(events.config.discard !== DiscardPolicy.New ? [`discard is "${events.config.discard}" (must be "new")`] : []),
+    ...(events.config.max_age ? [`max_age is ${events.config.max_age / 1e9} s (must be 0)`] : []),
+    ...(events.config.retention !== RetentionPolicy.Limits ? [`retention is "${events.config.retention}" (must be "limits")`] : []),
+  ];
+  if (losing.length > 0) {
+    throw new Error(`stream ${names.eventsStream} could delete events audit has not recorded: ${losing.join('; ')}. Change it (nats stream edit ${names.eventsStream} --discard new --max-age 0) or delete it to have it created as docs/architecture.md ("Nothing lost on the bus") describes`);
   }
 }
 

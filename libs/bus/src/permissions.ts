@@ -124,8 +124,9 @@ export function busPermissions(names: BusNames, service: BusService): SubjectPer
           `${api}.CONSUMER.DURABLE.CREATE.${events}.${AUDIT_DURABLE}`,
           `${api}.CONSUMER.INFO.${events}.${AUDIT_DURABLE}`,
           ...auditConsumer,
-          // Trims what it has recorded (never beyond its own ack floor).
+          // Trims what it has recorded (never beyond its own ack floor); reads the oldest unrecorded event's time (lag).
           `${api}.STREAM.PURGE.${events}`,
+          `${api}.STREAM.MSG.GET.${events}`,
         ],
         [],
       );

@@ -113,6 +113,9 @@ export const natsUrl = (): EnvVar<string> => url('nats://127.0.0.1:4222', ['nats
 export const databaseUrl = (): EnvVar<string> => url('postgres://postgres@127.0.0.1:5432/portcullis', ['postgres:', 'postgresql:']);
 export const configPath = (): EnvVar<string> => string('./portcullis.yaml');
 
+/** PORTCULLIS_EVENTS_MAX_BYTES: the event stream's size limit (1 GiB); the gateway refuses with 503 before it is reached. */
+export const eventsMaxBytes = (): EnvVar<number> => integer(1024 ** 3, 64 * 1024, 2 ** 50);
+
 /** Namespace of bus subjects and stream names; lets several stacks (tests) share one NATS server. */
 export const namespace = (): EnvVar<string> => string('portcullis', /^[a-z][a-z0-9]{0,31}$/);
 export const logLevel = () => oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');

@@ -1,4 +1,4 @@
-export { readEnv, EnvError, address, hostPort, instanceId, url, string, oneOf, integer, namespace, logLevel, natsUrl, databaseUrl, configPath, type EnvVar, type Address } from './env.js';
+export { readEnv, EnvError, address, hostPort, instanceId, url, string, oneOf, integer, namespace, logLevel, natsUrl, eventsMaxBytes, databaseUrl, configPath, type EnvVar, type Address } from './env.js';
 export { createLogger, type Logger } from './logger.js';
 export { GrpcServer, type GrpcServiceBinding } from './grpc-server.js';
 export { grpcError, grpcReason, bearerFromMetadata, parseBearer, unary } from './grpc-errors.js';

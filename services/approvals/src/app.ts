@@ -60,7 +60,7 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
     grpcPort: () => grpc.port,
     async start() {
       bus = await connectBus({ url: config.natsUrl, name: `approvals:${config.instanceId}`, service: 'approvals', credentials: config.natsCredentials });
-      await ensureStreams(bus.jsm, names);
+      await ensureStreams(bus.jsm, names, { eventsMaxBytes: config.eventsMaxBytes });
       await migrateToLatest(database, SCHEMA, migrations);
       relay = approvalsOutboxRelay(database.db, new EventPublisher(bus.js, names), names, logger, relayHealth);
       await grpc.listen();

@@ -1,5 +1,5 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
-import { address, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface ApprovalsConfig {
   readonly grpcAddress: { host: string; port: number };
@@ -7,6 +7,8 @@ export interface ApprovalsConfig {
   readonly natsUrl: string;
   /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
   readonly natsCredentials: BusCredentials | undefined;
+  /** The event stream's size limit, should this service be the one to create it (PORTCULLIS_EVENTS_MAX_BYTES). */
+  readonly eventsMaxBytes: number;
   readonly namespace: string;
   /** host:port of the identity service, which verifies approvers' tokens. */
   readonly identityAddress: string;
@@ -21,6 +23,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
     APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
     DATABASE_URL: databaseUrl(),
     NATS_URL: natsUrl(),
+    PORTCULLIS_EVENTS_MAX_BYTES: eventsMaxBytes(),
     PORTCULLIS_NAMESPACE: namespace(),
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     APPROVALS_INSTANCE_ID: instanceId(),
@@ -33,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
     natsCredentials: busCredentialsFromEnv(env),
+    eventsMaxBytes: vars.PORTCULLIS_EVENTS_MAX_BYTES,
     namespace: vars.PORTCULLIS_NAMESPACE,
     identityAddress: hostPort(identity),
     instanceId: vars.APPROVALS_INSTANCE_ID,

@@ -58,6 +58,7 @@ describe('audit service (integration)', () => {
     writeFileSync(join(configDir, 'portcullis.yaml'), 'audit:\n  readerGroups: [auditors, security]\n');
     config = loadConfig({
       AUDIT_GRPC_ADDR: '127.0.0.1:0',
+      AUDIT_HTTP_ADDR: '127.0.0.1:0',
       DATABASE_URL: db.url,
       NATS_URL: nats,
       PORTCULLIS_NAMESPACE: namespace,

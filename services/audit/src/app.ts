@@ -10,6 +10,8 @@ import { createDatabase, migrateToLatest } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';
 import { GrpcServer, type App, type Logger } from '@portcullis/service-kit';
 import { AuditLog } from './audit-log.service.js';
+import { watchEventStream, type EventStreamWatch } from './bus/event-retention.js';
+import { StatusServer } from './http/status.server.js';
 import { DEFAULT_INGEST, ensureAuditConsumer, startAuditIngest, type AuditIngest, type IngestOptions } from './bus/audit.consumer.js';
 import type { AuditConfig } from './config.js';
 import { SCHEMA, type AuditDatabase } from './db/events.table.js';
@@ -23,7 +25,7 @@ export interface AuditDeps {
   readonly ingest?: Partial<IngestOptions>;
 }
 
-export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps = {}): App & { readonly grpcPort: () => number } {
+export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps = {}): App & { readonly grpcPort: () => number; readonly httpPort: () => number } {
   const names = new BusNames(config.namespace);
   const ingestOptions: IngestOptions = { ...DEFAULT_INGEST, ...deps.ingest };
   const database = createDatabase<AuditDatabase>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `audit:${config.instanceId}` });
@@ -34,25 +36,34 @@ export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps =
   const grpc = new GrpcServer(config.grpcAddress, [auditHandler(log, readerGuard(authenticate, config.readerGroups, logger), logger)], logger);
   let bus: Bus | undefined;
   let ingest: AuditIngest | undefined;
+  let watch: EventStreamWatch | undefined;
+  let httpPort = 0;
+  const status = new StatusServer(config.httpAddress, () => watch?.reading(), config.namespace, logger);
   let stopped: Promise<void> | undefined;
 
   return {
     grpcPort: () => grpc.port,
+    httpPort: () => httpPort,
     async start() {
       bus = await connectBus({ url: config.natsUrl, name: `audit:${config.instanceId}`, service: 'audit', credentials: config.natsCredentials });
-      await ensureStreams(bus.jsm, names);
+      await ensureStreams(bus.jsm, names, { eventsMaxBytes: config.eventsMaxBytes });
       // migrateToLatest takes Database<unknown>, which a typed Database<DB> is not assignable to.
       await migrateToLatest(database, SCHEMA, migrations);
       await ensureAuditConsumer(bus.jsm, names, ingestOptions);
       ingest = await startAuditIngest(bus.nc, bus.jsm, names, (entries) => log.append(entries), logger, ingestOptions);
       await grpc.listen();
       grpc.setServing(true);
+      // Lag beyond the threshold turns readiness red (gRPC health and /readyz); recorded events are trimmed.
+      watch = watchEventStream(bus.jsm, names, { intervalMs: config.streamWatchMs, retainMs: config.eventsRetainMs, lagAlertSeconds: config.lagAlertSeconds }, logger, (red) => grpc.setServing(!red));
+      httpPort = await status.listen();
       logger.info({ stream: names.eventsStream, readerGroups: config.readerGroups.length }, 'audit recording');
     },
     stop() {
       // Stop fetching and record what was fetched (commit, then ack) before anything closes.
       stopped ??= (async () => {
         await ingest?.stop();
+        await watch?.stop();
+        await status.close();
         await grpc.drain();
         identity?.close();
         await bus?.close();

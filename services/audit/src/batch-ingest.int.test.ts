@@ -66,7 +66,7 @@ describe('batch ingest (integration)', () => {
     [db, nats] = await Promise.all([createTestDatabase('audit_batch'), natsUrl()]);
     configDir = mkdtempSync(join(tmpdir(), 'audit-batch-'));
     writeFileSync(join(configDir, 'portcullis.yaml'), 'audit:\n  readerGroups: [auditors]\n');
-    config = loadConfig({ AUDIT_GRPC_ADDR: '127.0.0.1:0', DATABASE_URL: db.url, NATS_URL: nats, PORTCULLIS_NAMESPACE: namespace, PORTCULLIS_CONFIG: join(configDir, 'portcullis.yaml') });
+    config = loadConfig({ AUDIT_GRPC_ADDR: '127.0.0.1:0', AUDIT_HTTP_ADDR: '127.0.0.1:0', DATABASE_URL: db.url, NATS_URL: nats, PORTCULLIS_NAMESPACE: namespace, PORTCULLIS_CONFIG: join(configDir, 'portcullis.yaml') });
     bus = await connectBus({ url: nats, name: 'audit-batch-test' });
     publisher = new EventPublisher(bus.js, names);
     sqlClient = new pg.Client({ connectionString: db.url });

@@ -69,7 +69,7 @@ export function createApp(config: IdentityConfig, logger: Logger, deps: Identity
     grpcPort: () => grpc.port,
     async start() {
       bus = await connectBus({ url: config.natsUrl, name: source, service: 'identity', credentials: config.natsCredentials });
-      await ensureStreams(bus.jsm, names);
+      await ensureStreams(bus.jsm, names, { eventsMaxBytes: config.eventsMaxBytes });
       await migrateToLatest(database, SCHEMA, migrations);
       // Revocations are in force before the first token is verified.
       await revocations.reload();

@@ -1,6 +1,6 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type OidcIssuerConfig, type SamlIssuerConfig } from '@portcullis/config';
-import { address, configPath, databaseUrl, instanceId, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, instanceId, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
 import type { ResolvedSamlIssuer } from './saml/index.js';
 
 export interface IdentityConfig {
@@ -10,6 +10,8 @@ export interface IdentityConfig {
   readonly natsUrl: string;
   /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
   readonly natsCredentials: BusCredentials | undefined;
+  /** The event stream's size limit, should this service be the one to create it (PORTCULLIS_EVENTS_MAX_BYTES). */
+  readonly eventsMaxBytes: number;
   readonly namespace: string;
   readonly instanceId: string;
   /** The OpenID providers whose JWT access tokens the gateway accepts. */
@@ -32,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
     PORTCULLIS_CONFIG: configPath(),
     DATABASE_URL: databaseUrl(),
     NATS_URL: natsUrl(),
+    PORTCULLIS_EVENTS_MAX_BYTES: eventsMaxBytes(),
     PORTCULLIS_NAMESPACE: namespace(),
     IDENTITY_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,
     natsCredentials: busCredentialsFromEnv(env),
+    eventsMaxBytes: vars.PORTCULLIS_EVENTS_MAX_BYTES,
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.IDENTITY_INSTANCE_ID,
     oidcIssuers,

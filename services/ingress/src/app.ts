@@ -16,6 +16,7 @@ import { DecisionCache } from './domain/decision-cache.js';
 import { SYSTEM_CLOCK, type IdSource, type RequestLogPort } from './domain/ports.js';
 import { RequestFlow, type AuthFailureSample } from './domain/request-flow.js';
 import { EventsRecorder } from './bus/events.recorder.js';
+import { StreamCapacity } from './bus/stream-capacity.js';
 import { NatsPolicyDecider } from './bus/policy.decider.js';
 import { ApprovalGate } from './grpc/approval.gate.js';
 import { MaskingProfiles } from './grpc/masking-profiles.client.js';
@@ -70,6 +71,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   };
   let bus: Bus | undefined;
   let recorder: EventsRecorder | undefined;
+  let capacity: StreamCapacity | undefined;
   let approvals: ApprovalGate | undefined;
   let http: Listener | undefined;
   let postgres: Listener | undefined;
@@ -109,11 +111,14 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           }
         }
       })().catch(() => undefined);
-      await ensureStreams(bus.jsm, names);
+      await ensureStreams(bus.jsm, names, { eventsMaxBytes: config.eventsMaxBytes });
       watchPolicyChanges(bus, names, decisions, logger);
       await learnPolicyVersion(bus, names, decisions, logger);
       const publisher = new EventPublisher(bus.js, names);
-      recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger, { maxInFlight: config.eventBatchesInFlight });
+      capacity = new StreamCapacity(bus.jsm, names.eventsStream, { intervalMs: config.streamCheckMs, highWaterPercent: config.eventsHighWaterPercent }, logger);
+      await capacity.start();
+      const room = capacity;
+      recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger, { maxInFlight: config.eventBatchesInFlight, accepting: () => room.accepting() });
       approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
       masking.start();
 
@@ -202,7 +207,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           port: config.httpAddress.port,
           maxInFlight: config.maxInFlight,
           drainMs: 10_000,
-          ready: () => masking.loaded && busConnected && !bus!.nc.isClosed(),
+          ready: () => masking.loaded && busConnected && !bus!.nc.isClosed() && (capacity?.accepting() ?? false),
           ...(mcp
             ? {
                 mcp: {
@@ -244,6 +249,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       clearInterval(authFailureTimer);
       drainAuthFailures?.(); // the windows still open are summarised before the last flush
       await recorder?.flush();
+      await capacity?.stop();
       approvals?.close();
       identity.close();
       masking.stop();

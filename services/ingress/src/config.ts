@@ -2,7 +2,7 @@ import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
-import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface IngressConnection {
   readonly config: HttpConnectionConfig;
@@ -51,6 +51,12 @@ export interface IngressConfig {
   readonly natsUrl: string;
   /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
   readonly natsCredentials: BusCredentials | undefined;
+  /** The event stream's size limit, should this service be the one to create it (PORTCULLIS_EVENTS_MAX_BYTES). */
+  readonly eventsMaxBytes: number;
+  /** Event stream fill (percent) from which new requests are refused with 503 (INGRESS_EVENTS_HIGH_WATER_PERCENT). */
+  readonly eventsHighWaterPercent: number;
+  /** How often the event stream's fill is read (INGRESS_STREAM_CHECK_MS). */
+  readonly streamCheckMs: number;
   /** Ingress's own schema (`ingress`): MCP tool pins. */
   readonly databaseUrl: string;
   readonly namespace: string;
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     APPROVALS_GRPC_ADDR: address('127.0.0.1:50053'),
     MASKING_GRPC_ADDR: address('127.0.0.1:50054'),
     NATS_URL: natsUrl(),
+    PORTCULLIS_EVENTS_MAX_BYTES: eventsMaxBytes(),
     DATABASE_URL: databaseUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
     PORTCULLIS_CONFIG: configPath(),
@@ -94,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     INGRESS_AUTH_FAILURE_WINDOW_MS: integer(10_000, 0, 3_600_000),
     INGRESS_EVENT_BATCHES_IN_FLIGHT: integer(1, 1, 64),
     INGRESS_MAX_IN_FLIGHT: integer(1024, 1, 1_000_000),
+    INGRESS_EVENTS_HIGH_WATER_PERCENT: integer(90, 1, 100),
+    INGRESS_STREAM_CHECK_MS: integer(1000, 50, 60_000),
     LOG_LEVEL: logLevel(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
@@ -146,6 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     maskingAddress: hostPort(vars.MASKING_GRPC_ADDR),
     natsUrl: vars.NATS_URL,
     natsCredentials: busCredentialsFromEnv(env),
+    eventsMaxBytes: vars.PORTCULLIS_EVENTS_MAX_BYTES,
+    eventsHighWaterPercent: vars.INGRESS_EVENTS_HIGH_WATER_PERCENT,
+    streamCheckMs: vars.INGRESS_STREAM_CHECK_MS,
     databaseUrl: vars.DATABASE_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
     instanceId: vars.INGRESS_INSTANCE_ID,

@@ -98,7 +98,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
       // deciding does not wait for the bus to record anything.
       await migrateToLatest(database, SCHEMA, migrations);
       const publisher = new EventPublisher(bus.js, names);
-      relay = policyOutboxRelay(database.db, bus, publisher, names, logger, relayHealth);
+      relay = policyOutboxRelay(database.db, bus, publisher, names, logger, relayHealth, { eventsMaxBytes: config.eventsMaxBytes });
 
       const seedProblems = await seed(store, config, logger);
       const loaded = await store.load();
@@ -109,7 +109,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
 
       // Before the first decision, so audit sees the version ahead of the decisions made with it;
       // a failure does not stop the instance from deciding (it is logged and retried).
-      announcement = new PolicyChangedPublisher({ bus, publisher, names, source, announcement: startAnnouncement(loaded.loaded), logger, retry: deps.announceRetry ?? ANNOUNCE_RETRY });
+      announcement = new PolicyChangedPublisher({ bus, publisher, names, limits: { eventsMaxBytes: config.eventsMaxBytes }, source, announcement: startAnnouncement(loaded.loaded), logger, retry: deps.announceRetry ?? ANNOUNCE_RETRY });
       await announcement.announce();
       subscriptions = [
         watchPolicyChanges(bus.nc, names.policyChanges, (version) => reloader.heard(version), logger),

@@ -2,7 +2,7 @@ import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, connectionFacts, parsePortcullisConfig } from '@portcullis/config';
-import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
 
 /** What a policy is compiled against: the connections (with their tags) and masking profiles that exist. */
 export interface CompileContext {
@@ -15,6 +15,8 @@ export interface PolicyConfig {
   readonly natsUrl: string;
   /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
   readonly natsCredentials: BusCredentials | undefined;
+  /** The event stream's size limit, should this service be the one to create it (PORTCULLIS_EVENTS_MAX_BYTES). */
+  readonly eventsMaxBytes: number;
   readonly databaseUrl: string;
   readonly namespace: string;
   /** host:port of the identity service, which verifies admins' tokens. */
@@ -39,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
   const vars = readEnv(env, {
     POLICY_GRPC_ADDR: address('127.0.0.1:50052'),
     NATS_URL: natsUrl(),
+    PORTCULLIS_EVENTS_MAX_BYTES: eventsMaxBytes(),
     DATABASE_URL: databaseUrl(),
     PORTCULLIS_NAMESPACE: namespace(),
     PORTCULLIS_CONFIG: configPath(),
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     grpcAddress: vars.POLICY_GRPC_ADDR,
     natsUrl: vars.NATS_URL,
     natsCredentials: busCredentialsFromEnv(env),
+    eventsMaxBytes: vars.PORTCULLIS_EVENTS_MAX_BYTES,
     databaseUrl: vars.DATABASE_URL,
     namespace: vars.PORTCULLIS_NAMESPACE,
     identityAddress: hostPort(vars.IDENTITY_GRPC_ADDR),

@@ -140,7 +140,7 @@ export class E2eEnvironment {
   configPath!: string;
 
   async start(options: E2eOptions = {}): Promise<void> {
-    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp, nats] = await freePorts(11);
+    const [idp, upstream, identity, policy, approvals, masking, audit, ingress, ingressPg, demoMcp, nats, auditHttp] = await freePorts(12);
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
     const configPath = join(dir, 'portcullis.yaml');
     this.configPath = configPath;
@@ -154,7 +154,7 @@ export class E2eEnvironment {
       ...ownNats(join(dir, 'nats'), nats!),
       databaseUrl: this.db.url,
       namespace: uniqueNamespace('e'),
-      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp! },
+      ports: { devIdp: idp!, demoUpstream: upstream!, identity: identity!, policy: policy!, approvals: approvals!, masking: masking!, audit: audit!, ingress: ingress!, ingressPg: ingressPg!, demoMcp: demoMcp!, auditHttp: auditHttp! },
       demoMcp: options.demoMcp ?? false,
       policyInstances: options.policyInstances ?? 1,
       ...(options.ingressInstances ? { ingressInstances: options.ingressInstances } : {}),

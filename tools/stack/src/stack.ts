@@ -28,9 +28,11 @@ export interface Ports {
   readonly ingressPg: number;
   /** The demo MCP server (Streamable HTTP). */
   readonly demoMcp: number;
+  /** Audit's /metrics and /readyz; any free port when left out. */
+  readonly auditHttp?: number;
 }
 
-export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080, ingressPg: 15432, demoMcp: 7700 };
+export const DEFAULT_PORTS: Ports = { devIdp: 7400, demoUpstream: 7500, identity: 50051, policy: 50052, approvals: 50053, masking: 50054, audit: 50055, ingress: 8080, ingressPg: 15432, demoMcp: 7700, auditHttp: 9465 };
 
 /** The database behind `demo-pg` in portcullis.yaml, which `npm start` seeds on DATABASE_URL's server. */
 export const DEMO_DATABASE = { database: 'portcullis_demo', role: 'portcullis_demo' } as const;
@@ -148,6 +150,10 @@ export class Stack {
   get auditAddress(): string {
     return `127.0.0.1:${this.ports.audit}`;
   }
+  /** Audit's /metrics and /readyz (only when the port was chosen: Ports.auditHttp). */
+  get auditStatusUrl(): string {
+    return `http://127.0.0.1:${this.ports.auditHttp ?? 0}`;
+  }
   get policyAddress(): string {
     return `127.0.0.1:${this.ports.policy}`;
   }
@@ -192,6 +198,7 @@ export class Stack {
       APPROVALS_GRPC_ADDR: `127.0.0.1:${p.approvals}`,
       MASKING_GRPC_ADDR: `127.0.0.1:${p.masking}`,
       AUDIT_GRPC_ADDR: `127.0.0.1:${p.audit}`,
+      AUDIT_HTTP_ADDR: `127.0.0.1:${p.auditHttp ?? 0}`,
       INGRESS_HTTP_ADDR: `127.0.0.1:${p.ingress}`,
       INGRESS_PG_ADDR: this.ingressPgAddress,
       DEV_IDP_ADDR: `127.0.0.1:${p.devIdp}`,

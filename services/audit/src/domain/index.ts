@@ -17,3 +17,4 @@ export {
 export { isAuditReader } from './reader-access.js';
 export { requestIdProblem, MAX_REQUEST_ID_LENGTH } from './request-id.js';
 export { canonicalJson, jsonDigest, sha256Hex } from '@portcullis/request-model';
+export { RetentionPlan, lagging, type AuditLag } from './retention.js';

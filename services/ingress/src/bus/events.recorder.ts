@@ -24,6 +24,12 @@ export interface EventsRecorderOptions {
   readonly maxQueued?: number;
   /** How long a background event is retried before it is given up. */
   readonly retryForMs?: number;
+  /**
+   * Whether the event stream still has room for new requests (StreamCapacity). When it says no,
+   * `record` refuses at once: the caller fails closed, and the room left is for the events of
+   * requests already in flight (`recordLater` is never refused this way).
+   */
+  readonly accepting?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -82,11 +88,12 @@ export class EventsRecorder implements EventsPort {
     private readonly logger: Logger,
     options: EventsRecorderOptions = {},
   ) {
-    this.options = { maxInFlight: 1, lingerMs: 5, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, ...options };
+    this.options = { maxInFlight: 1, lingerMs: 5, maxBatchEvents: 512, maxBatchBytes: 512 * 1024, maxQueued: 10_000, retryForMs: 60_000, now: Date.now, accepting: () => true, ...options };
   }
 
   record(events: readonly GatewayEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
+    if (!this.options.accepting()) return Promise.reject(new Error('the event stream is nearly full: audit has not recorded enough of it yet'));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: events.length, failed: false, resolve, reject };
       for (const event of events) this.queue.push(this.pending(event, waiter));

@@ -1,4 +1,4 @@
-import { ensureStreams, newEvent, type Bus, type BusNames, type EventPublisher } from '@portcullis/bus';
+import { ensureStreams, newEvent, type Bus, type BusNames, type EventPublisher, type StreamLimits } from '@portcullis/bus';
 import type { eventsV1 } from '@portcullis/proto-gen';
 import type { Logger } from '@portcullis/service-kit';
 
@@ -11,6 +11,8 @@ export interface RetryDelays {
 export const ANNOUNCE_RETRY: RetryDelays = { firstMs: 1000, maxMs: 30_000 };
 
 export interface PolicyChangedOptions {
+  /** The streams' limits, should this instance be the one to create them. */
+  readonly limits?: StreamLimits;
   readonly bus: Pick<Bus, 'jsm'>;
   readonly publisher: EventPublisher;
   readonly names: BusNames;
@@ -65,7 +67,7 @@ export class PolicyChangedPublisher {
     this.inFlight = (async () => {
       try {
         // Every attempt: the streams may be what was missing.
-        await ensureStreams(bus.jsm, names);
+        await ensureStreams(bus.jsm, names, this.options.limits);
         const seq = await publisher.publish(this.event);
         logger.info({ ...fields, subject: names.eventSubject(this.event), seq }, 'policy start announced');
       } catch (err) {

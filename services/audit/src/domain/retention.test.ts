@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { lagging, RetentionPlan } from './retention.js';
+
+describe('RetentionPlan', () => {
+  it('removes nothing audit has not recorded, and recorded events only after the retention', () => {
+    const plan = new RetentionPlan(60_000);
+    plan.observe(0, 10);
+    expect(plan.purgeBelow(59_999)).toBeUndefined();
+    plan.observe(30_000, 25);
+    expect(plan.purgeBelow(60_000)).toBe(11);
+    plan.purged(11);
+    expect(plan.purgeBelow(60_001)).toBeUndefined();
+    expect(plan.purgeBelow(90_000)).toBe(26);
+  });
+
+  it('with no retention removes up to the ack floor at once, never beyond it', () => {
+    const plan = new RetentionPlan(0);
+    plan.observe(5, 100);
+    expect(plan.purgeBelow(5)).toBe(101);
+    plan.purged(101);
+    plan.observe(6, 100); // the floor never moves back; a repeat changes nothing
+    expect(plan.purgeBelow(6)).toBeUndefined();
+    plan.observe(7, 150);
+    expect(plan.purgeBelow(7)).toBe(151);
+  });
+
+  it('does nothing before audit has recorded anything', () => {
+    const plan = new RetentionPlan(0);
+    plan.observe(1, 0);
+    expect(plan.purgeBelow(1)).toBeUndefined();
+    expect(new RetentionPlan(0).purgeBelow(1)).toBeUndefined();
+  });
+});
+
+describe('lagging', () => {
+  it('is red only when events wait longer than the threshold', () => {
+    expect(lagging({ events: 0, seconds: 0 }, 30)).toBe(false);
+    expect(lagging({ events: 5, seconds: 30 }, 30)).toBe(false);
+    expect(lagging({ events: 5, seconds: 31 }, 30)).toBe(true);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * What audit may remove from the event stream, and how far behind it is. Pure: the adapter
+ * (bus/event-retention.ts) feeds it readings of audit's durable consumer.
+ *
+ * Only audit removes events, and only those it has committed: the consumer's ack floor, below
+ * which every event is recorded (audit acks after the commit). Recorded events stay `retainMs`
+ * longer, for the other readers of the stream (ingress catching up on revocations after a
+ * restart, the last policy announcement); the stream never deletes by age on its own.
+ */
+export class RetentionPlan {
+  /** Ack floors seen, oldest first: [when, floor]. */
+  private readonly seen: [number, number][] = [];
+  private purgedBelow = 0;
+
+  constructor(private readonly retainMs: number) {}
+
+  /** A reading of the ack floor (stream sequence) at `now`. */
+  observe(now: number, ackFloor: number): void {
+    const last = this.seen.at(-1);
+    if (!last || ackFloor > last[1]) this.seen.push([now, ackFloor]);
+  }
+
+  /**
+   * The sequence to purge below (every event with a lower sequence goes), or undefined when there
+   * is nothing new to remove: the highest floor observed at least `retainMs` ago.
+   */
+  purgeBelow(now: number): number | undefined {
+    let floor: number | undefined;
+    while (this.seen.length > 0 && this.seen[0]![0] <= now - this.retainMs) floor = this.seen.shift()![1];
+    if (floor === undefined) return undefined;
+    // Keep the last reading in play: later readings may repeat it.
+    this.seen.unshift([now - this.retainMs, floor]);
+    if (floor + 1 <= Math.max(this.purgedBelow, 1)) return undefined;
+    return floor + 1;
+  }
+
+  /** After a purge below `seq` succeeded. */
+  purged(seq: number): void {
+    this.purgedBelow = Math.max(this.purgedBelow, seq);
+  }
+}
+
+/** How far audit is behind the stream. */
+export interface AuditLag {
+  /** Events stored but not yet recorded (pending plus delivered and not acknowledged). */
+  readonly events: number;
+  /** Age of the oldest event not yet recorded (0 when none). */
+  readonly seconds: number;
+}
+
+/** Whether `lag` is beyond the alert threshold: readiness turns red and a warning is logged. */
+export function lagging(lag: AuditLag, thresholdSeconds: number): boolean {
+  return lag.events > 0 && lag.seconds > thresholdSeconds;
+}
