@@ -6,6 +6,9 @@ import type { Grant, Hold } from './domain/index.js';
 import { approvalEvent, approvalRecordedEvent, grantRevokedEvent, outboxEventFor } from './events.mappers.js';
 import { grantToProto, holdToProto, newHoldFromProto } from './hold.mappers.js';
 
+/** Event ids are random: a predictable one could be taken first in JetStream's de-duplication window. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 const pending: Hold = {
   id: '7d7f8a3e-1c1b-4b0a-9a57-0d4bb4c0e001',
   requestId: 'req-1',
@@ -50,10 +53,10 @@ const TARGETS: Record<Target['kind'], Target> = {
 describe('approvalEvent', () => {
   const names = new BusNames('portcullis');
 
-  it('announces a pending hold as ApprovalRequested with a deterministic id', () => {
+  it('announces a pending hold as ApprovalRequested with a fresh, unpredictable id', () => {
     const event = approvalEvent(pending, 'approvals:a');
     expect(event).toEqual({
-      id: `${pending.id}.requested`,
+      id: expect.stringMatching(UUID),
       occurredAt: pending.createdAt,
       requestId: 'req-1',
       connection: 'demo-http',
@@ -76,18 +79,18 @@ describe('approvalEvent', () => {
 
   it('announces each resolution once, at the time it happened', () => {
     const granted = approvalEvent({ ...pending, status: 'approved', resolvedAt, resolvedBy: 'boss', approvals: [boss] }, 's');
-    expect(granted).toMatchObject({ id: `${pending.id}.granted`, occurredAt: resolvedAt, body: { $case: 'approvalGranted', value: { holdId: pending.id, approver: 'boss', approvers: [{ issuer: 'iss', subject: 'boss', approvedAt: resolvedAt }], grantId: '' } } });
+    expect(granted).toMatchObject({ id: expect.stringMatching(UUID), occurredAt: resolvedAt, body: { $case: 'approvalGranted', value: { holdId: pending.id, approver: 'boss', approvers: [{ issuer: 'iss', subject: 'boss', approvedAt: resolvedAt }], grantId: '' } } });
     const denied = approvalEvent({ ...pending, status: 'denied', resolvedAt, resolvedBy: 'boss', resolutionReason: 'no' }, 's');
-    expect(denied).toMatchObject({ id: `${pending.id}.denied`, body: { $case: 'approvalDenied', value: { approver: 'boss', reason: 'no' } } });
+    expect(denied).toMatchObject({ id: expect.stringMatching(UUID), body: { $case: 'approvalDenied', value: { approver: 'boss', reason: 'no' } } });
     const expired = approvalEvent({ ...pending, status: 'expired', resolvedAt }, 's');
-    expect(expired).toMatchObject({ id: `${pending.id}.expired`, body: { $case: 'approvalExpired', value: { holdId: pending.id } } });
+    expect(expired).toMatchObject({ id: expect.stringMatching(UUID), body: { $case: 'approvalExpired', value: { holdId: pending.id } } });
     for (const event of [granted, denied, expired]) expect(event.sessionId).toBe('sess-1');
   });
 
   it('records each approval short of the quorum with its count, and names every approver of the release', () => {
     const quorum: Hold = { ...pending, minApprovals: 2, approvals: [alice] };
     expect(approvalRecordedEvent(quorum, 's')).toMatchObject({
-      id: `${pending.id}.recorded-1`,
+      id: expect.stringMatching(UUID),
       occurredAt: alice.approvedAt,
       sessionId: 'sess-1',
       body: { $case: 'approvalRecorded', value: { holdId: pending.id, approver: { issuer: 'iss', subject: 'alice', approvedAt: alice.approvedAt }, approvals: 1, minApprovals: 2 } },
@@ -103,7 +106,7 @@ describe('approvalEvent', () => {
 
     const used = approvalEvent({ ...pending, status: 'approved', resolvedAt, grantMs: 900_000, grantedBy: grant }, 's');
     expect(used).toMatchObject({
-      id: `${pending.id}.grant-used`,
+      id: expect.stringMatching(UUID),
       requestId: 'req-1',
       sessionId: 'sess-1',
       occurredAt: resolvedAt,
@@ -115,7 +118,7 @@ describe('approvalEvent', () => {
   it('announces a revocation about the request that earned the grant', () => {
     const revokedAt = new Date('2026-01-01T12:05:00Z');
     const event = grantRevokedEvent({ ...grant, revokedAt, revokedBy: 'carol', revocationReason: 'incident over' }, 's');
-    expect(event).toMatchObject({ id: `${grant.id}.revoked`, requestId: 'req-0', occurredAt: revokedAt, body: { $case: 'grantRevoked', value: { grantId: grant.id, holdId: grant.holdId, revokedBy: 'carol', reason: 'incident over' } } });
+    expect(event).toMatchObject({ id: expect.stringMatching(UUID), requestId: 'req-0', occurredAt: revokedAt, body: { $case: 'grantRevoked', value: { grantId: grant.id, holdId: grant.holdId, revokedBy: 'carol', reason: 'incident over' } } });
     expect(names.eventSubject(event)).toBe('portcullis.evt.grant.revoked.demo-http.req-0');
     expect(() => grantRevokedEvent(grant, 's')).toThrow(/not revoked/);
   });
@@ -128,7 +131,7 @@ describe('approvalEvent', () => {
 
   it('stores the encoded event in the outbox row', () => {
     const row = outboxEventFor(pending, 's');
-    expect(row).toMatchObject({ eventId: `${pending.id}.requested`, holdId: pending.id });
+    expect(row).toMatchObject({ eventId: expect.stringMatching(UUID), holdId: pending.id });
     expect(eventsV1.Event.decode(row.payload).id).toBe(row.eventId);
   });
 });

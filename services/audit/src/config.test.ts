@@ -15,8 +15,14 @@ describe('loadConfig', () => {
     const config = loadConfig({ PORTCULLIS_CONFIG: file, AUDIT_INSTANCE_ID: 'a' });
     expect(config).toEqual({
       grpcAddress: { host: '127.0.0.1', port: 50055 },
+      httpAddress: { host: '127.0.0.1', port: 9465 },
+      eventsRetainMs: 3_600_000,
+      streamWatchMs: 5000,
+      lagAlertSeconds: 60,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/portcullis',
       natsUrl: 'nats://127.0.0.1:4222',
+      natsCredentials: undefined,
+      eventsMaxBytes: 1024 ** 3,
       namespace: 'portcullis',
       identityAddress: '127.0.0.1:50051',
       instanceId: 'a',

@@ -271,7 +271,11 @@ describe('deploy/nats stream definitions', () => {
     const declared: Record<string, unknown>[] = [];
     const jsm = {
       streams: {
-        info: async () => Promise.reject(new Error('stream not found')),
+        // Missing until added; then what was added (ensureStreams checks the event stream's settings).
+        info: async (name: string) => {
+          const config = declared.find((c) => c.name === name);
+          return config ? { config } : Promise.reject(new Error('stream not found'));
+        },
         add: async (config: Record<string, unknown>) => void declared.push(config),
       },
     };
