@@ -86,7 +86,7 @@ describe('policy service', () => {
     for (const event of starts) expect(event.body).toMatchObject({ value: { policyVersion: '1', rules: 2, changes: [], changedBy: '' } });
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({
-      id: expect.stringMatching(/^policy-changed-1-/),
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       source: 'policy:policy-a',
       requestId: '',
       connection: '',

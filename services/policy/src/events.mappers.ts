@@ -13,13 +13,12 @@ export function changeToProto(change: DocumentChange): eventsV1.PolicyDocumentCh
 }
 
 /**
- * The PolicyChanged of a revision, as an outbox row. Its id is deterministic per store and
- * version, so however often a relay retries, JetStream and audit keep it once.
+ * The PolicyChanged of a revision, as an outbox row, written once in the revision's transaction.
+ * Its id is random and stored with it, so however often a relay retries, JetStream and audit keep
+ * it once; and unpredictable, so nobody can take it first in JetStream's de-duplication window.
  */
-export function revisionEvent(revision: Revision, rules: number, storeId: string, source: string): OutboxEvent {
+export function revisionEvent(revision: Revision, rules: number, source: string): OutboxEvent {
   const event = newEvent({
-    // The set's digest too: after a database restore, version numbers repeat with other contents.
-    id: `policy-changed-${revision.version}-${storeId}-${revision.digest.slice(0, 12)}`,
     requestId: '',
     connection: '',
     source,

@@ -194,7 +194,7 @@ export class PolicyStore {
       for (const [name, seededDigest] of seeded) if (!plan.changes.some((c) => c.name === name)) await markSeeded(trx, name, seededDigest);
       const revision = await insertRevision(trx, { version, previousVersion: head.version, changedBy, changes: plan.changes, digest });
       await advanceHead(trx, version, digest);
-      await appendToOutbox(trx, revisionEvent(revision, compiled.policy.ruleCount, head.storeId, source));
+      await appendToOutbox(trx, revisionEvent(revision, compiled.policy.ruleCount, source));
       return ok({ revision, loaded: { version, digest, compiled: compiled.policy }, version });
     });
     if (!outcome.ok) return outcome;

@@ -44,7 +44,7 @@ const serviceDirs = readdirSync(join(root, 'services'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'services', entry.name, 'package.json')))
   .map((entry) => entry.name);
 // saml-keys is a one-shot job (the dev IdP's SAML signing pair into a volume), not a service.
-const INFRA = new Set(['nats', 'postgres', 'saml-keys']);
+const INFRA = new Set(['nats', 'postgres', 'saml-keys', 'nats-identities']);
 const app = Object.entries(services).filter(([name]) => !INFRA.has(name));
 const PROBE = ['CMD', 'node', '/app/deploy/health-probe.mjs'];
 
@@ -54,12 +54,25 @@ function workspaceDeps(dir: string): string[] {
 }
 
 describe('docker-compose.yml', () => {
-  it('runs NATS with JetStream and a JetStream-aware healthcheck', () => {
+  it('runs NATS with JetStream, only the generated identities admitted, and a JetStream-aware healthcheck', () => {
     const nats = services.nats!;
     expect(nats.image).toMatch(/^nats:2\.10/);
-    expect(nats.command).toContain('-js');
-    expect(nats.command).toEqual(expect.arrayContaining(['-sd', '/data', '-m', '8222']));
+    expect(nats.command).toEqual(['-c', '/etc/nats/nats.conf', '-m', '8222']);
+    expect(nats.volumes).toEqual(expect.arrayContaining(['nats-data:/data', 'nats-config:/etc/nats:ro']));
+    expect(nats.depends_on).toEqual({ 'nats-identities': { condition: 'service_completed_successfully' } });
     expect(nats.healthcheck?.test.join(' ')).toContain(':8222/healthz?js-enabled-only=true');
+  });
+
+  it('gives each bus service its own NATS seed, in a volume no other service mounts', () => {
+    const job = services['nats-identities']!;
+    expect((job.command as string[]).join(' ')).toContain('nats-identities.main.js /work portcullis 0.0.0.0:4222 /data');
+    for (const name of ['ingress', 'policy', 'approvals', 'identity', 'audit']) {
+      const service = services[name]!;
+      expect(service.environment?.NATS_NKEY_SEED_FILE).toBe(`/etc/portcullis/nats/${name}.nk`);
+      expect(service.volumes).toContain(`nats-seed-${name}:/etc/portcullis/nats:ro`);
+      const mounting = Object.entries(services).filter(([, s]) => (s.volumes ?? []).some((v) => String(v).startsWith(`nats-seed-${name}:`))).map(([n]) => n);
+      expect(mounting.sort()).toEqual([name, 'nats-identities'].sort());
+    }
   });
 
   it('runs PostgreSQL with the portcullis database, a readiness check and no published port', () => {
