@@ -12,6 +12,7 @@ export const EVENT_TOKENS: Readonly<Record<EventKind, readonly [string, string]>
   approvalDenied: ['approval', 'denied'],
   approvalExpired: ['approval', 'expired'],
   approvalRecorded: ['approval', 'recorded'],
+  approvalCancelled: ['approval', 'cancelled'],
   grantUsed: ['grant', 'used'],
   grantRevoked: ['grant', 'revoked'],
   requestCompleted: ['request', 'completed'],

@@ -24,6 +24,7 @@ export const EVENT_PUBLISHERS: Readonly<Record<EventKind, BusService>> = {
   approvalDenied: 'approvals',
   approvalExpired: 'approvals',
   approvalRecorded: 'approvals',
+  approvalCancelled: 'approvals',
   grantUsed: 'approvals',
   grantRevoked: 'approvals',
   releaseRefused: 'approvals',

@@ -18,5 +18,6 @@ export type {
   McpGatewayConfig,
   McpProtocolVersion,
   MaskingProfileConfig,
+  LimitsConfig,
   SecretRef,
 } from './schema.js';

@@ -39,6 +39,23 @@ connections:
     ]);
   });
 
+  it('reads per-principal limits with defaults, and reports each unusable one', () => {
+    expect(parsePortcullisConfig('').limits).toEqual({ perPrincipal: { concurrentRequests: 128, pendingHolds: 20, bufferedBodyBytes: 64 << 20, retryAfter: 1000 }, overrides: [] });
+    const set = parsePortcullisConfig('limits: { perPrincipal: { concurrentRequests: 4, pendingHolds: 2, retryAfter: 30s }, overrides: [{ group: batch, concurrentRequests: 64 }] }').limits;
+    expect(set).toEqual({ perPrincipal: { concurrentRequests: 4, pendingHolds: 2, bufferedBodyBytes: 64 << 20, retryAfter: 30_000 }, overrides: [{ group: 'batch', concurrentRequests: 64 }] });
+    expect(problemsOf('limits: { perPrincipal: { concurrentRequests: 0, pendingHolds: 1.5, retryAfter: 100ms, maxHolds: 3 } }')).toEqual([
+      expect.stringMatching(/^limits\.perPrincipal\.concurrentRequests: /),
+      expect.stringMatching(/^limits\.perPrincipal\.pendingHolds: /),
+      'limits.perPrincipal.retryAfter: must be between 1s and 1h',
+      expect.stringMatching(/^limits\.perPrincipal: Unrecognized key.*maxHolds/),
+    ]);
+    expect(problemsOf('limits: { overrides: [{ group: a, clientId: b, pendingHolds: 1 }, { group: c }] }')).toEqual(['limits.overrides.0: give exactly one of group or clientId', 'limits.overrides.1: an override sets at least one of concurrentRequests, pendingHolds, bufferedBodyBytes']);
+    // A budget below what one request may carry would refuse that request every time.
+    expect(problemsOf('connections: [{ name: big, type: http, upstream: "http://x", maxRequestBytes: 2000000 }]\nlimits: { perPrincipal: { bufferedBodyBytes: 1000000 } }')).toEqual([
+      "limits.perPrincipal.bufferedBodyBytes: must be at least 2000000 (connection big's maxRequestBytes): such a request could never be served",
+    ]);
+  });
+
   it('leaves the policies section to the policy service, which validates it with positions', () => {
     // A broken rule must not stop ingress, identity or audit: the policy service refuses it and
     // keeps the last good version (libs/policy-language).

@@ -363,6 +363,54 @@ const postgresListener = z
   .strict()
   .default({});
 
+/**
+ * What one principal (issuer and subject) may have of one ingress instance at once. Past a limit
+ * the request is refused (HTTP and MCP 429 with Retry-After, PostgreSQL 53400) and recorded.
+ */
+const principalLimitFields = {
+  /** Requests being served at once, from authentication to the last byte of the answer (held ones too). */
+  concurrentRequests: z.number().int().min(1).max(1_000_000),
+  /** Requests waiting for approvers at once; one more is refused instead of held. */
+  pendingHolds: z.number().int().min(1).max(100_000),
+  /** Request bytes the gateway keeps in memory for the principal's requests (bodies, MCP arguments, SQL messages). */
+  bufferedBodyBytes: z.number().int().min(1024).max(2 ** 40),
+};
+
+const principalLimits = z
+  .object({
+    concurrentRequests: principalLimitFields.concurrentRequests.default(128),
+    pendingHolds: principalLimitFields.pendingHolds.default(20),
+    bufferedBodyBytes: principalLimitFields.bufferedBodyBytes.default(64 << 20),
+    /** What Retry-After says to a refused caller (whole seconds, 1s to 1h). */
+    retryAfter: duration.default('1s').refine((ms) => ms >= 1000 && ms <= 3_600_000, 'must be between 1s and 1h'),
+  })
+  .strict();
+
+/** Other limits for the principals of one group or one client; the first override that matches applies. */
+const limitOverride = z
+  .object({
+    group: groupName.optional(),
+    clientId: z.string().min(1).max(256).optional(),
+    concurrentRequests: principalLimitFields.concurrentRequests.optional(),
+    pendingHolds: principalLimitFields.pendingHolds.optional(),
+    bufferedBodyBytes: principalLimitFields.bufferedBodyBytes.optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if ((o.group === undefined) === (o.clientId === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give exactly one of group or clientId' });
+    if (o.concurrentRequests === undefined && o.pendingHolds === undefined && o.bufferedBodyBytes === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'an override sets at least one of concurrentRequests, pendingHolds, bufferedBodyBytes' });
+    }
+  });
+
+const limits = z
+  .object({
+    perPrincipal: principalLimits.default({}),
+    overrides: z.array(limitOverride).default([]),
+  })
+  .strict()
+  .default({});
+
 /** `[schema.]table.column`, parts folded like PostgreSQL identifiers or quoted, `*` for any. */
 const columnPattern = z.string().superRefine((text, ctx) => {
   const parsed = parseColumnPattern(text);
@@ -387,6 +435,8 @@ export const portcullisConfigSchema = z
     connections: z.array(connection).default([]),
     postgres: postgresListener,
     mcp: mcpGateway,
+    /** Per-principal limits of each ingress instance (see docs/configuration.md). */
+    limits,
     /**
      * Rules in the policy language. Validated by the policy service (libs/policy-language, with
      * lines and columns), not here: a broken rule must leave the last good policy in force, not
@@ -428,7 +478,30 @@ export const portcullisConfigSchema = z
     for (const name of duplicates(config.maskingProfiles.map((p) => p.name))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfiles'], message: `duplicate masking profile "${name}"` });
     }
+    // A budget smaller than one request a connection accepts would refuse that request every time.
+    const budgets = [{ path: ['limits', 'perPrincipal', 'bufferedBodyBytes'], bytes: config.limits.perPrincipal.bufferedBodyBytes }];
+    config.limits.overrides.forEach((o, i) => {
+      if (o.bufferedBodyBytes !== undefined) budgets.push({ path: ['limits', 'overrides', String(i), 'bufferedBodyBytes'], bytes: o.bufferedBodyBytes });
+    });
+    const largest = largestRequest(config);
+    for (const budget of budgets) {
+      if (largest && budget.bytes < largest.bytes) ctx.addIssue({ code: z.ZodIssueCode.custom, path: budget.path, message: `must be at least ${largest.bytes} (${largest.what}): such a request could never be served` });
+    }
   });
+
+/** The largest request body or message any configured connection accepts, and whose limit it is. */
+function largestRequest(config: { connections: readonly ({ type: 'http'; name: string; maxRequestBytes: number } | { type: 'mcp'; name: string; maxMessageBytes: number } | { type: 'postgres'; name: string })[]; postgres: { maxMessageBytes: number } }): { bytes: number; what: string } | undefined {
+  let largest: { bytes: number; what: string } | undefined;
+  const consider = (bytes: number, what: string) => {
+    if (!largest || bytes > largest.bytes) largest = { bytes, what };
+  };
+  for (const c of config.connections) {
+    if (c.type === 'http') consider(c.maxRequestBytes, `connection ${c.name}'s maxRequestBytes`);
+    else if (c.type === 'mcp') consider(c.maxMessageBytes, `connection ${c.name}'s maxMessageBytes`);
+    else consider(config.postgres.maxMessageBytes, 'postgres.maxMessageBytes');
+  }
+  return largest;
+}
 
 export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
 export type PortcullisConfig = z.output<typeof portcullisConfigSchema>;
@@ -446,6 +519,7 @@ export type McpGatewayConfig = PortcullisConfig['mcp'];
 export type McpProtocolVersion = (typeof MCP_PROTOCOL_VERSIONS)[number];
 export type PostgresListenerConfig = PortcullisConfig['postgres'];
 export type MaskingProfileConfig = PortcullisConfig['maskingProfiles'][number];
+export type LimitsConfig = PortcullisConfig['limits'];
 export type SecretRef = z.output<typeof secretRef>;
 
 /** What policy knows of a connection: its tags and, for HTTP, the request headers it decides on. */

@@ -48,7 +48,10 @@ export function clientFor(port: number) {
     reportRelease: (req: Partial<approvalsV1.ReportReleaseRequest>) =>
       rpc<approvalsV1.ReportReleaseResponse>(undefined, (md, cb) => client.reportRelease(approvalsV1.ReportReleaseRequest.fromPartial(req), md, cb)).then((r) => r.hold!),
     listHolds: (token: string | undefined, includeResolved = false) =>
-      rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds({ includeResolved }, md, cb)).then((r) => r.holds),
+      rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds(approvalsV1.ListHoldsRequest.fromPartial({ includeResolved }), md, cb)).then((r) => r.holds),
+    listPage: (token: string | undefined, request: Partial<approvalsV1.ListHoldsRequest> = {}) =>
+      rpc<approvalsV1.ListHoldsResponse>(token, (md, cb) => client.listHolds(approvalsV1.ListHoldsRequest.fromPartial(request), md, cb)),
+    cancelHold: (id: string, reason: string) => rpc<approvalsV1.CancelHoldResponse>(undefined, (md, cb) => client.cancelHold({ id, reason }, md, cb)).then((r) => r.hold!),
     approve: (token: string | undefined, id: string) => rpc<approvalsV1.ApproveResponse>(token, (md, cb) => client.approve({ id }, md, cb)).then((r) => r.hold!),
     deny: (token: string | undefined, id: string, reason: string) => rpc<approvalsV1.DenyResponse>(token, (md, cb) => client.deny({ id, reason }, md, cb)).then((r) => r.hold!),
     listGrants: (token: string | undefined, includeInactive = false) =>

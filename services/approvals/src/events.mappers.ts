@@ -6,7 +6,7 @@ import type { OutboxEvent } from './db/outbox.repository.js';
 
 /**
  * The event announcing a hold's current state: ApprovalRequested (with the held target, so an
- * approver sees exactly what would run) for a pending hold, then Granted/Denied/Expired once
+ * approver sees exactly what would run) for a pending hold, then Granted/Denied/Expired/Cancelled once
  * resolved — or GrantUsed for a hold a grant released as it was created — each in the hold's
  * session. Each event gets a fresh random id, stored with it in the outbox in the transaction that
  * changed the hold (a hold changes state once), so a retried publish carries the same id and is
@@ -98,6 +98,8 @@ function eventBody(hold: Hold): [EventBody, Date] {
       return [{ $case: 'approvalDenied', value: { holdId: hold.id, approver: hold.resolvedBy ?? '', reason: hold.resolutionReason ?? '' } }, resolvedAt];
     case 'expired':
       return [{ $case: 'approvalExpired', value: { holdId: hold.id } }, resolvedAt];
+    case 'cancelled':
+      return [{ $case: 'approvalCancelled', value: { holdId: hold.id, reason: hold.resolutionReason ?? '' } }, resolvedAt];
   }
 }
 

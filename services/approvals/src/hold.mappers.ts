@@ -7,6 +7,7 @@ const STATUSES: Record<HoldStatus, approvalsV1.HoldStatus> = {
   approved: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED,
   denied: approvalsV1.HoldStatus.HOLD_STATUS_DENIED,
   expired: approvalsV1.HoldStatus.HOLD_STATUS_EXPIRED,
+  cancelled: approvalsV1.HoldStatus.HOLD_STATUS_CANCELLED,
 };
 
 /**

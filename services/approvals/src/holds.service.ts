@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { targetDigest } from '@portcullis/request-model';
 import type { Logger } from '@portcullis/service-kit';
 import {
+  checkCancelReason,
   checkNewHold,
   checkResolution,
   distinctApprovers,
@@ -12,11 +13,14 @@ import {
   isApprover,
   isHoldId,
   ok,
+  pageTokenFor,
   quorumReached,
   sameRequest,
   type Actor,
   type Grant,
   type Hold,
+  type HoldListQuery,
+  type HoldPage,
   type NewHold,
   type Resolution,
   type Result,
@@ -24,11 +28,10 @@ import {
 import type { ApprovalsDB } from './db/approvals.table.js';
 import { insertGrant, liveGrantsFor, lockGrantById, revokeGrant } from './db/grants.repository.js';
 import { insertApproval } from './db/hold-approvals.repository.js';
-import { expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsForGroups, lockHoldById, recordRelease, resolveHold, type Executor } from './db/holds.repository.js';
+import { cancelHold, expireDueHolds, findHoldById, findHoldByRequestId, insertHoldIfAbsent, listHoldsPage, lockHoldById, recordRelease, resolveHold, type Executor } from './db/holds.repository.js';
 import { appendToOutbox } from './db/outbox.repository.js';
 import { approvalRecordedEvent, grantRevokedEvent, outboxEventFor, outboxRow, releaseRefusedEvent } from './events.mappers.js';
 
-const LIST_LIMIT = 500;
 const SWEEP_BATCH = 200;
 
 export interface HoldServiceOptions {
@@ -120,10 +123,41 @@ export class HoldService {
     return found ? ok(found.hold) : fail('HOLD_NOT_FOUND', `no hold ${id}`);
   }
 
-  /** What `actor` may act on: holds of its approver groups. */
-  async listFor(actor: Actor, includeResolved: boolean): Promise<Hold[]> {
-    const holds = await listHoldsForGroups(this.options.db, actor.groups, includeResolved, LIST_LIMIT);
-    return holds.filter((hold) => isApprover(hold, actor));
+  /** One page of what `actor` may act on (holds of its approver groups), newest first, with the total. */
+  async listFor(actor: Actor, query: HoldListQuery): Promise<HoldPage> {
+    const page = await listHoldsPage(this.options.db, actor.groups, query);
+    // The query selects by group already; this is the same rule, said once more where it is defined.
+    const holds = page.holds.filter((hold) => isApprover(hold, actor));
+    const last = page.holds.at(-1);
+    return { holds, nextPageToken: page.more && last ? pageTokenFor(last.id) : '', totalSize: page.total };
+  }
+
+  /**
+   * The gateway withdraws a pending hold whose caller is gone: CANCELLED, with its reason, and
+   * ApprovalCancelled in the same transaction. Cancelling a cancelled hold returns it (the gateway
+   * may retry); a hold already approved, denied or expired is ALREADY_RESOLVED.
+   */
+  async cancel(id: string, reason: string): Promise<Result<Hold>> {
+    if (!isHoldId(id)) return fail('INVALID_ID', 'hold id must be a UUID');
+    const invalid = checkCancelReason(reason);
+    if (invalid) return { ok: false, failure: invalid };
+    const { db, source } = this.options;
+    const outcome = await db.transaction().execute(async (trx): Promise<Result<Hold> & { cancelled?: true }> => {
+      const cancelled = await cancelHold(trx, id, reason);
+      if (cancelled) {
+        await appendToOutbox(trx, [outboxEventFor(cancelled, source)]);
+        return { ...ok(cancelled), cancelled: true };
+      }
+      const found = await findHoldById(trx, id);
+      if (!found) return fail('HOLD_NOT_FOUND', `no hold ${id}`);
+      if (found.hold.status === 'cancelled') return ok(found.hold);
+      return fail('ALREADY_RESOLVED', `hold is already ${found.hold.status}`);
+    });
+    if (outcome.ok && outcome.cancelled) {
+      this.log(outcome.value, 'hold cancelled: its caller is gone');
+      this.options.onEventsCommitted();
+    }
+    return outcome.ok ? ok(outcome.value) : outcome;
   }
 
   /**

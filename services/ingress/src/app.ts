@@ -42,6 +42,7 @@ import { migrations } from './db/migrations/index.js';
 import { ToolPinsAdmin } from './mcp/tool-pins.admin.js';
 import { RevocationFollower } from './bus/identity.revocations.js';
 import { AuthFailureAggregator } from './domain/auth-failures.js';
+import { limitsResolver, PrincipalLimiter } from './domain/principal-limits.js';
 import type { Protocol } from '@portcullis/request-model';
 
 export interface IngressApp extends App {
@@ -148,6 +149,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
           connections: known,
           decisions,
           authFailures: new AuthFailureAggregator<AuthFailureSample>({ windowMs: config.authFailureWindowMs, maxSources: 10_000, now: SYSTEM_CLOCK.now }),
+          limits: new PrincipalLimiter(limitsResolver(config.limits.perPrincipal, config.limits.overrides)),
         },
       );
       authFailureTimer = setInterval(() => flow.drainAuthFailures(), Math.max(250, Math.min(config.authFailureWindowMs, 1000)));

@@ -1,7 +1,7 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, loadPortcullisConfig, resolveSecret, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
+import { ConfigError, loadPortcullisConfig, resolveSecret, type LimitsConfig, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
 import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
 
 export interface IngressConnection {
@@ -79,6 +79,11 @@ export interface IngressConfig {
   readonly postgres: PostgresListenerSettings;
   readonly mcpConnections: readonly McpConnection[];
   readonly mcp: McpGatewaySettings;
+  /** What one principal may have of this instance at once (Retry-After in whole seconds). */
+  readonly limits: {
+    readonly perPrincipal: Omit<LimitsConfig['perPrincipal'], 'retryAfter'> & { readonly retryAfterSeconds: number };
+    readonly overrides: LimitsConfig['overrides'];
+  };
   /** The trusted OpenID issuers (named as authorization servers in the MCP protected resource metadata; a SAML IdP is none). */
   readonly issuers: readonly string[];
 }
@@ -172,6 +177,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     postgres,
     mcpConnections,
     mcp: { ...file.mcp, sessionKey },
+    limits: {
+      perPrincipal: {
+        concurrentRequests: file.limits.perPrincipal.concurrentRequests,
+        pendingHolds: file.limits.perPrincipal.pendingHolds,
+        bufferedBodyBytes: file.limits.perPrincipal.bufferedBodyBytes,
+        retryAfterSeconds: Math.ceil(file.limits.perPrincipal.retryAfter / 1000),
+      },
+      overrides: file.limits.overrides,
+    },
     issuers: file.issuers.filter((i) => i.protocol === 'oidc').map((i) => i.issuer),
   });
 }

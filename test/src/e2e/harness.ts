@@ -36,6 +36,8 @@ export interface ConfigAdditions {
   readonly postgres?: Record<string, unknown>;
   /** The top-level `mcp:` section. */
   readonly mcp?: Record<string, unknown>;
+  /** The top-level `limits:` section (per-principal limits). */
+  readonly limits?: Record<string, unknown>;
 }
 
 export interface E2eOptions extends ConfigAdditions {
@@ -58,6 +60,7 @@ function configYaml(ports: { idp: number; upstream: number; demoMcp?: number }, 
   config.maskingProfiles!.push(...(additions.maskingProfiles ?? []));
   if (additions.postgres) config.postgres = additions.postgres;
   if (additions.mcp) (config as Record<string, unknown>).mcp = additions.mcp;
+  if (additions.limits) (config as Record<string, unknown>).limits = additions.limits;
   return stringify(config).replaceAll('DEMO_MCP_URL', `http://127.0.0.1:${ports.demoMcp ?? 0}/mcp`);
 }
 

@@ -16,6 +16,10 @@ describe('parseArgv', () => {
   it.each([
     [['approvals', 'list'], { kind: 'approvals.list', all: false, json: false }],
     [['approvals', 'list', '--all', '--json'], { kind: 'approvals.list', all: true, json: true }],
+    [
+      ['approvals', 'list', '--requester', 'demo-agent', '--connection', 'demo-http', '--limit', '20', '--page', 'aDEu'],
+      { kind: 'approvals.list', all: false, json: false, requester: 'demo-agent', connection: 'demo-http', limit: 20, page: 'aDEu' },
+    ],
     [['approvals', 'approve', 'h-1'], { kind: 'approvals.approve', id: 'h-1' }],
     [['approvals', 'deny', 'h-1', '--reason', '  change freeze '], { kind: 'approvals.deny', id: 'h-1', reason: 'change freeze' }],
     [['--reason=no', 'approvals', 'deny', 'h-1'], { kind: 'approvals.deny', id: 'h-1', reason: 'no' }],
@@ -66,6 +70,11 @@ describe('parseArgv', () => {
     [['approvals', 'revoke', 'g-1'], "'approvals revoke' needs --reason \"<text>\""],
     [['approvals', 'revoke'], "'approvals revoke' needs <grant-id>"],
     [['approvals', 'list', '--reason', 'x'], "option --reason does not apply to 'approvals list'"],
+    [['approvals', 'list', '--limit', '0'], '--limit must be a whole number from 1 to 500'],
+    [['approvals', 'list', '--limit', '501'], '--limit must be a whole number from 1 to 500'],
+    [['approvals', 'list', '--limit', '2x'], '--limit must be a whole number from 1 to 500'],
+    [['approvals', 'list', '--requester', ' '], '--requester needs a value'],
+    [['approvals', 'approve', 'h-1', '--page', 'x'], "option --page does not apply to 'approvals approve'"],
     [['audit', 'verify', '--all'], "option --all does not apply to 'audit verify'"],
     [['audit', 'show'], "'audit show' needs <request-id>"],
     [['audit', 'session'], "'audit session' needs <session-id>"],

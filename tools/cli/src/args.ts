@@ -6,7 +6,7 @@ import type { RevocationSelector } from '@portcullis/identity-client';
 /** A command line the CLI understood. */
 export type Command =
   | { readonly kind: 'help' }
-  | { readonly kind: 'approvals.list'; readonly all: boolean; readonly json: boolean }
+  | { readonly kind: 'approvals.list'; readonly all: boolean; readonly json: boolean; readonly requester?: string; readonly connection?: string; readonly limit?: number; readonly page?: string }
   | { readonly kind: 'approvals.approve'; readonly id: string }
   | { readonly kind: 'approvals.deny'; readonly id: string; readonly reason: string }
   | { readonly kind: 'approvals.grants'; readonly all: boolean; readonly json: boolean }
@@ -58,7 +58,11 @@ export type ParseResult =
 export const USAGE = `Usage: portcullis <command> [options]
 
 Commands:
-  approvals list [--all] [--json]       pending holds you may decide, with approvals so far (k/n)
+  approvals list [--all] [--json] [--requester <subject|client-id>] [--connection <name>]
+                [--limit <n>] [--page <token>]
+                                        pending holds you may decide, newest first, with approvals
+                                        so far (k/n) and how many match; --limit per page (50, at
+                                        most 500), --page continues where the previous page ended
                                         (--all: resolved ones too)
   approvals approve <id>                approve a held request: released once enough approvers have
   approvals deny <id> --reason <text>   refuse a held request; the reason is required
@@ -133,6 +137,9 @@ const OPTIONS = {
   sql: { type: 'string' },
   ingress: { type: 'string' },
   digest: { type: 'string' },
+  requester: { type: 'string' },
+  limit: { type: 'string' },
+  page: { type: 'string' },
 } as const;
 
 type Option = keyof typeof OPTIONS;
@@ -154,8 +161,21 @@ type Values = ReturnType<typeof parse>['values'];
 const COMMANDS: Readonly<Record<string, Spec>> = {
   'approvals list': {
     args: [],
-    options: ['all', 'json'],
-    build: (_, v) => ({ kind: 'approvals.list', all: v.all === true, json: v.json === true }),
+    options: ['all', 'json', 'requester', 'connection', 'limit', 'page'],
+    build: (_, v) => {
+      const limit = v.limit === undefined ? undefined : Number(v.limit);
+      if (limit !== undefined && (!/^[0-9]+$/.test(v.limit!) || limit < 1 || limit > 500)) return '--limit must be a whole number from 1 to 500';
+      for (const name of ['requester', 'connection', 'page'] as const) if (v[name] !== undefined && v[name]!.trim() === '') return `--${name} needs a value`;
+      return {
+        kind: 'approvals.list',
+        all: v.all === true,
+        json: v.json === true,
+        ...(v.requester !== undefined ? { requester: v.requester.trim() } : {}),
+        ...(v.connection !== undefined ? { connection: v.connection.trim() } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(v.page !== undefined ? { page: v.page.trim() } : {}),
+      };
+    },
   },
   'approvals approve': { args: ['id'], options: [], build: ([id]) => ({ kind: 'approvals.approve', id: id ?? '' }) },
   'approvals deny': {

@@ -5,8 +5,17 @@ import { selectorToProto, type RevocationSelector } from '@portcullis/identity-c
 import { approvalsV1, auditV1, identityV1, policyV1 } from '@portcullis/proto-gen';
 import { CallError, type ServiceName } from './errors.js';
 
+/** One ListHolds page: what to list, and where the previous page ended. */
+export interface HoldsQuery {
+  readonly includeResolved: boolean;
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+  readonly requester?: string;
+  readonly connection?: string;
+}
+
 export interface ApprovalsApi {
-  listHolds(includeResolved: boolean): Promise<approvalsV1.Hold[]>;
+  listHolds(query: HoldsQuery): Promise<approvalsV1.ListHoldsResponse>;
   approve(id: string): Promise<approvalsV1.Hold>;
   deny(id: string, reason: string): Promise<approvalsV1.Hold>;
   listGrants(includeInactive: boolean): Promise<approvalsV1.Grant[]>;
@@ -48,7 +57,7 @@ export function grpcApprovalsApi(endpoint: Endpoint): ApprovalsApi {
   const client = new approvalsV1.ApprovalsServiceClient(endpoint.address, grpc.credentials.createInsecure());
   const call = caller('approvals', endpoint);
   return {
-    listHolds: async (includeResolved) => (await call(client.listHolds.bind(client), { includeResolved })).holds,
+    listHolds: async (query) => call(client.listHolds.bind(client), approvalsV1.ListHoldsRequest.fromPartial(query)),
     approve: async (id) => holdOf(endpoint, (await call(client.approve.bind(client), { id })).hold),
     deny: async (id, reason) => holdOf(endpoint, (await call(client.deny.bind(client), { id, reason })).hold),
     listGrants: async (includeInactive) => (await call(client.listGrants.bind(client), { includeInactive })).grants,

@@ -238,6 +238,7 @@ describe('summarizeEvent', () => {
     [{ grantRevoked: { grantId: 'g-1', revokedBy: 'carol', reason: 'over' } }, 'grant g-1 revoked by carol: "over"'],
     [{ approvalDenied: { holdId: 'h-1', approver: 'bob', reason: 'freeze' } }, 'denied by bob: "freeze" (hold h-1)'],
     [{ approvalExpired: { holdId: 'h-1' } }, 'expired (hold h-1)'],
+    [{ approvalCancelled: { holdId: 'h-1', reason: 'CALLER_GONE: the caller went away' } }, 'cancelled by the gateway: "CALLER_GONE: the caller went away" (hold h-1)'],
     [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', httpStatus: 200, durationUs: '1234', masked: { card: 2 } } }, 'forwarded 200 in 1.2 ms masked card:2'],
     [{ requestCompleted: { outcome: 'OUTCOME_DENIED', httpStatus: 403, reasons: ['approval:expired'] } }, 'denied 403 [approval:expired]'],
     [{ requestCompleted: { outcome: 'OUTCOME_FORWARDED', sqlstate: '00000', rows: '3' } }, 'forwarded SQLSTATE 00000 3 row(s)'],

@@ -226,6 +226,10 @@ const SUMMARIES: Readonly<Record<string, (body: Json) => string>> = {
     return `denied by ${str(b, 'approver') || '?'}${reason ? `: ${JSON.stringify(reason)}` : ''} (hold ${str(b, 'holdId') || '?'})`;
   },
   approvalExpired: (b) => `expired (hold ${str(b, 'holdId') || '?'})`,
+  approvalCancelled: (b) => {
+    const reason = str(b, 'reason');
+    return `cancelled by the gateway${reason ? `: ${JSON.stringify(reason)}` : ''} (hold ${str(b, 'holdId') || '?'})`;
+  },
   requestCompleted: (b) => {
     const parts = [enumLabel(str(b, 'outcome') || 'OUTCOME_UNSPECIFIED', 'OUTCOME_')];
     // The status in the caller's protocol: an HTTP status, a SQLSTATE or a JSON-RPC error code.

@@ -17,7 +17,7 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
     approvals: (endpoint) => {
       endpoints.push(endpoint);
       return {
-        listHolds: async (all) => (calls.push(`list ${all}`), []),
+        listHolds: async (query) => (calls.push(`list ${JSON.stringify(query)}`), approvalsV1.ListHoldsResponse.fromPartial({})),
         approve: async (id) => (calls.push(`approve ${id}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, release: { forwarded: true } })),
         deny: async (id, reason) => (calls.push(`deny ${id} ${reason}`), approvalsV1.Hold.fromPartial({ id, status: approvalsV1.HoldStatus.HOLD_STATUS_DENIED, resolutionReason: reason })),
         listGrants: async (all) => (calls.push(`grants ${all}`), []),
@@ -120,8 +120,22 @@ describe('run', () => {
     const h = harness();
     expect(await h.exec(['approvals', 'list', '--all'])).toBe(0);
     expect(await h.exec(['approvals', 'deny', 'h-2', '--reason', 'freeze'])).toBe(0);
-    expect(h.calls).toEqual(['list true', 'close', 'deny h-2 freeze', 'close']);
+    expect(h.calls).toEqual(['list {"includeResolved":true}', 'close', 'deny h-2 freeze', 'close']);
     expect(h.out).toEqual(['no holds', 'hold h-2 denied (request -): freeze']);
+  });
+
+  it('lists one page with its filters, says how many match and how to get the next page', async () => {
+    const hold = approvalsV1.Hold.fromPartial({ id: 'h-9', status: approvalsV1.HoldStatus.HOLD_STATUS_PENDING, connection: 'demo-http', requester: { subject: 'agent-b' } });
+    const queries: unknown[] = [];
+    const h = harness({ approvals: { listHolds: async (query) => (queries.push(query), approvalsV1.ListHoldsResponse.fromPartial({ holds: [hold], nextPageToken: 'aDEu', totalSize: 612 })) } });
+    expect(await h.exec(['approvals', 'list', '--requester', 'agent b', '--connection', 'demo-http', '--limit', '1', '--page', 'cDE'])).toBe(0);
+    expect(queries).toEqual([{ includeResolved: false, pageSize: 1, pageToken: 'cDE', requester: 'agent b', connection: 'demo-http' }]);
+    expect(h.out.at(-1)).toBe("1 of 612 pending hold(s) shown, newest first.\nNext page: portcullis approvals list --requester 'agent b' --connection demo-http --limit 1 --page aDEu");
+    // --json keeps stdout an array of holds; the count and the next page go to stderr.
+    const j = harness({ approvals: { listHolds: async () => approvalsV1.ListHoldsResponse.fromPartial({ holds: [hold], nextPageToken: '', totalSize: 1 }) } });
+    expect(await j.exec(['approvals', 'list', '--json'])).toBe(0);
+    expect(JSON.parse(j.out[0]!)).toHaveLength(1);
+    expect(j.err).toEqual(['1 of 1 pending hold(s) shown, newest first.']);
   });
 
   it('prints "recorded (k of n)" when the hold still needs approvers, and runs the grant commands', async () => {
@@ -140,7 +154,7 @@ describe('run', () => {
   it('says when the gateway did not forward a request it released (its caller was no longer valid)', async () => {
     const released = approvalsV1.Hold.fromPartial({ id: 'h-2', requestId: 'r-2', status: approvalsV1.HoldStatus.HOLD_STATUS_APPROVED, resolvedBy: 'me' });
     const reported = { ...released, release: { forwarded: false, code: 'TOKEN_EXPIRED', message: 'the request was approved, but its caller is no longer valid: token has expired' } };
-    const h = harness({ approvals: { approve: async () => released, listHolds: async () => [reported] } });
+    const h = harness({ approvals: { approve: async () => released, listHolds: async () => approvalsV1.ListHoldsResponse.fromPartial({ holds: [reported] }) } });
     expect(await h.exec(['approvals', 'approve', 'h-2'], { PORTCULLIS_TOKEN: TOKEN })).toBe(0);
     expect(h.out.at(-1)).toBe('the gateway did NOT forward the request: the request was approved, but its caller is no longer valid: token has expired (TOKEN_EXPIRED)');
   });

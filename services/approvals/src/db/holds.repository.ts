@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { targetDigest } from '@portcullis/request-model';
-import type { Approval, Grant, Hold, NewHold } from '../domain/index.js';
+import type { Approval, Grant, Hold, HoldListQuery, NewHold } from '../domain/index.js';
 import type { ApprovalsDB, HoldsTable } from './approvals.table.js';
 import { grantFromRow, grantRowsFor } from './grants.repository.js';
 import { approvalsOf } from './hold-approvals.repository.js';
@@ -68,16 +68,46 @@ export async function lockHoldById(db: Executor, id: string): Promise<{ hold: Ho
   return row && { hold: (await hydrate(db, [row]))[0]!, now: row.db_now };
 }
 
-/** Holds any of `groups` may approve, oldest first; pending only unless `includeResolved`. */
-export async function listHoldsForGroups(db: Executor, groups: readonly string[], includeResolved: boolean, limit: number): Promise<Hold[]> {
-  if (groups.length === 0) return [];
-  let query = db
-    .selectFrom('holds')
-    .selectAll()
-    .where('approver_groups', '&&', sql<string[]>`${[...groups]}::text[]`);
-  if (!includeResolved) query = query.where('status', '=', 'pending');
-  const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
-  return hydrate(db, rows);
+/**
+ * One page of the holds any of `groups` may approve, newest first (created_at, then id, both
+ * descending), with how many match on every page. Pages continue after the hold the query names,
+ * by its stored position, so holds created meanwhile never shift a page.
+ */
+export async function listHoldsPage(db: Executor, groups: readonly string[], query: HoldListQuery): Promise<{ holds: Hold[]; more: boolean; total: number }> {
+  if (groups.length === 0) return { holds: [], more: false, total: 0 };
+  let matching = db.selectFrom('holds').where('approver_groups', '&&', sql<string[]>`${[...groups]}::text[]`);
+  if (!query.includeResolved) matching = matching.where('status', '=', 'pending');
+  if (query.connection !== undefined) matching = matching.where('connection', '=', query.connection);
+  if (query.requester !== undefined) {
+    const requester = query.requester;
+    matching = matching.where((eb) => eb.or([eb('requester_subject', '=', requester), eb('requester_client_id', '=', requester)]));
+  }
+  let page = matching.selectAll();
+  if (query.after !== undefined) {
+    const after = query.after;
+    page = page.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.selectFrom('holds as cursor').select(['cursor.created_at', 'cursor.id']).where('cursor.id', '=', after).$asTuple('created_at', 'id')));
+  }
+  const [rows, counted] = await Promise.all([
+    page.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.pageSize + 1).execute(),
+    matching.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  const more = rows.length > query.pageSize;
+  return { holds: await hydrate(db, more ? rows.slice(0, query.pageSize) : rows), more, total: Number(counted.total) };
+}
+
+/**
+ * Withdraws a pending hold (the gateway's caller is gone): one conditional UPDATE, so of a
+ * cancellation racing an approval or the sweeper exactly one wins; undefined for the losers.
+ */
+export async function cancelHold(db: Executor, id: string, reason: string): Promise<Hold | undefined> {
+  const row = await db
+    .updateTable('holds')
+    .set({ status: 'cancelled', resolved_at: dbNow, resolution_reason: reason })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  return row && (await hydrate(db, [row]))[0];
 }
 
 export interface ResolveHold {

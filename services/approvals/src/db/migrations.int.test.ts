@@ -16,6 +16,7 @@ const ADD_MESSAGE = '20261203000000-add-message';
 const throughAddMessage = upTo(ADD_MESSAGE);
 const ADD_QUORUM = '20261210000000-add-quorum-and-grants';
 const throughQuorum = upTo(ADD_QUORUM);
+const throughRelease = upTo('20261220000000-add-release');
 /** Reverts the last migration of `set`. */
 const downOnce = (database: Database<ApprovalsDB>, set: Record<string, Migration>) =>
   new Migrator({ db: database.db, provider: { getMigrations: async () => set }, migrationTableSchema: SCHEMA }).migrateDown();
@@ -218,7 +219,36 @@ describe('migration 20261220000000-add-release', () => {
     `.execute(database.db);
     await expect(sql`update approvals.holds set release_forwarded = false, release_code = 'REVOKED', release_reported_at = now() where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_release_check' });
     await expect(sql`update approvals.holds set release_forwarded = true where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_release_check' });
-    expect((await downOnce(database, migrations)).error).toBeUndefined();
+    await downOnce(database, migrations); // the migrations after it first
+    expect((await downOnce(database, throughRelease)).error).toBeUndefined();
     expect(await columnsOf(database, 'holds')).not.toContain('release_forwarded');
+  });
+});
+
+describe('migration 20261230000000-add-cancelled', () => {
+  let test: TestDatabase;
+  let database: Database<ApprovalsDB>;
+
+  beforeEach(async () => {
+    test = await createTestDatabase('pc_appr_cancel');
+    database = createDatabase<ApprovalsDB>({ url: test.url, schema: SCHEMA });
+    await migrateToLatest(database, SCHEMA, migrations);
+  });
+  afterEach(async () => {
+    await database?.close();
+    await test?.drop();
+  });
+
+  it('lets a hold be cancelled only with a reason and by nobody, and reverses to expired', async () => {
+    const id = randomUUID();
+    const target = '{"kind":"http","method":"POST","path":"/x","query":"","headers":[]}';
+    await sql`
+      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, target, target_digest, approver_groups, expires_at)
+      values (${id}, ${`req-${randomUUID()}`}, 'demo-http', 'http://idp.test', 'demo-agent', ${target}::jsonb, ${targetDigest({ kind: 'http', method: 'POST', path: '/x', query: '', headers: [] })}, '{approvers}', now() + interval '1 hour')
+    `.execute(database.db);
+    await expect(sql`update approvals.holds set status = 'cancelled', resolved_at = now() where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_cancelled_check' });
+    await sql`update approvals.holds set status = 'cancelled', resolved_at = now(), resolution_reason = 'CALLER_GONE: gone' where id = ${id}`.execute(database.db);
+    expect((await downOnce(database, migrations)).error).toBeUndefined();
+    expect((await sql<{ status: string }>`select status from approvals.holds where id = ${id}`.execute(database.db)).rows).toEqual([{ status: 'expired' }]);
   });
 });

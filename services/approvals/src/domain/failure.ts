@@ -17,7 +17,13 @@ export type FailureCode =
   | 'GRANT_NOT_FOUND'
   | 'GRANT_INACTIVE'
   /** ReportRelease for a hold that was not released, or was reported already. */
-  | 'NOT_RELEASED';
+  | 'NOT_RELEASED'
+  /** Approve or Deny of a hold the gateway withdrew (its caller is gone): there is nothing to release. */
+  | 'HOLD_CANCELLED'
+  /** ListHolds with a page token it did not issue. */
+  | 'INVALID_PAGE_TOKEN'
+  /** ListHolds with a filter that cannot match anything stored (too long, control characters). */
+  | 'INVALID_FILTER';
 
 export interface Failure {
   readonly code: FailureCode;

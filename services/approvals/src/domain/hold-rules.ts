@@ -55,6 +55,9 @@ export function checkResolution(hold: Hold, actor: Actor, resolution: Resolution
   }
   if (!isApprover(hold, actor)) return { code: 'NOT_AN_APPROVER', message: `${actor.subject} is not in an approver group of this hold` };
   if (isRequester(hold, actor)) return { code: 'SELF_APPROVAL', message: 'a requester cannot approve or deny its own request' };
+  if (hold.status === 'cancelled') {
+    return { code: 'HOLD_CANCELLED', message: `hold was cancelled by the gateway (${hold.resolutionReason || 'its caller is gone'}): nobody waits for the request, there is nothing to ${resolution.kind}` };
+  }
   if (hold.status !== 'pending') return { code: 'ALREADY_RESOLVED', message: `hold is already ${hold.status}` };
   if (resolution.kind === 'deny') return undefined;
   if (hold.expiresAt.getTime() <= now.getTime()) return { code: 'EXPIRED', message: 'hold expired before it was approved' };

@@ -1,7 +1,8 @@
 import type { Target } from '@portcullis/request-model';
 
 /** Where a hold is in its life: it starts pending and is resolved exactly once. */
-export type HoldStatus = 'pending' | 'approved' | 'denied' | 'expired';
+export const HOLD_STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 /** The verified caller whose request is held. Never carries the token it was derived from. */
 export interface Requester {
@@ -76,6 +77,7 @@ export interface Hold {
    * expired holds and for holds a grant released.
    */
   readonly resolvedBy?: string;
+  /** A denial's reason, or why the gateway cancelled the hold. */
   readonly resolutionReason?: string;
   /** The live grant that released this hold as it was created: nobody was asked. */
   readonly grantedBy?: Grant;

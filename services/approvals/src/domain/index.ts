@@ -1,4 +1,6 @@
 export type { Actor, Approval, Grant, Hold, HoldStatus, NewHold, Release, Requester, Resolution } from './hold.js';
+export { HOLD_STATUSES } from './hold.js';
+export { checkCancelReason, holdListQuery, pageTokenFor, MAX_CANCEL_REASON_LENGTH, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, type HoldListQuery, type HoldPage } from './hold-list.js';
 export { fail, ok, type Failure, type FailureCode, type Result } from './failure.js';
 export {
   sameRequest,

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { approvalsV1 } from '@portcullis/proto-gen';
 import { bearerFromMetadata, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
-import type { Actor, Result } from '../domain/index.js';
+import { holdListQuery, type Actor, type Result } from '../domain/index.js';
 import type { GrantService } from '../grants.service.js';
 import type { HoldService } from '../holds.service.js';
 import { grantToProto, holdToProto, newHoldFromProto } from '../hold.mappers.js';
@@ -12,7 +12,7 @@ import { failureToGrpc, unauthenticated, unexpectedToGrpc } from './failure.mapp
 export type Authenticate = (token: string) => Promise<VerifyOutcome>;
 
 /**
- * gRPC face of the approvals service. CreateHold and GetHold serve the gateway; ListHolds,
+ * gRPC face of the approvals service. CreateHold, GetHold, ReportRelease and CancelHold serve the gateway; ListHolds,
  * Approve, Deny, ListGrants and RevokeGrant act for the approver named by the bearer token in
  * `authorization` metadata.
  */
@@ -39,7 +39,8 @@ export function approvalsHandler(holds: HoldService, grants: GrantService, authe
     getHold: handle(async (request: approvalsV1.GetHoldRequest) => ({ hold: holdToProto(valueOf(await holds.get(request.id))) })),
     listHolds: handle(async (request: approvalsV1.ListHoldsRequest, call) => {
       const actor = await actorOf(call.metadata);
-      return { holds: (await holds.listFor(actor, request.includeResolved)).map(holdToProto) };
+      const page = await holds.listFor(actor, valueOf(holdListQuery(request)));
+      return { holds: page.holds.map(holdToProto), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     }),
     approve: handle(async (request: approvalsV1.ApproveRequest, call) => {
       const actor = await actorOf(call.metadata);
@@ -57,6 +58,8 @@ export function approvalsHandler(holds: HoldService, grants: GrantService, authe
       const release = request.forwarded ? { forwarded: true } : { forwarded: false, code: request.code, message: request.message };
       return { hold: holdToProto(valueOf(await holds.reportRelease(request.holdId, release))) };
     }),
+    // The gateway's, like CreateHold and ReportRelease: it withdraws holds whose caller is gone.
+    cancelHold: handle(async (request: approvalsV1.CancelHoldRequest) => ({ hold: holdToProto(valueOf(await holds.cancel(request.id, request.reason))) })),
     revokeGrant: handle(async (request: approvalsV1.RevokeGrantRequest, call) => {
       const actor = await actorOf(call.metadata);
       return { grant: grantToProto(valueOf(await grants.revoke(request.id, actor, request.reason))) };

@@ -20,6 +20,9 @@ const STATUS: Record<FailureCode, grpc.status> = {
   GRANT_NOT_FOUND: grpc.status.NOT_FOUND,
   GRANT_INACTIVE: grpc.status.FAILED_PRECONDITION,
   NOT_RELEASED: grpc.status.FAILED_PRECONDITION,
+  HOLD_CANCELLED: grpc.status.FAILED_PRECONDITION,
+  INVALID_PAGE_TOKEN: grpc.status.INVALID_ARGUMENT,
+  INVALID_FILTER: grpc.status.INVALID_ARGUMENT,
 };
 
 export function failureToGrpc(failure: Failure): grpc.ServiceError {

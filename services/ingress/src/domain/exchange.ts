@@ -7,6 +7,12 @@ import type { HeldNotice } from './ports.js';
 import type { Refusal } from './refusal.js';
 import type { Stages } from './stages.js';
 
+/** The request bytes a request may keep in memory, from its principal's budget (`PrincipalLimiter`). */
+export interface BodyBudget {
+  /** Reserves `bytes` more; undefined when they fit, else the refusal to answer with (keep nothing more). */
+  reserve(bytes: number): Refusal | undefined;
+}
+
 /** How a caller opens a session: what its protocol carries before any request. */
 export interface SessionOpening {
   readonly protocol: Protocol;
@@ -79,9 +85,11 @@ export interface Exchange<R extends Reply = Reply> {
   readonly gone: AbortSignal;
   /**
    * What the request asks the target to do, complete and checked (a body read, bounded), or why it
-   * cannot be served. Called only for an authenticated caller and a known connection.
+   * cannot be served. Called only for an authenticated caller and a known connection. The request
+   * data the adapter keeps for the request (a body as it arrives, a message already read) is
+   * reserved from `budget` first; a refused reservation is the answer.
    */
-  describe(): Promise<Described>;
+  describe(budget: BodyBudget): Promise<Described>;
   /**
    * Sends exactly the described request to the target, with the credential the gateway holds.
    * `masking` is the profile the reply will be masked with: an adapter that can tell the reply

@@ -41,8 +41,10 @@ export interface HeldNotice {
 
 export interface ApprovalsPort {
   /**
-   * Holds the request until it is approved, denied or expires, or the signal aborts. `onHeld` is
-   * told once the hold is stored and waits for people (not when a grant releases it at once).
+   * Holds the request until it is approved, denied or expires, or the signal aborts — then the
+   * hold is withdrawn (cancelled, with the signal's reason, a Refusal, as why) before it resolves
+   * `cancelled`. `onHeld` is told once the hold is stored and waits for people (not when a grant
+   * releases it at once).
    */
   hold(context: RequestContext, decision: Decision, signal: AbortSignal, onHeld?: (held: HeldNotice) => void): Promise<HoldResult>;
   /**

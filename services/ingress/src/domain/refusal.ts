@@ -23,6 +23,8 @@ export const REFUSAL_CODES = [
   'REQUEST_CANCELLED',
   'GATEWAY_SHUTTING_DOWN',
   'GATEWAY_BUSY',
+  /** The caller has as many requests, held requests or buffered bytes in flight as its limits allow (limit:<kind> in reasons). */
+  'LIMIT_EXCEEDED',
   'INTERNAL',
   // Parts of the gateway that could not answer: always fail closed
   'POLICY_UNAVAILABLE',
@@ -52,6 +54,8 @@ export interface Refusal {
   readonly policyMessage?: string;
   /** For the gateway's own log only (e.g. the underlying error); never sent to the caller. */
   readonly detail?: string;
+  /** When trying again may succeed: how long to wait (HTTP and MCP send it as Retry-After). */
+  readonly retryAfterSeconds?: number;
 }
 
 export function refusal(code: RefusalCode, message: string, reasons: readonly string[] = [], detail?: string): Refusal {

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { maskText, type MaskingProfile } from '@portcullis/detectors';
 import type { Principal, VerifyOutcome } from '@portcullis/identity-client';
 import { mcpTarget, type Target } from '@portcullis/request-model';
 import { DecisionCache } from './decision-cache.js';
 import type { Decision } from './decision.js';
-import type { Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from './exchange.js';
+import type { BodyBudget, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from './exchange.js';
+import { PrincipalLimiter, type Limits } from './principal-limits.js';
 import type { GatewayEvent, ProtocolStatus } from './events.js';
 import type { DecideOutcome, HoldResult, RequestLogEntry } from './ports.js';
 import { refusal, type Refusal } from './refusal.js';
@@ -65,7 +66,9 @@ class LineExchange implements Exchange<LineReply> {
     private readonly upstream: (line: string) => Forwarded<LineReply> = () => ({ ok: true, reply: new LineReply('card 4111 1111 1111 1111') }),
   ) {}
 
-  async describe(): Promise<Described> {
+  async describe(budget?: BodyBudget): Promise<Described> {
+    const over = budget?.reserve(Buffer.byteLength(this.line));
+    if (over) return { ok: false, refusal: over };
     const [tool, args] = this.line.split(' ', 2);
     if (!tool) return { ok: false, refusal: refusal('BAD_REQUEST', 'empty line') };
     try {
@@ -94,7 +97,7 @@ class LineExchange implements Exchange<LineReply> {
   }
 }
 
-function setup(options: { decide?: () => DecideOutcome; hold?: (signal: AbortSignal) => Promise<HoldResult>; busDown?: boolean; cache?: boolean; profiles?: MaskingProfile[] } = {}) {
+function setup(options: { decide?: () => DecideOutcome; hold?: (signal: AbortSignal) => Promise<HoldResult>; busDown?: boolean; cache?: boolean; profiles?: MaskingProfile[]; limits?: Limits } = {}) {
   const clock = { wall: NOW, mono: 0, now: () => clock.wall, monotonic: () => clock.mono };
   let n = 0;
   const stored: GatewayEvent[] = [];
@@ -106,6 +109,8 @@ function setup(options: { decide?: () => DecideOutcome; hold?: (signal: AbortSig
     good: { ok: true, principal },
     expired: { ok: false, code: 'TOKEN_EXPIRED', message: 'token has expired' },
   };
+  const limits = options.limits;
+  const limiter = limits ? new PrincipalLimiter(() => limits) : undefined;
   const decisions = options.cache ? new DecisionCache({ ttlMs: 10_000, maxEntries: 100, now: clock.monotonic }) : undefined;
   const flow = new RequestFlow(
     {
@@ -139,12 +144,12 @@ function setup(options: { decide?: () => DecideOutcome; hold?: (signal: AbortSig
       ids: { next: () => `id-${++n}` },
       log: { completed: (entry) => void logs.push(entry) },
     },
-    { shutdown: shutdown.signal, connections: new Set(['tools']), ...(decisions ? { decisions } : {}) },
+    { shutdown: shutdown.signal, connections: new Set(['tools']), ...(decisions ? { decisions } : {}), ...(limiter ? { limits: limiter } : {}) },
   );
   const opening = (token: string | undefined) => ({ protocol: 'mcp' as const, token, clientAddress: '127.0.0.1:5000' });
   const kinds = (events: GatewayEvent[]) => events.map((e) => e.kind);
   const completed = () => later.find((e) => e.kind === 'requestCompleted') as Extract<GatewayEvent, { kind: 'requestCompleted' }> | undefined;
-  return { flow, clock, stored, later, logs, calls, shutdown, opening, kinds, completed, decisions };
+  return { flow, clock, stored, later, logs, calls, shutdown, opening, kinds, completed, decisions, limiter };
 }
 
 describe('RequestFlow: an allowed request', () => {
@@ -499,5 +504,121 @@ describe('RequestFlow: revocation and the re-check of released holds', () => {
     const first = await t.flow.serve(opening, new LineExchange('tools', 'a'), undefined);
     await t.flow.serve(opening, new LineExchange('tools', 'b'), first);
     expect(asked).toEqual([{ type: 'saml', continuing: false }, { type: 'saml', continuing: true }]);
+  });
+});
+
+describe('RequestFlow: per-principal limits', () => {
+  const LIMITS: Limits = { concurrentRequests: 2, pendingHolds: 1, bufferedBodyBytes: 64, retryAfterSeconds: 2 };
+  const idle = { requests: 0, holds: 0, bytes: 0 };
+
+  it('refuses a request past the concurrent limit before reading it, records it, and admits again once one ends', async () => {
+    const t = setup({ limits: LIMITS });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = () => new LineExchange('tools', 'lookup', () => ({ ok: true, reply: new LineReply('ok') }));
+    const first = slow();
+    const second = slow();
+    const opened = await t.flow.open(t.opening('good'));
+    if (!opened.ok) throw new Error('not opened');
+    const session = opened.session;
+    let forwarding = 0;
+    for (const e of [first, second]) e.onForward = () => void forwarding++;
+    const blocked = (e: LineExchange) => {
+      const original = e.forward.bind(e);
+      e.forward = async () => {
+        const reply = await original();
+        await gate;
+        return reply;
+      };
+      return e;
+    };
+    const running = [t.flow.run(session, blocked(first)), t.flow.run(session, blocked(second))];
+    await vi.waitFor(() => expect(forwarding).toBe(2));
+    expect(t.limiter!.inUse(principal)).toMatchObject({ requests: 2 });
+    const third = new LineExchange('tools', 'lookup');
+    expect(await t.flow.run(session, third)).toMatchObject({ ok: false, refusal: { code: 'LIMIT_EXCEEDED', reasons: ['limit:concurrent_requests'], retryAfterSeconds: 2 } });
+    expect(third.forwarded).toBe(0);
+    expect(third.refused?.message).toMatch(/2 requests in flight/);
+    expect(t.later.filter((e) => e.kind === 'requestCompleted').at(-1)).toMatchObject({ outcome: 'denied', errorCode: 'LIMIT_EXCEEDED', reasons: ['limit:concurrent_requests'] });
+    release();
+    await Promise.all(running);
+    expect(t.limiter!.inUse(principal)).toEqual(idle);
+    expect(await t.flow.run(session, new LineExchange('tools', 'lookup'))).toEqual({ ok: true });
+    t.flow.close(session, 'closed');
+  });
+
+  it('gives everything back on every path: forwarded, denied, upstream failure, bad request, thrown, held and abandoned', async () => {
+    const paths: { name: string; t: ReturnType<typeof setup>; exchange: LineExchange; abort?: boolean }[] = [
+      { name: 'forwarded', t: setup({ limits: LIMITS }), exchange: new LineExchange('tools', 'lookup') },
+      { name: 'denied', t: setup({ limits: LIMITS, decide: () => ({ ok: true, decision: { ...allow(), effect: 'deny' } }) }), exchange: new LineExchange('tools', 'lookup') },
+      { name: 'upstream', t: setup({ limits: LIMITS }), exchange: new LineExchange('tools', 'lookup', () => ({ ok: false, refusal: refusal('UPSTREAM_UNAVAILABLE', 'down') })) },
+      { name: 'bad request', t: setup({ limits: LIMITS }), exchange: new LineExchange('tools', 'lookup not-json') },
+      { name: 'policy down', t: setup({ limits: LIMITS, decide: () => ({ ok: false, message: 'down' }) }), exchange: new LineExchange('tools', 'lookup') },
+      {
+        name: 'held, caller gone',
+        t: setup({ limits: LIMITS, decide: () => ({ ok: true, decision: hold }), hold: (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ status: 'cancelled', holdId: 'h-1' }))) }),
+        exchange: new LineExchange('tools', 'transfer'),
+        abort: true,
+      },
+    ];
+    for (const { name, t, exchange, abort } of paths) {
+      const served = t.flow.serveOne(t.opening('good'), exchange);
+      if (abort) {
+        await vi.waitFor(() => expect(t.calls.hold).toBe(1));
+        expect(t.limiter!.inUse(principal)).toMatchObject({ requests: 1, holds: 1 });
+        exchange.caller.abort();
+      }
+      await served;
+      expect({ name, use: t.limiter!.inUse(principal), active: t.limiter!.active }).toEqual({ name, use: idle, active: 0 });
+    }
+    // An adapter that throws still gives its slot back.
+    const t = setup({ limits: LIMITS });
+    const throwing = new LineExchange('tools', 'lookup');
+    throwing.respond = () => {
+      throw new Error('socket exploded');
+    };
+    await expect(t.flow.serveOne(t.opening('good'), throwing)).rejects.toThrow('socket exploded');
+    expect(t.limiter!.inUse(principal)).toEqual(idle);
+  });
+
+  it('refuses a hold past the pending-hold limit instead of holding it, and tells approvals why an abandoned hold ends', async () => {
+    const reasons: unknown[] = [];
+    const t = setup({
+      limits: LIMITS,
+      decide: () => ({ ok: true, decision: hold }),
+      hold: (signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            reasons.push(signal.reason);
+            resolve({ status: 'cancelled', holdId: 'h-1' });
+          }),
+        ),
+    });
+    const waiting = new LineExchange('tools', 'transfer');
+    const first = t.flow.serveOne(t.opening('good'), waiting);
+    await vi.waitFor(() => expect(t.calls.hold).toBe(1));
+    const refused = new LineExchange('tools', 'transfer');
+    await t.flow.serveOne(t.opening('good'), refused);
+    expect(t.calls.hold).toBe(1); // never asked approvals
+    expect(refused.refused).toMatchObject({ code: 'LIMIT_EXCEEDED', reasons: ['limit:pending_holds'], retryAfterSeconds: 2 });
+    // Decided and recorded like any refusal after a decision.
+    expect(t.later.filter((e) => e.kind === 'requestCompleted').at(-1)).toMatchObject({ errorCode: 'LIMIT_EXCEEDED', reasons: ['limit:pending_holds'] });
+    waiting.caller.abort();
+    await first;
+    expect(waiting.refused?.code).toBe('CALLER_GONE');
+    expect(reasons).toEqual([expect.objectContaining({ code: 'CALLER_GONE', message: 'the caller went away while the request was held' })]);
+    expect(t.limiter!.inUse(principal)).toEqual(idle);
+  });
+
+  it('bounds the request bytes all of a principal\'s requests keep', async () => {
+    const t = setup({ limits: { ...LIMITS, bufferedBodyBytes: 10 } });
+    const big = new LineExchange('tools', 'lookup {"x":"0123456789"}');
+    await t.flow.serveOne(t.opening('good'), big);
+    expect(big.refused).toMatchObject({ code: 'LIMIT_EXCEEDED', reasons: ['limit:buffered_body_bytes'] });
+    expect(t.calls.decide).toBe(0);
+    const small = new LineExchange('tools', 'lookup');
+    await t.flow.serveOne(t.opening('good'), small);
+    expect(small.sent).toBeDefined();
+    expect(t.limiter!.inUse(principal)).toEqual(idle);
   });
 });

@@ -10,6 +10,7 @@ import { resolveProfile } from './masking.js';
 import type { ApprovalsPort, Clock, EventsPort, HoldResult, IdentityPort, IdSource, MaskingProfilesPort, PolicyPort, RequestLogPort } from './ports.js';
 import { DENIALS, refusal, refusalFor, type Refusal } from './refusal.js';
 import type { AuthFailureAggregator } from './auth-failures.js';
+import type { PrincipalLimiter, Ticket } from './principal-limits.js';
 import { Session } from './session.js';
 import { Stages } from './stages.js';
 
@@ -44,6 +45,8 @@ export interface FlowOptions {
   readonly decisions?: DecisionCache;
   /** Aggregates refusals of unverified callers (absent: each is recorded on its own). */
   readonly authFailures?: AuthFailureAggregator<AuthFailureSample>;
+  /** Per-principal limits: requests in flight, pending holds, buffered request bytes (absent: none). */
+  readonly limits?: PrincipalLimiter;
 }
 
 /** What a counted pre-authentication refusal leaves for its window's summary. */
@@ -293,8 +296,22 @@ export class RequestFlow {
 
     const stale = session.recheck(clock.now());
     if (stale) return early(stale);
+    // The principal's share of this instance: taken before anything is read or asked, given back
+    // however the request ends (answered, refused, held and abandoned, streamed to the end).
+    const admitted = this.options.limits?.admit(principal);
+    if (admitted && !admitted.ok) return early(admitted.refusal);
+    const ticket = admitted?.ticket;
+    try {
+      return await this.decideAndForward(session, exchange, request, stages, early, ticket);
+    } finally {
+      ticket?.release();
+    }
+  }
+
+  private async decideAndForward(session: Session, exchange: Exchange, request: Request, stages: Stages, early: (reason: Refusal, target?: Target) => Ran, ticket: Ticket | undefined): Promise<Ran> {
+    const principal = session.principal;
     if (!this.options.connections.has(exchange.connection, exchange.protocol)) return early(refusal('UNKNOWN_CONNECTION', `no connection named "${exchange.connection}"`));
-    const described = await exchange.describe();
+    const described = await exchange.describe(ticket ? { reserve: (bytes) => ticket.reserveBody(bytes) } : UNLIMITED);
     if (!described.ok) return early(described.refusal);
 
     const context: RequestContext = {
@@ -308,7 +325,7 @@ export class RequestFlow {
     };
     session.countRequest();
     const sessionEvents = this.takeUnrecorded(session);
-    const authz = await this.authorize(context, sessionEvents, exchange, session, stages);
+    const authz = await this.authorize(context, sessionEvents, exchange, session, stages, ticket);
     const holdId = authz.holdId;
     if (!authz.ok) {
       // SessionStarted was not stored with this request: the next one carries it.
@@ -370,7 +387,7 @@ export class RequestFlow {
    * DecisionMade right after; both are awaited before anything else happens to the request, so no
    * request reaches a target without both stored durably, in that order.
    */
-  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], exchange: Exchange, session: Session, stages: Stages): Promise<Authorization> {
+  private async authorize(context: RequestContext, sessionEvents: readonly GatewayEvent[], exchange: Exchange, session: Session, stages: Stages, ticket: Ticket | undefined): Promise<Authorization> {
     const received: GatewayEvent = { ...this.envelope(context), kind: 'requestReceived', principal: context.principal, protocol: context.protocol, target: context.target };
     const remembered = this.options.decisions?.get(context);
     let decision: Decision;
@@ -401,18 +418,31 @@ export class RequestFlow {
       case 'allow':
         return { ok: true, decision };
       case 'require_approval':
-        return this.holdForApproval(context, decision, exchange, session, stages);
+        return this.holdForApproval(context, decision, exchange, session, stages, ticket);
       case 'deny':
         return { ok: false, refusal: refusalFor(decision, 'POLICY_DENIED', 'denied by policy') };
     }
   }
 
-  private async holdForApproval(context: RequestContext, decision: Decision, exchange: Exchange, session: Session, stages: Stages): Promise<Authorization> {
+  private async holdForApproval(context: RequestContext, decision: Decision, exchange: Exchange, session: Session, stages: Stages, ticket: Ticket | undefined): Promise<Authorization> {
+    // Past the principal's pending holds the request is refused, not held: a flood of held requests
+    // must not bury other callers' holds in the approvers' list.
+    const full = ticket?.hold();
+    if (full) return { ok: false, refusal: full };
+    try {
+      return await this.waitForApproval(context, decision, exchange, session, stages);
+    } finally {
+      ticket?.unhold();
+    }
+  }
+
+  private async waitForApproval(context: RequestContext, decision: Decision, exchange: Exchange, session: Session, stages: Stages): Promise<Authorization> {
     const gone = exchange.gone;
     // A hold ends when the caller goes away, its identity is revoked or the gateway stops, whichever
-    // comes first. (Not AbortSignal.any: on Node 20 the long-lived shutdown signal would keep every one it made.)
+    // comes first; the reason (a refusal) tells approvals why the hold is withdrawn. (Not
+    // AbortSignal.any: on Node 20 the long-lived shutdown signal would keep every one it made.)
     const ended = new AbortController();
-    const end = () => ended.abort();
+    const end = () => ended.abort(this.holdEndReason(gone, session));
     gone.addEventListener('abort', end);
     session.terminated.addEventListener('abort', end);
     this.options.shutdown.addEventListener('abort', end);
@@ -445,6 +475,14 @@ export class RequestFlow {
       case 'unavailable':
         return { ok: false, refusal: refusalFor(decision, 'APPROVALS_UNAVAILABLE', result.message, result.detail) };
     }
+  }
+
+  /** Why a hold is withdrawn: the refusal its caller gets (or would, had it not gone). */
+  private holdEndReason(gone: AbortSignal, session: Session): Refusal {
+    if (this.options.shutdown.aborted) return refusal('GATEWAY_SHUTTING_DOWN', 'the gateway stopped while the request was held');
+    if (session.terminated.aborted) return session.terminated.reason as Refusal;
+    if (gone.reason === CANCELLED) return refusal('REQUEST_CANCELLED', 'the caller cancelled the request while it was held');
+    return refusal('CALLER_GONE', 'the caller went away while the request was held');
   }
 
   private abortRefusal(gone: AbortSignal): Refusal {
@@ -566,6 +604,9 @@ export class RequestFlow {
     return { id: this.ports.ids.next(), occurredAt: new Date(this.ports.clock.now()), requestId: about.requestId, sessionId: about.sessionId, connection: about.connection };
   }
 }
+
+/** The budget of a flow without limits. */
+const UNLIMITED = { reserve: () => undefined };
 
 /** Sessions a revocation must reach, counted: a resumed session is live while any request or stream of it is. */
 class LiveSessions {

@@ -88,14 +88,24 @@ export class ApprovalGate implements ApprovalsPort {
         signal.removeEventListener('abort', onAbort);
         resolve(result);
       };
-      const onAbort = () => finish({ status: 'cancelled', holdId: hold.id });
+      // Nobody waits for the request any more: withdraw the hold, so approvers are not asked about
+      // it, before answering (a caller's next hold then never finds this one still pending).
+      let withdrawing = false;
+      const onAbort = () => {
+        if (done || withdrawing) return;
+        withdrawing = true;
+        clearInterval(poller);
+        clearTimeout(expiry);
+        void this.withdraw(hold.id, context, signal.reason).finally(() => finish({ status: 'cancelled', holdId: hold.id }));
+      };
 
       // Reads the stored hold; `final` treats a hold still pending as expired.
       const check = async (final: boolean) => {
-        if (done || (checking && !final)) return;
+        if (done || withdrawing || (checking && !final)) return;
         checking = true;
         try {
           const current = (await callUnary<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: hold.id }, new grpc.Metadata(), this.deadline(), cb))).hold;
+          if (withdrawing) return; // the caller left meanwhile: the withdrawal answers
           if (current && !holdDescribes(heldRequest(current), context, decision)) {
             this.logger.error({ requestId: context.requestId, holdId: hold.id }, 'stored hold no longer describes this request; refusing');
             return finish({ status: 'unavailable', message: 'the approvals service returned an inconsistent hold' });
@@ -107,7 +117,7 @@ export class ApprovalGate implements ApprovalsPort {
         } finally {
           checking = false;
         }
-        if (final) finish({ status: 'expired', holdId: hold.id });
+        if (final && !withdrawing) finish({ status: 'expired', holdId: hold.id });
       };
 
       poller = setInterval(() => void check(false), this.options.pollMs);
@@ -122,6 +132,27 @@ export class ApprovalGate implements ApprovalsPort {
         this.logger.warn({ holdId: hold.id, err: (err as Error).message }, 'approval wake-up subscription failed; polling only');
       });
     });
+  }
+
+  /**
+   * Cancels a pending hold whose caller is gone (CancelHold, with the gateway's refusal as the
+   * reason). A hold approved in that instant is reported as not forwarded instead, so its approvers
+   * learn their approval did not take effect. Best effort: logged, never thrown (an unreachable
+   * approvals service leaves the hold to expire, which releases nothing either).
+   */
+  private async withdraw(holdId: string, context: RequestContext, reason: unknown): Promise<void> {
+    const why = isRefusalLike(reason) ? reason : { code: 'CALLER_GONE', message: 'the caller went away while the request was held' };
+    try {
+      await callUnary<approvalsV1.CancelHoldResponse>((cb) => this.client.cancelHold({ id: holdId, reason: `${why.code}: ${why.message}`.slice(0, 500) }, new grpc.Metadata(), this.deadline(), cb));
+      this.logger.info({ requestId: context.requestId, holdId, connection: context.connection, code: why.code }, 'hold cancelled: nobody waits for the request');
+    } catch (err) {
+      if (grpcReason(err) === 'ALREADY_RESOLVED') {
+        const current = await callUnary<approvalsV1.GetHoldResponse>((cb) => this.client.getHold({ id: holdId }, new grpc.Metadata(), this.deadline(), cb)).catch(() => undefined);
+        if (current?.hold?.status === approvalsV1.HoldStatus.HOLD_STATUS_APPROVED) await this.reportRelease(holdId, { forwarded: false, code: why.code, message: why.message });
+        return;
+      }
+      this.logger.warn({ requestId: context.requestId, holdId, reason: grpcReason(err), detail: (err as grpc.ServiceError).details ?? (err as Error).message }, 'could not cancel the hold of a request nobody waits for; it stays pending until it expires');
+    }
   }
 
   /** Tells approvals what became of a released hold (so its approvers learn of a refusal); logged, never thrown. */
@@ -191,6 +222,10 @@ function durationMs(duration: Duration): number {
   return Number(duration.seconds) * 1000 + Math.floor(duration.nanos / 1e6);
 }
 
+function isRefusalLike(value: unknown): value is { readonly code: string; readonly message: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string' && typeof (value as { message?: unknown }).message === 'string';
+}
+
 function outcomeOf(hold: approvalsV1.Hold): HoldResult | undefined {
   switch (hold.status) {
     case approvalsV1.HoldStatus.HOLD_STATUS_APPROVED:
@@ -199,6 +234,8 @@ function outcomeOf(hold: approvalsV1.Hold): HoldResult | undefined {
       return { status: 'denied', holdId: hold.id, approver: hold.resolvedBy, reason: hold.resolutionReason };
     case approvalsV1.HoldStatus.HOLD_STATUS_EXPIRED:
       return { status: 'expired', holdId: hold.id };
+    case approvalsV1.HoldStatus.HOLD_STATUS_CANCELLED:
+      return { status: 'cancelled', holdId: hold.id };
     default:
       return undefined;
   }

@@ -4,7 +4,7 @@ import { MIN_BODY_BYTES_PER_SECOND, readRequestBody } from './body-reader.js';
 import type { MaskingProfile } from '@portcullis/detectors';
 import type { HttpConnectionConfig } from '@portcullis/config';
 import type { HttpTarget } from '@portcullis/request-model';
-import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
+import type { BodyBudget, Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
 import type { ProtocolStatus } from '../domain/events.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
 import { decisionHeaders, reinterpretingHeader, reinterpretingParameter } from './headers.js';
@@ -73,13 +73,14 @@ export class HttpExchange implements Exchange<HttpReply> {
     this.gone = gone.signal;
   }
 
-  async describe(): Promise<Described> {
+  async describe(budget: BodyBudget): Promise<Described> {
     const method = this.req.method ?? '';
     const limit = this.known!.config.maxRequestBytes;
     if (!METHODS.has(method)) return fail(refusal('BAD_REQUEST', `method ${method} is not supported`));
     const override = reinterpretingHeader(this.req.headers);
     if (override) return fail(refusal('BAD_REQUEST', `header ${override} is not allowed: it would change the method or path after the policy decision`));
-    const body = await readRequestBody(this.req, limit);
+    const body = await readRequestBody(this.req, limit, { budget });
+    if (!body.ok && body.reason === 'over_budget') return fail(body.refusal);
     if (!body.ok && body.reason === 'gone') return fail(refusal('CALLER_GONE', 'the caller went away while sending the body'));
     if (!body.ok && body.reason === 'too_slow') return fail(refusal('REQUEST_TIMEOUT', `request body arrived slower than ${MIN_BODY_BYTES_PER_SECOND} bytes/s`));
     if (!body.ok) return fail(refusal('REQUEST_TOO_LARGE', `request body exceeds ${limit} bytes`));

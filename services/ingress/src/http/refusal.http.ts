@@ -30,6 +30,7 @@ const STATUS: Record<RefusalCode, number> = {
   REQUEST_CANCELLED: 499, // never over HTTP: a caller that cancels closes the connection
   GATEWAY_SHUTTING_DOWN: 503,
   GATEWAY_BUSY: 503,
+  LIMIT_EXCEEDED: 429,
   INTERNAL: 500,
   IDP_UNAVAILABLE: 503,
   REVOCATIONS_UNAVAILABLE: 503,
@@ -60,6 +61,7 @@ export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: s
     ...extraHeaders,
   };
   if (requestId) headers['x-portcullis-request-id'] = requestId;
+  if (refusal.retryAfterSeconds !== undefined) headers['retry-after'] = String(refusal.retryAfterSeconds);
   if (status === 401) {
     headers['www-authenticate'] = refusal.code === 'TOKEN_MISSING' ? 'Bearer realm="portcullis"' : `Bearer realm="portcullis", error="invalid_token", error_description="${refusal.code}"`;
   }

@@ -44,8 +44,8 @@ export class CallerStream {
     this.keepAlive.unref();
   }
 
-  /** The response; ends the answer. */
-  async finish(message: JsonRpcMessage, status = 200): Promise<void> {
+  /** The response; ends the answer. `status` and `headers` apply only when it is a plain response (not SSE). */
+  async finish(message: JsonRpcMessage, status = 200, headers: Readonly<Record<string, string>> = {}): Promise<void> {
     if (this.ended) return;
     if (this.streaming) {
       await this.write(this.event(message));
@@ -55,7 +55,7 @@ export class CallerStream {
     const body = JSON.stringify(message);
     this.bytes += Buffer.byteLength(body);
     this.ended = true;
-    if (!this.res.headersSent) this.res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...this.headers });
+    if (!this.res.headersSent) this.res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...this.headers, ...headers });
     this.res.end(body);
   }
 

@@ -2,20 +2,23 @@ import { MaskingError, valueMasker, type MaskingProfile, type ValueMasker } from
 import { mcpTarget } from '@portcullis/request-model';
 import type { Decision } from '../domain/decision.js';
 import type { ProtocolStatus } from '../domain/events.js';
-import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
+import type { BodyBudget, Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
 import type { HeldNotice } from '../domain/ports.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
 import { isResponse, type JsonObject, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from './jsonrpc.js';
 import { maskMessage, McpMaskingError } from './mcp-masking.js';
-import { refusalResponse, rpcCodeFor } from './refusal.mcp.js';
+import { httpAnswerFor, refusalResponse, rpcCodeFor } from './refusal.mcp.js';
 import { UpstreamError, type UpstreamSession } from './upstream.js';
 
 /** Where the messages of one decided MCP request go: to the caller's stream, or collected (a fan-out). */
 export interface McpSink {
   /** A message before the response (progress, logging, a server-to-client request), masked. */
   intermediate(message: JsonRpcMessage): Promise<void>;
-  /** The response (masked); the sink may rewrite it (names in /mcp) or filter it (tools/list). Returns what was sent. */
-  response(message: JsonRpcResponse): Promise<JsonRpcResponse>;
+  /**
+   * The response (masked); the sink may rewrite it (names in /mcp) or filter it (tools/list).
+   * `http`: the status and headers it goes with when it is the whole answer (a limit's 429). Returns what was sent.
+   */
+  response(message: JsonRpcResponse, http?: { readonly status: number; readonly headers: Readonly<Record<string, string>> }): Promise<JsonRpcResponse>;
   /** The request waits for approvers. */
   held?(notice: HeldNotice, decision: Decision): void;
   /** Bytes written to the caller so far. */
@@ -79,8 +82,12 @@ export class McpExchange implements Exchange<McpReply> {
     return this.call.gone;
   }
 
-  async describe(): Promise<Described> {
-    return describeRequest(this.call.message);
+  /** The message was read before the flow (bounded by maxMessageBytes); its arguments are what the request keeps. */
+  async describe(budget: BodyBudget): Promise<Described> {
+    const described = describeRequest(this.call.message);
+    if (!described.ok || described.target.kind !== 'mcp') return described;
+    const refused = budget.reserve(Buffer.byteLength(described.target.argumentsJson) + Buffer.byteLength(described.target.name));
+    return refused ? { ok: false, refusal: refused } : described;
   }
 
   async forward(info: { readonly requestId: string; readonly signal: AbortSignal; readonly masking?: MaskingProfile }): Promise<Forwarded<McpReply>> {
@@ -135,7 +142,7 @@ export class McpExchange implements Exchange<McpReply> {
 
   refuse(reason: Refusal, info: Partial<ResponseInfo>): ProtocolStatus {
     const response = refusalResponse(this.call.message.id, this.call.message.method, reason, info, this.call.connection);
-    void this.call.sink.response(response).catch(() => undefined);
+    void this.call.sink.response(response, httpAnswerFor(reason)).catch(() => undefined);
     return { jsonrpc: 'error' in response ? response.error.code : rpcCodeFor(reason.code) };
   }
 }

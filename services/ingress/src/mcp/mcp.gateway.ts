@@ -563,7 +563,7 @@ export class McpGateway {
     const stream = new CallerStream(res);
     const gone = goneSignal(res.req, res);
     if (ctx.endpoint !== undefined) {
-      await this.deps.flow.run(ctx.session, this.listExchange(ctx, ctx.endpoint, message, gone, stream.finish.bind(stream), stream));
+      await this.deps.flow.run(ctx.session, this.listExchange(ctx, ctx.endpoint, message, gone, (response, http) => stream.finish(response, http?.status, http?.headers), stream));
       stream.end();
       return;
     }
@@ -581,7 +581,7 @@ export class McpGateway {
     await stream.finish(this.shape(ctx, rpcResult(message.id, { [field]: merged })));
   }
 
-  private listExchange(ctx: Context, connection: string, message: JsonRpcRequest, gone: AbortSignal, deliver: (response: JsonRpcResponse) => Promise<void>, stream?: CallerStream): McpExchange {
+  private listExchange(ctx: Context, connection: string, message: JsonRpcRequest, gone: AbortSignal, deliver: (response: JsonRpcResponse, http?: { readonly status: number; readonly headers: Readonly<Record<string, string>> }) => Promise<void>, stream?: CallerStream): McpExchange {
     const field = LIST_FIELD[message.method]!;
     const kind = LIST_KIND[message.method]!;
     const single = ctx.endpoint !== undefined;
@@ -593,7 +593,7 @@ export class McpGateway {
       intermediate: async (m) => {
         if (stream) await stream.send(m);
       },
-      response: async (response) => {
+      response: async (response, http) => {
         let sent: JsonRpcResponse = response;
         if ('result' in response) {
           const filtered = await this.filterList(ctx, connection, kind, field, response.result[field]);
@@ -601,7 +601,7 @@ export class McpGateway {
         }
         sent = this.shape(ctx, sent);
         bytes += JSON.stringify(sent).length;
-        await deliver(sent);
+        await deliver(sent, http);
         return sent;
       },
     };
@@ -731,9 +731,9 @@ export class McpGateway {
         return stream.sent;
       },
       intermediate: (message) => stream.send(this.outbound(ctx, connection, message)),
-      response: async (response) => {
+      response: async (response, http) => {
         const sent = this.shape(ctx, ctx.endpoint === undefined ? namespacedResponse(connection, request.method, response) : response);
-        await stream.finish(sent);
+        await stream.finish(sent, http?.status, http?.headers);
         return sent;
       },
       held: (notice: HeldNotice, decision: Decision) => {

@@ -36,6 +36,7 @@ const CODE: Record<RefusalCode, number> = {
   REQUEST_CANCELLED: -32800,
   GATEWAY_SHUTTING_DOWN: RPC.SERVER_ERROR,
   GATEWAY_BUSY: RPC.SERVER_ERROR,
+  LIMIT_EXCEEDED: RPC.SERVER_ERROR,
   INTERNAL: RPC.INTERNAL_ERROR,
   IDP_UNAVAILABLE: RPC.SERVER_ERROR,
   REVOCATIONS_UNAVAILABLE: RPC.SERVER_ERROR,
@@ -78,9 +79,19 @@ export function refusalText(refusal: Refusal, info: RefusalInfo, connection?: st
   return parts.join(' ');
 }
 
-/** Whether a refusal of a tools/call is told as a tool error (a decision, an upstream failure) rather than a JSON-RPC error. */
+/**
+ * Whether a refusal of a tools/call is told as a tool error (a decision, an upstream failure) rather
+ * than a JSON-RPC error. A limit is about the caller's traffic, not the tool: a JSON-RPC error (with
+ * HTTP 429 and Retry-After where the answer is still a plain response, `httpStatusFor`).
+ */
 function toolError(code: RefusalCode): boolean {
-  return code !== 'BAD_REQUEST' && code !== 'REQUEST_TOO_LARGE' && code !== 'CALLER_GONE' && code !== 'REQUEST_CANCELLED';
+  return code !== 'BAD_REQUEST' && code !== 'REQUEST_TOO_LARGE' && code !== 'CALLER_GONE' && code !== 'REQUEST_CANCELLED' && code !== 'LIMIT_EXCEEDED';
+}
+
+/** The HTTP status and headers a refusal's answer carries when it is the whole answer (not an SSE event). */
+export function httpAnswerFor(refusal: Refusal): { readonly status: number; readonly headers: Readonly<Record<string, string>> } | undefined {
+  if (refusal.code !== 'LIMIT_EXCEEDED') return undefined;
+  return { status: 429, headers: refusal.retryAfterSeconds !== undefined ? { 'retry-after': String(refusal.retryAfterSeconds) } : {} };
 }
 
 /** The response refusing request `id` of `method`. */

@@ -1,6 +1,6 @@
 import type { MaskingProfile } from '@portcullis/detectors';
 import type { SqlTarget } from '@portcullis/request-model';
-import type { Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
+import type { BodyBudget, Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
 import type { NoticeInput } from '@portcullis/pg-wire';
 import type { Decision } from '../domain/decision.js';
 import type { ProtocolStatus } from '../domain/events.js';
@@ -71,7 +71,10 @@ export class PgExchange implements Exchange<PgReply> {
     this.aborter.abort(reason);
   }
 
-  async describe(): Promise<Described> {
+  /** The statement is decided on what was read; the message stays in memory until it is answered. */
+  async describe(budget: BodyBudget): Promise<Described> {
+    const refused = budget.reserve(this.raw.length);
+    if (refused) return { ok: false, refusal: refused };
     return { ok: true, target: this.target, ...(this.shape !== undefined ? { shape: this.shape } : {}) };
   }
 

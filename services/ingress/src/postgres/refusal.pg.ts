@@ -42,6 +42,7 @@ const SQLSTATE: Record<RefusalCode, PgError> = {
   REQUEST_CANCELLED: { code: '57014', severity: 'ERROR' },
   GATEWAY_SHUTTING_DOWN: { code: '57P01', severity: 'FATAL' },
   GATEWAY_BUSY: { code: '53300', severity: 'ERROR' },
+  LIMIT_EXCEEDED: { code: '53400', severity: 'ERROR' }, // configuration_limit_exceeded: the caller's per-principal limit
   INTERNAL: { code: 'XX000', severity: 'ERROR' },
   POLICY_UNAVAILABLE: { code: '58000', severity: 'ERROR' },
   APPROVALS_UNAVAILABLE: { code: '58000', severity: 'ERROR' },

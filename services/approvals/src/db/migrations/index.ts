@@ -5,6 +5,7 @@ import * as addTarget from './20261202000000-add-target.js';
 import * as addMessage from './20261203000000-add-message.js';
 import * as addQuorumAndGrants from './20261210000000-add-quorum-and-grants.js';
 import * as addRelease from './20261220000000-add-release.js';
+import * as addCancelled from './20261230000000-add-cancelled.js';
 
 /** Every migration of the `approvals` schema, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261203000000-add-message': addMessage,
   '20261210000000-add-quorum-and-grants': addQuorumAndGrants,
   '20261220000000-add-release': addRelease,
+  '20261230000000-add-cancelled': addCancelled,
 };
