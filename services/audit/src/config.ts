@@ -1,7 +1,9 @@
 import { loadPortcullisConfig } from '@portcullis/config';
-import { address, configPath, databaseUrl, hostPort, instanceId, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, logLevel, namespace, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 export interface AuditConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly grpcAddress: { host: string; port: number };
   readonly databaseUrl: string;
   readonly natsUrl: string;
@@ -24,10 +26,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     AUDIT_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
   const identity = vars.IDENTITY_GRPC_ADDR;
   return Object.freeze({
+    tls: tlsMaterial(vars, 'audit'),
     grpcAddress: vars.AUDIT_GRPC_ADDR,
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, connectionFacts, parsePortcullisConfig } from '@portcullis/config';
-import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 /** What a policy is compiled against: the connections (with their tags) and masking profiles that exist. */
 export interface CompileContext {
@@ -10,6 +10,8 @@ export interface CompileContext {
 }
 
 export interface PolicyConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly grpcAddress: { host: string; port: number };
   readonly natsUrl: string;
   readonly databaseUrl: string;
@@ -43,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     POLICY_INSTANCE_ID: instanceId(),
     POLICY_RELOAD_INTERVAL_MS: integer(1000, 50, 600_000),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const path = resolve(vars.PORTCULLIS_CONFIG);
   // Read once: the document stored is exactly the text whose connections and profiles are used.
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
   const file = parsePortcullisConfig(text, path);
   const directory = file.policy.directory;
   return Object.freeze({
+    tls: tlsMaterial(vars, 'policy'),
     grpcAddress: vars.POLICY_GRPC_ADDR,
     natsUrl: vars.NATS_URL,
     databaseUrl: vars.DATABASE_URL,

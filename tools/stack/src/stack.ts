@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateSamlSigningPair } from '@portcullis/dev-idp';
+import { ensureDevPki, type DevPki } from '@portcullis/dev-pki';
 import { seedDemoDatabase } from './demo-database.js';
 import { ensureNats, ensurePostgres, type Say } from './infra.js';
 
@@ -51,6 +52,8 @@ export interface StackOptions {
   readonly logLevel?: string;
   /** Where the dev IdP's SAML signing key and certificate live; created there when missing. */
   readonly samlKeysDir?: string;
+  /** Where the development CA and every peer's certificate live (made or reused there); each service gets its own. */
+  readonly tlsDir: string;
   /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
   readonly startInfra?: boolean;
   /** Extra variables for every service; the target credentials among them go only where they belong. */
@@ -89,6 +92,7 @@ export class Stack {
   /** The key every ingress instance seals MCP session ids with (PORTCULLIS_MCP_SESSION_KEY). */
   readonly mcpSessionKey: string;
   private readonly extraIngress: { http: number; pg: number }[] = [];
+  private pki: DevPki | undefined;
 
   constructor(private readonly options: StackOptions) {
     this.ports = options.ports ?? DEFAULT_PORTS;
@@ -137,6 +141,12 @@ export class Stack {
     return `127.0.0.1:${this.ports.policy}`;
   }
 
+  /** The dev PKI the services run with (after start): `tls.env('cli')` is what a CLI or test client needs. */
+  get tls(): DevPki {
+    if (!this.pki) throw new Error('the stack has not started: no TLS material yet');
+    return this.pki;
+  }
+
   /** The process id of a running instance (`ingress`, `policy-2`, …), e.g. to read its /proc entry; undefined when it is not running. */
   pid(id: string): number | undefined {
     return this.instances.find((i) => i.id === id)?.child?.pid;
@@ -150,6 +160,8 @@ export class Stack {
       const pair = await generateSamlSigningPair(this.options.samlKeysDir);
       say(`dev IdP SAML signing pair in ${dirname(pair.keyFile)}`);
     }
+    const pki = (this.pki = await ensureDevPki(this.options.tlsDir));
+    say(`mutual TLS material in ${pki.dir}`);
     if (this.options.startInfra) {
       const nats = await ensureNats(this.options.natsUrl, join(this.options.logDir, '..', 'nats'), say);
       if (nats) this.infra.push(nats);
@@ -176,7 +188,9 @@ export class Stack {
       DEMO_MCP_ADDR: `127.0.0.1:${p.demoMcp}`,
       ...withoutTargetCredentials(this.options.env ?? {}),
     };
-    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...extra } });
+    // Each gRPC party gets its own certificate; the other processes get none.
+    const tlsOf = (name: ServiceName) => (name === 'dev-idp' || name === 'demo-upstream' || name === 'demo-mcp' ? {} : pki.env(name));
+    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...tlsOf(name), ...extra } });
     const policyPorts = [p.policy, ...(await freePorts((this.options.policyInstances ?? 1) - 1))];
     // Only the gateway (and the demo target itself) ever see the target credentials.
     const secret = { DEMO_HTTP_API_KEY: this.demoApiKey };
@@ -253,13 +267,13 @@ export class Stack {
 
     // Ready means the same health probe the containers use answers: grpc.health.v1 SERVING,
     // /readyz, discovery, or an open port. Log lines are not a readiness signal.
-    const { probe } = (await import(pathToFileURL(join(REPO_ROOT, 'deploy/health-probe.mjs')).href)) as { probe: (target: string) => Promise<void> };
+    const { probe } = (await import(pathToFileURL(join(REPO_ROOT, 'deploy/health-probe.mjs')).href)) as { probe: (target: string, env: Record<string, string>) => Promise<void> };
     const deadline = Date.now() + 30_000;
     let last = '';
     for (;;) {
       if (exited !== undefined) throw new Error(`${instance.id} exited during start (code ${exited}): ${stderr.trim() || `see ${logPath}`}`);
       try {
-        await probe(instance.health);
+        await probe(instance.health, instance.env);
         return;
       } catch (err) {
         last = (err as Error).message;
