@@ -35,7 +35,8 @@ beforeAll(async () => {
       cb(null, answers[call.request.token] ?? { result: undefined });
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', serverCredentials(await testTls('identity')), (err, p) => (err ? reject(err) : resolve(p))));
+  const tls = serverCredentials(await testTls('identity'));
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', tls, (err, p) => (err ? reject(err) : resolve(p))));
   address = `127.0.0.1:${port}`;
   credentials = await testClientCredentials('ingress', 'identity');
 });

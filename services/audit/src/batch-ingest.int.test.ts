@@ -100,7 +100,7 @@ describe('batch ingest (integration)', () => {
     return rows(where, params);
   }
 
-  function verifyChain(port: number): Promise<auditV1.VerifyChainResponse> {
+  async function verifyChain(port: number): Promise<auditV1.VerifyChainResponse> {
     const client = new auditV1.AuditServiceClient(`127.0.0.1:${port}`, await testClientCredentials('cli', 'audit'), tlsChannelOptions('audit'));
     const md = new grpc.Metadata();
     md.set('authorization', 'Bearer reader-token');

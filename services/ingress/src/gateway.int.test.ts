@@ -108,7 +108,8 @@ function approvalsDouble() {
       return gets;
     },
     async start(): Promise<string> {
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', serverCredentials(await testTls('approvals')), (err, p) => (err ? reject(err) : resolve(p))));
+      const credentials = serverCredentials(await testTls('approvals'));
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))));
       return `127.0.0.1:${port}`;
     },
   };
