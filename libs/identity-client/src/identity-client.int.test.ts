@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { identityV1 } from '@portcullis/proto-gen';
+import { serverCredentials } from '@portcullis/service-kit';
+import { testClientCredentials, testTls } from '@portcullis/testkit';
 import { IdentityClient } from './identity-client.js';
 
 // The client's cache against a real gRPC server playing identity: it counts the tokens it is asked
@@ -23,6 +25,7 @@ const answers: Record<string, identityV1.VerifyResponse> = {
 };
 let server: grpc.Server;
 let address: string;
+let credentials: grpc.ChannelCredentials;
 
 beforeAll(async () => {
   server = new grpc.Server();
@@ -32,15 +35,17 @@ beforeAll(async () => {
       cb(null, answers[call.request.token] ?? { result: undefined });
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const tls = serverCredentials(await testTls('identity'));
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', tls, (err, p) => (err ? reject(err) : resolve(p))));
   address = `127.0.0.1:${port}`;
+  credentials = await testClientCredentials('ingress', 'identity');
 });
 
 afterAll(() => server?.forceShutdown());
 
 function client(options: { ttl?: number; size?: number } = {}) {
   const clock = { now: NOW };
-  const c = new IdentityClient({ address, cacheTtlMs: options.ttl ?? 60_000, cacheSize: options.size ?? 100, now: () => clock.now });
+  const c = new IdentityClient({ address, credentials, cacheTtlMs: options.ttl ?? 60_000, cacheSize: options.size ?? 100, now: () => clock.now });
   return { clock, c };
 }
 
@@ -110,7 +115,7 @@ describe('IdentityClient cache', () => {
   });
 
   it('fails closed when identity cannot be reached', async () => {
-    const c = new IdentityClient({ address: '127.0.0.1:1', deadlineMs: 500 });
+    const c = new IdentityClient({ address: '127.0.0.1:1', credentials, deadlineMs: 500 });
     expect(await c.verify('long')).toMatchObject({ ok: false, code: 'IDENTITY_UNAVAILABLE' });
     c.close();
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { callUnary, FAST_RECONNECT } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT, tlsChannelOptions } from '@portcullis/service-kit';
 import * as grpc from '@grpc/grpc-js';
 import { identityV1, type commonV1 } from '@portcullis/proto-gen';
 import { revocationMatches, selectorKey, type RevocationSelector } from './revocation.js';
@@ -93,6 +93,8 @@ export interface VerifyOptions {
 
 export interface IdentityClientOptions {
   readonly address: string;
+  /** How to reach it: mutual TLS (`clientCredentials(tls, 'identity')` of @portcullis/service-kit). */
+  readonly credentials: grpc.ChannelCredentials;
   /** Upper bound on how long a verified token is trusted without asking again (ms). */
   readonly cacheTtlMs?: number;
   readonly cacheSize?: number;
@@ -117,7 +119,7 @@ export class IdentityClient {
   private readonly now: () => number;
 
   constructor(options: IdentityClientOptions) {
-    this.client = new identityV1.IdentityServiceClient(options.address, grpc.credentials.createInsecure(), FAST_RECONNECT);
+    this.client = new identityV1.IdentityServiceClient(options.address, options.credentials, { ...FAST_RECONNECT, ...tlsChannelOptions('identity') });
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.deadlineMs = options.deadlineMs ?? 3000;

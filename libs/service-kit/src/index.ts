@@ -5,3 +5,5 @@ export { grpcError, grpcReason, bearerFromMetadata, parseBearer, unary } from '.
 export { runService, serve, exitWithConfigError, type App, type Lifecycle } from './lifecycle.js';
 export { FAST_RECONNECT, callUnary } from './grpc-channel-options.js';
 export { every, HealthLog, type Periodic } from './periodic.js';
+export { PEERS, PEER_URI_PREFIX, peerUri, peerFromSubjectAltName, pemFile, tlsEnv, tlsMaterial, tlsProblems, serverCredentials, clientCredentials, tlsChannelOptions, callerOf, type Peer, type TlsMaterial } from './tls.js';
+export { authorizeCaller, CALLER_REFUSAL_CODES, type Callers, type CallerTable, type CallerRefusalCode, type CallerVerdict } from './callers.js';

@@ -2,3 +2,4 @@ export { natsUrl, postgresUrl, createTestDatabase, deleteStreams, divertStream, 
 export { startPrivatePostgres, type PrivatePostgres, type PrivatePostgresOptions } from './private-postgres.js';
 export { makeTestCertificates, type TestCertificates } from './certificates.js';
 export { dropRootTo, type OsAccount } from './os-account.js';
+export { testPki, testTlsEnv, testTls, testClientCredentials } from './tls.js';

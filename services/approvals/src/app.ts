@@ -13,7 +13,7 @@
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';
-import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic } from '@portcullis/service-kit';
+import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic, clientCredentials } from '@portcullis/service-kit';
 import type { ApprovalsConfig } from './config.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
 import { migrations } from './db/migrations/index.js';
@@ -35,7 +35,7 @@ export interface ApprovalsDeps {
 
 export function createApp(config: ApprovalsConfig, logger: Logger, deps: ApprovalsDeps = {}): App & { readonly grpcPort: () => number } {
   const names = new BusNames(config.namespace);
-  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
+  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress, credentials: clientCredentials(config.tls, 'identity') });
   // People's calls are few: each asks identity afresh, so a revoked approver or admin is refused at once.
   const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token, { fresh: true }));
   const relayHealth = new HealthLog(logger, 'outbox relay');
@@ -54,7 +54,7 @@ export function createApp(config: ApprovalsConfig, logger: Logger, deps: Approva
   };
   const holds = new HoldService(serviceOptions);
   const grants = new GrantService(serviceOptions);
-  const grpc = new GrpcServer(config.grpcAddress, [approvalsHandler(holds, grants, authenticate, logger)], logger);
+  const grpc = new GrpcServer(config.grpcAddress, [approvalsHandler(holds, grants, authenticate, logger)], config.tls, logger);
 
   return {
     grpcPort: () => grpc.port,

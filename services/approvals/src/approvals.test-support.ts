@@ -6,8 +6,8 @@ import { BusNames, connectBus, eventType, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest, type Database } from '@portcullis/db';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { approvalsV1, commonV1, eventsV1 } from '@portcullis/proto-gen';
-import { createLogger, grpcReason, type App } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, uniqueSuffix, type TestDatabase } from '@portcullis/testkit';
+import { createLogger, grpcReason, tlsChannelOptions, type App } from '@portcullis/service-kit';
+import { createTestDatabase, deleteStreams, eventually, natsUrl, testClientCredentials, testTlsEnv, uniqueNamespace, uniqueSuffix, type TestDatabase } from '@portcullis/testkit';
 import { createApp, type Authenticate } from './app.js';
 import { loadConfig } from './config.js';
 import type { ApprovalsDB } from './db/approvals.table.js';
@@ -31,8 +31,8 @@ const authenticate: Authenticate = async (token): Promise<VerifyOutcome> => {
 type Callback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
 
 /** A real grpc-js client of one instance, with optional bearer token per call. */
-export function clientFor(port: number) {
-  const client = new approvalsV1.ApprovalsServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+export function clientFor(port: number, credentials: grpc.ChannelCredentials) {
+  const client = new approvalsV1.ApprovalsServiceClient(`127.0.0.1:${port}`, credentials, tlsChannelOptions('approvals'));
   const rpc = <Res>(token: string | undefined, invoke: (md: grpc.Metadata, cb: Callback<Res>) => void) =>
     new Promise<Res>((resolve, reject) => {
       const md = new grpc.Metadata();
@@ -161,12 +161,15 @@ export async function startApprovals(options: { beforeStart?: (database: Databas
       APPROVALS_INSTANCE_ID: instance,
       APPROVALS_SWEEP_INTERVAL_MS: '100',
       LOG_LEVEL: 'silent',
+      ...(await testTlsEnv('approvals')),
     });
     const app = createApp(config, logger, { authenticate });
     await app.start();
     apps.push(app);
   }
-  const [a, b] = apps.map((app) => clientFor(app.grpcPort())) as [ApprovalsClient, ApprovalsClient];
+  // As ingress: the hold lifecycle is ingress's alone; approvers' calls accept any peer.
+  const credentials = await testClientCredentials('ingress', 'approvals');
+  const [a, b] = apps.map((app) => clientFor(app.grpcPort(), credentials)) as [ApprovalsClient, ApprovalsClient];
   const bus: Bus = await connectBus({ url, name: 'approvals-int-test' });
 
   const eventsOf = async (id: string): Promise<PublishedEvent[]> => {

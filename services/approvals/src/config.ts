@@ -1,7 +1,9 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
-import { address, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 export interface ApprovalsConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly grpcAddress: { host: string; port: number };
   readonly databaseUrl: string;
   readonly natsUrl: string;
@@ -29,9 +31,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
     APPROVALS_INSTANCE_ID: instanceId(),
     APPROVALS_SWEEP_INTERVAL_MS: integer(500, 10, 60_000),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const identity = vars.IDENTITY_GRPC_ADDR;
   return Object.freeze({
+    tls: tlsMaterial(vars, 'approvals'),
     grpcAddress: vars.APPROVALS_GRPC_ADDR,
     databaseUrl: vars.DATABASE_URL,
     natsUrl: vars.NATS_URL,

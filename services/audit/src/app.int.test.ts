@@ -8,8 +8,8 @@ import pg from 'pg';
 import { BusNames, connectBus, EventPublisher, newEvent, type Bus, type EventBody } from '@portcullis/bus';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { auditV1, eventsV1 } from '@portcullis/proto-gen';
-import { createLogger, grpcReason } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { createLogger, grpcReason, tlsChannelOptions } from '@portcullis/service-kit';
+import { createTestDatabase, deleteStreams, eventually, natsUrl, testClientCredentials, testTlsEnv, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
 import { AUDIT_DURABLE } from './bus/audit.consumer.js';
 import { createApp } from './app.js';
 import { loadConfig, type AuditConfig } from './config.js';
@@ -64,11 +64,12 @@ describe('audit service (integration)', () => {
       PORTCULLIS_NAMESPACE: namespace,
       PORTCULLIS_CONFIG: join(configDir, 'portcullis.yaml'),
       LOG_LEVEL: 'debug',
+      ...(await testTlsEnv('audit')),
     });
     appA = await startApp('a');
     bus = await connectBus({ url: nats, name: 'audit-int-test' });
     publisher = new EventPublisher(bus.js, names);
-    client = new auditV1.AuditServiceClient(`127.0.0.1:${appA.grpcPort()}`, grpc.credentials.createInsecure());
+    client = new auditV1.AuditServiceClient(`127.0.0.1:${appA.grpcPort()}`, await testClientCredentials('cli', 'audit'), tlsChannelOptions('audit'));
     sqlClient = new pg.Client({ connectionString: db.url });
     await sqlClient.connect();
   });
@@ -402,7 +403,7 @@ describe('audit service (integration)', () => {
         `first-to-last commit span ${Math.round(Number(rows[0]!.span))} ms); app start ${Math.round(startedMs)} ms`,
     );
     client.close();
-    client = new auditV1.AuditServiceClient(`127.0.0.1:${appC.grpcPort()}`, grpc.credentials.createInsecure());
+    client = new auditV1.AuditServiceClient(`127.0.0.1:${appC.grpcPort()}`, await testClientCredentials('cli', 'audit'), tlsChannelOptions('audit'));
     const verifyStarted = performance.now();
     await expect(verifyChain()).resolves.toMatchObject({ ok: true, records: BigInt(before + total) });
     console.log(`audit verify: ${before + total} records in ${Math.round(performance.now() - verifyStarted)} ms`);
@@ -439,7 +440,7 @@ describe('audit service (integration)', () => {
     await eventually(async () => ((await rowCount()) === before + total ? true : undefined), 30_000, `${total} records`);
     console.log(`stop mid-stream: ${atStop - before} of ${total} recorded before stop() resolved, the rest after restart`);
     client.close();
-    client = new auditV1.AuditServiceClient(`127.0.0.1:${next.grpcPort()}`, grpc.credentials.createInsecure());
+    client = new auditV1.AuditServiceClient(`127.0.0.1:${next.grpcPort()}`, await testClientCredentials('cli', 'audit'), tlsChannelOptions('audit'));
     await expect(verifyChain()).resolves.toMatchObject({ ok: true, records: BigInt(before + total) });
   });
 

@@ -8,7 +8,7 @@
 import { BusNames, connectBus, ensureStreams, type Bus } from '@portcullis/bus';
 import { createDatabase, migrateToLatest } from '@portcullis/db';
 import { IdentityClient } from '@portcullis/identity-client';
-import { GrpcServer, type App, type Logger } from '@portcullis/service-kit';
+import { GrpcServer, type App, type Logger, clientCredentials } from '@portcullis/service-kit';
 import { AuditLog } from './audit-log.service.js';
 import { watchEventStream, type EventStreamWatch } from './bus/event-retention.js';
 import { StatusServer } from './http/status.server.js';
@@ -30,10 +30,10 @@ export function createApp(config: AuditConfig, logger: Logger, deps: AuditDeps =
   const ingestOptions: IngestOptions = { ...DEFAULT_INGEST, ...deps.ingest };
   const database = createDatabase<AuditDatabase>({ url: config.databaseUrl, schema: SCHEMA, applicationName: `audit:${config.instanceId}` });
   const log = new AuditLog(database.db, database.pool);
-  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
+  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress, credentials: clientCredentials(config.tls, 'identity') });
   // People's calls are few: each asks identity afresh, so a revoked approver or admin is refused at once.
   const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token, { fresh: true }));
-  const grpc = new GrpcServer(config.grpcAddress, [auditHandler(log, readerGuard(authenticate, config.readerGroups, logger), logger)], logger);
+  const grpc = new GrpcServer(config.grpcAddress, [auditHandler(log, readerGuard(authenticate, config.readerGroups, logger), logger)], config.tls, logger);
   let bus: Bus | undefined;
   let ingest: AuditIngest | undefined;
   let watch: EventStreamWatch | undefined;

@@ -9,8 +9,8 @@ import pg from 'pg';
 import { BATCH_TYPE, BusNames, connectBus, EVENT_TYPE_HEADER, EventPublisher, type Bus } from '@portcullis/bus';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { auditV1, eventsV1 } from '@portcullis/proto-gen';
-import { createLogger } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, eventually, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { createLogger, tlsChannelOptions } from '@portcullis/service-kit';
+import { createTestDatabase, deleteStreams, eventually, natsUrl, testClientCredentials, testTlsEnv, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
 import { createApp, type AuditDeps } from './app.js';
 import { EventMix } from './bench/event-mix.js';
 import { loadConfig, type AuditConfig } from './config.js';
@@ -66,7 +66,7 @@ describe('batch ingest (integration)', () => {
     [db, nats] = await Promise.all([createTestDatabase('audit_batch'), natsUrl()]);
     configDir = mkdtempSync(join(tmpdir(), 'audit-batch-'));
     writeFileSync(join(configDir, 'portcullis.yaml'), 'audit:\n  readerGroups: [auditors]\n');
-    config = loadConfig({ AUDIT_GRPC_ADDR: '127.0.0.1:0', AUDIT_HTTP_ADDR: '127.0.0.1:0', DATABASE_URL: db.url, NATS_URL: nats, PORTCULLIS_NAMESPACE: namespace, PORTCULLIS_CONFIG: join(configDir, 'portcullis.yaml') });
+    config = loadConfig({ AUDIT_GRPC_ADDR: '127.0.0.1:0', AUDIT_HTTP_ADDR: '127.0.0.1:0', DATABASE_URL: db.url, NATS_URL: nats, PORTCULLIS_NAMESPACE: namespace, PORTCULLIS_CONFIG: join(configDir, 'portcullis.yaml'), ...(await testTlsEnv('audit')) });
     bus = await connectBus({ url: nats, name: 'audit-batch-test' });
     publisher = new EventPublisher(bus.js, names);
     sqlClient = new pg.Client({ connectionString: db.url });
@@ -101,8 +101,8 @@ describe('batch ingest (integration)', () => {
     return rows(where, params);
   }
 
-  function verifyChain(port: number): Promise<auditV1.VerifyChainResponse> {
-    const client = new auditV1.AuditServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  async function verifyChain(port: number): Promise<auditV1.VerifyChainResponse> {
+    const client = new auditV1.AuditServiceClient(`127.0.0.1:${port}`, await testClientCredentials('cli', 'audit'), tlsChannelOptions('audit'));
     const md = new grpc.Metadata();
     md.set('authorization', 'Bearer reader-token');
     return new Promise<auditV1.VerifyChainResponse>((resolve, reject) => client.verifyChain({}, md, (err, res) => (err ? reject(err) : resolve(res)))).finally(() => client.close());

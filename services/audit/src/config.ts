@@ -1,8 +1,10 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { loadPortcullisConfig } from '@portcullis/config';
-import { address, integer, configPath, databaseUrl, hostPort, instanceId, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, integer, configPath, databaseUrl, hostPort, instanceId, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 export interface AuditConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly grpcAddress: { host: string; port: number };
   /** Where /metrics and /readyz are served (AUDIT_HTTP_ADDR). */
   readonly httpAddress: { host: string; port: number };
@@ -42,10 +44,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AuditConfig {
     IDENTITY_GRPC_ADDR: address('127.0.0.1:50051'),
     AUDIT_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
   const identity = vars.IDENTITY_GRPC_ADDR;
   return Object.freeze({
+    tls: tlsMaterial(vars, 'audit'),
     grpcAddress: vars.AUDIT_GRPC_ADDR,
     httpAddress: vars.AUDIT_HTTP_ADDR,
     eventsRetainMs: vars.AUDIT_EVENTS_RETAIN_MS,

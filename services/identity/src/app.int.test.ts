@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { parsePortcullisConfig, type OidcIssuerConfig } from '@portcullis/config';
 import { eventsV1, identityV1 } from '@portcullis/proto-gen';
-import { createLogger, grpcReason } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { createLogger, grpcReason, tlsChannelOptions } from '@portcullis/service-kit';
+import { createTestDatabase, deleteStreams, natsUrl, testClientCredentials, testTls, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
 import { createApp } from './app.js';
 import type { IdentityConfig } from './config.js';
 
@@ -116,6 +116,7 @@ issuers:
     namespace = uniqueNamespace('id');
     nats = await connect({ servers: await natsUrl() });
     config = {
+      tls: await testTls('identity'),
       grpcAddress: { host: '127.0.0.1', port: 0 },
       logLevel: 'debug',
       databaseUrl: database.url,
@@ -132,7 +133,7 @@ issuers:
       oidc: { jwksCooldownMs: 0, retryAfterMs: 200 },
     });
     await app.start();
-    client = new identityV1.IdentityServiceClient(`127.0.0.1:${app.grpcPort()}`, grpc.credentials.createInsecure());
+    client = new identityV1.IdentityServiceClient(`127.0.0.1:${app.grpcPort()}`, await testClientCredentials('ingress', 'identity'), tlsChannelOptions('identity'));
   });
 
   afterAll(async () => {
@@ -155,7 +156,7 @@ issuers:
   const refusedWith = async (call: Promise<unknown>) => call.then(() => 'ok', (err: grpc.ServiceError) => `${grpc.status[err.code]} ${grpcReason(err)}`);
 
   it('serves grpc.health.v1 as SERVING', async () => {
-    const health = new grpc.Client(`127.0.0.1:${app.grpcPort()}`, grpc.credentials.createInsecure());
+    const health = new grpc.Client(`127.0.0.1:${app.grpcPort()}`, await testClientCredentials('ingress', 'identity'), tlsChannelOptions('identity'));
     // HealthCheckRequest{service: ""} encodes to nothing; HealthCheckResponse{status: SERVING} to 08 01.
     const response = await new Promise<Buffer>((resolve, reject) =>
       health.makeUnaryRequest('/grpc.health.v1.Health/Check', () => Buffer.alloc(0), (bytes: Buffer) => bytes, {}, (err, res) => (err ? reject(err) : resolve(res!))),
@@ -231,7 +232,7 @@ issuers:
       // A restarted service (here: a second instance on the same database) knows it before its first token.
       const second = createApp(config, logger, { oidc: { jwksCooldownMs: 0 } });
       await second.start();
-      const secondClient = new identityV1.IdentityServiceClient(`127.0.0.1:${second.grpcPort()}`, grpc.credentials.createInsecure());
+      const secondClient = new identityV1.IdentityServiceClient(`127.0.0.1:${second.grpcPort()}`, await testClientCredentials('ingress', 'identity'), tlsChannelOptions('identity'));
       const viaSecond = await new Promise<identityV1.VerifyResponse>((resolve, reject) => secondClient.verify({ token: before, type: 0, continuing: false }, (err, res) => (err ? reject(err) : resolve(res))));
       expect(viaSecond.result).toMatchObject({ $case: 'failure', value: { code: 'REVOKED' } });
       expect(((await admin('listRevocations', {}, adminToken)) as identityV1.ListRevocationsResponse).revocations).toEqual([expect.objectContaining({ selector: byClient('ci-bot') })]);

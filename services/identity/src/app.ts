@@ -60,7 +60,7 @@ export function createApp(config: IdentityConfig, logger: Logger, deps: Identity
     },
     revocationSet,
   );
-  const grpc = new GrpcServer(config.grpcAddress, [identityHandler(authenticator, revocations, config.adminGroups, logger)], logger);
+  const grpc = new GrpcServer(config.grpcAddress, [identityHandler(authenticator, revocations, config.adminGroups, logger)], config.tls, logger);
   let bus: Bus | undefined;
   let timers: Periodic[] = [];
   let stopping: Promise<void> | undefined;

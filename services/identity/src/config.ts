@@ -1,9 +1,11 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type OidcIssuerConfig, type SamlIssuerConfig } from '@portcullis/config';
-import { address, configPath, databaseUrl, instanceId, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, instanceId, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 import type { ResolvedSamlIssuer } from './saml/index.js';
 
 export interface IdentityConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly grpcAddress: { host: string; port: number };
   readonly logLevel: string;
   readonly databaseUrl: string;
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
     PORTCULLIS_NAMESPACE: namespace(),
     IDENTITY_INSTANCE_ID: instanceId(),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
   const problems = issuerProblems(file.issuers);
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IdentityConfig {
   });
   if (problems.length > 0) throw new ConfigError(vars.PORTCULLIS_CONFIG, problems);
   return Object.freeze({
+    tls: tlsMaterial(vars, 'identity'),
     grpcAddress: vars.IDENTITY_GRPC_ADDR,
     logLevel: vars.LOG_LEVEL,
     databaseUrl: vars.DATABASE_URL,

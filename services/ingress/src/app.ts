@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { BusNames, connectBus, ensureStreams, EventPublisher, type Bus } from '@portcullis/bus';
 import { IdentityClient } from '@portcullis/identity-client';
 import { eventsV1 } from '@portcullis/proto-gen';
-import type { App, Logger } from '@portcullis/service-kit';
+import { clientCredentials, type App, type Logger } from '@portcullis/service-kit';
 import type { IngressConfig } from './config.js';
 import { DecisionCache } from './domain/decision-cache.js';
 import { SYSTEM_CLOCK, type IdSource, type RequestLogPort } from './domain/ports.js';
@@ -55,8 +55,8 @@ const UUIDS: IdSource = { next: () => randomUUID() };
 export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   const names = new BusNames(config.namespace);
   const source = `ingress:${config.instanceId}`;
-  const identity = new IdentityClient({ address: config.identityAddress });
-  const masking = new MaskingProfiles(config.maskingAddress, logger);
+  const identity = new IdentityClient({ address: config.identityAddress, credentials: clientCredentials(config.tls, 'identity') });
+  const masking = new MaskingProfiles(config.maskingAddress, clientCredentials(config.tls, 'masking'), logger);
   const connections = new Map<string, HttpConnection>(
     config.connections.map((c) => [c.config.name, { config: c.config, forwarder: new UpstreamForwarder(c.config, c.credential) }]),
   );
@@ -120,7 +120,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
       await capacity.start();
       const room = capacity;
       recorder = new EventsRecorder((batchId, events) => publisher.publishBatch(batchId, source, events), source, UUIDS, logger, { maxInFlight: config.eventBatchesInFlight, accepting: () => room.accepting() });
-      approvals = new ApprovalGate(config.approvalsAddress, bus.nc, names, logger);
+      approvals = new ApprovalGate(config.approvalsAddress, clientCredentials(config.tls, 'approvals'), bus.nc, names, logger);
       masking.start();
 
       if (config.postgresConnections.length > 0) {

@@ -2,7 +2,7 @@ import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, loadPortcullisConfig, resolveSecret, type LimitsConfig, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
-import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 export interface IngressConnection {
   readonly config: HttpConnectionConfig;
@@ -44,6 +44,8 @@ export interface PostgresListenerSettings extends Omit<PostgresListenerConfig, '
 }
 
 export interface IngressConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly httpAddress: { host: string; port: number };
   readonly identityAddress: string;
   readonly approvalsAddress: string;
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     INGRESS_EVENTS_HIGH_WATER_PERCENT: integer(90, 1, 100),
     INGRESS_STREAM_CHECK_MS: integer(1000, 50, 60_000),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const file = loadPortcullisConfig(vars.PORTCULLIS_CONFIG);
   // Resolve every credential now: a missing secret stops the start, listing all of them.
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   if (problems.length > 0) throw new ConfigError(vars.PORTCULLIS_CONFIG, problems);
   const postgres: PostgresListenerSettings = { ...file.postgres, address: vars.INGRESS_PG_ADDR, tls: tls ? { cert: tls.cert!, key: tls.key!, required: tls.required } : undefined };
   return Object.freeze({
+    tls: tlsMaterial(vars, 'ingress'),
     httpAddress: vars.INGRESS_HTTP_ADDR,
     identityAddress: hostPort(vars.IDENTITY_GRPC_ADDR),
     approvalsAddress: hostPort(vars.APPROVALS_GRPC_ADDR),

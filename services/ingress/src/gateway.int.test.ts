@@ -6,8 +6,8 @@ import { BATCH_TYPE, BusNames, connectBus, ensureStreams, EVENT_TYPE_HEADER, Eve
 import type { Principal } from '@portcullis/identity-client';
 import { approvalsV1, eventsV1 } from '@portcullis/proto-gen';
 import { mcpTarget, targetDigest, targetFromProto, targetToProto, type HttpTarget, type Target } from '@portcullis/request-model';
-import { createLogger } from '@portcullis/service-kit';
-import { deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
+import { createLogger, serverCredentials } from '@portcullis/service-kit';
+import { deleteStreams, natsUrl, testClientCredentials, testTls, uniqueNamespace } from '@portcullis/testkit';
 import { EventsRecorder } from './bus/events.recorder.js';
 import type { RequestContext } from './domain/context.js';
 import type { Decision } from './domain/decision.js';
@@ -108,7 +108,8 @@ function approvalsDouble() {
       return gets;
     },
     async start(): Promise<string> {
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      const credentials = serverCredentials(await testTls('approvals'));
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))));
       return `127.0.0.1:${port}`;
     },
   };
@@ -184,7 +185,7 @@ describe('ApprovalGate against real NATS', () => {
   };
 
   beforeAll(async () => {
-    gate = new ApprovalGate(await approvals.start(), bus.nc, names, quiet, { pollMs: 60_000, graceMs: 1000, deadlineMs: 2000 });
+    gate = new ApprovalGate(await approvals.start(), await testClientCredentials('ingress', 'approvals'), bus.nc, names, quiet, { pollMs: 60_000, graceMs: 1000, deadlineMs: 2000 });
   });
   afterAll(() => {
     gate?.close();

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { maskingV1 } from '@portcullis/proto-gen';
-import { createLogger, grpcReason } from '@portcullis/service-kit';
+import { createLogger, grpcReason, tlsChannelOptions } from '@portcullis/service-kit';
+import { testClientCredentials, testTls } from '@portcullis/testkit';
 import { createApp } from './app.js';
 
 // The masking service over real gRPC.
 const app = createApp(
-  { grpcAddress: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', profiles: [{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn', '"Payroll".*.iban'] }] },
+  { tls: await testTls('masking'), grpcAddress: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', profiles: [{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn', '"Payroll".*.iban'] }] },
   createLogger('masking-test', 'silent'),
 );
 let client: maskingV1.MaskingServiceClient;
@@ -18,7 +19,7 @@ const mask = (request: Partial<maskingV1.MaskRequest>) =>
 
 beforeAll(async () => {
   await app.start();
-  client = new maskingV1.MaskingServiceClient(`127.0.0.1:${app.grpcPort()}`, grpc.credentials.createInsecure());
+  client = new maskingV1.MaskingServiceClient(`127.0.0.1:${app.grpcPort()}`, await testClientCredentials('ingress', 'masking'), tlsChannelOptions('masking'));
 });
 afterAll(async () => {
   client?.close();

@@ -14,7 +14,7 @@ import { createDatabase, migrateToLatest } from '@portcullis/db';
 import { PortcullisError } from '@portcullis/errors';
 import { IdentityClient, type Authenticate } from '@portcullis/identity-client';
 import { compilePolicy, formatProblem, type PolicyContext, type Problem } from '@portcullis/policy-language';
-import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic } from '@portcullis/service-kit';
+import { every, GrpcServer, HealthLog, type App, type Logger, type Periodic, clientCredentials } from '@portcullis/service-kit';
 import { SqlAnalyzer } from '@portcullis/sql-analysis';
 import type { PolicyConfig } from './config.js';
 import { ActivePolicy } from './domain/index.js';
@@ -54,7 +54,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
   const names = new BusNames(config.namespace);
   const now = deps.now ?? (() => new Date());
   const source = `policy:${config.instanceId}`;
-  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress });
+  const identity = deps.authenticate ? undefined : new IdentityClient({ address: config.identityAddress, credentials: clientCredentials(config.tls, 'identity') });
   // People's calls are few: each asks identity afresh, so a revoked approver or admin is refused at once.
   const authenticate: Authenticate = deps.authenticate ?? ((token) => identity!.verify(token, { fresh: true }));
   // The pool connects lazily: nothing touches PostgreSQL before start() migrates.
@@ -77,7 +77,7 @@ export function createApp(config: PolicyConfig, logger: Logger, deps: PolicyDeps
   });
   const reloader = new PolicyReloader(store, active, logger);
   const guard = adminGuard(authenticate, config.adminGroups, logger);
-  const grpc = new GrpcServer(config.grpcAddress, [policyHandler({ active, store, guard, instance: config.instanceId, logger, now })], logger);
+  const grpc = new GrpcServer(config.grpcAddress, [policyHandler({ active, store, guard, instance: config.instanceId, logger, now })], config.tls, logger);
   let bus: Bus | undefined;
   let subscriptions: Subscription[] = [];
   let timers: Periodic[] = [];

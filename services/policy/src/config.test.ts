@@ -2,9 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTlsEnv } from '@portcullis/testkit';
 import { loadConfig } from './config.js';
 
-const env = (path: string, extra: Record<string, string> = {}) => ({ PORTCULLIS_CONFIG: path, POLICY_INSTANCE_ID: 'p1', ...extra });
+// Every service needs its mutual TLS material to start; these tests give it a real one.
+const tls = await testTlsEnv('policy');
+
+const env = (path: string, extra: Record<string, string> = {}) => ({ ...tls, PORTCULLIS_CONFIG: path, POLICY_INSTANCE_ID: 'p1', ...extra });
 
 describe('loadConfig', () => {
   it('takes the config text, the policy directory beside it, connections with their tags, profiles and admins', () => {

@@ -2,7 +2,7 @@ import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, connectionFacts, parsePortcullisConfig } from '@portcullis/config';
-import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv } from '@portcullis/service-kit';
+import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 /** What a policy is compiled against: the connections (with their tags) and masking profiles that exist. */
 export interface CompileContext {
@@ -11,6 +11,8 @@ export interface CompileContext {
 }
 
 export interface PolicyConfig {
+  /** Mutual TLS of its gRPC server and clients (PORTCULLIS_TLS_CA, _CERT, _KEY). */
+  readonly tls: TlsMaterial;
   readonly grpcAddress: { host: string; port: number };
   readonly natsUrl: string;
   /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     POLICY_INSTANCE_ID: instanceId(),
     POLICY_RELOAD_INTERVAL_MS: integer(1000, 50, 600_000),
     LOG_LEVEL: logLevel(),
+    ...tlsEnv(),
   });
   const path = resolve(vars.PORTCULLIS_CONFIG);
   // Read once: the document stored is exactly the text whose connections and profiles are used.
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PolicyConfig {
   const file = parsePortcullisConfig(text, path);
   const directory = file.policy.directory;
   return Object.freeze({
+    tls: tlsMaterial(vars, 'policy'),
     grpcAddress: vars.POLICY_GRPC_ADDR,
     natsUrl: vars.NATS_URL,
     natsCredentials: busCredentialsFromEnv(env),

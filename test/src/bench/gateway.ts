@@ -112,6 +112,7 @@ export async function startGatewayStack(cleanup: Cleanup, dir: string, pg: PgBen
     demoMcp: true,
     demoUpstream: true,
     logDir: join(dir, 'logs'),
+    tlsDir: join(dir, 'tls'),
     logLevel: 'warn',
     // Profiling (node --cpu-prof before optimising): BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
     ...(process.env.BENCH_NODE_ARGS ? { nodeArgs: process.env.BENCH_NODE_ARGS.split(' ').filter((a) => a !== '') } : {}),

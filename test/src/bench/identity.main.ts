@@ -5,13 +5,14 @@ import { startGatewayStack } from './gateway.js';
 import { measureIdentity } from './identity.js';
 import { identityProblem, renderIdentitySection } from './identity-report.js';
 import { runBench, type Cleanup } from './processes.js';
+import { clientCredentials } from '@portcullis/service-kit';
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function main(cleanup: Cleanup, dir: string): Promise<boolean> {
   say('starting the stack…');
   const gateway = await startGatewayStack(cleanup, dir, undefined);
-  const section = await measureIdentity({ identityAddress: `127.0.0.1:${gateway.stack.ports.identity}`, issuerUrl: gateway.stack.issuerUrl, token: () => gateway.token() }, say);
+  const section = await measureIdentity({ identityAddress: `127.0.0.1:${gateway.stack.ports.identity}`, identityCredentials: clientCredentials(gateway.stack.tls.material('ingress'), 'identity'), issuerUrl: gateway.stack.issuerUrl, token: () => gateway.token() }, say);
   process.stdout.write(`${renderIdentitySection(section)}\n`);
   const problem = identityProblem(section);
   if (problem) say(problem);

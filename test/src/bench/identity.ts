@@ -4,6 +4,7 @@
 // IdP's signature, the claims and the revocation set are checked. Timed call by call with hrtime in
 // the bench's own process, as policy evaluation is: the figure is the client library's latency as
 // ingress sees it, not a load generator's.
+import type * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { IdentityClient } from '@portcullis/identity-client';
@@ -13,6 +14,8 @@ import { summarise, type LatencySummary } from './stats.js';
 export interface IdentityTarget {
   /** host:port of the identity service's gRPC listener. */
   readonly identityAddress: string;
+  /** Mutual TLS as ingress calls identity (`clientCredentials(ingress material, 'identity')`). */
+  readonly identityCredentials: grpc.ChannelCredentials;
   /** The dev IdP's issuer URL; it must serve POST /test/mint (`devIdp.testEndpoints: true`). */
   readonly issuerUrl: string;
   /** A token from the dev IdP's token endpoint: the minted tokens carry its claims. */
@@ -156,7 +159,7 @@ export async function measureIdentity(target: IdentityTarget, say: (line: string
   }
   const [cachedTokens, firstSeenWarmup, firstSeenTokens, concurrentWarmup, concurrentTokens] = slices(tokens, sizes) as [string[], string[], string[], string[], string[]];
   // Built as ingress builds it: the library's default cache TTL, cache size and deadline.
-  const client = new IdentityClient({ address: target.identityAddress });
+  const client = new IdentityClient({ address: target.identityAddress, credentials: target.identityCredentials });
   try {
     await sequential(client, firstSeenWarmup);
     const firstSeen = await sequential(client, firstSeenTokens);

@@ -25,6 +25,7 @@ import { measurePolicy, renderPolicySection } from './policy.js';
 import { renderReport } from './report.js';
 import { sampleStages } from './server-timing.js';
 import { preflight, type Target, type TargetName } from './targets.js';
+import { clientCredentials } from '@portcullis/service-kit';
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const REPORT_PATH = join(REPO_ROOT, 'docs/benchmarks.md');
@@ -86,7 +87,7 @@ async function main(cleanup: Cleanup, dir: string): Promise<boolean> {
   say('MCP section: tools/call direct and through the gateway…');
   const mcp = await measureMcpSection(context, gateway);
   say('identity section: IdentityClient.verify of cached and first-seen tokens…');
-  const identity = await measureIdentity({ identityAddress: `127.0.0.1:${gateway.stack.ports.identity}`, issuerUrl: gateway.stack.issuerUrl, token: () => gateway.token() }, say);
+  const identity = await measureIdentity({ identityAddress: `127.0.0.1:${gateway.stack.ports.identity}`, identityCredentials: clientCredentials(gateway.stack.tls.material('ingress'), 'identity'), issuerUrl: gateway.stack.issuerUrl, token: () => gateway.token() }, say);
   const identityInvalid = identityProblem(identity);
   if (identityInvalid) say(`identity section: ${identityInvalid}`);
   say('timing in-process policy evaluation and SQL analysis…');

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parsePortcullisConfig } from '@portcullis/config';
 import { BusNames, ensureStreams } from '@portcullis/bus';
 import { DEMO_CUSTOMERS } from '@portcullis/stack';
+import { PEERS } from '@portcullis/service-kit';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -43,8 +44,10 @@ const generator = (await import(pathToFileURL(join(root, 'deploy/gen-dockerfiles
 const serviceDirs = readdirSync(join(root, 'services'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'services', entry.name, 'package.json')))
   .map((entry) => entry.name);
-// saml-keys is a one-shot job (the dev IdP's SAML signing pair into a volume), not a service.
-const INFRA = new Set(['nats', 'postgres', 'saml-keys', 'nats-identities']);
+// saml-keys, dev-pki and nats-identities are one-shot jobs (the dev IdP's SAML signing pair, the
+// mTLS certificates, the NATS identities, into volumes), not services.
+const JOBS = new Set(['saml-keys', 'dev-pki', 'nats-identities']);
+const INFRA = new Set(['nats', 'postgres', ...JOBS]);
 const app = Object.entries(services).filter(([name]) => !INFRA.has(name));
 const PROBE = ['CMD', 'node', '/app/deploy/health-probe.mjs'];
 
@@ -107,7 +110,7 @@ describe('docker-compose.yml', () => {
   it.each(app)('starts %s only after what it depends on is healthy', (_name, service) => {
     for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
       expect(services[dependency], `unknown dependency ${dependency}`).toBeDefined();
-      expect(condition, dependency).toBe(dependency === 'saml-keys' ? 'service_completed_successfully' : 'service_healthy');
+      expect(condition, dependency).toBe(JOBS.has(dependency) ? 'service_completed_successfully' : 'service_healthy');
     }
   });
 
@@ -136,6 +139,19 @@ describe('docker-compose.yml', () => {
     if (deps.includes('@portcullis/config')) {
       expect(env.PORTCULLIS_CONFIG).toBe('/etc/portcullis/portcullis.yaml');
       expect(service.volumes).toContain('./deploy/portcullis.compose.yaml:/etc/portcullis/portcullis.yaml:ro');
+    }
+  });
+
+  it('makes a certificate for every peer in dev-pki, and gives each gRPC party its own, read-only', () => {
+    const script = services['dev-pki']!.command!.join(' ');
+    expect(/peers="([a-z ]+)"/.exec(script)?.[1]?.split(' ').sort()).toEqual([...PEERS].sort());
+    expect(script).toContain('URI:spiffe://portcullis/%s');
+    const grpcParties = generator.SERVICES.filter((s) => s.health.startsWith('grpc:')).map((s) => s.dir.split('/').pop()!);
+    for (const name of [...grpcParties, 'ingress']) {
+      const service = services[name]!;
+      expect(service.environment, name).toMatchObject({ PORTCULLIS_TLS_CA: '/etc/portcullis/tls/ca.pem', PORTCULLIS_TLS_CERT: `/etc/portcullis/tls/${name}.pem`, PORTCULLIS_TLS_KEY: `/etc/portcullis/tls/${name}.key` });
+      expect(service.volumes, name).toContain('dev-pki:/etc/portcullis/tls:ro');
+      expect(service.depends_on?.['dev-pki'], name).toEqual({ condition: 'service_completed_successfully' });
     }
   });
 

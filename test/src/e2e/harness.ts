@@ -163,6 +163,7 @@ export class E2eEnvironment {
       ...(options.ingressInstances ? { ingressInstances: options.ingressInstances } : {}),
       demoUpstream: false,
       logDir: this.logDir,
+      tlsDir: join(dir, 'tls'),
       logLevel: options.logLevel ?? 'debug',
       // Every refusal recorded on its own (tests look them up by request id); abuse.test.ts sets a window.
       env: { APPROVALS_SWEEP_INTERVAL_MS: '200', INGRESS_AUTH_FAILURE_WINDOW_MS: '0', ...(options.env ?? {}) },
@@ -236,7 +237,7 @@ export class E2eEnvironment {
       execFile(
         process.execPath,
         [join(REPO_ROOT, 'tools/cli/dist/main.js'), ...args],
-        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, IDENTITY_GRPC_ADDR: this.stack.identityAddress, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress, PORTCULLIS_INGRESS_URL: this.stack.ingressUrl }, timeout: 20_000 },
+        { env: { PATH: process.env.PATH ?? '', PORTCULLIS_TOKEN: token, ...this.stack.tls.env('cli'), IDENTITY_GRPC_ADDR: this.stack.identityAddress, APPROVALS_GRPC_ADDR: this.stack.approvalsAddress, AUDIT_GRPC_ADDR: this.stack.auditAddress, POLICY_GRPC_ADDR: this.stack.policyAddress, PORTCULLIS_INGRESS_URL: this.stack.ingressUrl }, timeout: 20_000 },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -114,6 +114,7 @@ export class PgHostileEnvironment {
       demoMcp: false,
       demoUpstream: false,
       logDir: this.logDir,
+      tlsDir: join(this.logDir, '..', 'tls'),
       logLevel: 'debug',
       env: { APPROVALS_SWEEP_INTERVAL_MS: '200', INGRESS_AUTH_FAILURE_WINDOW_MS: '0', DEMO_PG_PASSWORD: password, DEMO_HTTP_API_KEY: 'unused' },
     });

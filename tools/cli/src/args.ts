@@ -44,6 +44,7 @@ export interface ExplainArgs {
 /** Connection options given on the command line; each falls back to env, then a default. */
 export interface ConnectionFlags {
   readonly token?: string;
+  readonly tokenFile?: string;
   readonly approvals?: string;
   readonly identity?: string;
   readonly audit?: string;
@@ -98,13 +99,19 @@ Commands:
   help                                  show this text
 
 Options:
-  --token <token>     approver's, auditor's or policy admin's bearer token (env PORTCULLIS_TOKEN)
+  --token-file <path> read the bearer token (approver's, auditor's, policy or identity admin's)
+                      from a file; or set PORTCULLIS_TOKEN
+  --token <token>     the token itself (warns: other users of the machine see it with ps)
   --approvals <addr>  approvals service (env APPROVALS_GRPC_ADDR, default 127.0.0.1:50053)
   --identity <addr>   identity service (env IDENTITY_GRPC_ADDR, default 127.0.0.1:50051)
   --audit <addr>      audit service (env AUDIT_GRPC_ADDR, default 127.0.0.1:50055)
   --policy <addr>     policy service (env POLICY_GRPC_ADDR, default 127.0.0.1:50052)
   --ingress <url>     the gateway, for mcp commands (env PORTCULLIS_INGRESS_URL, default http://127.0.0.1:8080)
   --json              machine-readable output (protobuf JSON mapping)
+
+The services are called over mutual TLS: their certificates are verified against
+PORTCULLIS_TLS_CA (default .portcullis/tls/ca.pem, made by npm start) and the CLI presents
+PORTCULLIS_TLS_CERT / PORTCULLIS_TLS_KEY (default .portcullis/tls/cli.pem / cli.key).
   -h, --help          show this text
 
 Exit status: 0 ok, 1 failed (service error, broken audit chain, refused policy, failed policy
@@ -112,6 +119,7 @@ test), 2 usage error.`;
 
 const OPTIONS = {
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   approvals: { type: 'string' },
   identity: { type: 'string' },
   'token-id': { type: 'string' },
@@ -145,7 +153,7 @@ const OPTIONS = {
 type Option = keyof typeof OPTIONS;
 
 // Options every command accepts; the rest are allowed per command below.
-const COMMON: readonly Option[] = ['token', 'approvals', 'identity', 'audit', 'policy', 'ingress', 'help'];
+const COMMON: readonly Option[] = ['token', 'token-file', 'approvals', 'identity', 'audit', 'policy', 'ingress', 'help'];
 
 interface Spec {
   readonly args: readonly string[];
@@ -280,7 +288,7 @@ export function parseArgv(argv: readonly string[]): ParseResult {
   } catch (err) {
     return usageError((err as Error).message);
   }
-  const flags: ConnectionFlags = { token: values.token, approvals: values.approvals, identity: values.identity, audit: values.audit, policy: values.policy, ingress: values.ingress };
+  const flags: ConnectionFlags = { token: values.token, tokenFile: values['token-file'], approvals: values.approvals, identity: values.identity, audit: values.audit, policy: values.policy, ingress: values.ingress };
   if (values.help || positionals[0] === 'help') return { ok: true, command: { kind: 'help' }, flags };
 
   const [group, action, ...args] = positionals;

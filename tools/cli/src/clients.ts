@@ -1,8 +1,9 @@
-// The only file that talks gRPC. Each call carries the bearer token and a deadline; every failure
-// leaves as a CallError (status name + portcullis-reason), so commands never see grpc-js types.
+// The only file that talks gRPC, over mutual TLS (the server must be the service named). Each call
+// carries the bearer token and a deadline; every failure leaves as a CallError (status name + portcullis-reason), so commands never see grpc-js types.
 import * as grpc from '@grpc/grpc-js';
 import { selectorToProto, type RevocationSelector } from '@portcullis/identity-client';
 import { approvalsV1, auditV1, identityV1, policyV1 } from '@portcullis/proto-gen';
+import { clientCredentials, tlsChannelOptions } from '@portcullis/service-kit';
 import { CallError, type ServiceName } from './errors.js';
 
 /** One ListHolds page: what to list, and where the previous page ended. */
@@ -47,14 +48,22 @@ export interface PolicyApi {
   close(): void;
 }
 
+/** The CLI's mutual TLS: the CA the services' certificates are verified against, its own certificate and key (PEM). */
+export interface CliTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
 export interface Endpoint {
   readonly address: string;
   readonly token: string;
+  readonly tls: CliTls;
   readonly deadlineMs: number;
 }
 
 export function grpcApprovalsApi(endpoint: Endpoint): ApprovalsApi {
-  const client = new approvalsV1.ApprovalsServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const client = new approvalsV1.ApprovalsServiceClient(endpoint.address, clientCredentials(endpoint.tls, 'approvals'), tlsChannelOptions('approvals'));
   const call = caller('approvals', endpoint);
   return {
     listHolds: async (query) => call(client.listHolds.bind(client), approvalsV1.ListHoldsRequest.fromPartial(query)),
@@ -71,7 +80,7 @@ export function grpcApprovalsApi(endpoint: Endpoint): ApprovalsApi {
 }
 
 export function grpcIdentityApi(endpoint: Endpoint): IdentityApi {
-  const client = new identityV1.IdentityServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const client = new identityV1.IdentityServiceClient(endpoint.address, clientCredentials(endpoint.tls, 'identity'), tlsChannelOptions('identity'));
   const call = caller('identity', endpoint);
   return {
     revoke: (selector, reason, forMs) =>
@@ -83,7 +92,7 @@ export function grpcIdentityApi(endpoint: Endpoint): IdentityApi {
 }
 
 export function grpcAuditApi(endpoint: Endpoint): AuditApi {
-  const client = new auditV1.AuditServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const client = new auditV1.AuditServiceClient(endpoint.address, clientCredentials(endpoint.tls, 'audit'), tlsChannelOptions('audit'));
   const call = caller('audit', endpoint);
   return {
     listEvents: async (requestId) => (await call(client.listEvents.bind(client), { requestId, sessionId: '' })).records,
@@ -94,7 +103,7 @@ export function grpcAuditApi(endpoint: Endpoint): AuditApi {
 }
 
 export function grpcPolicyApi(endpoint: Endpoint): PolicyApi {
-  const client = new policyV1.PolicyServiceClient(endpoint.address, grpc.credentials.createInsecure());
+  const client = new policyV1.PolicyServiceClient(endpoint.address, clientCredentials(endpoint.tls, 'policy'), tlsChannelOptions('policy'));
   const call = caller('policy', endpoint);
   return {
     put: (name, text) => call(client.putPolicy.bind(client), { name, text }),

@@ -1,5 +1,8 @@
-// What the CLI reads from this machine: policy files, and the SQL analyser `policy test` needs.
+// What the CLI reads from this machine: policy files, token and TLS files, and the SQL analyser
+// `policy test` needs.
 import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SqlAnalyzer } from '@portcullis/sql-analysis';
 
 export interface Local {
@@ -8,10 +11,14 @@ export interface Local {
   /** The names in a directory; throws like readFile. */
   listDir(path: string): string[];
   sqlAnalyzer(): Promise<SqlAnalyzer>;
+  /** Where the dev PKI of `npm start` is (`<repository>/.portcullis/tls`): the TLS files' defaults. */
+  readonly tlsDir: string;
 }
 
 export const nodeLocal: Local = {
   readFile: (path) => readFileSync(path, 'utf8'),
   listDir: (path) => readdirSync(path),
   sqlAnalyzer: () => SqlAnalyzer.create(),
+  // This file is tools/cli/dist/local.js.
+  tlsDir: resolve(dirname(fileURLToPath(import.meta.url)), '../../../.portcullis/tls'),
 };

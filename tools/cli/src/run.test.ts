@@ -7,6 +7,9 @@ import { run, type Clients, type Env } from './run.js';
 
 const TOKEN = 'tok-3f9a7c1e';
 const NOW = new Date('2025-06-01T12:00:00.000Z');
+/** The dev PKI's default files, as the fake file system holds them. */
+const PKI = { '/pki/ca.pem': 'CA PEM', '/pki/cli.pem': 'CLI CERT PEM', '/pki/cli.key': 'CLI KEY PEM' };
+const TLS = { ca: Buffer.from('CA PEM'), cert: Buffer.from('CLI CERT PEM'), key: Buffer.from('CLI KEY PEM') };
 
 function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial<AuditApi>; policy?: Partial<PolicyApi>; identity?: Partial<IdentityApi>; files?: Record<string, string> } = {}) {
   const out: string[] = [];
@@ -65,12 +68,13 @@ function harness(overrides: { approvals?: Partial<ApprovalsApi>; audit?: Partial
   };
   const local: Local = {
     readFile: (path) => {
-      const text = overrides.files?.[path];
+      const text = { ...PKI, ...overrides.files }[path];
       if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
       return text;
     },
     listDir: () => Object.keys(overrides.files ?? {}),
     sqlAnalyzer: () => Promise.reject(new Error('not in these tests')),
+    tlsDir: '/pki',
   };
   const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), now: () => NOW };
   const exec = (argv: string[], env: Env = { PORTCULLIS_TOKEN: TOKEN }) => run(argv, env, io, clients, local);
@@ -94,7 +98,7 @@ describe('run', () => {
   it('exits 2 with a clear error when no token is given', async () => {
     const h = harness();
     expect(await h.exec(['approvals', 'list'], {})).toBe(2);
-    expect(h.err).toEqual(["error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's, policy or identity admin's bearer token)"]);
+    expect(h.err).toEqual(["error: no token: set PORTCULLIS_TOKEN or pass --token-file <path> (an approver's, auditor's, policy or identity admin's bearer token)"]);
     expect(h.endpoints).toEqual([]);
   });
 
@@ -110,10 +114,38 @@ describe('run', () => {
     await h.exec(['audit', 'verify'], { PORTCULLIS_TOKEN: TOKEN, AUDIT_GRPC_ADDR: 'audit:9' });
     await h.exec(['approvals', 'approve', 'h-1', '--approvals', 'appr:1', '--token', 'other-token'], { PORTCULLIS_TOKEN: TOKEN, APPROVALS_GRPC_ADDR: 'appr:9' });
     expect(h.endpoints).toEqual([
-      { address: '127.0.0.1:50053', token: TOKEN, deadlineMs: 10_000 },
-      { address: 'audit:9', token: TOKEN, deadlineMs: 10_000 },
-      { address: 'appr:1', token: 'other-token', deadlineMs: 10_000 },
+      { address: '127.0.0.1:50053', token: TOKEN, tls: TLS, deadlineMs: 10_000 },
+      { address: 'audit:9', token: TOKEN, tls: TLS, deadlineMs: 10_000 },
+      { address: 'appr:1', token: 'other-token', tls: TLS, deadlineMs: 10_000 },
     ]);
+  });
+
+  it('warns that --token is visible to other users, and never echoes it', async () => {
+    const h = harness();
+    expect(await h.exec(['approvals', 'list', '--token', 'argv-token-1'], {})).toBe(0);
+    expect(h.err).toEqual(['warning: --token puts the token on the command line, where other users of this machine can read it (ps, /proc); use PORTCULLIS_TOKEN or --token-file']);
+    expect(h.endpoints[0]?.token).toBe('argv-token-1');
+  });
+
+  it('reads --token-file (trimmed) before PORTCULLIS_TOKEN, and refuses an empty, unreadable or doubled one', async () => {
+    const h = harness({ files: { '/run/tok': '  file-token-1\n', '/run/empty': ' \n' } });
+    expect(await h.exec(['audit', 'verify', '--token-file', '/run/tok'])).toBe(0);
+    expect(h.endpoints.map((e) => e.token)).toEqual(['file-token-1']);
+    expect(h.err).toEqual([]);
+    expect(await h.exec(['audit', 'verify', '--token-file', '/run/empty'])).toBe(2);
+    expect(await h.exec(['audit', 'verify', '--token-file', '/run/none'])).toBe(2);
+    expect(await h.exec(['audit', 'verify', '--token-file', '/run/tok', '--token', 'x-token'])).toBe(2);
+    expect(h.err).toEqual(['error: the token file /run/empty is empty', 'error: cannot read the token file /run/none (ENOENT)', 'error: give the token once: --token-file or --token, not both']);
+    expect(h.endpoints).toHaveLength(1);
+  });
+
+  it('speaks mutual TLS with PORTCULLIS_TLS_* or the dev PKI, and says how to get one when it is missing', async () => {
+    const h = harness({ files: { '/etc/ca.pem': 'OTHER CA' } });
+    await h.exec(['audit', 'verify'], { PORTCULLIS_TOKEN: TOKEN, PORTCULLIS_TLS_CA: '/etc/ca.pem' });
+    expect(h.endpoints[0]?.tls).toEqual({ ...TLS, ca: Buffer.from('OTHER CA') });
+    expect(await h.exec(['audit', 'verify'], { PORTCULLIS_TOKEN: TOKEN, PORTCULLIS_TLS_KEY: '/etc/none.key' })).toBe(2);
+    expect(h.err).toEqual([expect.stringMatching(/^error: cannot read the CLI key \(PORTCULLIS_TLS_KEY\) \/etc\/none.key \(ENOENT\); the services speak mutual TLS only: run `npm start` once/)]);
+    expect(h.endpoints).toHaveLength(1);
   });
 
   it('runs approvals commands and closes the client', async () => {
@@ -186,7 +218,11 @@ describe('run', () => {
   it('never prints the token, even if an error message carries it', async () => {
     const h = harness({ audit: { verifyChain: () => Promise.reject(new Error(`bad header Bearer ${TOKEN}`)) } });
     expect(await h.exec(['audit', 'verify', `--token=${TOKEN}`], {})).toBe(1);
-    expect(h.err).toEqual(['error: unexpected failure: bad header Bearer <token>']);
+    expect(h.err.at(-1)).toBe('error: unexpected failure: bad header Bearer <token>');
+    // Nor one read from a file.
+    const f = harness({ files: { '/run/tok': TOKEN }, audit: { verifyChain: () => Promise.reject(new Error(`bad header Bearer ${TOKEN}`)) } });
+    expect(await f.exec(['audit', 'verify', '--token-file', '/run/tok'], {})).toBe(1);
+    expect(f.err).toEqual(['error: unexpected failure: bad header Bearer <token>']);
   });
 
   it('exits 1 when the audit chain is broken', async () => {

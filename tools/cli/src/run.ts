@@ -1,7 +1,8 @@
 // The CLI as a function: argv + env in, lines out, exit status back. No process globals, so every
 // path (usage errors, missing token, service errors) is unit-tested with fake clients.
+import { join } from 'node:path';
 import { parseArgv, USAGE, type Command, type ConnectionFlags } from './args.js';
-import { CliHttpError, type ApprovalsApi, type AuditApi, type Endpoint, type IdentityApi, type McpToolsApi, type PolicyApi } from './clients.js';
+import { CliHttpError, type CliTls, type ApprovalsApi, type AuditApi, type Endpoint, type IdentityApi, type McpToolsApi, type PolicyApi } from './clients.js';
 import { listRevocations, revokeIdentity, unrevokeIdentity } from './commands/identity.js';
 import { approveTool, listTools } from './commands/mcp.js';
 import { approveHold, denyHold, listGrants, listHolds, revokeGrant } from './commands/approvals.js';
@@ -37,7 +38,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export async function run(argv: readonly string[], env: Env, rawIo: Io, clients: Clients, local: Local = nodeLocal): Promise<number> {
   // Whatever happens below, the token never reaches the terminal.
-  const io = redacting(rawIo, [env['PORTCULLIS_TOKEN'], ...tokensIn(argv)]);
+  let io = redacting(rawIo, [env['PORTCULLIS_TOKEN'], ...tokensIn(argv)]);
   const parsed = parseArgv(argv);
   if (!parsed.ok) {
     io.err(`error: ${parsed.message}\n\n${USAGE}`);
@@ -49,17 +50,62 @@ export async function run(argv: readonly string[], env: Env, rawIo: Io, clients:
     return EXIT.ok;
   }
   if (command.kind === 'policy.test') return guarded(io, () => testPolicies(command.dir, io, local, command.config));
-  const token = (flags.token ?? env['PORTCULLIS_TOKEN'] ?? '').trim();
-  if (!token) {
-    io.err("error: no token: pass --token <token> or set PORTCULLIS_TOKEN (an approver's, auditor's, policy or identity admin's bearer token)");
+  const found = tokenOf(flags, env, local);
+  if (!found.ok) {
+    io.err(`error: ${found.message}`);
     return EXIT.usage;
   }
+  const token = found.token;
+  io = redacting(io, [token]);
+  if (flags.token !== undefined) io.err('warning: --token puts the token on the command line, where other users of this machine can read it (ps, /proc); use PORTCULLIS_TOKEN or --token-file');
   // grpc-js would reject such a header value with an error that quotes it.
   if (!/^[\x21-\x7e]+$/.test(token)) {
     io.err('error: the token contains spaces or characters that cannot be sent in a header');
     return EXIT.usage;
   }
-  return guarded(io, () => dispatch(command, endpoints(flags, env, token), io, clients, local, env));
+  const tls = tlsOf(env, local);
+  if (!tls.ok) {
+    io.err(`error: ${tls.message}`);
+    return EXIT.usage;
+  }
+  return guarded(io, () => dispatch(command, endpoints(flags, env, token, tls.material), io, clients, local, env));
+}
+
+/** The bearer token: --token-file, else --token, else PORTCULLIS_TOKEN; trimmed, never empty. */
+function tokenOf(flags: ConnectionFlags, env: Env, local: Local): { ok: true; token: string } | { ok: false; message: string } {
+  if (flags.tokenFile !== undefined && flags.token !== undefined) return { ok: false, message: 'give the token once: --token-file or --token, not both' };
+  if (flags.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = local.readFile(flags.tokenFile);
+    } catch (err) {
+      return { ok: false, message: `cannot read the token file ${flags.tokenFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    }
+    const token = text.trim();
+    return token ? { ok: true, token } : { ok: false, message: `the token file ${flags.tokenFile} is empty` };
+  }
+  const token = (flags.token ?? env['PORTCULLIS_TOKEN'] ?? '').trim();
+  if (token) return { ok: true, token };
+  return { ok: false, message: "no token: set PORTCULLIS_TOKEN or pass --token-file <path> (an approver's, auditor's, policy or identity admin's bearer token)" };
+}
+
+/**
+ * What the CLI speaks mutual TLS with: the CA it verifies the services against and its own
+ * certificate and key (env PORTCULLIS_TLS_CA/_CERT/_KEY, else the dev PKI `npm start` makes).
+ */
+function tlsOf(env: Env, local: Local): { ok: true; material: CliTls } | { ok: false; message: string } {
+  const pick = (name: string, file: string) => env[name]?.trim() || join(local.tlsDir, file);
+  const files = { ca: pick('PORTCULLIS_TLS_CA', 'ca.pem'), cert: pick('PORTCULLIS_TLS_CERT', 'cli.pem'), key: pick('PORTCULLIS_TLS_KEY', 'cli.key') };
+  const what = { ca: 'the CA certificate (PORTCULLIS_TLS_CA)', cert: 'the CLI certificate (PORTCULLIS_TLS_CERT)', key: 'the CLI key (PORTCULLIS_TLS_KEY)' } as const;
+  const material: Partial<Record<keyof typeof files, Buffer>> = {};
+  for (const part of ['ca', 'cert', 'key'] as const) {
+    try {
+      material[part] = Buffer.from(local.readFile(files[part]));
+    } catch (err) {
+      return { ok: false, message: `cannot read ${what[part]} ${files[part]} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the services speak mutual TLS only: run \`npm start\` once to make the development certificates in .portcullis/tls/, or set PORTCULLIS_TLS_CA, PORTCULLIS_TLS_CERT and PORTCULLIS_TLS_KEY` };
+    }
+  }
+  return { ok: true, material: material as CliTls };
 }
 
 /** Runs a command; a failure becomes one line and exit 1. */
@@ -78,13 +124,13 @@ async function guarded(io: Io, command: () => Promise<number>): Promise<number> 
 
 type Endpoints = { approvals: Endpoint; identity: Endpoint; audit: Endpoint; policy: Endpoint; ingress: { url: string; token: string; deadlineMs: number } };
 
-function endpoints(flags: ConnectionFlags, env: Env, token: string): Endpoints {
+function endpoints(flags: ConnectionFlags, env: Env, token: string, tls: CliTls): Endpoints {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag?.trim() || env[name]?.trim() || fallback;
   return {
-    approvals: { address: pick(flags.approvals, 'APPROVALS_GRPC_ADDR', DEFAULT_APPROVALS_ADDR), token, deadlineMs: DEADLINE_MS },
-    identity: { address: pick(flags.identity, 'IDENTITY_GRPC_ADDR', DEFAULT_IDENTITY_ADDR), token, deadlineMs: DEADLINE_MS },
-    audit: { address: pick(flags.audit, 'AUDIT_GRPC_ADDR', DEFAULT_AUDIT_ADDR), token, deadlineMs: DEADLINE_MS },
-    policy: { address: pick(flags.policy, 'POLICY_GRPC_ADDR', DEFAULT_POLICY_ADDR), token, deadlineMs: DEADLINE_MS },
+    approvals: { address: pick(flags.approvals, 'APPROVALS_GRPC_ADDR', DEFAULT_APPROVALS_ADDR), token, tls, deadlineMs: DEADLINE_MS },
+    identity: { address: pick(flags.identity, 'IDENTITY_GRPC_ADDR', DEFAULT_IDENTITY_ADDR), token, tls, deadlineMs: DEADLINE_MS },
+    audit: { address: pick(flags.audit, 'AUDIT_GRPC_ADDR', DEFAULT_AUDIT_ADDR), token, tls, deadlineMs: DEADLINE_MS },
+    policy: { address: pick(flags.policy, 'POLICY_GRPC_ADDR', DEFAULT_POLICY_ADDR), token, tls, deadlineMs: DEADLINE_MS },
     ingress: { url: pick(flags.ingress, 'PORTCULLIS_INGRESS_URL', DEFAULT_INGRESS_URL), token, deadlineMs: DEADLINE_MS },
   };
 }

@@ -17,6 +17,8 @@ const stack = new Stack({
   ports: DEFAULT_PORTS,
   logDir,
   samlKeysDir: join(REPO_ROOT, '.portcullis', 'saml'),
+  // The CLI finds ca.pem and cli.pem/cli.key here by default.
+  tlsDir: join(REPO_ROOT, '.portcullis', 'tls'),
   logLevel: process.env.LOG_LEVEL ?? 'info',
   startInfra: true,
   say,

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_SERVICES, BusNames, type BusService } from '@portcullis/bus';
 import { generateSamlSigningPair } from '@portcullis/dev-idp';
+import { ensureDevPki, type DevPki } from '@portcullis/dev-pki';
 import { seedDemoDatabase } from './demo-database.js';
 import { ensureNats, ensurePostgres, type Say } from './infra.js';
 import { writeNatsIdentities, type NatsIdentities } from './nats-identities.js';
@@ -62,6 +63,8 @@ export interface StackOptions {
   readonly natsIdentitiesDir?: string;
   /** Start nats-server (with the identities' configuration, if any) when nothing answers at natsUrl locally. */
   readonly startNats?: boolean;
+  /** Where the development CA and every peer's certificate live (made or reused there); each service gets its own. */
+  readonly tlsDir: string;
   /** Start nats-server / PostgreSQL when they are local and not running, and seed DEMO_DATABASE. */
   readonly startInfra?: boolean;
   /** Extra variables for every service; the target credentials among them go only where they belong. */
@@ -102,6 +105,7 @@ export class Stack {
   private readonly extraIngress: { http: number; pg: number }[] = [];
   /** The services' NATS identities, once start() has written them (natsIdentitiesDir). */
   natsIdentities: NatsIdentities | undefined;
+  private pki: DevPki | undefined;
 
   constructor(private readonly options: StackOptions) {
     this.ports = options.ports ?? DEFAULT_PORTS;
@@ -158,6 +162,12 @@ export class Stack {
     return `127.0.0.1:${this.ports.policy}`;
   }
 
+  /** The dev PKI the services run with (after start): `tls.env('cli')` is what a CLI or test client needs. */
+  get tls(): DevPki {
+    if (!this.pki) throw new Error('the stack has not started: no TLS material yet');
+    return this.pki;
+  }
+
   /** The process id of a running instance (`ingress`, `policy-2`, …), e.g. to read its /proc entry; undefined when it is not running. */
   pid(id: string): number | undefined {
     return this.instances.find((i) => i.id === id)?.child?.pid;
@@ -171,6 +181,8 @@ export class Stack {
       const pair = await generateSamlSigningPair(this.options.samlKeysDir);
       say(`dev IdP SAML signing pair in ${dirname(pair.keyFile)}`);
     }
+    const pki = (this.pki = await ensureDevPki(this.options.tlsDir));
+    say(`mutual TLS material in ${pki.dir}`);
     if (this.options.natsIdentitiesDir) {
       const url = new URL(this.options.natsUrl);
       this.natsIdentities = writeNatsIdentities(this.options.natsIdentitiesDir, new BusNames(this.namespace), { host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, port: Number(url.port || 4222) });
@@ -208,7 +220,9 @@ export class Stack {
     };
     const identities = this.natsIdentities;
     const natsIdentity = (name: ServiceName): Record<string, string> => (identities && isBusService(name) ? { NATS_NKEY_SEED_FILE: identities.seedFiles[name] } : {});
-    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...natsIdentity(name), ...extra } });
+    // Each gRPC party gets its own certificate; the other processes get none.
+    const tlsOf = (name: ServiceName) => (name === 'dev-idp' || name === 'demo-upstream' || name === 'demo-mcp' ? {} : pki.env(name));
+    const service = (name: ServiceName, entry: string, health: string, extra: Record<string, string> = {}, id: string = name): Instance => ({ id, service: name, entry, health, env: { ...base, ...tlsOf(name), ...natsIdentity(name), ...extra } });
     const policyPorts = [p.policy, ...(await freePorts((this.options.policyInstances ?? 1) - 1))];
     // Only the gateway (and the demo target itself) ever see the target credentials.
     const secret = { DEMO_HTTP_API_KEY: this.demoApiKey };
@@ -285,13 +299,13 @@ export class Stack {
 
     // Ready means the same health probe the containers use answers: grpc.health.v1 SERVING,
     // /readyz, discovery, or an open port. Log lines are not a readiness signal.
-    const { probe } = (await import(pathToFileURL(join(REPO_ROOT, 'deploy/health-probe.mjs')).href)) as { probe: (target: string) => Promise<void> };
+    const { probe } = (await import(pathToFileURL(join(REPO_ROOT, 'deploy/health-probe.mjs')).href)) as { probe: (target: string, env: Record<string, string>) => Promise<void> };
     const deadline = Date.now() + 30_000;
     let last = '';
     for (;;) {
       if (exited !== undefined) throw new Error(`${instance.id} exited during start (code ${exited}): ${stderr.trim() || `see ${logPath}`}`);
       try {
-        await probe(instance.health);
+        await probe(instance.health, instance.env);
         return;
       } catch (err) {
         last = (err as Error).message;

@@ -7,6 +7,7 @@ import type { GrantService } from '../grants.service.js';
 import type { HoldService } from '../holds.service.js';
 import { grantToProto, holdToProto, newHoldFromProto } from '../hold.mappers.js';
 import { failureToGrpc, unauthenticated, unexpectedToGrpc } from './failure.mappers.js';
+import { APPROVALS_CALLERS } from './approvals.callers.js';
 
 /** Verifies an approver's bearer token (the identity service, or a table in tests). */
 export type Authenticate = (token: string) => Promise<VerifyOutcome>;
@@ -65,7 +66,7 @@ export function approvalsHandler(holds: HoldService, grants: GrantService, authe
       return { grant: grantToProto(valueOf(await grants.revoke(request.id, actor, request.reason))) };
     }),
   };
-  return { definition: approvalsV1.ApprovalsServiceService, implementation };
+  return { definition: approvalsV1.ApprovalsServiceService, implementation, callers: APPROVALS_CALLERS };
 }
 
 function valueOf<T>(result: Result<T>): T {

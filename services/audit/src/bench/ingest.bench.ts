@@ -24,7 +24,7 @@ import pg from 'pg';
 import { BusNames, connectBus, ensureStreams, EventPublisher } from '@portcullis/bus';
 import { eventsV1 as events, type eventsV1 } from '@portcullis/proto-gen';
 import { createLogger, type App, type Logger } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace } from '@portcullis/testkit';
+import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, testTlsEnv } from '@portcullis/testkit';
 import type { AuditConfig } from '../config.js';
 import { loadConfig } from '../config.js';
 import { EventMix } from './event-mix.js';
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   await sqlClient.connect();
   const appPath = values.app ? pathToFileURL(resolve(values.app)).href : new URL('../app.js', import.meta.url).href;
   const { createApp } = (await import(appPath)) as { createApp: CreateApp };
-  const config = loadConfig({ AUDIT_GRPC_ADDR: '127.0.0.1:0', AUDIT_HTTP_ADDR: '127.0.0.1:0', DATABASE_URL: db.url, NATS_URL: url, PORTCULLIS_NAMESPACE: namespace, PORTCULLIS_CONFIG: join(dir, 'portcullis.yaml'), LOG_LEVEL: 'info' });
+  const config = loadConfig({ AUDIT_GRPC_ADDR: '127.0.0.1:0', AUDIT_HTTP_ADDR: '127.0.0.1:0', DATABASE_URL: db.url, NATS_URL: url, PORTCULLIS_NAMESPACE: namespace, PORTCULLIS_CONFIG: join(dir, 'portcullis.yaml'), LOG_LEVEL: 'info', ...(await testTlsEnv('audit')) });
   const app = createApp(config, createLogger('audit-bench', 'warn'), { authenticate: () => Promise.reject(new Error('no readers in the benchmark')) });
   const head = async () => {
     const { rows } = await sqlClient.query<{ seq: string; stream_seq: string }>('select seq, stream_seq from audit.events order by seq desc limit 1').catch(() => ({ rows: [] }));

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit-log.service.js';
 import { requestIdProblem } from '../domain/index.js';
 import { recordToProto, verdictToProto } from '../event.mappers.js';
 import type { ReaderGuard } from './reader.guard.js';
+import { AUDIT_CALLERS } from './audit.callers.js';
 
 /** gRPC face of the log: read one request's records, verify the whole chain. Readers only. */
 export function auditHandler(log: AuditLog, guard: ReaderGuard, logger: Logger): GrpcServiceBinding {
@@ -36,5 +37,5 @@ export function auditHandler(log: AuditLog, guard: ReaderGuard, logger: Logger):
       return verdictToProto(verdict);
     }, onUnexpected),
   };
-  return { definition: auditV1.AuditServiceService, implementation };
+  return { definition: auditV1.AuditServiceService, implementation, callers: AUDIT_CALLERS };
 }

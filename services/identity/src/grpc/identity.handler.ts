@@ -9,10 +9,11 @@ import {
   type VerifyOutcome as ClientOutcome,
 } from '@portcullis/identity-client';
 import { identityV1 } from '@portcullis/proto-gen';
-import { grpcError, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
+import { authorizeCaller, callerOf, grpcError, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
 import type { Authenticator, VerifyOutcome } from '../domain/index.js';
 import type { RevocationService } from '../revocations.service.js';
 import { verifyResponseToProto } from '../verify.mappers.js';
+import { IDENTITY_CALLERS, CONTINUING_CALLERS } from './identity.callers.js';
 
 /** Longest automatic lift a revocation may ask for (a year): longer is "until unrevoked". */
 const MAX_REVOCATION_DURATION_MS = 366 * 24 * 3_600_000;
@@ -38,6 +39,14 @@ export function identityHandler(authenticator: Authenticator, revocations: Revoc
   const implementation: identityV1.IdentityServiceServer = {
     verify: unary(async (request: identityV1.VerifyRequest, call: grpc.ServerUnaryCall<identityV1.VerifyRequest, identityV1.VerifyResponse>) => {
       const type: CredentialType = request.type === identityV1.CredentialType.CREDENTIAL_TYPE_SAML ? 'saml' : 'jwt';
+      if (request.continuing) {
+        // Checked but not consumed: only the gateway, which opened the session, may ask this.
+        const verdict = authorizeCaller('IdentityService/Verify with continuing', CONTINUING_CALLERS, callerOf(call));
+        if (!verdict.ok) {
+          logger.warn({ caller: callerOf(call) ?? 'unidentified', reason: verdict.code }, 'continuing verification refused');
+          throw grpcError(grpc.status.PERMISSION_DENIED, verdict.code, verdict.message);
+        }
+      }
       const outcome = await authenticator.verify(request.token, type, request.continuing);
       logOutcome(logger, outcome, type, requestIdOf(call.metadata));
       return verifyResponseToProto(outcome);
@@ -69,7 +78,7 @@ export function identityHandler(authenticator: Authenticator, revocations: Revoc
       return { revocations: (await revocations.list()).map(revocationToProto) };
     }, onUnexpected('list revocations')),
   };
-  return { definition: identityV1.IdentityServiceService, implementation };
+  return { definition: identityV1.IdentityServiceService, implementation, callers: IDENTITY_CALLERS };
 }
 
 function selectorOrThrow(selector: identityV1.RevocationSelector | undefined) {

@@ -3,7 +3,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusNames } from '@portcullis/bus';
 import { approvalsV1, type Duration } from '@portcullis/proto-gen';
 import { targetFromProto } from '@portcullis/request-model';
-import { callUnary, FAST_RECONNECT, grpcReason, type Logger } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT, tlsChannelOptions, grpcReason, type Logger } from '@portcullis/service-kit';
 import type { RequestContext } from '../domain/context.js';
 import type { Decision } from '../domain/decision.js';
 import { holdDescribes, releaseSuffices, type HeldGrant, type HeldRequest, type Identity } from '../domain/hold-check.js';
@@ -29,12 +29,13 @@ export class ApprovalGate implements ApprovalsPort {
 
   constructor(
     address: string,
+    credentials: grpc.ChannelCredentials,
     private readonly nc: NatsConnection,
     private readonly names: BusNames,
     private readonly logger: Logger,
     private readonly options = { pollMs: 3000, graceMs: 3000, deadlineMs: 5000 },
   ) {
-    this.client = new approvalsV1.ApprovalsServiceClient(address, grpc.credentials.createInsecure(), FAST_RECONNECT);
+    this.client = new approvalsV1.ApprovalsServiceClient(address, credentials, { ...FAST_RECONNECT, ...tlsChannelOptions('approvals') });
   }
 
   async hold(context: RequestContext, decision: Decision, signal: AbortSignal, onHeld?: (held: HeldNotice) => void): Promise<HoldResult> {

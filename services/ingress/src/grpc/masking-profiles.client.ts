@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { MaskingProfile } from '@portcullis/detectors';
 import { maskingV1 } from '@portcullis/proto-gen';
-import { callUnary, FAST_RECONNECT, type Logger } from '@portcullis/service-kit';
+import { callUnary, FAST_RECONNECT, tlsChannelOptions, type Logger } from '@portcullis/service-kit';
 import { maskingProfileFromProto } from './masking-profile.mappers.js';
 
 /**
@@ -18,11 +18,12 @@ export class MaskingProfiles {
 
   constructor(
     address: string,
+    credentials: grpc.ChannelCredentials,
     private readonly logger: Logger,
     private readonly refreshMs = 30_000,
     private readonly retryMs = 250,
   ) {
-    this.client = new maskingV1.MaskingServiceClient(address, grpc.credentials.createInsecure(), FAST_RECONNECT);
+    this.client = new maskingV1.MaskingServiceClient(address, credentials, { ...FAST_RECONNECT, ...tlsChannelOptions('masking') });
   }
 
   get loaded(): boolean {

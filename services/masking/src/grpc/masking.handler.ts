@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { maskingV1 } from '@portcullis/proto-gen';
 import { grpcError, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
 import type { Masker } from '../domain/profiles.js';
+import { MASKING_CALLERS } from './masking.callers.js';
 
 const STATUS = {
   UNKNOWN_PROFILE: grpc.status.NOT_FOUND,
@@ -25,5 +26,5 @@ export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBindi
       profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields], columns: [...p.columns] })),
     }), (err) => logger.error({ err }, 'getProfiles failed')),
   };
-  return { definition: maskingV1.MaskingServiceService, implementation };
+  return { definition: maskingV1.MaskingServiceService, implementation, callers: MASKING_CALLERS };
 }

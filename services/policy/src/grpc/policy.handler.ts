@@ -8,6 +8,7 @@ import { documentToProto, revisionToProto, versionFromProto } from '../document.
 import { explanationToProto } from '../explain.mappers.js';
 import type { Changed, PolicyStore } from '../policy-store.service.js';
 import { failureToGrpc, problemToProto, unexpectedToGrpc } from './failure.mappers.js';
+import { POLICY_CALLERS } from './policy.callers.js';
 
 export interface PolicyHandlerOptions {
   readonly active: ActivePolicy;
@@ -91,7 +92,7 @@ export function policyHandler(options: PolicyHandlerOptions): GrpcServiceBinding
       return explanationToProto(explanation, String(policy.version), instance);
     }),
   };
-  return { definition: policyV1.PolicyServiceService, implementation };
+  return { definition: policyV1.PolicyServiceService, implementation, callers: POLICY_CALLERS };
 
   /** The value, or the refusal as its gRPC status (logged without the document's text). */
   function refusedOrValue<T>(result: Result<T>, fields: Record<string, string>): T {

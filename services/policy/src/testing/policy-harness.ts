@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { VerifyOutcome } from '@portcullis/identity-client';
 import { commonV1, policyV1 } from '@portcullis/proto-gen';
-import { createLogger, type Logger } from '@portcullis/service-kit';
-import { createTestDatabase, deleteStreams, natsUrl, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import { clientCredentials, createLogger, tlsChannelOptions, type Logger } from '@portcullis/service-kit';
+import { createTestDatabase, deleteStreams, natsUrl, testPki, uniqueNamespace, type TestDatabase } from '@portcullis/testkit';
+import type { DevPki } from '@portcullis/dev-pki';
 import { createApp, type PolicyDeps } from '../app.js';
 import { loadConfig, type PolicyConfig } from '../config.js';
 
@@ -50,6 +51,7 @@ export class PolicyHarness {
   readonly dir = mkdtempSync(join(tmpdir(), 'policy-int-'));
   readonly apps: PolicyApp[] = [];
   private readonly clients: policyV1.PolicyServiceClient[] = [];
+  private pki!: DevPki;
   db!: TestDatabase;
   nats!: string;
 
@@ -58,7 +60,7 @@ export class PolicyHarness {
   }
 
   async setUp(): Promise<void> {
-    [this.db, this.nats] = await Promise.all([createTestDatabase('policy_int'), natsUrl()]);
+    [this.db, this.nats, this.pki] = await Promise.all([createTestDatabase('policy_int'), natsUrl(), testPki()]);
   }
 
   async tearDown(): Promise<void> {
@@ -96,6 +98,7 @@ export class PolicyHarness {
       POLICY_INSTANCE_ID: instanceId,
       POLICY_RELOAD_INTERVAL_MS: '1000',
       LOG_LEVEL: 'silent',
+      ...this.pki.env('policy'),
       ...env,
     });
   }
@@ -114,7 +117,7 @@ export class PolicyHarness {
   }
 
   client(app: PolicyApp): PolicyClient {
-    const client = new policyV1.PolicyServiceClient(`127.0.0.1:${app.grpcPort()}`, grpc.credentials.createInsecure());
+    const client = new policyV1.PolicyServiceClient(`127.0.0.1:${app.grpcPort()}`, clientCredentials(this.pki.material('ingress'), 'policy'), tlsChannelOptions('policy'));
     this.clients.push(client);
     return new PolicyClient(client);
   }

@@ -1,0 +1,1 @@
+export { ensureDevPki, type DevPki, type PeerFiles } from './dev-pki.js';
