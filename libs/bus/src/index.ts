@@ -8,6 +8,7 @@ export {
   AUDIT_DURABLE,
   publisherOf,
   inboxPrefix,
+  isInboxReply,
   busPermissions,
   natsAuthorization,
   mcpSessionsStream,

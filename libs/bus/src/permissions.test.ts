@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BusNames, EVENT_TOKENS, type EventKind } from './names.js';
-import { AUDIT_DURABLE, BUS_SERVICES, busPermissions, EVENT_PUBLISHERS, inboxPrefix, natsAuthorization, type BusService } from './permissions.js';
+import { AUDIT_DURABLE, BUS_SERVICES, busPermissions, EVENT_PUBLISHERS, inboxPrefix, isInboxReply, natsAuthorization, type BusService } from './permissions.js';
 
 const names = new BusNames('pc');
 
@@ -38,11 +38,19 @@ describe('busPermissions', () => {
     expect(BUS_SERVICES.filter((s) => mayPublish(s, names.batchSubject('approvals:a-1', 'b1')))).toEqual([]);
   });
 
-  it('lets only policy receive decision requests, answer them only as replies, and only ingress ask', () => {
+  it('lets only policy receive decision requests and answer into ingress\'s inbox, and only ingress ask', () => {
     expect(BUS_SERVICES.filter((s) => maySubscribe(s, names.policyDecide))).toEqual(['policy']);
     expect(BUS_SERVICES.filter((s) => mayPublish(s, names.policyDecide))).toEqual(['ingress']);
-    expect(BUS_SERVICES.filter((s) => busPermissions(names, s).allowResponses)).toEqual(['policy']);
-    expect(BUS_SERVICES.filter((s) => mayPublish(s, `${inboxPrefix('ingress')}.abc.1`))).toEqual([]);
+    expect(BUS_SERVICES.filter((s) => mayPublish(s, `${inboxPrefix('ingress')}.abc.1`))).toEqual(['policy']);
+    // No response allowance: nats-server would let it publish to whatever reply subject a requester names.
+    expect(BUS_SERVICES.filter((s) => busPermissions(names, s).allowResponses)).toEqual([]);
+    expect(mayPublish('policy', '$JS.API.STREAM.PURGE.PC_EVENTS')).toBe(false);
+  });
+
+  it('knows an inbox from any other reply subject', () => {
+    expect(isInboxReply('_INBOX_ingress.abc.1')).toBe(true);
+    expect(isInboxReply('_INBOX.abc')).toBe(true);
+    for (const reply of [undefined, '', '$JS.API.STREAM.PURGE.PC_EVENTS', 'pc.evt.approval.granted.x.y', '_INBOX', '_INBOX_ingress', '_INBOXX.a', '_INBOX.a b']) expect(isInboxReply(reply)).toBe(false);
   });
 
   it('gives every identity its own inbox and nobody another\'s', () => {
@@ -53,7 +61,12 @@ describe('busPermissions', () => {
   });
 
   it("keeps everyone but audit off audit's consumer, and only audit may purge", () => {
-    for (const subject of [`$JS.API.CONSUMER.MSG.NEXT.PC_EVENTS.${AUDIT_DURABLE}`, `$JS.API.CONSUMER.DELETE.PC_EVENTS.${AUDIT_DURABLE}`, `$JS.ACK.PC_EVENTS.${AUDIT_DURABLE}.1.2.3.4.5`, '$JS.API.STREAM.PURGE.PC_EVENTS']) {
+    for (const subject of [
+      `$JS.API.CONSUMER.CREATE.PC_EVENTS.${AUDIT_DURABLE}.pc.evt.identity.>`,
+      `$JS.API.CONSUMER.CREATE.PC_EVENTS.${AUDIT_DURABLE}`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.PC_EVENTS.${AUDIT_DURABLE}`,
+      `$JS.API.CONSUMER.INFO.PC_EVENTS.${AUDIT_DURABLE}`,
+      `$JS.API.CONSUMER.MSG.NEXT.PC_EVENTS.${AUDIT_DURABLE}`, `$JS.API.CONSUMER.DELETE.PC_EVENTS.${AUDIT_DURABLE}`, `$JS.ACK.PC_EVENTS.${AUDIT_DURABLE}.1.2.3.4.5`, '$JS.API.STREAM.PURGE.PC_EVENTS']) {
       expect(BUS_SERVICES.filter((s) => mayPublish(s, subject))).toEqual(['audit']);
     }
     for (const subject of ['$JS.API.STREAM.DELETE.PC_EVENTS', '$JS.API.STREAM.UPDATE.PC_EVENTS', '$JS.API.STREAM.PURGE.PC_AUDIT']) {
@@ -68,7 +81,9 @@ describe('busPermissions', () => {
   });
 
   it('renders nats-server users with public keys only', () => {
-    const rendered = natsAuthorization(names, [{ service: 'policy', nkey: 'UPOLICY' }]);
-    expect(rendered).toEqual({ users: [expect.objectContaining({ nkey: 'UPOLICY', permissions: expect.objectContaining({ allow_responses: { max: 1, expires: '1m' } }) })] });
+    const rendered = natsAuthorization(names, [{ service: 'policy', nkey: 'UPOLICY' }]) as { users: { nkey: string; permissions: Record<string, unknown> }[] };
+    expect(rendered.users).toHaveLength(1);
+    expect(rendered.users[0]!.nkey).toBe('UPOLICY');
+    expect(Object.keys(rendered.users[0]!.permissions).sort()).toEqual(['publish', 'subscribe']);
   });
 });

@@ -48,11 +48,24 @@ export function inboxPrefix(service: BusService): string {
   return `_INBOX_${service}`;
 }
 
+/**
+ * Whether `reply` is somebody's inbox (`_INBOX.…` or a service's `_INBOX_<service>.…`), the only
+ * place a responder should ever answer: a request whose reply names any other subject (a
+ * JetStream API subject, an event subject) is an attempt to make the responder publish there.
+ */
+export function isInboxReply(reply: string | undefined): boolean {
+  return reply !== undefined && /^_INBOX(_[a-z]+)?\.[A-Za-z0-9_.-]+$/.test(reply);
+}
+
 /** NATS subject permissions of one identity, as nats-server's configuration spells them. */
 export interface SubjectPermissions {
   readonly publish: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   readonly subscribe: { readonly allow: readonly string[]; readonly deny: readonly string[] };
-  /** May publish once to the reply subject of a request it received (policy answering decisions). */
+  /**
+   * May publish once to the reply subject of any request it received. No identity gets it:
+   * nats-server checks the allowance only after allow and deny refused a subject, so a requester
+   * could aim the answer at any subject (a stream purge). Policy answers into ingress's inbox.
+   */
   readonly allowResponses: boolean;
 }
 
@@ -64,8 +77,8 @@ export const AUDIT_DURABLE = 'audit';
  * - ingress publishes request, decision, session, authentication and tool events (as batches under
  *   `evt.batch.ingress.…`), asks policy for decisions, and follows approvals, policy changes,
  *   revocations and its own MCP session streams;
- * - policy answers decision requests (only it may subscribe to them, and it may reply only to a
- *   request it received) and publishes PolicyChanged;
+ * - policy answers decision requests (only it may subscribe to them; its answers may go only to
+ *   ingress's inbox) and publishes PolicyChanged;
  * - approvals publishes approval and grant events, identity revocations;
  * - audit reads and acknowledges its durable consumer and trims what it has recorded.
  * Each may create the shared streams if they are missing, read their state, and publish events
@@ -78,7 +91,17 @@ export function busPermissions(names: BusNames, service: BusService): SubjectPer
   const own = (Object.keys(EVENT_PUBLISHERS) as EventKind[]).filter((kind) => EVENT_PUBLISHERS[kind] === service).map((kind) => `${ns}.evt.${EVENT_TOKENS[kind].join('.')}.>`);
   const streams = [names.eventsStream, names.auditStream].flatMap((s) => [`${api}.STREAM.INFO.${s}`, `${api}.STREAM.CREATE.${s}`]);
   const common = { publish: [`${api}.INFO`, ...streams, ...own], subscribe: [`${inboxPrefix(service)}.>`] };
-  const auditConsumer = [`${api}.CONSUMER.MSG.NEXT.${events}.${AUDIT_DURABLE}`, `${api}.CONSUMER.DELETE.${events}.${AUDIT_DURABLE}`, `$JS.ACK.${events}.${AUDIT_DURABLE}.>`];
+  // Everything that reads, acks, changes (a create of an existing durable is an update) or deletes
+  // audit's consumer: audit's alone, denied to every other identity whatever its allow list says.
+  const auditConsumer = [
+    `${api}.CONSUMER.MSG.NEXT.${events}.${AUDIT_DURABLE}`,
+    `${api}.CONSUMER.DELETE.${events}.${AUDIT_DURABLE}`,
+    `${api}.CONSUMER.CREATE.${events}.${AUDIT_DURABLE}`,
+    `${api}.CONSUMER.CREATE.${events}.${AUDIT_DURABLE}.>`,
+    `${api}.CONSUMER.DURABLE.CREATE.${events}.${AUDIT_DURABLE}`,
+    `${api}.CONSUMER.INFO.${events}.${AUDIT_DURABLE}`,
+    `$JS.ACK.${events}.${AUDIT_DURABLE}.>`,
+  ];
   const of = (publish: string[], subscribe: string[], extra: Partial<Pick<SubjectPermissions, 'allowResponses'>> & { denyPublish?: string[] } = {}): SubjectPermissions => ({
     publish: { allow: [...common.publish, ...publish], deny: service === 'audit' ? [] : [...auditConsumer, ...(extra.denyPublish ?? [])] },
     subscribe: { allow: [...common.subscribe, ...subscribe], deny: [] },
@@ -113,7 +136,7 @@ export function busPermissions(names: BusNames, service: BusService): SubjectPer
       );
     }
     case 'policy':
-      return of([], [names.policyDecide, names.policyVisible, names.policyChanges], { allowResponses: true });
+      return of([`${inboxPrefix('ingress')}.>`], [names.policyDecide, names.policyVisible, names.policyChanges]);
     case 'approvals':
     case 'identity':
       return of([], []);

@@ -95,7 +95,7 @@ describe('GrpcServer over mutual TLS', () => {
   it('refuses another verified peer with PERMISSION_DENIED naming the method and the caller', async () => {
     expect(await failure(getHold(client(clientCredentials(pki.material('policy'), 'approvals'))))).toEqual({ code: 'PERMISSION_DENIED', reason: 'CALLER_NOT_ALLOWED', details: 'ApprovalsService/GetHold may be called only by ingress, not by policy' });
     const cli = client(clientCredentials(pki.material('cli'), 'approvals'));
-    expect(await callUnary<approvalsV1.ListHoldsResponse>((cb) => cli.listHolds({ includeResolved: false }, cb))).toEqual({ holds: [] });
+    expect(await callUnary<approvalsV1.ListHoldsResponse>((cb) => cli.listHolds(approvalsV1.ListHoldsRequest.fromPartial({ includeResolved: false }), cb))).toMatchObject({ holds: [] });
   });
 
   it('lets no plaintext, certificate-less or foreign client in', async () => {

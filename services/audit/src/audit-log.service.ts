@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { pgErrorKind } from '@portcullis/db';
-import { appendToChain, EMPTY_CHAIN, verifyChain, type AppendPlan, type ChainHead, type ChainVerdict, type StoredRecord } from './domain/index.js';
-import { appendAfter, beginAppend, commit, copyAndCommit, encodeEvents, eventsForRequest, eventsForSession, eventsPage, HEAD_MOVED, readHead, rollback, storedEventIds, type StoredHead } from './db/events.repository.js';
+import { appendToChain, EMPTY_CHAIN, renameCollisions, verifyChain, type AppendPlan, type ChainHead, type ChainVerdict, type StoredRecord } from './domain/index.js';
+import { appendAfter, beginAppend, commit, copyAndCommit, encodeEvents, eventsForRequest, eventsForSession, eventsPage, HEAD_MOVED, readHead, rollback, storedEventDigests, type StoredHead } from './db/events.repository.js';
 import type { AuditDatabase, EventRow } from './db/events.table.js';
 import { chainedFromRow, rowFromChained, type IncomingEntry } from './event.mappers.js';
 
@@ -61,7 +61,7 @@ export class AuditLog {
     let client: pg.PoolClient | undefined;
     try {
       const guess = await previous.planned;
-      const early = guess && encoded(appendToChain(guess, entries, NOTHING_STORED));
+      const early = guess && encoded(appendToChain(guess, renameCollisions(entries, new Map()), NOTHING_STORED));
       if (early) planned(early.plan.head);
       await previous.locked;
       // Only now: an append holding a client while waiting for an earlier one that waits for a client would deadlock.
@@ -133,7 +133,10 @@ async function replan(client: pg.PoolClient, entries: readonly IncomingEntry[], 
   try {
     const head = headOf(await beginAppend(client));
     locked();
-    const { plan, rows } = encoded(appendToChain(head, entries, await storedEventIds(client, entries.map((e) => e.eventId))));
+    const stored = await storedEventDigests(client, entries.map((e) => e.eventId));
+    // Same id, other bytes: another event claiming the id, kept under its own (renameCollisions).
+    const named = renameCollisions(entries, stored);
+    const { plan, rows } = encoded(appendToChain(head, named, new Set(stored.keys())));
     if (plan.appended.length > 0) await copyAndCommit(client, rows);
     else await commit(client);
     return plan;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { BusNames, connectBus, newEvent, type Bus, type BusService, EVENT_TYPE_HEADER } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
+import { AckPolicy } from '@nats-io/jetstream';
 import { eventually } from '@portcullis/testkit';
 import { headers } from '@nats-io/transport-node';
 import { CLIENTS, E2eEnvironment } from './harness.js';
@@ -90,12 +91,29 @@ describe('decision replies are bound to their request', () => {
     }
   });
 
-  it("lets nobody publish into ingress's inbox, not even policy outside a reply to a request it received", async () => {
-    for (const service of ['approvals', 'policy', 'audit'] as const) {
+  it("lets nobody but policy publish into ingress's inbox", async () => {
+    for (const service of ['approvals', 'identity', 'audit'] as const) {
       const bus = await as(service);
       const subject = '_INBOX_ingress.guess.1';
       expect(await violation(bus.nc, subject, () => bus.nc.publish(subject, '{"effect":"ALLOW"}'))).toMatch(/publish/i);
     }
+  });
+
+  it('cannot be used to make policy publish elsewhere: a request naming a stream purge or an event subject as its reply is not answered', async () => {
+    const before = await (await as('audit')).jsm.streams.info(names.eventsStream);
+    const ingress = await as('ingress');
+    const approval = `${names.namespace}.evt.approval.granted.demo-http.req-aimed`;
+    for (const subject of [names.policyVisible, names.policyDecide]) {
+      for (const reply of [`$JS.API.STREAM.PURGE.${names.eventsStream}`, approval]) ingress.nc.publish(subject, 'x', { reply });
+    }
+    await ingress.nc.flush();
+    // Policy ignores them (and could not publish there anyway); a real request still gets an answer.
+    const res = await env.gateway('/http/demo-http/echo/after-aimed-replies', { token: agentToken });
+    expect(res.status).toBe(200);
+    const after = await (await as('audit')).jsm.streams.info(names.eventsStream, { subjects_filter: approval });
+    expect(after.state.first_seq).toBe(before.state.first_seq);
+    expect(after.state.messages).toBeGreaterThan(before.state.messages);
+    expect(after.state.subjects?.[approval] ?? 0).toBe(0);
   });
 
   it('still decides by policy: a denied DELETE is denied while another identity tries to answer', async () => {
@@ -154,7 +172,36 @@ describe('approval events come only from approvals', () => {
   });
 });
 
+describe('an event id cannot be taken from its event', () => {
+  it('keeps both when ingress republishes a recorded event id with other content: the genuine one keeps it', async () => {
+    const res = await env.gateway('/http/demo-http/echo/squatted', { token: agentToken });
+    const requestId = res.headers.get('x-portcullis-request-id')!;
+    const genuine = await eventually(async () => (await env.auditEvents(requestId)).find((r) => r.type === 'decision.made'), 15_000, 'the decision in the log');
+    const id = (genuine.event_json as { id: string }).id;
+    const squatter = newEvent({ id, requestId: 'req-squatter', connection: 'demo-http', source: 'ingress:forger', body: { $case: 'requestReceived', value: { principal: undefined, protocol: 'http', target: undefined } } });
+    const ingress = await as('ingress');
+    const h = headers();
+    h.set(EVENT_TYPE_HEADER, 'batch');
+    await ingress.js.publish(names.batchSubject('ingress:forger', 'squat-1'), eventsV1.EventBatch.encode({ events: [Buffer.from(eventsV1.Event.encode(squatter).finish())] }).finish(), { headers: h });
+    const renamed = await eventually(async () => {
+      const { rows } = await env.sql().query<{ event_id: string; request_id: string }>("select event_id, request_id from audit.events where event_id like $1", [`${id}~%`]);
+      return rows[0];
+    }, 15_000, 'the squatter recorded under its own id');
+    expect(renamed.request_id).toBe('req-squatter');
+    const { rows } = await env.sql().query<{ request_id: string; type: string }>('select request_id, type from audit.events where event_id = $1', [id]);
+    expect(rows).toEqual([{ request_id: requestId, type: 'decision.made' }]);
+  });
+});
+
 describe("audit's consumer is audit's alone", () => {
+  it('lets no other identity change it (a create of an existing durable updates it)', async () => {
+    const bus = await as('ingress');
+    await expect(bus.jsm.consumers.add(names.eventsStream, { durable_name: 'audit', filter_subject: `${names.namespace}.evt.identity.>`, ack_policy: AckPolicy.Explicit })).rejects.toThrow();
+    await expect(bus.jsm.consumers.add(names.eventsStream, { name: 'audit', filter_subject: `${names.namespace}.evt.identity.>`, ack_policy: AckPolicy.Explicit })).rejects.toThrow();
+    const audit = await as('audit');
+    expect((await audit.jsm.consumers.info(names.eventsStream, 'audit')).config.filter_subject).toBe(names.allEvents);
+  });
+
   it('lets no other identity pull, acknowledge or delete from it', async () => {
     const durable = `$JS.API.CONSUMER.MSG.NEXT.${names.eventsStream}.audit`;
     const bus = await as('ingress');

@@ -85,7 +85,7 @@ describe('each method checks the calling service', () => {
   });
 
   it("approvals: an approver's method is open to any peer and then needs the token", async () => {
-    expect(await outcome(callUnary((cb) => approvals('cli').listHolds({ includeResolved: false }, new grpc.Metadata(), deadline(), cb)))).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+    expect(await outcome(callUnary((cb) => approvals('cli').listHolds(approvalsV1.ListHoldsRequest.fromPartial({ includeResolved: false }), new grpc.Metadata(), deadline(), cb)))).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
   });
 
   it('masking: GetProfiles and Mask serve ingress only', async () => {

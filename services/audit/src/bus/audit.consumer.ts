@@ -1,5 +1,5 @@
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
-import { AckPolicy, DeliverPolicy, PubHeaders, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, PubHeaders, type ConsumerConfig, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { errorCode } from '@portcullis/errors';
 import { AUDIT_DURABLE, EVENT_TYPE_HEADER, type BusNames } from '@portcullis/bus';
@@ -56,8 +56,21 @@ export async function ensureAuditConsumer(jsm: JetStreamManager, names: BusNames
       if (!(await exists())) throw err; // else another instance created it meanwhile
     }
   }
-  await jsm.consumers.update(names.eventsStream, AUDIT_DURABLE, mutable);
+  const updated = await jsm.consumers.update(names.eventsStream, AUDIT_DURABLE, mutable);
+  // A durable someone else made or changed (filter, start) would let events pass unrecorded.
+  const problem = consumerProblem(updated.config, names);
+  if (problem) throw new Error(`audit's consumer ${AUDIT_DURABLE} on ${names.eventsStream} is not as audit makes it (${problem}): delete it to have it made again`);
 }
+/** What differs in audit's consumer from what audit made (ensureAuditConsumer), or undefined. */
+export function consumerProblem(config: ConsumerConfig, names: BusNames): string | undefined {
+  if (config.filter_subject !== names.allEvents || (config.filter_subjects?.length ?? 0) > 0) return `filter is ${config.filter_subject ?? config.filter_subjects?.join(',') ?? 'none'}, not ${names.allEvents}`;
+  if (config.deliver_policy !== DeliverPolicy.All) return `deliver policy is ${config.deliver_policy}, not all`;
+  if (config.ack_policy !== AckPolicy.Explicit) return `ack policy is ${config.ack_policy}, not explicit`;
+  if (config.max_deliver !== undefined && config.max_deliver !== -1) return `max_deliver is ${config.max_deliver}, not unlimited`;
+  if (config.inactive_threshold) return 'it has an inactivity threshold';
+  return undefined;
+}
+
 
 export interface AuditIngest {
   /**

@@ -1,5 +1,6 @@
 import { AUDIT_DURABLE, type BusNames } from '@portcullis/bus';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import { consumerProblem } from './audit.consumer.js';
 import { every, HealthLog, type Logger, type Periodic } from '@portcullis/service-kit';
 import { lagging, RetentionPlan, type AuditLag } from '../domain/index.js';
 
@@ -33,11 +34,17 @@ export interface EventStreamWatch extends Periodic {
 export function watchEventStream(jsm: JetStreamManager, names: BusNames, options: RetentionOptions, logger: Logger, onLagging: (lagging: boolean) => void): EventStreamWatch {
   const plan = new RetentionPlan(options.retainMs);
   let last: StreamReading | undefined;
+  let lastProblem: string | undefined;
   const tick = async () => {
     const now = Date.now();
     const [consumer, stream] = await Promise.all([jsm.consumers.info(names.eventsStream, AUDIT_DURABLE), jsm.streams.info(names.eventsStream)]);
     const floor = consumer.ack_floor.stream_seq;
-    plan.observe(now, floor);
+    plan.observe(now, floor, `${stream.created}/${consumer.created}`);
+    // The floor means "recorded" only for the consumer audit made: every event, each delivered
+    // until acked. Anything else (changed by someone) and nothing is trimmed, and readiness is red.
+    const tampered = consumerProblem(consumer.config, names);
+    if (tampered && tampered !== lastProblem) logger.error({ problem: tampered }, 'audit\'s consumer is not as audit made it: nothing is trimmed and readiness is red until it is');
+    lastProblem = tampered;
     const events = consumer.num_pending + consumer.num_ack_pending;
     let seconds = 0;
     if (events > 0) {
@@ -45,14 +52,14 @@ export function watchEventStream(jsm: JetStreamManager, names: BusNames, options
       if (oldest) seconds = Math.max(0, (now - oldest.time.getTime()) / 1000);
     }
     const lag = { events, seconds };
-    const red = lagging(lag, options.lagAlertSeconds);
+    const red = lagging(lag, options.lagAlertSeconds) || tampered !== undefined;
     if (red !== (last?.lagging ?? false)) {
       if (red) logger.warn({ lagEvents: events, lagSeconds: Math.round(seconds), thresholdSeconds: options.lagAlertSeconds }, 'audit is behind the event stream: readiness is red until it catches up');
       else logger.info({ lagEvents: events }, 'audit caught up with the event stream');
       onLagging(red);
     }
     last = { lag, lagging: red, stream: { bytes: stream.state.bytes, messages: stream.state.messages, maxBytes: stream.config.max_bytes } };
-    const below = plan.purgeBelow(now);
+    const below = tampered ? undefined : plan.purgeBelow(now);
     if (below !== undefined) {
       const { purged } = await jsm.streams.purge(names.eventsStream, { seq: below });
       plan.purged(below);
@@ -62,3 +69,4 @@ export function watchEventStream(jsm: JetStreamManager, names: BusNames, options
   const periodic = every(options.intervalMs, tick, new HealthLog(logger, 'event stream watch'));
   return { reading: () => last, stop: () => periodic.stop() };
 }
+

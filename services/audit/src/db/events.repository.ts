@@ -39,11 +39,11 @@ export async function readHead(db: Kysely<AuditDatabase>): Promise<StoredHead | 
   return db.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
-/** Which of `eventIds` are already recorded. */
-export async function storedEventIds(client: pg.ClientBase, eventIds: readonly string[]): Promise<Set<string>> {
-  if (eventIds.length === 0) return new Set();
-  const { rows } = await client.query<{ event_id: string }>(`select event_id from ${EVENTS} where event_id = any($1::text[])`, [[...new Set(eventIds)]]);
-  return new Set(rows.map((r) => r.event_id));
+/** Which of `eventIds` are already recorded, each with the SHA-256 (hex) of its stored bytes. */
+export async function storedEventDigests(client: pg.ClientBase, eventIds: readonly string[]): Promise<Map<string, string>> {
+  if (eventIds.length === 0) return new Map();
+  const { rows } = await client.query<{ event_id: string; digest: string }>(`select event_id, encode(sha256(payload), 'hex') as digest from ${EVENTS} where event_id = any($1::text[])`, [[...new Set(eventIds)]]);
+  return new Map(rows.map((r) => [r.event_id, r.digest]));
 }
 
 export async function commit(client: pg.ClientBase): Promise<void> {

@@ -18,3 +18,4 @@ export { isAuditReader } from './reader-access.js';
 export { requestIdProblem, MAX_REQUEST_ID_LENGTH } from './request-id.js';
 export { canonicalJson, jsonDigest, sha256Hex } from '@portcullis/request-model';
 export { RetentionPlan, lagging, type AuditLag } from './retention.js';
+export { renameCollisions, type IdentifiedEntry } from './collisions.js';

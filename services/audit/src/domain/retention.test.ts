@@ -24,6 +24,19 @@ describe('RetentionPlan', () => {
     expect(plan.purgeBelow(7)).toBe(151);
   });
 
+  it('forgets what it saw when the stream or consumer is made again, or the floor goes back', () => {
+    const plan = new RetentionPlan(0);
+    plan.observe(1, 500, 'stream-1');
+    expect(plan.purgeBelow(1)).toBe(501);
+    plan.purged(501);
+    // Recreated: sequences start over; the old floor must not purge the new stream's events.
+    plan.observe(2, 3, 'stream-2');
+    expect(plan.purgeBelow(2)).toBe(4);
+    plan.purged(4);
+    plan.observe(3, 2, 'stream-2'); // a floor going back: start over, and never beyond it
+    expect(plan.purgeBelow(3)).toBe(3);
+  });
+
   it('does nothing before audit has recorded anything', () => {
     const plan = new RetentionPlan(0);
     plan.observe(1, 0);

@@ -14,8 +14,22 @@ export class RetentionPlan {
 
   constructor(private readonly retainMs: number) {}
 
-  /** A reading of the ack floor (stream sequence) at `now`. */
-  observe(now: number, ackFloor: number): void {
+  private epoch: string | undefined;
+  private floor = 0;
+
+  /**
+   * A reading of the ack floor (stream sequence) at `now`. `epoch` names the stream and consumer
+   * the floor belongs to (their creation times): when it changes — the stream or the consumer was
+   * made again, and sequences started over — or the floor goes back, what was seen before means
+   * nothing and is forgotten.
+   */
+  observe(now: number, ackFloor: number, epoch = ''): void {
+    if (epoch !== this.epoch || ackFloor < this.floor) {
+      this.seen.length = 0;
+      this.purgedBelow = 0;
+      this.epoch = epoch;
+    }
+    this.floor = ackFloor;
     const last = this.seen.at(-1);
     if (!last || ackFloor > last[1]) this.seen.push([now, ackFloor]);
   }
@@ -30,8 +44,10 @@ export class RetentionPlan {
     if (floor === undefined) return undefined;
     // Keep the last reading in play: later readings may repeat it.
     this.seen.unshift([now - this.retainMs, floor]);
-    if (floor + 1 <= Math.max(this.purgedBelow, 1)) return undefined;
-    return floor + 1;
+    // Never beyond the floor of the latest reading, whatever was seen before.
+    const below = Math.min(floor, this.floor) + 1;
+    if (below <= Math.max(this.purgedBelow, 1)) return undefined;
+    return below;
   }
 
   /** After a purge below `seq` succeeded. */

@@ -1,3 +1,4 @@
+import { isInboxReply } from '@portcullis/bus';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { policyV1, type commonV1 } from '@portcullis/proto-gen';
 import type { Logger } from '@portcullis/service-kit';
@@ -14,6 +15,11 @@ export function respondToDecisions(nc: NatsConnection, subject: string, active: 
     callback: (err, msg) => {
       if (err) {
         logger.error({ err }, 'decide subscription failed');
+        return;
+      }
+      // Answer only into an inbox: a reply naming any other subject would make policy publish there.
+      if (!isInboxReply(msg.reply)) {
+        logger.warn({ reply: msg.reply?.slice(0, 80) }, 'decide request with a reply subject that is no inbox ignored');
         return;
       }
       let request: policyV1.DecideRequest;

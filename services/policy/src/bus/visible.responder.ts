@@ -1,3 +1,4 @@
+import { isInboxReply } from '@portcullis/bus';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ListKind } from '@portcullis/policy-language';
 import { commonV1 } from '@portcullis/proto-gen';
@@ -31,6 +32,11 @@ export function respondToVisibility(nc: NatsConnection, subject: string, active:
     callback: (err, msg) => {
       if (err) {
         logger.error({ err }, 'visibility subscription failed');
+        return;
+      }
+      // Answer only into an inbox: a reply naming any other subject would make policy publish there.
+      if (!isInboxReply(msg.reply)) {
+        logger.warn({ reply: msg.reply?.slice(0, 80) }, 'visibility request with a reply subject that is no inbox ignored');
         return;
       }
       const answer = (body: unknown): void => void msg.respond(JSON.stringify(body));
