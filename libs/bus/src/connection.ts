@@ -153,6 +153,8 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames, limi
       max_age: 0,
       max_bytes: limits.eventsMaxBytes ?? DEFAULT_EVENTS_MAX_BYTES,
       duplicate_window: 2 * 60 * 1e9,
+      // Single messages cannot be deleted through the API either; only audit's purge removes events.
+      deny_delete: true,
     },
     {
       name: names.auditStream,
@@ -175,10 +177,19 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames, limi
     }
   }
   const events = await jsm.streams.info(names.eventsStream);
+  const c = events.config as StreamConfig & { allow_msg_ttl?: boolean; subject_transform?: unknown };
+  // Whoever created it (any service may, when it is missing): nothing that loses, drops or copies out events.
   const losing = [
-    ...(events.config.discard !== DiscardPolicy.New ? [`discard is "${events.config.discard}" (must be "new")`] : []),
-    ...(events.config.max_age ? [`max_age is ${events.config.max_age / 1e9} s (must be 0)`] : []),
-    ...(events.config.retention !== RetentionPolicy.Limits ? [`retention is "${events.config.retention}" (must be "limits")`] : []),
+    ...(c.discard !== DiscardPolicy.New ? [`discard is "${c.discard}" (must be "new")`] : []),
+    ...(c.max_age ? [`max_age is ${c.max_age / 1e9} s (must be 0)`] : []),
+    ...(c.retention !== RetentionPolicy.Limits ? [`retention is "${c.retention}" (must be "limits")`] : []),
+    ...(c.subjects.length !== 1 || c.subjects[0] !== names.allEvents ? [`subjects are ${c.subjects.join(', ')} (must be only ${names.allEvents})`] : []),
+    ...(c.max_msgs_per_subject > 0 ? [`max_msgs_per_subject is ${c.max_msgs_per_subject} (must be unlimited)`] : []),
+    ...(c.allow_rollup_hdrs ? ['allow_rollup_hdrs is on (a rollup message would wipe the stream)'] : []),
+    ...(c.republish ? ['republish is set (it copies every event elsewhere)'] : []),
+    ...(c.allow_msg_ttl ? ['allow_msg_ttl is on (messages could expire unrecorded)'] : []),
+    ...(c.subject_transform ? ['a subject transform is set'] : []),
+    ...(c.sealed ? ['it is sealed'] : []),
   ];
   if (losing.length > 0) {
     throw new Error(`stream ${names.eventsStream} could delete events audit has not recorded: ${losing.join('; ')}. Change it (nats stream edit ${names.eventsStream} --discard new --max-age 0) or delete it to have it created as docs/architecture.md ("Nothing lost on the bus") describes`);

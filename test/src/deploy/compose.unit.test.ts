@@ -150,9 +150,15 @@ describe('docker-compose.yml', () => {
     for (const name of [...grpcParties, 'ingress']) {
       const service = services[name]!;
       expect(service.environment, name).toMatchObject({ PORTCULLIS_TLS_CA: '/etc/portcullis/tls/ca.pem', PORTCULLIS_TLS_CERT: `/etc/portcullis/tls/${name}.pem`, PORTCULLIS_TLS_KEY: `/etc/portcullis/tls/${name}.key` });
-      expect(service.volumes, name).toContain('dev-pki:/etc/portcullis/tls:ro');
+      // Its own volume: the CA certificate and its own pair, nobody else's key and never the CA's.
+      expect(service.volumes, name).toContain(`tls-${name}:/etc/portcullis/tls:ro`);
+      expect(service.volumes, name).not.toContain('dev-pki:/etc/portcullis/tls:ro');
+      expect(services['dev-pki']!.volumes).toContain(`tls-${name}:/peers/${name}`);
+      const mounting = Object.entries(services).filter(([, s]) => (s.volumes ?? []).some((v) => String(v).startsWith(`tls-${name}:`))).map(([n]) => n);
+      expect(mounting.sort(), name).toEqual(['dev-pki', name].sort());
       expect(service.depends_on?.['dev-pki'], name).toEqual({ condition: 'service_completed_successfully' });
     }
+    expect(Object.entries(services).filter(([, s]) => (s.volumes ?? []).some((v) => String(v).startsWith('dev-pki:'))).map(([n]) => n)).toEqual(['dev-pki']);
   });
 
   it('gives ingress the address of every gRPC service, as clients', () => {
