@@ -68,7 +68,7 @@ describe('GrpcServer over mutual TLS', () => {
     };
     const implementation = Object.fromEntries(Object.keys(approvalsV1.ApprovalsServiceService).map((k) => [k, unimplemented])) as unknown as approvalsV1.ApprovalsServiceServer;
     implementation.getHold = (call, callback) => callback(null, { hold: approvalsV1.Hold.fromPartial({ id: call.request.id }) });
-    implementation.listHolds = (_call, callback) => callback(null, { holds: [] });
+    implementation.listHolds = (_call, callback) => callback(null, approvalsV1.ListHoldsResponse.fromPartial({ holds: [] }));
     const callers = Object.fromEntries(Object.keys(approvalsV1.ApprovalsServiceService).map((k) => [k, ['ingress'] as const]));
     const binding: GrpcServiceBinding = { definition: approvalsV1.ApprovalsServiceService, implementation: implementation as unknown as grpc.UntypedServiceImplementation, callers: { ...callers, listHolds: 'any-peer' } };
     server = new GrpcServer({ host: '127.0.0.1', port: 0 }, [binding], pki.material('approvals'), createLogger('test', 'silent'));
