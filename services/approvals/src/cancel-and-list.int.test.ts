@@ -44,8 +44,9 @@ describe('CancelHold', () => {
   it('refuses approving or denying a cancelled hold with HOLD_CANCELLED, naming why', async () => {
     const hold = await a.createHold(holdRequest());
     await a.cancelHold(hold.id, 'REVOKED: this identity has been revoked');
-    for (const call of [b.approve('approver-token', hold.id), b.deny('approver-token', hold.id, 'no')]) {
-      expect(await refusal(call)).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'HOLD_CANCELLED' });
+    // One call at a time: a second promise made up front could reject before anyone awaits it.
+    for (const call of [() => b.approve('approver-token', hold.id), () => b.deny('approver-token', hold.id, 'no')]) {
+      expect(await refusal(call())).toEqual({ code: grpc.status.FAILED_PRECONDITION, reason: 'HOLD_CANCELLED' });
     }
     await b.approve('approver-token', hold.id).catch((err: grpc.ServiceError) => expect(err.details).toContain('REVOKED: this identity has been revoked'));
     expect((await a.getHold(hold.id)).status).toBe(HoldStatus.HOLD_STATUS_CANCELLED);
