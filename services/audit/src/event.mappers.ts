@@ -73,14 +73,15 @@ function isBatch(message: ReceivedMessage): boolean {
  * storable (PostgreSQL text and jsonb refuse NUL) before it is hashed.
  */
 export function entriesFromMessage(message: ReceivedMessage, names: BusNames, content: MessageContent = messageContent(message)): IncomingEntry[] {
-  const invalidId = `invalid:${message.streamSeq}:${sha256Hex(message.data).slice(0, 16)}`;
-  if (!content.ok) return [invalidEntry(message.data, invalidId, NOWHERE, message.streamSeq)];
+  // Hashed only when something is invalid: every valid event is hashed once already (its digest).
+  const invalidId = () => `invalid:${message.streamSeq}:${sha256Hex(message.data).slice(0, 16)}`;
+  if (!content.ok) return [invalidEntry(message.data, invalidId(), NOWHERE, message.streamSeq)];
   if (!content.batch) {
     const entry = entryFromEvent(message.data, message.streamSeq, (event) => subjectOf(names, event) === message.subject);
-    return [entry ?? invalidEntry(message.data, invalidId, placeFromSubject(message.subject), message.streamSeq)];
+    return [entry ?? invalidEntry(message.data, invalidId(), placeFromSubject(message.subject), message.streamSeq)];
   }
   const publisher = names.batchPublisher(message.subject);
-  return content.events.map((data, index) => entryFromEvent(data, message.streamSeq, (event) => publisher !== undefined && publisherOf(event) === publisher) ?? invalidEntry(data, `${invalidId}:${index}`, NOWHERE, message.streamSeq));
+  return content.events.map((data, index) => entryFromEvent(data, message.streamSeq, (event) => publisher !== undefined && publisherOf(event) === publisher) ?? invalidEntry(data, `${invalidId()}:${index}`, NOWHERE, message.streamSeq));
 }
 
 /** The subject `event` must arrive on, or undefined when it cannot have one (ids unfit for a subject). */
