@@ -43,7 +43,8 @@ describe('busPermissions', () => {
     expect(BUS_SERVICES.filter((s) => mayPublish(s, names.policyDecide))).toEqual(['ingress']);
     expect(BUS_SERVICES.filter((s) => mayPublish(s, `${inboxPrefix('ingress')}.abc.1`))).toEqual(['policy']);
     // No response allowance: nats-server would let it publish to whatever reply subject a requester names.
-    expect(BUS_SERVICES.filter((s) => busPermissions(names, s).allowResponses)).toEqual([]);
+    const rendered = natsAuthorization(names, BUS_SERVICES.map((service) => ({ service, nkey: `U${service}` }))) as { users: { permissions: Record<string, unknown> }[] };
+    expect(rendered.users.filter((u) => 'allow_responses' in u.permissions)).toEqual([]);
     expect(mayPublish('policy', '$JS.API.STREAM.PURGE.PC_EVENTS')).toBe(false);
   });
 

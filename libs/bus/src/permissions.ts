@@ -61,12 +61,9 @@ export function isInboxReply(reply: string | undefined): boolean {
 export interface SubjectPermissions {
   readonly publish: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   readonly subscribe: { readonly allow: readonly string[]; readonly deny: readonly string[] };
-  /**
-   * May publish once to the reply subject of any request it received. No identity gets it:
-   * nats-server checks the allowance only after allow and deny refused a subject, so a requester
-   * could aim the answer at any subject (a stream purge). Policy answers into ingress's inbox.
-   */
-  readonly allowResponses: boolean;
+  // No identity gets nats-server's `allow_responses`: it is checked only after allow and deny
+  // refused a subject, so a requester could aim the answer at any subject (a stream purge).
+  // Policy answers into ingress's inbox, which its allow list names.
 }
 
 /** Name of audit's durable consumer on the events stream: no other identity may read or ack from it. */
@@ -102,10 +99,9 @@ export function busPermissions(names: BusNames, service: BusService): SubjectPer
     `${api}.CONSUMER.INFO.${events}.${AUDIT_DURABLE}`,
     `$JS.ACK.${events}.${AUDIT_DURABLE}.>`,
   ];
-  const of = (publish: string[], subscribe: string[], extra: Partial<Pick<SubjectPermissions, 'allowResponses'>> & { denyPublish?: string[] } = {}): SubjectPermissions => ({
-    publish: { allow: [...common.publish, ...publish], deny: service === 'audit' ? [] : [...auditConsumer, ...(extra.denyPublish ?? [])] },
+  const of = (publish: string[], subscribe: string[]): SubjectPermissions => ({
+    publish: { allow: [...common.publish, ...publish], deny: service === 'audit' ? [] : auditConsumer },
     subscribe: { allow: [...common.subscribe, ...subscribe], deny: [] },
-    allowResponses: extra.allowResponses ?? false,
   });
   switch (service) {
     case 'ingress': {
@@ -191,7 +187,6 @@ export function natsAuthorization(names: BusNames, users: readonly NatsUser[], e
           permissions: {
             publish: { allow: p.publish.allow, ...(p.publish.deny.length ? { deny: p.publish.deny } : {}) },
             subscribe: { allow: p.subscribe.allow, ...(p.subscribe.deny.length ? { deny: p.subscribe.deny } : {}) },
-            ...(p.allowResponses ? { allow_responses: { max: 1, expires: '1m' } } : {}),
           },
         };
       }),
