@@ -3,9 +3,7 @@
 // behind turns its readiness red. Audit is held back for real: a transaction holds its table locked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { readFileSync } from 'node:fs';
+import { connectBus } from '@portcullis/bus';
 import { eventually } from '@portcullis/testkit';
 import { CLIENTS, E2eEnvironment } from './harness.js';
 
@@ -28,12 +26,12 @@ beforeAll(async () => {
 afterAll(() => env.stop());
 
 async function streamState(): Promise<{ bytes: number; messages: number; config: { discard: string; max_age: number; max_bytes: number } }> {
-  const nc = await connect({ servers: env.nats, authenticator: nkeyAuthenticator(new TextEncoder().encode(readFileSync(env.natsAdmin.nkeySeedFile!, 'utf8').trim())) });
+  const bus = await connectBus({ url: env.nats, name: 'test-admin', credentials: { nkeySeedFile: env.natsAdmin.nkeySeedFile! } });
   try {
-    const info = await (await jetstreamManager(nc)).streams.info(`${env.stack.namespace.toUpperCase()}_EVENTS`);
+    const info = await bus.jsm.streams.info(`${env.stack.namespace.toUpperCase()}_EVENTS`);
     return { bytes: info.state.bytes, messages: info.state.messages, config: info.config };
   } finally {
-    await nc.close();
+    await bus.close();
   }
 }
 

@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
-import { BusNames, connectBus, newEvent, type Bus, type BusService, EVENT_TYPE_HEADER } from '@portcullis/bus';
+import { BusNames, connectBus, EventPublisher, newEvent, type Bus, type BusService } from '@portcullis/bus';
 import { eventsV1 } from '@portcullis/proto-gen';
 import { AckPolicy } from '@nats-io/jetstream';
 import { eventually } from '@portcullis/testkit';
-import { headers } from '@nats-io/transport-node';
 import { CLIENTS, E2eEnvironment } from './harness.js';
 
 const env = new E2eEnvironment();
@@ -145,13 +144,10 @@ describe('approval events come only from approvals', () => {
   it('records an approval smuggled into ingress\'s own batch as invalid, never as genuine, and releases nothing', async () => {
     const held = await heldRequest('/echo/smuggled-approval');
     const forged = grantedEvent(held.requestId, held.holdId);
-    const bus = await as('ingress');
-    const h = headers();
-    h.set(EVENT_TYPE_HEADER, 'batch');
-    const payload = eventsV1.EventBatch.encode({ events: [Buffer.from(eventsV1.Event.encode(forged).finish())] }).finish();
-    const ack = await bus.js.publish(names.batchSubject('ingress:forger', 'smuggle-1'), payload, { headers: h, msgID: 'batch:smuggle-1' });
+    // Published as ingress publishes its own events: a batch on its batch subject.
+    const seq = await new EventPublisher((await as('ingress')).js, names).publishBatch('smuggle-1', 'ingress:forger', [eventsV1.Event.encode(forged).finish()]);
     const invalid = await eventually(async () => {
-      const { rows } = await env.sql().query<{ event_id: string; type: string }>('select event_id, type from audit.events where stream_seq = $1', [String(ack.seq)]);
+      const { rows } = await env.sql().query<{ event_id: string; type: string }>('select event_id, type from audit.events where stream_seq = $1', [String(seq)]);
       return rows.length > 0 ? rows : undefined;
     }, 15_000, 'the smuggled batch in the audit log');
     expect(invalid).toEqual([{ event_id: expect.stringMatching(/^invalid:/), type: 'invalid' }]);
@@ -179,10 +175,7 @@ describe('an event id cannot be taken from its event', () => {
     const genuine = await eventually(async () => (await env.auditEvents(requestId)).find((r) => r.type === 'decision.made'), 15_000, 'the decision in the log');
     const id = (genuine.event_json as { id: string }).id;
     const squatter = newEvent({ id, requestId: 'req-squatter', connection: 'demo-http', source: 'ingress:forger', body: { $case: 'requestReceived', value: { principal: undefined, protocol: 'http', target: undefined } } });
-    const ingress = await as('ingress');
-    const h = headers();
-    h.set(EVENT_TYPE_HEADER, 'batch');
-    await ingress.js.publish(names.batchSubject('ingress:forger', 'squat-1'), eventsV1.EventBatch.encode({ events: [Buffer.from(eventsV1.Event.encode(squatter).finish())] }).finish(), { headers: h });
+    await new EventPublisher((await as('ingress')).js, names).publishBatch('squat-1', 'ingress:forger', [eventsV1.Event.encode(squatter).finish()]);
     const renamed = await eventually(async () => {
       const { rows } = await env.sql().query<{ event_id: string; request_id: string }>("select event_id, request_id from audit.events where event_id like $1", [`${id}~%`]);
       return rows[0];

@@ -20,6 +20,17 @@ const throughRelease = upTo('20261220000000-add-release');
 /** Reverts the last migration of `set`. */
 const downOnce = (database: Database<ApprovalsDB>, set: Record<string, Migration>) =>
   new Migrator({ db: database.db, provider: { getMigrations: async () => set }, migrationTableSchema: SCHEMA }).migrateDown();
+/** A pending HTTP hold as the latest schema stores it; its id. */
+async function insertPendingHold(database: Database<ApprovalsDB>): Promise<string> {
+  const id = randomUUID();
+  const target = '{"kind":"http","method":"POST","path":"/x","query":"","headers":[]}';
+  await sql`
+    insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, target, target_digest, approver_groups, expires_at)
+    values (${id}, ${`req-${randomUUID()}`}, 'demo-http', 'http://idp.test', 'demo-agent', ${target}::jsonb, ${targetDigest({ kind: 'http', method: 'POST', path: '/x', query: '', headers: [] })}, '{approvers}', now() + interval '1 hour')
+  `.execute(database.db);
+  return id;
+}
+
 const columnsOf = async (database: Database<ApprovalsDB>, table: string) =>
   (await sql<{ column_name: string }>`select column_name from information_schema.columns where table_schema = 'approvals' and table_name = ${table}`.execute(database.db)).rows.map((r) => r.column_name);
 
@@ -211,12 +222,7 @@ describe('migration 20261220000000-add-release', () => {
   });
 
   it('lets only an approved hold carry a release report, always with its time, and reverses', async () => {
-    const id = randomUUID();
-    const target = '{"kind":"http","method":"POST","path":"/x","query":"","headers":[]}';
-    await sql`
-      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, target, target_digest, approver_groups, expires_at)
-      values (${id}, ${`req-${randomUUID()}`}, 'demo-http', 'http://idp.test', 'demo-agent', ${target}::jsonb, ${targetDigest({ kind: 'http', method: 'POST', path: '/x', query: '', headers: [] })}, '{approvers}', now() + interval '1 hour')
-    `.execute(database.db);
+    const id = await insertPendingHold(database);
     await expect(sql`update approvals.holds set release_forwarded = false, release_code = 'REVOKED', release_reported_at = now() where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_release_check' });
     await expect(sql`update approvals.holds set release_forwarded = true where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_release_check' });
     await downOnce(database, migrations); // the migrations after it first
@@ -240,12 +246,7 @@ describe('migration 20261230000000-add-cancelled', () => {
   });
 
   it('lets a hold be cancelled only with a reason and by nobody, and reverses to expired', async () => {
-    const id = randomUUID();
-    const target = '{"kind":"http","method":"POST","path":"/x","query":"","headers":[]}';
-    await sql`
-      insert into approvals.holds (id, request_id, connection, requester_issuer, requester_subject, target, target_digest, approver_groups, expires_at)
-      values (${id}, ${`req-${randomUUID()}`}, 'demo-http', 'http://idp.test', 'demo-agent', ${target}::jsonb, ${targetDigest({ kind: 'http', method: 'POST', path: '/x', query: '', headers: [] })}, '{approvers}', now() + interval '1 hour')
-    `.execute(database.db);
+    const id = await insertPendingHold(database);
     await expect(sql`update approvals.holds set status = 'cancelled', resolved_at = now() where id = ${id}`.execute(database.db)).rejects.toMatchObject({ code: '23514', constraint: 'holds_cancelled_check' });
     await sql`update approvals.holds set status = 'cancelled', resolved_at = now(), resolution_reason = 'CALLER_GONE: gone' where id = ${id}`.execute(database.db);
     expect((await downOnce(database, migrations)).error).toBeUndefined();
