@@ -10,6 +10,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import type { BusNames } from './names.js';
 import { inboxPrefix, type BusService } from './permissions.js';
@@ -165,18 +166,24 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames, limi
       duplicate_window: 2 * 60 * 1e9,
     },
   ];
+  const declared = new Map<string, StreamInfo>();
   for (const config of streams) {
     const existing = await jsm.streams.info(config.name).catch(() => undefined);
     if (!existing) {
-      await jsm.streams.add(config).catch(async (err: Error) => {
+      const created = await jsm.streams.add(config).catch(async (err: Error) => {
         // Another service created it in the meantime.
-        if (!(await jsm.streams.info(config.name).catch(() => undefined))) throw err;
+        const raced = await jsm.streams.info(config.name).catch(() => undefined);
+        if (!raced) throw err;
+        return raced;
       });
+      declared.set(config.name, created);
     } else if (!existing.config.subjects.includes(config.subjects![0]!)) {
       throw new Error(`stream ${config.name} exists but does not capture ${config.subjects![0]}: fix its subjects (see deploy/nats)`);
+    } else {
+      declared.set(config.name, existing);
     }
   }
-  const events = await jsm.streams.info(names.eventsStream);
+  const events = declared.get(names.eventsStream)!;
   const c = events.config as StreamConfig & { allow_msg_ttl?: boolean; subject_transform?: unknown };
   // Whoever created it (any service may, when it is missing): nothing that loses, drops or copies out events.
   const losing = [

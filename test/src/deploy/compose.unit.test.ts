@@ -311,7 +311,11 @@ describe('deploy/nats stream definitions', () => {
           const config = declared.find((c) => c.name === name);
           return config ? { config } : Promise.reject(new Error('stream not found'));
         },
-        add: async (config: Record<string, unknown>) => void declared.push(config),
+        // Like JetStream, answers with the stream's info.
+        add: async (config: Record<string, unknown>) => {
+          declared.push(config);
+          return { config };
+        },
       },
     };
     await ensureStreams(jsm as unknown as Parameters<typeof ensureStreams>[0], new BusNames('portcullis'));
