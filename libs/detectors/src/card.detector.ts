@@ -29,10 +29,18 @@ export const cardDetector: Detector = {
       findCardsInRun(text, runStartBefore(text, runEnd), runEnd, out);
     }
   },
-  mayMatchUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  partial: maskCardDigits,
+  canonical: (text, start, end) => digitsOf(text, start, end),
+  mayMatchAscii(bytes: Uint8Array, start: number, end: number): boolean {
     return hasCandidateRun(bytes, start, end);
   },
 };
+
+function digitsOf(text: string, start: number, end: number): string {
+  let digits = '';
+  for (let i = start; i < end; i++) if (isDigit(text.charCodeAt(i))) digits += text.charAt(i);
+  return digits;
+}
 
 /**
  * CANDIDATE_RUN on bytes: 13 ASCII digits joined by at most one space or dash each. Digits and
@@ -95,15 +103,15 @@ function findCardsInRun(text: string, runStart: number, runEnd: number, out: Det
       regionEnd = Math.max(regionEnd, spanEnd);
       continue;
     }
-    if (regionStart !== -1) out.push(cardMatch(text, regionStart, regionEnd));
+    if (regionStart !== -1) out.push(cardMatch(regionStart, regionEnd));
     regionStart = groupStart;
     regionEnd = spanEnd;
   }
-  if (regionStart !== -1) out.push(cardMatch(text, regionStart, regionEnd));
+  if (regionStart !== -1) out.push(cardMatch(regionStart, regionEnd));
 }
 
-function cardMatch(text: string, start: number, end: number): DetectorMatch {
-  return { detector: 'card', start, end, replacement: maskCardDigits(text, start, end) };
+function cardMatch(start: number, end: number): DetectorMatch {
+  return { detector: 'card', start, end };
 }
 
 /**

@@ -27,8 +27,15 @@ export const emailDetector: Detector = {
       at = text.indexOf('@', match === undefined ? at + 1 : match.end);
     }
   },
-  // Every match is anchored on an ASCII '@', which UTF-8 never uses inside a multi-byte character.
-  mayMatchUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  partial(text: string, start: number, end: number): string {
+    // Keep one character of the local part: enough for a human to tell
+    // addresses apart in a response, too little to recover the address.
+    const at = text.lastIndexOf('@', end - 1);
+    return text.charAt(start) + '***' + text.slice(at, end);
+  },
+  // Case matters in neither the domain nor (in practice) the local part.
+  canonical: (text, start, end) => text.slice(start, end).toLowerCase(),
+  mayMatchAscii(bytes: Uint8Array, start: number, end: number): boolean {
     for (let i = start; i < end; i++) if (bytes[i] === AT) return true;
     return false;
   },
@@ -39,10 +46,7 @@ function emailAround(text: string, at: number): DetectorMatch | undefined {
   if (localStart === -1) return undefined;
   const domainEnd = domainEndAfter(text, at);
   if (domainEnd === -1) return undefined;
-  // Keep one character of the local part: enough for a human to tell
-  // addresses apart in a response, too little to recover the address.
-  const replacement = text.charAt(localStart) + '***' + text.slice(at, domainEnd);
-  return { detector: 'email', start: localStart, end: domainEnd, replacement };
+  return { detector: 'email', start: localStart, end: domainEnd };
 }
 
 /**

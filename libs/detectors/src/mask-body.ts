@@ -1,7 +1,9 @@
-import { maskJson } from './mask-json.js';
-import { maskText } from './mask-text.js';
+import type { Findings } from './findings.js';
+import { maskJsonWith } from './mask-json.js';
+import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
+import { compileProfile, type CompiledProfile } from './profile.js';
 
 // type "/" subtype, each an RFC 9110 token; parameters are stripped beforehand.
 const MEDIA_TYPE = /^[a-z0-9!#$%&'*+.^_`|~-]+\/[a-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -19,13 +21,24 @@ const TEXT_LIKE = new Set([
  */
 export function maskBody(body: string, contentType: string | undefined, profile: MaskingProfile): MaskResult {
   const mediaType = mediaTypeOf(contentType);
-  if (mediaType !== undefined && isJson(mediaType)) return maskJson(body, profile);
-  if (mediaType !== undefined && isTextLike(mediaType)) return maskText(body, profile);
-  throw new MaskingError('UNSUPPORTED_CONTENT_TYPE', `Cannot mask content type ${JSON.stringify(contentType?.slice(0, 100) ?? null)}`);
+  if (mediaType === undefined) throw unsupported(contentType);
+  const findings: Findings = {};
+  return { text: maskDocumentWith(body, mediaType, compileProfile(profile), findings), findings };
+}
+
+/** One decoded document of `mediaType` (lower-case essence), with a compiled profile. */
+export function maskDocumentWith(text: string, mediaType: string, compiled: CompiledProfile, findings: Findings): string {
+  if (isJson(mediaType)) return maskJsonWith(text, compiled, findings);
+  if (isTextLike(mediaType)) return applyDetectors(text, compiled, findings);
+  throw unsupported(mediaType);
+}
+
+function unsupported(contentType: string | undefined): MaskingError {
+  return new MaskingError('UNSUPPORTED_CONTENT_TYPE', `Cannot mask content type ${JSON.stringify(contentType?.slice(0, 100) ?? null)}`);
 }
 
 /** `Application/JSON; charset=utf-8` -> `application/json`; undefined if malformed. */
-function mediaTypeOf(contentType: string | undefined): string | undefined {
+export function mediaTypeOf(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
   const semicolon = contentType.indexOf(';');
   const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();

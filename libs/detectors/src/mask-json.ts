@@ -1,12 +1,9 @@
-import type { Detector } from './detector.types.js';
 import { countFinding, type Findings } from './findings.js';
 import { maskCardNumberTokens } from './json-card-numbers.js';
 import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
 import { compileProfile, type CompiledProfile } from './profile.js';
-import { REDACTED } from './redaction.js';
-
 
 type JsonContainer = unknown[] | Record<string, unknown>;
 
@@ -17,7 +14,7 @@ interface Frame {
 }
 
 interface WalkContext {
-  readonly detectors: readonly Detector[];
+  readonly compiled: CompiledProfile;
   readonly fields: ReadonlySet<string>;
   readonly findings: Findings;
   readonly stack: Frame[];
@@ -58,7 +55,7 @@ function parse(json: string): unknown {
 }
 
 function contextFor(compiled: CompiledProfile, findings: Findings): WalkContext {
-  return { detectors: compiled.detectors, fields: compiled.fields, findings, stack: [] };
+  return { compiled, fields: compiled.fields, findings, stack: [] };
 }
 
 /**
@@ -86,8 +83,10 @@ function maskArray(node: unknown[], original: unknown, ctx: WalkContext): void {
 function maskObject(node: Record<string, unknown>, original: unknown, ctx: WalkContext): void {
   // Object.keys, not for-in: only the parsed object's own keys, never inherited ones.
   for (const key of Object.keys(node)) {
-    if (ctx.fields.size > 0 && ctx.fields.has(key.toLowerCase())) {
-      node[key] = REDACTED;
+    const field = ctx.fields.size > 0 ? key.toLowerCase() : undefined;
+    if (field !== undefined && ctx.fields.has(field)) {
+      const value = node[key];
+      node[key] = ctx.compiled.replace.field(ctx.compiled.fieldStyleOf(field), typeof value === 'string' ? value : JSON.stringify(value));
       countFinding(ctx.findings, 'field');
       continue;
     }
@@ -106,7 +105,7 @@ function maskValue(value: unknown, original: unknown, ctx: WalkContext): unknown
       countFinding(ctx.findings, 'card'); // already masked by the token rewrite
       return value;
     }
-    return applyDetectors(value, ctx.detectors, ctx.findings);
+    return applyDetectors(value, ctx.compiled, ctx.findings);
   }
   if (typeof value === 'object' && value !== null) {
     ctx.stack.push({ node: value as JsonContainer, original });

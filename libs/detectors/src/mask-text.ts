@@ -1,12 +1,13 @@
-import type { Detector, DetectorMatch } from './detector.types.js';
+import type { DetectionContext, DetectorMatch } from './detector.types.js';
+import { detectorFor } from './detector.registry.js';
 import { countFinding, type Findings } from './findings.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
-import { compileProfile } from './profile.js';
+import { compileProfile, type CompiledProfile } from './profile.js';
 
 export function maskText(text: string, profile: MaskingProfile): MaskResult {
-  const { detectors } = compileProfile(profile);
+  const compiled = compileProfile(profile);
   const findings: Findings = {};
-  return { text: applyDetectors(text, detectors, findings), findings };
+  return { text: applyDetectors(text, compiled, findings), findings };
 }
 
 /**
@@ -15,9 +16,10 @@ export function maskText(text: string, profile: MaskingProfile): MaskResult {
  * results independent of detector order: e.g. an address whose local part is
  * a card number is still seen as an address.
  */
-export function applyDetectors(text: string, detectors: readonly Detector[], findings: Findings): string {
+export function applyDetectors(text: string, compiled: CompiledProfile, findings: Findings, context?: DetectionContext): string {
+  const { detectors } = compiled;
   const matches: DetectorMatch[] = [];
-  for (const detector of detectors) detector.find(text, matches);
+  for (const detector of detectors) detector.find(text, matches, context);
   if (matches.length === 0) return text;
   if (detectors.length > 1) matches.sort(byStartThenLongest);
 
@@ -26,7 +28,8 @@ export function applyDetectors(text: string, detectors: readonly Detector[], fin
   for (const match of matches) {
     // Overlaps lose to the earlier, longer match, which already hides them.
     if (match.start < cursor) continue;
-    masked += text.slice(cursor, match.start) + match.replacement;
+    const detector = detectorFor(match.detector);
+    masked += text.slice(cursor, match.start) + compiled.replace.detector(detector, compiled.styleOf(match.detector), text, match.start, match.end);
     cursor = match.end;
     countFinding(findings, match.detector);
   }

@@ -1,5 +1,6 @@
 import { columnPatternMatches, parseColumnPattern, type ColumnPattern, type ColumnSource } from './column-pattern.js';
 import type { Findings } from './findings.js';
+import { maskDocumentWith } from './mask-body.js';
 import { maskJsonWith } from './mask-json.js';
 import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
@@ -36,9 +37,18 @@ export interface ValueMasker {
    * INVALID_JSON.
    */
   maskJson(json: string, findings: Findings): string;
+  /**
+   * A whole decoded document of a media type (`application/json`, `text/html`, ...: the essence,
+   * lower-case, no parameters): field rules where the format has structure, detectors everywhere.
+   * The same string when nothing was masked. Throws MaskingError for a document it cannot mask
+   * (UNSUPPORTED_CONTENT_TYPE, INVALID_JSON, ...): nothing is passed through unread.
+   */
+  maskDocument(text: string, mediaType: string, findings: Findings): string;
 }
 
 const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
+const AMPERSAND = 0x26;
 
 /** Throws MaskingError (UNKNOWN_DETECTOR, INVALID_COLUMN_PATTERN): a profile that cannot be read must not mask nothing. */
 export function valueMasker(profile: MaskingProfile): ValueMasker {
@@ -50,7 +60,11 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
   // (Non-ASCII keys can lower-case to ASCII, e.g. the Kelvin sign to "k": those documents are parsed.)
   const asciiFields = [...fields].filter((field) => /^[\x00-\x7f]*$/.test(field)).map((field) => Buffer.from(field, 'latin1'));
   const mayMatch = (bytes: Uint8Array, start: number, end: number): boolean => {
-    for (const detector of detectors) if (detector.mayMatchUtf8(bytes, start, end)) return true;
+    if (detectors.length === 0) return false;
+    // What an inspection view folds or decodes (non-ASCII, entities, percent and backslash escapes)
+    // can spell any value without its ASCII bytes.
+    if (mayNeedView(bytes, start, end)) return true;
+    for (const detector of detectors) if (detector.mayMatchAscii(bytes, start, end)) return true;
     return false;
   };
   return {
@@ -70,7 +84,7 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
       if (detectors.length > 0 && mayMatch(bytes, start, end)) return true;
       return fields.size > 0 && (hasNonAscii(bytes, start, end) || asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field)));
     },
-    maskText: (text, findings) => applyDetectors(text, detectors, findings),
+    maskText: (text, findings) => applyDetectors(text, compiled, findings),
     maskJson(json, findings) {
       const found: Findings = {};
       const masked = maskJsonWith(json, compiled, found);
@@ -81,7 +95,18 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
       }
       return changed ? masked : json;
     },
+    maskDocument(text, mediaType, findings) {
+      return maskDocumentWith(text, mediaType, compiled, findings);
+    },
   };
+}
+
+function mayNeedView(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80 || byte === PERCENT || byte === AMPERSAND || byte === BACKSLASH) return true;
+  }
+  return false;
 }
 
 function columnPattern(profile: string, text: string): ColumnPattern {
