@@ -1,0 +1,33 @@
+import http from 'node:http';
+
+/** An answer exactly as it came off the wire: no decompression, no decoding, every header line. */
+export interface Received {
+  readonly status: number;
+  /** Header lines in order, names lower-cased (repeated names kept: Set-Cookie). */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Buffer;
+}
+
+export const header = (r: Pick<Received, 'headers'>, name: string) => r.headers.find(([k]) => k === name)?.[1];
+export const headersNamed = (r: Pick<Received, 'headers'>, name: string) => r.headers.filter(([k]) => k === name).map(([, v]) => v);
+
+/**
+ * A GET as a client that wants to see everything: node:http rather than fetch, which would
+ * decompress and hide what the gateway actually sent.
+ */
+export function rawGet(url: string, headers: Readonly<Record<string, string>>, timeoutMs = 30_000): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const pairs: [string, string][] = [];
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+        resolve({ status: res.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
