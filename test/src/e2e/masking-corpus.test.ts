@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, E2eEnvironment } from './harness.js';
-import { judgeEvasion, judgePrecision } from './masking-corpus/checks.js';
+import { judgeEvasion, judgePrecision, servedHeaderLines } from './masking-corpus/checks.js';
 import { rawGet, type Received } from './masking-corpus/client.js';
 import { buildCorpus } from './masking-corpus/corpus.js';
 import { corpusConfig, CONNECTION, DETECTORS_NOT_YET_MERGED, missingDetectors } from './masking-corpus/profile.js';
@@ -42,7 +42,7 @@ describe('the corpus itself', () => {
     for (const c of corpus.evasion) {
       const type = c.served.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
       const coding = c.served.headers.find(([k]) => k.toLowerCase() === 'content-encoding')?.[1];
-      const readings = [readBody(c.served.body, type, coding), readHeaders(c.served.headers.map(([k, v]) => [k.toLowerCase(), v] as const))];
+      const readings = [readBody(c.served.body, type, coding), readHeaders(servedHeaderLines(c.served))];
       for (const planted of c.planted) if (!findLeak(planted, readings)) missed.push(`${c.id}: ${planted.label}`);
     }
     expect(missed).toEqual([]);

@@ -43,6 +43,15 @@ function digestMismatches(name: string, value: string, body: Buffer): string[] {
   return out;
 }
 
+/** Every header line the upstream sends for a case, as the client lists them (trailers, early hints too). */
+export function servedHeaderLines(served: Served): [string, string][] {
+  return [
+    ...served.headers.map(([k, v]) => [k.toLowerCase(), v] as [string, string]),
+    ...(served.trailers ?? []).map(([k, v]) => [`(trailer) ${k.toLowerCase()}`, v] as [string, string]),
+    ...Object.entries(served.earlyHints ?? {}).map(([k, v]) => [`(103) ${k.toLowerCase()}`, v] as [string, string]),
+  ];
+}
+
 /** The body a client ends up with: decoded as its Content-Encoding says (or as received). */
 export const clientBody = (received: Received) => decodeContent(received.body, header(received, 'content-encoding')) ?? received.body;
 

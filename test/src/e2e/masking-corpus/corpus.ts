@@ -1,6 +1,7 @@
 import { cardCases } from './cases-card.js';
 import { emailCases } from './cases-email.js';
 import { fieldCases } from './cases-fields.js';
+import { hostileCases } from './cases-hostile.js';
 import { httpCases } from './cases-http.js';
 import { ibanPhoneSsnCases } from './cases-iban-phone-ssn.js';
 import { secretCases } from './cases-secret.js';
@@ -10,7 +11,7 @@ import { precisionCases } from './precision-cases.js';
 
 /** The whole corpus: every evasion case and every look-alike, ids unique across both. */
 export function buildCorpus(): { evasion: EvasionCase[]; precision: PrecisionCase[] } {
-  const evasion = [...cardCases(), ...emailCases(), ...ibanPhoneSsnCases(), ...secretCases(), ...fieldCases(), ...transportCases(), ...httpCases()];
+  const evasion = [...cardCases(), ...emailCases(), ...ibanPhoneSsnCases(), ...secretCases(), ...fieldCases(), ...transportCases(), ...httpCases(), ...hostileCases()];
   const precision = precisionCases();
   const ids = [...evasion, ...precision].map((c) => c.id);
   const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);

@@ -42,6 +42,10 @@ export interface Served {
   readonly etag?: boolean;
   /** Real Range and If-Range support (default true for 200 answers). */
   readonly ranges?: boolean;
+  /** Trailer fields after a chunked body (announced in a Trailer header). */
+  readonly trailers?: readonly (readonly [string, string])[];
+  /** A 103 Early Hints before the answer, with these headers. */
+  readonly earlyHints?: Readonly<Record<string, string>>;
   /** A 206 whatever the request: one range of the body, or several as multipart/byteranges. */
   readonly force206?: { readonly start: number; readonly end: number } | 'multipart';
 }

@@ -53,8 +53,8 @@ export const escapeHtml = (text: string) => text.replaceAll('&', '&amp;').replac
 export const percentAll = (text: string) => [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 /** Percent-encodes only the characters named (e.g. '@' → '%40'). */
 export const percentSome = (text: string, chars: string) => [...text].map((c) => (chars.includes(c) ? percentAll(c) : c)).join('');
-/** A JSON string body with every character as a \uXXXX escape. */
-export const jsonEscapeAll = (text: string) => [...text].map((c) => [...c].map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')).join('');
+/** A JSON string body with every UTF-16 code unit as a \uXXXX escape (astral characters as surrogate pairs). */
+export const jsonEscapeAll = (text: string) => Array.from({ length: text.length }, (_, i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
 export const jsonEscapeSome = (text: string, chars: string) => [...text].map((c) => (chars.includes(c) ? jsonEscapeAll(c) : c)).join('');
 
 // ---- charsets ----

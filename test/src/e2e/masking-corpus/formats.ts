@@ -66,6 +66,10 @@ export interface ServeOptions {
   readonly etag?: boolean;
   readonly ranges?: boolean;
   readonly force206?: Served['force206'];
+  readonly trailers?: Served['trailers'];
+  readonly earlyHints?: Served['earlyHints'];
+  /** No Content-Type header at all. */
+  readonly noContentType?: boolean;
   /** Bytes to use instead of the encoded text (invalid bytes, a bomb). */
   readonly bytes?: Buffer;
 }
@@ -92,7 +96,7 @@ export function serve(doc: Doc, options: ServeOptions = {}): Served {
   const contentType = declared === null ? doc.mediaType : `${doc.mediaType}; charset=${declared}`;
   const codings = options.codings ?? [];
   const body = compressAll(plain, codings);
-  const headers: (readonly [string, string])[] = [['Content-Type', contentType]];
+  const headers: (readonly [string, string])[] = options.noContentType ? [] : [['Content-Type', contentType]];
   const encodingHeader = options.encodingHeader ?? (codings.length ? codings.map(codingName).join(', ') : undefined);
   if (encodingHeader) headers.push(['Content-Encoding', encodingHeader]);
   headers.push(...(options.headers ?? []));
@@ -104,7 +108,9 @@ export function serve(doc: Doc, options: ServeOptions = {}): Served {
     ...(options.status ? { status: options.status } : {}),
     // An event stream goes out event by event (when not compressed: then it is cut anywhere).
     ...(options.splitAt ? { splitAt: options.splitAt } : stream ? { splitAt: eventEnds(body) } : {}),
-    ...(options.chunked || stream ? { chunked: true } : {}),
+    ...(options.chunked || stream || options.trailers ? { chunked: true } : {}),
+    ...(options.trailers ? { trailers: options.trailers } : {}),
+    ...(options.earlyHints ? { earlyHints: options.earlyHints } : {}),
     ...(options.integrity ? { integrity: options.integrity } : {}),
     ...(options.etag === false ? { etag: false } : {}),
     ...(options.ranges === false ? { ranges: false } : {}),

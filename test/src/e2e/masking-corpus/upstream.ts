@@ -129,7 +129,10 @@ export async function startCorpusUpstream(cases: ReadonlyMap<string, Served>): P
     const chunked = served.chunked === true && status !== 416;
     const flat = headers.flat();
     if (!chunked) flat.push('Content-Length', String(body.length));
+    if (served.trailers) flat.push('Trailer', served.trailers.map(([k]) => k).join(', '));
+    if (served.earlyHints) res.writeEarlyHints(served.earlyHints);
     res.writeHead(status, flat);
+    if (served.trailers) res.addTrailers(served.trailers.map(([k, v]) => [k, v] as [string, string]));
     if (req.method === 'HEAD') {
       res.end();
       return;
