@@ -7,11 +7,13 @@ export type MaskOutcome = MaskBytesOutcome | { readonly ok: false; readonly code
 export class Masker {
   private readonly profiles: ReadonlyMap<string, MaskingProfile>;
 
-  constructor(profiles: readonly MaskingProfileConfig[]) {
-    this.profiles = new Map(profiles.map((p) => [p.name, { name: p.name, detectors: p.detectors, fields: p.fields, columns: p.columns }]));
+  constructor(profiles: readonly MaskingProfileConfig[], tokenKey?: Uint8Array) {
+    this.profiles = new Map(
+      profiles.map((p) => [p.name, { name: p.name, detectors: p.detectors, fields: p.fields, columns: p.columns, styles: p.styles, fieldStyles: p.fieldStyles, ...(tokenKey ? { tokenKey } : {}) }]),
+    );
   }
 
-  /** The profiles as configured, for the gateway's in-process masking. */
+  /** The profiles as configured, for the gateway's in-process masking (the handler leaves the token key out). */
   list(): readonly MaskingProfile[] {
     return [...this.profiles.values()];
   }

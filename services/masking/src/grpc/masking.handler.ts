@@ -10,6 +10,7 @@ const STATUS = {
   INVALID_JSON: grpc.status.INVALID_ARGUMENT,
   INVALID_ENCODING: grpc.status.INVALID_ARGUMENT,
   MASKING_FAILED: grpc.status.INTERNAL,
+  MISSING_TOKEN_KEY: grpc.status.FAILED_PRECONDITION,
 } as const;
 
 export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBinding {
@@ -23,7 +24,7 @@ export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBindi
       return { body: outcome.body, findings: { ...outcome.findings } };
     }, (err) => logger.error({ err }, 'mask failed')),
     getProfiles: unary(async () => ({
-      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields], columns: [...p.columns] })),
+      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields], columns: [...p.columns], styles: { ...p.styles }, fieldStyles: { ...p.fieldStyles } })),
     }), (err) => logger.error({ err }, 'getProfiles failed')),
   };
   return { definition: maskingV1.MaskingServiceService, implementation, callers: MASKING_CALLERS };
