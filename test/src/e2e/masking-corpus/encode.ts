@@ -62,9 +62,9 @@ export const jsonEscapeSome = (text: string, chars: string) => [...text].map((c)
 export type Charset = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'utf-16le-bom' | 'utf-16be-bom' | 'utf-32le' | 'utf-32be' | 'utf-32le-bom' | 'utf-32be-bom' | 'windows-1252' | 'latin1';
 
 /** windows-1252's bytes 0x80–0x9F (the ones that differ from latin1), by character. */
-const CP1252: Record<string, number> = { '€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f };
+export const CP1252: Readonly<Record<string, number>> = { '€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f };
 
-function singleByte(text: string, table: Record<string, number>): Buffer {
+function singleByte(text: string, table: Readonly<Record<string, number>>): Buffer {
   return Buffer.from(
     [...text].map((c) => {
       const code = table[c] ?? c.charCodeAt(0);

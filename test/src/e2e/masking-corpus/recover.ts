@@ -1,7 +1,7 @@
 import { domainToUnicode } from 'node:url';
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Canonical, Planted } from './corpus.types.js';
-import { EBCDIC_037 } from './encode.js';
+import { CP1252, EBCDIC_037 } from './encode.js';
 
 // The heart of the corpus: everything a client (or an attacker reading what the gateway let
 // through) could make of an answer. An answer is read every way a client might — the coding its
@@ -114,8 +114,18 @@ const EBCDIC_DECODE: string[] = (() => {
   return table;
 })();
 
+const CP1252_DECODE: string[] = (() => {
+  const table = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
+  for (const [c, b] of Object.entries(CP1252)) table[b] = c;
+  return table;
+})();
+
+/** WHATWG's labels of windows-1252 (latin1 and ASCII among them), decoded by its table: Node 20's TextDecoder reads 0x80–0x9F as C1 controls. */
+const WINDOWS_1252 = /^(windows-1252|cp1252|x-cp1252|cp819|ibm819|iso-8859-1|iso8859-1|iso_8859-1|iso-ir-100|l1|latin1|us-ascii|ascii|ansi_x3\.4-1968)$/;
+
 function decodeWith(label: string, bytes: Buffer): string | undefined {
   const l = label.toLowerCase().replace(/^"|"$/g, '');
+  if (WINDOWS_1252.test(l)) return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_DECODE[c.charCodeAt(0)]!);
   if (/^utf-?32(le)?$/.test(l)) return utf32(bytes, !(l === 'utf-32' && bytes[0] === 0 && bytes[1] === 0));
   if (/^utf-?32be$/.test(l)) return utf32(bytes, false);
   if (/^(unicode-1-1-)?utf-?7$/.test(l)) return utf7(bytes.toString('latin1'));
