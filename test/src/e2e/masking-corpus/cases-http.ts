@@ -52,6 +52,27 @@ function rangeCases(): EvasionCase[] {
   ];
 }
 
+/**
+ * Requests whose answer depends on the unmasked bytes: a 304 or 412 confirms a guess at the body
+ * (ETags are often a hash of it), a wanted digest describes it. Never answered from the upstream
+ * on a masked connection.
+ */
+function oracleCases(): EvasionCase[] {
+  const etag = etagOf(Buffer.from(rangeDoc.text));
+  const both = [visa, mail];
+  const o = (id: string, request: Record<string, string>) => evasion(id, 'oracle/conditional', both, rangeDoc, { request, refusal: MAY_REFUSE_RANGE, whole });
+  const d = (id: string, request: Record<string, string>) => evasion(id, 'oracle/want-digest', both, rangeDoc, { request, whole });
+  return [
+    o('oracle-if-none-match-etag', { 'if-none-match': etag }),
+    o('oracle-if-none-match-weak', { 'if-none-match': `W/${etag}` }),
+    o('oracle-if-none-match-star', { 'if-none-match': '*' }),
+    o('oracle-if-match-guess', { 'if-match': '"a-guessed-tag"' }),
+    d('oracle-want-digest', { 'want-digest': 'sha-256' }),
+    d('oracle-want-content-digest', { 'want-content-digest': 'sha-256=1' }),
+    d('oracle-want-repr-digest', { 'want-repr-digest': 'sha-256=1' }),
+  ];
+}
+
 function integrityCases(): EvasionCase[] {
   const doc = json(`card ${groups(MC).join(' ')}`, 'note');
   const i = (id: string, integrity: NonNullable<Parameters<typeof evasion>[4]>['integrity'], extra: Parameters<typeof evasion>[4] = {}) =>
@@ -95,5 +116,5 @@ function headerCases(): EvasionCase[] {
 }
 
 export function httpCases(): EvasionCase[] {
-  return [...rangeCases(), ...integrityCases(), ...headerCases()];
+  return [...rangeCases(), ...oracleCases(), ...integrityCases(), ...headerCases()];
 }

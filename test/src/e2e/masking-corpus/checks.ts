@@ -10,6 +10,9 @@ import { etagOf } from './upstream.js';
 // Range forwarded, and integrity headers that describe the bytes received. Precision: the same
 // document back.
 
+/** Request headers that make the upstream's answer depend on the unmasked bytes: never forwarded on a masked connection. */
+const ORACLE_HEADERS = ['range', 'if-range', 'if-none-match', 'if-match'];
+
 export type Outcome = 'masked' | 'refused' | 'failed';
 
 export interface EvasionVerdict {
@@ -83,12 +86,17 @@ export function judgeEvasion(c: EvasionCase, received: Received, upstreamSaw: re
     const leak = findLeak(planted, readings);
     if (leak) problems.push(`leaked ${planted.kind} (${planted.label}): ${describeForm(leak.form)} in ${leak.how}`);
   }
-  if (c.request && upstreamSaw.some((h) => h.range !== undefined || h['if-range'] !== undefined)) problems.push('Range/If-Range was forwarded to the upstream');
+  const oracles = Object.keys(c.request ?? {}).filter((name) => ORACLE_HEADERS.includes(name));
+  for (const name of oracles) if (upstreamSaw.some((h) => h[name] !== undefined)) problems.push(`${name} was forwarded to the upstream`);
   const error = gatewayError(received);
   if (error) {
     const expected = c.refusal;
     if (!expected) problems.push(`refused ${received.status} ${error.code} where masking was expected`);
     else if (!expected.allowed.some(([status, code]) => status === received.status && code === error.code)) problems.push(`refused ${received.status} ${error.code}; allowed: ${allowedText(expected)}`);
+    return { outcome: problems.length ? 'failed' : 'refused', problems };
+  }
+  if (received.cut) {
+    if (!c.refusal || c.refusal.required) problems.push(`the answer (${received.status}) was cut off after ${received.body.length} bytes where masking was expected`);
     return { outcome: problems.length ? 'failed' : 'refused', problems };
   }
   if (c.refusal?.required) problems.push(`answered ${received.status}; must be refused with ${allowedText(c.refusal)}`);
@@ -119,6 +127,7 @@ function decodeText(bytes: Buffer, contentType: string | undefined): string | un
 export function judgePrecision(c: PrecisionCase, received: Received): PrecisionVerdict {
   const error = gatewayError(received);
   if (error) return { changed: true, detail: `refused ${received.status} ${error.code}` };
+  if (received.cut) return { changed: true, detail: `cut off after ${received.body.length} bytes` };
   if (received.status !== (c.served.status ?? 200)) return { changed: true, detail: `answered ${received.status}` };
   const got = clientBody(received);
   const original = originalOf(c.served);

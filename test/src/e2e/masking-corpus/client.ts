@@ -9,6 +9,8 @@ export interface Received {
    */
   readonly headers: readonly (readonly [string, string])[];
   readonly body: Buffer;
+  /** The answer was cut off before its end (what came before is in `body`). */
+  readonly cut?: boolean;
 }
 
 export const header = (r: Pick<Received, 'headers'>, name: string) => r.headers.find(([k]) => k === name)?.[1];
@@ -24,13 +26,16 @@ export function rawGet(url: string, headers: Readonly<Record<string, string>>, t
     const req = http.get(url, { headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
+      const done = (cut: boolean) => {
         const pairs: [string, string][] = [];
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
         for (let i = 0; i + 1 < res.rawTrailers.length; i += 2) pairs.push([`(trailer) ${res.rawTrailers[i]!.toLowerCase()}`, res.rawTrailers[i + 1]!]);
-        resolve({ status: res.statusCode ?? 0, headers: [...pairs, ...informational], body: Buffer.concat(chunks) });
-      });
-      res.on('error', reject);
+        resolve({ status: res.statusCode ?? 0, headers: [...pairs, ...informational], body: Buffer.concat(chunks), ...(cut ? { cut } : {}) });
+      };
+      res.on('end', () => done(false));
+      // A stream the gateway cuts off (fail closed mid-answer) ends in an error or a close without an end.
+      res.on('error', () => done(true));
+      res.on('close', () => done(!res.complete));
     });
     req.on('information', (info) => {
       for (let i = 0; i + 1 < info.rawHeaders.length; i += 2) informational.push([`(${info.statusCode}) ${info.rawHeaders[i]!.toLowerCase()}`, info.rawHeaders[i + 1]!]);

@@ -58,6 +58,15 @@ function integrityHeaders(served: Served): [string, string][] {
   return out;
 }
 
+/** Want-Digest / Want-Content-Digest / Want-Repr-Digest (RFC 3230, RFC 9530): the digest asked for, over the unmasked bytes. */
+function wantedDigests(request: IncomingHttpHeaders, body: Buffer): [string, string][] {
+  const out: [string, string][] = [];
+  if (request['want-digest']) out.push(['Digest', `sha-256=${b64('sha256', body)}`]);
+  if (request['want-content-digest']) out.push(['Content-Digest', `sha-256=:${b64('sha256', body)}:`]);
+  if (request['want-repr-digest']) out.push(['Repr-Digest', `sha-256=:${b64('sha256', body)}:`]);
+  return out;
+}
+
 interface Answer {
   status: number;
   headers: [string, string][];
@@ -70,7 +79,15 @@ function answer(served: Served, request: IncomingHttpHeaders): Answer {
   const status = served.status ?? 200;
   const etag = etagOf(body);
   if (served.etag !== false) headers.push(['ETag', served.integrity?.includes('weak-etag') ? `W/${etag}` : etag]);
-  headers.push(['Last-Modified', LAST_MODIFIED], ...integrityHeaders(served));
+  headers.push(['Last-Modified', LAST_MODIFIED], ...integrityHeaders(served), ...wantedDigests(request, body));
+  // Conditional requests answered as a real server does: each is an oracle on the unmasked bytes.
+  const tags = (h: string | undefined) => (h ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (request['if-none-match'] !== undefined && (tags(request['if-none-match']).includes(etag) || request['if-none-match'].trim() === '*')) {
+    return { status: 304, headers: headers.filter(([k]) => !/^content-/i.test(k)), body: Buffer.alloc(0) };
+  }
+  if (request['if-match'] !== undefined && !tags(request['if-match']).includes(etag) && request['if-match'].trim() !== '*') {
+    return { status: 412, headers: headers.filter(([k]) => !/^content-/i.test(k)), body: Buffer.alloc(0) };
+  }
   const contentType = served.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/octet-stream';
   if (served.force206) {
     const parts = served.force206 === 'multipart' ? [{ start: 0, end: (body.length >> 1) - 1 }, { start: body.length >> 1, end: body.length - 1 }] : [served.force206];
