@@ -1,19 +1,29 @@
-import { maskBytes, maskText, type MaskingProfile } from '@portcullis/detectors';
-import { refusal, type Refusal } from '../domain/refusal.js';
+import { maskBytes, maskText, valueMasker, type MaskBytesFailure, type MaskingProfile } from '@portcullis/detectors';
+import { refusal, type Refusal, type RefusalCode } from '../domain/refusal.js';
 
-export type BodyMasking = { readonly ok: true; readonly body: Buffer; readonly findings: Readonly<Record<string, number>> } | { readonly ok: false; readonly refusal: Refusal };
+export type BodyMasking =
+  | { readonly ok: true; readonly body: Buffer; readonly contentType: string; readonly findings: Readonly<Record<string, number>> }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+const REFUSAL: Record<MaskBytesFailure, RefusalCode> = {
+  UNSUPPORTED_CONTENT_TYPE: 'RESPONSE_NOT_MASKABLE',
+  UNSUPPORTED_ENCODING: 'RESPONSE_NOT_MASKABLE',
+  INVALID_JSON: 'RESPONSE_NOT_MASKABLE',
+  INVALID_ENCODING: 'RESPONSE_NOT_MASKABLE',
+  TOO_LARGE: 'RESPONSE_TOO_LARGE',
+  MASKING_FAILED: 'MASKING_FAILED',
+};
 
 /**
- * Masks an HTTP response body in-process. A body that cannot be read (compressed, binary, not
- * UTF-8, invalid JSON) is a refusal: it does not leave the gateway.
+ * Masks an HTTP response body in-process: its Content-Encoding undone (decoded at most `maxBytes`),
+ * read in its charset, masked. The masked body is identity-coded UTF-8, sent with `contentType`.
+ * A body that cannot be read (binary, an unknown coding, undecodable, invalid JSON) is a refusal:
+ * it does not leave the gateway.
  */
-export function maskBody(profile: MaskingProfile, contentType: string, contentEncoding: string, body: Uint8Array): BodyMasking {
-  if (contentEncoding !== 'identity') {
-    return { ok: false, refusal: refusal('RESPONSE_NOT_MASKABLE', `upstream sent a ${contentEncoding}-encoded body, which cannot be masked`) };
-  }
-  const outcome = maskBytes(body, contentType, profile);
+export function maskBody(profile: MaskingProfile, contentType: string, contentEncoding: string, body: Uint8Array, maxBytes: number): BodyMasking {
+  const outcome = maskBytes(body, { contentType, contentEncoding, maxBytes }, valueMasker(profile));
   if (outcome.ok) return outcome;
-  return { ok: false, refusal: refusal(outcome.code === 'MASKING_FAILED' ? 'MASKING_FAILED' : 'RESPONSE_NOT_MASKABLE', outcome.message) };
+  return { ok: false, refusal: refusal(REFUSAL[outcome.code], outcome.message) };
 }
 
 /**

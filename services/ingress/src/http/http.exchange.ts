@@ -30,14 +30,19 @@ export class HttpReply implements Reply {
     public body: Buffer,
     private readonly contentType: string,
     private readonly contentEncoding: string,
+    /** The connection's response limit, which bounds the body decoded too. */
+    private readonly maxBytes: number,
   ) {}
 
   mask(profile: MaskingProfile): Masked {
     let findings: Record<string, number> = {};
     if (this.body.length > 0) {
-      const outcome = maskBody(profile, this.contentType, this.contentEncoding, this.body);
+      const outcome = maskBody(profile, this.contentType, this.contentEncoding, this.body, this.maxBytes);
       if (!outcome.ok) return outcome;
       this.body = outcome.body;
+      // The masked body is identity-coded UTF-8.
+      delete this.headers['content-encoding'];
+      if (outcome.contentType !== '') this.headers['content-type'] = outcome.contentType;
       findings = { ...outcome.findings };
     }
     const masked = maskHeaders(profile, this.headers);
@@ -117,7 +122,7 @@ export class HttpExchange implements Exchange<HttpReply> {
       if (!DROP_RESPONSE.has(name) && value !== undefined) headers[name] = value;
     }
     const encoding = String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase();
-    return { ok: true, reply: new HttpReply(upstream.status, headers, upstream.body, String(upstream.headers['content-type'] ?? ''), encoding) };
+    return { ok: true, reply: new HttpReply(upstream.status, headers, upstream.body, String(upstream.headers['content-type'] ?? ''), encoding, this.known!.config.maxResponseBytes) };
   }
 
   respond(reply: HttpReply, info: ResponseInfo): Delivery {
