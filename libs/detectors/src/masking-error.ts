@@ -1,5 +1,5 @@
 import { PortcullisError } from '@portcullis/errors';
-export type MaskingErrorCode = 'INVALID_JSON' | 'UNSUPPORTED_CONTENT_TYPE' | 'UNKNOWN_DETECTOR' | 'INVALID_COLUMN_PATTERN' | 'MISSING_TOKEN_KEY' | 'INVALID_STYLE';
+export type MaskingErrorCode = 'INVALID_JSON' | 'UNSUPPORTED_CONTENT_TYPE' | 'UNKNOWN_DETECTOR' | 'INVALID_COLUMN_PATTERN' | 'MISSING_TOKEN_KEY' | 'INVALID_STYLE' | 'INVALID_ENCODING' | 'TOO_LARGE' | 'MASKING_FAILED';
 
 /**
  * Raised whenever a body cannot be masked. Callers must treat it as "do not

@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { MaskingProfile, ValueMasker } from '@portcullis/detectors';
 import { resolveProfile } from '../domain/masking.js';
@@ -57,15 +57,32 @@ describe('maskBody', () => {
     expect(resolveProfile(new Map(), ['default'])).toMatchObject({ ok: false, refusal: { code: 'MASKING_FAILED' } });
   });
 
-  it('decodes a compressed body and returns it identity-coded', () => {
-    const out = maskBody(masker(profile), gzipSync(body), source('application/json', 'gzip'));
-    expect(out.ok && out.body.toString()).toBe('{"email":"a***@example.com","card":"**** **** **** 1111"}');
+  it('masks compressed bodies (they used to be refused), returning them identity-coded', () => {
+    for (const [coding, bytes] of [['gzip', gzipSync(body)], ['br', brotliCompressSync(body)], ['gzip, br', brotliCompressSync(gzipSync(body))]] as const) {
+      const out = maskBody(masker(profile), bytes, source('application/json', coding));
+      expect(out).toMatchObject({ ok: true, contentType: 'application/json', findings: { email: 1, card: 1 } });
+      expect(out.ok && out.body.toString()).toBe('{"email":"a***@example.com","card":"**** **** **** 1111"}');
+    }
   });
 
-  it('refuses binary and unreadable bodies, without quoting them', () => {
-    for (const [type, bytes] of [['image/png', body], ['application/json', Buffer.from('{"a":"ada@example.com"')]] as const) {
-      const out = maskBody(masker(profile), bytes, source(type));
-      expect(out).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
+  it('reads a body in its charset and returns the content type of what it sends (UTF-8)', () => {
+    const out = maskBody(masker(profile), Buffer.from('ada@example.com', 'utf16le'), source('text/plain; charset=utf-16le'));
+    expect(out).toMatchObject({ ok: true, contentType: 'text/plain;charset=utf-8' });
+    expect(out.ok && out.body.toString()).toBe('a***@example.com');
+  });
+
+  it('refuses binary, unreadable, undecodable and oversized bodies, without quoting them', () => {
+    const cases: [string, string, Buffer, string][] = [
+      ['image/png', 'identity', body, 'RESPONSE_NOT_MASKABLE'],
+      ['application/json', 'identity', Buffer.from('{"a":"ada@example.com"'), 'RESPONSE_NOT_MASKABLE'],
+      ['application/json', 'zstd', body, 'RESPONSE_NOT_MASKABLE'],
+      ['application/json', 'gzip', body, 'RESPONSE_NOT_MASKABLE'], // says gzip, is not
+      ['application/json', 'identity', gzipSync(body), 'RESPONSE_NOT_MASKABLE'], // is gzip, says nothing
+      ['text/plain', 'gzip', gzipSync(Buffer.alloc((1 << 20) + 1, 0x61)), 'RESPONSE_TOO_LARGE'],
+    ];
+    for (const [type, coding, bytes, code] of cases) {
+      const out = maskBody(masker(profile), bytes, source(type, coding));
+      expect(out, `${type} ${coding}`).toMatchObject({ ok: false, refusal: { code } });
       expect(JSON.stringify(out)).not.toContain('ada@example.com');
     }
   });

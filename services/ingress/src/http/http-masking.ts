@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { MaskingError, maskBytes, valueMasker, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
-import { refusal, type Refusal } from '../domain/refusal.js';
+import { MaskingError, maskBytes, valueMasker, type MaskBytesFailure, type MaskingErrorCode, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
+import { refusal, type Refusal, type RefusalCode } from '../domain/refusal.js';
 import { BYTE_EXACT, type ReplyHeaders } from './response-headers.js';
 
 /** Counts per detector id (and `field`), added to as values are masked. */
@@ -26,6 +26,33 @@ export function maskerFor(profile: MaskingProfile): Compiled {
   return { ok: true, masker };
 }
 
+/** What a body that could not be masked is refused as (an oversize one is too large; the gateway's own failure is MASKING_FAILED). */
+const REFUSAL: Record<MaskBytesFailure, RefusalCode> = {
+  UNSUPPORTED_CONTENT_TYPE: 'RESPONSE_NOT_MASKABLE',
+  UNSUPPORTED_ENCODING: 'RESPONSE_NOT_MASKABLE',
+  INVALID_JSON: 'RESPONSE_NOT_MASKABLE',
+  INVALID_ENCODING: 'RESPONSE_NOT_MASKABLE',
+  TOO_LARGE: 'RESPONSE_TOO_LARGE',
+  MASKING_FAILED: 'MASKING_FAILED',
+};
+
+/** What a stream cut off by a MaskingError is recorded as: the event's fault, or the gateway's (a profile that cannot apply). */
+const STREAM_REFUSAL: Record<MaskingErrorCode, RefusalCode> = {
+  INVALID_JSON: 'RESPONSE_NOT_MASKABLE',
+  UNSUPPORTED_CONTENT_TYPE: 'RESPONSE_NOT_MASKABLE',
+  INVALID_ENCODING: 'RESPONSE_NOT_MASKABLE',
+  TOO_LARGE: 'RESPONSE_TOO_LARGE',
+  UNKNOWN_DETECTOR: 'MASKING_FAILED',
+  INVALID_COLUMN_PATTERN: 'MASKING_FAILED',
+  MISSING_TOKEN_KEY: 'MASKING_FAILED',
+  INVALID_STYLE: 'MASKING_FAILED',
+  MASKING_FAILED: 'MASKING_FAILED',
+};
+
+export function refusalCodeOf(code: MaskingErrorCode): RefusalCode {
+  return STREAM_REFUSAL[code];
+}
+
 export type BodyMasking = { readonly ok: true; readonly body: Buffer; readonly contentType: string; readonly findings: Readonly<Counts> } | { readonly ok: false; readonly refusal: Refusal };
 
 /**
@@ -37,7 +64,7 @@ export type BodyMasking = { readonly ok: true; readonly body: Buffer; readonly c
 export function maskBody(masker: ValueMasker, body: Uint8Array, source: { readonly contentType: string; readonly contentEncoding: string; readonly maxBytes: number }): BodyMasking {
   const outcome = maskBytes(body, source, masker);
   if (outcome.ok) return { ok: true, body: Buffer.from(outcome.body), contentType: outcome.contentType, findings: outcome.findings };
-  return { ok: false, refusal: refusal(outcome.code === 'MASKING_FAILED' ? 'MASKING_FAILED' : 'RESPONSE_NOT_MASKABLE', `the response could not be masked, so it was withheld: ${outcome.message}`) };
+  return { ok: false, refusal: refusal(REFUSAL[outcome.code], `the response could not be masked, so it was withheld: ${outcome.message}`) };
 }
 
 export type HeaderMasking = { readonly ok: true; readonly headers: ReplyHeaders } | { readonly ok: false; readonly refusal: Refusal };

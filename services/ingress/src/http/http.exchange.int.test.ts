@@ -66,6 +66,11 @@ function serveUpstream(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   if (path === '/binary') return json(200, { 'content-type': 'image/png' }, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  if (path === '/sse-huge') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: ok\n\n');
+    return void new Promise<void>((resolve) => (release = resolve)).then(() => res.end(`data: ${'x'.repeat(8192)}\n\n`)); // over the connection's 4096 bytes
+  }
   if (path === '/sse' || path === '/sse-bad' || path === '/sse-gzip') {
     const gzip = path === '/sse-gzip';
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
@@ -232,7 +237,7 @@ describe('HttpExchange on a masked connection', () => {
     const binary = await get('/http/masked/binary');
     expect([binary.status, errorOf(binary).code]).toEqual([502, 'RESPONSE_NOT_MASKABLE']);
     const bomb = await get('/http/masked/bomb'); // under the limit compressed, far over it decoded
-    expect([bomb.status, errorOf(bomb).code]).toEqual([502, 'RESPONSE_NOT_MASKABLE']);
+    expect([bomb.status, errorOf(bomb).code]).toEqual([502, 'RESPONSE_TOO_LARGE']);
   });
 });
 
@@ -269,6 +274,16 @@ describe('HttpExchange: Server-Sent Events', () => {
     expect(answer.body).toBe('data: {"email":"a***@example.com"}\n\n');
     await new Promise((resolve) => setImmediate(resolve));
     expect(outcomes.at(-1)!.delivery).toMatchObject({ status: { http: 200 }, masked: { email: 1 }, failure: { code: 'RESPONSE_NOT_MASKABLE' } });
+  });
+
+  it('cuts the stream off at an event over the limit (RESPONSE_TOO_LARGE)', async () => {
+    const stream = call('/http/masked/sse-huge');
+    expect(await stream.next()).toBe('data: ok\n\n');
+    release();
+    const answer = await stream.done;
+    expect([answer.status, answer.broken, answer.body]).toEqual([200, true, 'data: ok\n\n']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcomes.at(-1)!.delivery).toMatchObject({ failure: { code: 'RESPONSE_TOO_LARGE' } });
   });
 
   it('refuses, before anything is sent, a stream in a coding it cannot decode', async () => {

@@ -9,7 +9,7 @@ import type { BodyBudget, Delivery, Described, Exchange, Forwarded, Masked, Repl
 import type { ProtocolStatus } from '../domain/events.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
 import { decisionHeaders, reinterpretingHeader, reinterpretingParameter } from './headers.js';
-import { maskBody, maskerFor, maskHeaders, sha256DigestField, type Counts } from './http-masking.js';
+import { maskBody, maskerFor, maskHeaders, refusalCodeOf, sha256DigestField, type Counts } from './http-masking.js';
 import { writeRefusal } from './refusal.http.js';
 import { contentCodings, isEventStream, upstreamReplyHeaders, withoutUnmaskedDescriptors, type ReplyHeaders } from './response-headers.js';
 import { decodedStream, relay, STREAM_CODINGS, type ChunkMasker } from './response-stream.js';
@@ -203,7 +203,7 @@ export class HttpExchange implements Exchange<HttpReply> {
       case 'unmaskable': {
         // A MaskingError says what (never quoting the event); anything else is the gateway's own failure.
         const error = relayed.error;
-        const failure = error instanceof MaskingError ? refusal('RESPONSE_NOT_MASKABLE', CUT_OFF, [], `${error.code}: ${error.message}`) : refusal('MASKING_FAILED', CUT_OFF, [], error instanceof Error ? error.name : undefined);
+        const failure = error instanceof MaskingError ? refusal(refusalCodeOf(error.code), CUT_OFF, [], `${error.code}: ${error.message}`) : refusal('MASKING_FAILED', CUT_OFF, [], error instanceof Error ? error.name : undefined);
         return { ...delivered, failure };
       }
       case 'broken':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Masker } from './profiles.js';
+import { MAX_BODY_BYTES, Masker } from './profiles.js';
 
 const masker = new Masker([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn'] }]);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -20,6 +20,22 @@ describe('Masker', () => {
     expect(masker.list()).toEqual([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn'] }]);
     const out = masker.mask('default', 'application/json', bytes('{"ssn":"123-45-6789"}'));
     expect(out).toMatchObject({ ok: true, findings: {} });
+  });
+
+  it('reads the body in its charset and says what it sends', () => {
+    const out = masker.mask('default', 'text/plain; charset=utf-16le', Buffer.from('mail ada@example.com', 'utf16le'));
+    expect(out).toMatchObject({ ok: true, contentType: 'text/plain;charset=utf-8', findings: { email: 1 } });
+    expect(out.ok && out.body.toString()).not.toContain('ada@example.com');
+  });
+
+  it('masks an event stream event by event', () => {
+    const out = masker.mask('default', 'text/event-stream', bytes('data: {"password":"x"}\n\ndata: ada@example.com\n\n'));
+    expect(out).toMatchObject({ ok: true, findings: { field: 1, email: 1 } });
+    expect(out.ok && out.body.toString()).not.toMatch(/ada@example\.com|"x"/);
+  });
+
+  it('bounds the body by what the gRPC call accepts', () => {
+    expect(masker.mask('default', 'text/plain', Buffer.alloc(MAX_BODY_BYTES + 1, 0x61))).toMatchObject({ ok: false, code: 'TOO_LARGE' });
   });
 
   it('refuses unknown profiles, binary bodies, and unsupported types', () => {

@@ -1,16 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
 import { maskingV1 } from '@portcullis/proto-gen';
 import { grpcError, unary, type GrpcServiceBinding, type Logger } from '@portcullis/service-kit';
-import type { Masker } from '../domain/profiles.js';
+import type { Masker, MaskOutcome } from '../domain/profiles.js';
 import { MASKING_CALLERS } from './masking.callers.js';
 
-const STATUS = {
+const STATUS: Record<Extract<MaskOutcome, { ok: false }>['code'], grpc.status> = {
   UNKNOWN_PROFILE: grpc.status.NOT_FOUND,
   UNSUPPORTED_CONTENT_TYPE: grpc.status.INVALID_ARGUMENT,
+  UNSUPPORTED_ENCODING: grpc.status.INVALID_ARGUMENT,
   INVALID_JSON: grpc.status.INVALID_ARGUMENT,
   INVALID_ENCODING: grpc.status.INVALID_ARGUMENT,
+  TOO_LARGE: grpc.status.RESOURCE_EXHAUSTED,
   MASKING_FAILED: grpc.status.INTERNAL,
-} as const;
+};
 
 export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBinding {
   const implementation: maskingV1.MaskingServiceServer = {
