@@ -127,10 +127,34 @@ maskingProfiles:
   - { name: hr, fields: [password], columns: [hr.users.ssn, 'Users.Email', '"Payroll"."IBAN"', '*.*.card_number', 'cards.*'] }
 `);
     expect(config.maskingProfiles).toEqual([
-      { name: 'plain', detectors: ['email'], fields: [], columns: [] },
+      { name: 'plain', detectors: ['email'], fields: [], columns: [], styles: {}, fieldStyles: {} },
       // kept as written: the masking service and ingress read the patterns with the same parser
-      { name: 'hr', detectors: [], fields: ['password'], columns: ['hr.users.ssn', 'Users.Email', '"Payroll"."IBAN"', '*.*.card_number', 'cards.*'] },
+      { name: 'hr', detectors: [], fields: ['password'], columns: ['hr.users.ssn', 'Users.Email', '"Payroll"."IBAN"', '*.*.card_number', 'cards.*'], styles: {}, fieldStyles: {} },
     ]);
+  });
+
+  it('reads masking styles per detector and per field rule, and needs a token key to tokenise', () => {
+    const config = parsePortcullisConfig(`
+masking: { tokenKey: { env: MASKING_TOKEN_KEY } }
+maskingProfiles:
+  - name: styled
+    detectors: [email, card]
+    fields: [password, { name: Customer_Id, style: tokenise }]
+    styles: { email: tokenise, card: redact, field: partial }
+`);
+    expect(config.maskingProfiles[0]).toEqual({
+      name: 'styled',
+      detectors: ['email', 'card'],
+      fields: ['password', 'Customer_Id'],
+      columns: [],
+      styles: { email: 'tokenise', card: 'redact', field: 'partial' },
+      fieldStyles: { customer_id: 'tokenise' },
+    });
+    expect(config.masking.tokenKey).toEqual({ env: 'MASKING_TOKEN_KEY' });
+    expect(() => parsePortcullisConfig('maskingProfiles: [{ name: t, detectors: [email], styles: { email: tokenise } }]')).toThrow(/tokenises, which needs masking.tokenKey/);
+    expect(() => parsePortcullisConfig('maskingProfiles: [{ name: t, detectors: [email], styles: { email: hide } }]')).toThrow(/unknown style "hide"/);
+    expect(() => parsePortcullisConfig('maskingProfiles: [{ name: t, detectors: [emial] }]')).toThrow(/unknown detector "emial"/);
+    expect(() => parsePortcullisConfig('maskingProfiles: [{ name: t, styles: { phoen: redact } }]')).toThrow(/unknown detector "phoen"/);
   });
 
   it('refuses column rules that are not [schema.]table.column, saying why', () => {

@@ -1,4 +1,4 @@
-import { parseColumnPattern } from '@portcullis/detectors';
+import { DETECTOR_IDS, MASK_STYLES, parseColumnPattern, type DetectorId, type MaskStyle } from '@portcullis/detectors';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -417,16 +417,33 @@ const columnPattern = z.string().superRefine((text, ctx) => {
   if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.message });
 });
 
+const detectorId = z.string().refine((id): id is DetectorId => (DETECTOR_IDS as readonly string[]).includes(id), (id) => ({ message: `unknown detector "${id}" (${DETECTOR_IDS.join(', ')})` }));
+const maskStyle = z.string().refine((style): style is MaskStyle => (MASK_STYLES as readonly string[]).includes(style), (style) => ({ message: `unknown style "${style}" (${MASK_STYLES.join(', ')})` }));
+
+/** A field rule: a name, or a name with its own style. */
+const fieldRule = z.union([z.string().min(1), z.object({ name: z.string().min(1), style: maskStyle }).strict()]);
+
 const maskingProfile = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
-    detectors: z.array(z.enum(['email', 'card'])).default([]),
-    /** JSON keys, and SQL result column names, redacted whatever their value. */
-    fields: z.array(z.string().min(1)).default([]),
+    detectors: z.array(detectorId).default([]),
+    /** JSON keys and form fields, and SQL result column names, masked whatever their value (default style: redact). */
+    fields: z.array(fieldRule).default([]),
     /** SQL result columns redacted whatever their value (HTTP masking ignores them). */
     columns: z.array(columnPattern).default([]),
+    /** Style per detector, and `field` for field rules without their own (default: partial; fields: redact). */
+    styles: z.record(z.union([detectorId, z.literal('field')]), maskStyle).default({}),
   })
-  .strict();
+  .strict()
+  .transform((profile) => ({
+    name: profile.name,
+    detectors: profile.detectors as DetectorId[],
+    fields: profile.fields.map((rule) => (typeof rule === 'string' ? rule : rule.name)),
+    columns: profile.columns,
+    styles: profile.styles as Partial<Record<DetectorId | 'field', MaskStyle>>,
+    /** Lower-cased field name -> its own style. */
+    fieldStyles: Object.fromEntries(profile.fields.flatMap((rule) => (typeof rule === 'string' ? [] : [[rule.name.toLowerCase(), rule.style as MaskStyle]]))) as Record<string, MaskStyle>,
+  }));
 
 export const portcullisConfigSchema = z
   .object({
@@ -444,6 +461,17 @@ export const portcullisConfigSchema = z
      */
     policies: z.array(z.unknown()).default([]),
     maskingProfiles: z.array(maskingProfile).default([]),
+    /** Masking settings every profile shares. */
+    masking: z
+      .object({
+        /**
+         * The HMAC key of the `tokenise` style: 32 bytes, as 64 hex digits or base64. Read by every
+         * service that masks (ingress, masking), never sent between them. Required when a profile tokenises.
+         */
+        tokenKey: secretRef.optional(),
+      })
+      .strict()
+      .default({}),
     audit: z.object({ readerGroups: z.array(groupName).default([]) }).strict().default({}),
     /** The identity service: who may revoke identities. */
     identity: z
@@ -478,6 +506,12 @@ export const portcullisConfigSchema = z
     for (const name of duplicates(config.maskingProfiles.map((p) => p.name))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfiles'], message: `duplicate masking profile "${name}"` });
     }
+    config.maskingProfiles.forEach((profile, i) => {
+      const tokenises = [...Object.values(profile.styles), ...Object.values(profile.fieldStyles)].includes('tokenise');
+      if (tokenises && config.masking.tokenKey === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maskingProfiles', String(i), 'styles'], message: `profile "${profile.name}" tokenises, which needs masking.tokenKey` });
+      }
+    });
     // A budget smaller than one request a connection accepts would refuse that request every time.
     const budgets = [{ path: ['limits', 'perPrincipal', 'bufferedBodyBytes'], bytes: config.limits.perPrincipal.bufferedBodyBytes }];
     config.limits.overrides.forEach((o, i) => {

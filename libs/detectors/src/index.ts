@@ -6,7 +6,9 @@ export { maskJson } from './mask-json.js';
 export { maskText } from './mask-text.js';
 export { MaskingError } from './masking-error.js';
 export type { MaskingErrorCode } from './masking-error.js';
-export type { MaskingProfile, MaskResult } from './masking.types.js';
+export { MASK_STYLES } from './masking.types.js';
+export type { MaskingProfile, MaskResult, MaskStyle, StyleTarget } from './masking.types.js';
+export { MIN_TOKEN_KEY_BYTES } from './replacement.js';
 // Bytes to masked bytes: content codings, charsets, event streams.
 export { maskBytes, MASK_BYTES_FAILURES } from './mask-bytes.js';
 export type { BodyMaskingOptions, MaskBytesOutcome, MaskBytesFailure } from './mask-bytes.js';

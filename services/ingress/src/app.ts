@@ -56,7 +56,7 @@ export function createApp(config: IngressConfig, logger: Logger): IngressApp {
   const names = new BusNames(config.namespace);
   const source = `ingress:${config.instanceId}`;
   const identity = new IdentityClient({ address: config.identityAddress, credentials: clientCredentials(config.tls, 'identity') });
-  const masking = new MaskingProfiles(config.maskingAddress, clientCredentials(config.tls, 'masking'), logger);
+  const masking = new MaskingProfiles(config.maskingAddress, clientCredentials(config.tls, 'masking'), logger, undefined, undefined, config.maskingTokenKey);
   const connections = new Map<string, HttpConnection>(
     config.connections.map((c) => [c.config.name, { config: c.config, forwarder: new UpstreamForwarder(c.config, c.credential) }]),
   );

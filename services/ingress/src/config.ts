@@ -1,7 +1,7 @@
 import { busCredentialsFromEnv, type BusCredentials } from '@portcullis/bus';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, loadPortcullisConfig, resolveSecret, type LimitsConfig, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
+import { ConfigError, decodeKey32, loadPortcullisConfig, resolveSecret, type LimitsConfig, type HttpConnectionConfig, type McpConnectionConfig, type McpGatewayConfig, type PostgresConnectionConfig, type PostgresListenerConfig, type SecretRef } from '@portcullis/config';
 import { address, configPath, databaseUrl, hostPort, instanceId, integer, logLevel, namespace, eventsMaxBytes, natsUrl, readEnv, tlsEnv, tlsMaterial, type TlsMaterial } from '@portcullis/service-kit';
 
 export interface IngressConnection {
@@ -50,6 +50,8 @@ export interface IngressConfig {
   readonly identityAddress: string;
   readonly approvalsAddress: string;
   readonly maskingAddress: string;
+  /** The tokenise style's HMAC key (masking.tokenKey), added to every profile fetched from the masking service. */
+  readonly maskingTokenKey?: Buffer;
   readonly natsUrl: string;
   /** The service's own NATS identity (NATS_NKEY_SEED_FILE or NATS_CREDS_FILE); none connects anonymously. */
   readonly natsCredentials: BusCredentials | undefined;
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     ? { cert: readConfigFile(listenerTls.cert.file, 'postgres.tls.cert'), key: readConfigFile(listenerTls.key.file, 'postgres.tls.key'), required: listenerTls.required }
     : undefined;
   const sessionKey = file.mcp.sessionKey ? sealingKey(secret(file.mcp.sessionKey, 'mcp.sessionKey'), problems) : undefined;
+  const maskingTokenKey = file.masking.tokenKey ? tokenKey(secret(file.masking.tokenKey, 'masking.tokenKey'), problems) : undefined;
   if (problems.length > 0) throw new ConfigError(vars.PORTCULLIS_CONFIG, problems);
   const postgres: PostgresListenerSettings = { ...file.postgres, address: vars.INGRESS_PG_ADDR, tls: tls ? { cert: tls.cert!, key: tls.key!, required: tls.required } : undefined };
   return Object.freeze({
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     postgres,
     mcpConnections,
     mcp: { ...file.mcp, sessionKey },
+    ...(maskingTokenKey ? { maskingTokenKey } : {}),
     limits: {
       perPrincipal: {
         concurrentRequests: file.limits.perPrincipal.concurrentRequests,
@@ -214,11 +218,14 @@ function mcpConnection(config: McpConnectionConfig, base: string, secret: (ref: 
 /** A 32-byte key from base64 or hex text. */
 function sealingKey(text: string | undefined, problems: string[]): Buffer | undefined {
   if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  if (key.length !== 32) {
-    problems.push('mcp.sessionKey: must be 32 bytes, as 64 hex digits or base64');
-    return undefined;
-  }
+  const key = decodeKey32(text);
+  if (key === undefined) problems.push('mcp.sessionKey: must be 32 bytes, as 64 hex digits or base64');
+  return key;
+}
+
+function tokenKey(text: string | undefined, problems: string[]): Buffer | undefined {
+  if (text === undefined) return undefined;
+  const key = decodeKey32(text);
+  if (key === undefined) problems.push('masking.tokenKey: must be 32 bytes, as 64 hex digits or base64');
   return key;
 }

@@ -35,7 +35,7 @@ describe('masking service', () => {
 
   it('publishes its profiles for the gateway', async () => {
     const res = await new Promise<maskingV1.GetProfilesResponse>((resolve, reject) => client.getProfiles({}, (err, r) => (err ? reject(err) : resolve(r))));
-    expect(res.profiles).toEqual([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn', '"Payroll".*.iban'] }]);
+    expect(res.profiles).toEqual([{ name: 'default', detectors: ['email', 'card'], fields: ['password'], columns: ['hr.users.ssn', '"Payroll".*.iban'], styles: {}, fieldStyles: {} }]);
   });
 
   it.each([

@@ -8,7 +8,7 @@ import { Masker } from './domain/profiles.js';
 import { maskingHandler } from './grpc/masking.handler.js';
 
 export function createApp(config: MaskingConfig, logger: Logger): App & { readonly grpcPort: () => number } {
-  const grpc = new GrpcServer(config.grpcAddress, [maskingHandler(new Masker(config.profiles), logger)], config.tls, logger);
+  const grpc = new GrpcServer(config.grpcAddress, [maskingHandler(new Masker(config.profiles, config.tokenKey), logger)], config.tls, logger);
   return {
     grpcPort: () => grpc.port,
     async start() {

@@ -25,6 +25,8 @@ export interface ReportInput {
   readonly stages: StageBreakdown;
   /** The in-process policy evaluation and SQL analysis section, already rendered. */
   readonly policy: string;
+  /** The in-process masking throughput section, already rendered. */
+  readonly masking: string;
   /** The PostgreSQL section's measurements (same rounds, seconds and warm-up). */
   readonly pg: PgSection;
   /** The MCP tools/call section, already rendered. */
@@ -198,7 +200,7 @@ ${comparison}
 
 ${budgetTable}
 
-PostgreSQL figures: [below](#postgresql-pgbench--s). Not measured here: MCP and masking budgets, and audit ingest
+PostgreSQL figures: [below](#postgresql-pgbench--s); masking throughput: [below](#masking-throughput-in-process). Not measured here: audit ingest
 capacity (≥ 20,000 events/s): the events/s below are what the gateway produced, not what audit can take.
 
 ## Where the gateway's time goes
@@ -220,6 +222,7 @@ ${renderPgSection(input.pg, input)}
 ${input.mcp}
 ${input.identity}
 ${input.policy}
+${input.masking}
 ## What limits these figures
 
 ${keptAnalysis(input.previous)}

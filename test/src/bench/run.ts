@@ -22,6 +22,7 @@ import { createPgBenchDatabase, measurePgSection, type PgBenchDatabase } from '.
 import { measureMcpSection, renderMcpSection } from './mcp-section.js';
 import { runBench, startService, type Cleanup } from './processes.js';
 import { measurePolicy, renderPolicySection } from './policy.js';
+import { measureMasking, renderMaskingSection } from './masking.js';
 import { renderReport } from './report.js';
 import { sampleStages } from './server-timing.js';
 import { preflight, type Target, type TargetName } from './targets.js';
@@ -92,6 +93,8 @@ async function main(cleanup: Cleanup, dir: string): Promise<boolean> {
   if (identityInvalid) say(`identity section: ${identityInvalid}`);
   say('timing in-process policy evaluation and SQL analysis…');
   const policy = renderPolicySection(await measurePolicy());
+  say('timing in-process masking throughput…');
+  const masking = renderMaskingSection(measureMasking());
 
   const report = renderReport({
     date: started,
@@ -108,6 +111,7 @@ async function main(cleanup: Cleanup, dir: string): Promise<boolean> {
     measurements,
     stages,
     policy,
+    masking,
     pg,
     mcp: mcp ? renderMcpSection(mcp, config) : '',
     identity: renderIdentitySection(identity),

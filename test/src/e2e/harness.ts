@@ -93,6 +93,8 @@ connections:
     type: http
     upstream: "http://127.0.0.1:${ports.upstream}"
     credential: { header: authorization, scheme: Bearer, secret: { env: DEMO_HTTP_API_KEY } }
+masking:
+  tokenKey: { env: PORTCULLIS_MASKING_TOKEN_KEY }
 maskingProfiles:
   - { name: default, detectors: [email, card], fields: [password, ssn] }
 policies:

@@ -102,6 +102,8 @@ export class Stack {
   readonly notesKey: string;
   /** The key every ingress instance seals MCP session ids with (PORTCULLIS_MCP_SESSION_KEY). */
   readonly mcpSessionKey: string;
+  /** The tokenise style's HMAC key (PORTCULLIS_MASKING_TOKEN_KEY), given to ingress and masking only. */
+  readonly maskingTokenKey: string;
   private readonly extraIngress: { http: number; pg: number }[] = [];
   /** The services' NATS identities, once start() has written them (natsIdentitiesDir). */
   natsIdentities: NatsIdentities | undefined;
@@ -115,6 +117,7 @@ export class Stack {
     this.demoMcpToken = options.env?.DEMO_MCP_TOKEN ?? process.env.DEMO_MCP_TOKEN ?? randomBytes(24).toString('base64url');
     this.notesKey = options.env?.NOTES_KEY ?? process.env.NOTES_KEY ?? randomBytes(24).toString('base64url');
     this.mcpSessionKey = options.env?.PORTCULLIS_MCP_SESSION_KEY ?? process.env.PORTCULLIS_MCP_SESSION_KEY ?? randomBytes(32).toString('base64');
+    this.maskingTokenKey = options.env?.PORTCULLIS_MASKING_TOKEN_KEY ?? process.env.PORTCULLIS_MASKING_TOKEN_KEY ?? randomBytes(32).toString('base64');
   }
 
   /** Every ingress instance's HTTP base URL (the first is ingressUrl). */
@@ -229,7 +232,7 @@ export class Stack {
     const planned: Instance[] = [
       service('dev-idp', 'services/dev-idp/dist/main.js', `http://127.0.0.1:${p.devIdp}/.well-known/openid-configuration`),
       service('identity', 'services/identity/dist/main.js', `grpc://127.0.0.1:${p.identity}`),
-      service('masking', 'services/masking/dist/main.js', `grpc://127.0.0.1:${p.masking}`),
+      service('masking', 'services/masking/dist/main.js', `grpc://127.0.0.1:${p.masking}`, { PORTCULLIS_MASKING_TOKEN_KEY: this.maskingTokenKey }),
       service('audit', 'services/audit/dist/main.js', `grpc://127.0.0.1:${p.audit}`),
       service('approvals', 'services/approvals/dist/main.js', `grpc://127.0.0.1:${p.approvals}`),
       ...policyPorts.map((port, i) =>
@@ -238,7 +241,7 @@ export class Stack {
     ];
     const extra = await freePorts(2 * ((this.options.ingressInstances ?? 1) - 1));
     for (let i = 0; i < extra.length; i += 2) this.extraIngress.push({ http: extra[i]!, pg: extra[i + 1]! });
-    const ingressSecrets = { ...secret, DEMO_PG_PASSWORD: this.demoPgPassword, DEMO_MCP_TOKEN: this.demoMcpToken, NOTES_KEY: this.notesKey, PORTCULLIS_MCP_SESSION_KEY: this.mcpSessionKey };
+    const ingressSecrets = { ...secret, DEMO_PG_PASSWORD: this.demoPgPassword, DEMO_MCP_TOKEN: this.demoMcpToken, NOTES_KEY: this.notesKey, PORTCULLIS_MCP_SESSION_KEY: this.mcpSessionKey, PORTCULLIS_MASKING_TOKEN_KEY: this.maskingTokenKey };
     [{ http: p.ingress, pg: p.ingressPg }, ...this.extraIngress].forEach((ports, i) => {
       const id = i === 0 ? 'ingress' : `ingress-${i + 1}`;
       planned.push(
@@ -343,7 +346,7 @@ function isBusService(name: ServiceName): name is ServiceName & BusService {
 }
 
 /** Target credentials the stack hands to ingress (and the demo upstream) only, whoever passes them in. */
-const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD', 'DEMO_MCP_TOKEN', 'NOTES_KEY', 'PORTCULLIS_MCP_SESSION_KEY']);
+const TARGET_CREDENTIALS = new Set(['DEMO_HTTP_API_KEY', 'DEMO_PG_PASSWORD', 'DEMO_MCP_TOKEN', 'NOTES_KEY', 'PORTCULLIS_MCP_SESSION_KEY', 'PORTCULLIS_MASKING_TOKEN_KEY']);
 
 function withoutTargetCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !TARGET_CREDENTIALS.has(name)));

@@ -22,6 +22,7 @@ export class MaskingProfiles {
     private readonly logger: Logger,
     private readonly refreshMs = 30_000,
     private readonly retryMs = 250,
+    private readonly tokenKey?: Uint8Array,
   ) {
     this.client = new maskingV1.MaskingServiceClient(address, credentials, { ...FAST_RECONNECT, ...tlsChannelOptions('masking') });
   }
@@ -59,7 +60,7 @@ export class MaskingProfiles {
 
   /** A profile this gateway cannot apply as written is dropped: its responses are refused. */
   private toDomain(p: maskingV1.MaskingProfile): MaskingProfile[] {
-    const mapped = maskingProfileFromProto(p);
+    const mapped = maskingProfileFromProto(p, this.tokenKey);
     if (mapped.ok) return [mapped.profile];
     this.logger.error({ profile: p.name, problems: mapped.problems }, 'masking profile cannot be applied by this gateway; responses using it are refused');
     return [];

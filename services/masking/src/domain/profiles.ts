@@ -14,16 +14,16 @@ export class Masker {
   private readonly profiles: ReadonlyMap<string, { readonly profile: MaskingProfile; readonly masker: ValueMasker }>;
 
   /** Throws MaskingError for a profile that cannot be compiled: the service must not start with it. */
-  constructor(profiles: readonly MaskingProfileConfig[]) {
+  constructor(profiles: readonly MaskingProfileConfig[], tokenKey?: Uint8Array) {
     this.profiles = new Map(
       profiles.map((p) => {
-        const profile: MaskingProfile = { name: p.name, detectors: p.detectors, fields: p.fields, columns: p.columns };
+        const profile: MaskingProfile = { name: p.name, detectors: p.detectors, fields: p.fields, columns: p.columns, styles: p.styles, fieldStyles: p.fieldStyles, ...(tokenKey ? { tokenKey } : {}) };
         return [p.name, { profile, masker: valueMasker(profile) }];
       }),
     );
   }
 
-  /** The profiles as configured, for the gateway's in-process masking. */
+  /** The profiles as configured, for the gateway's in-process masking (the handler leaves the token key out). */
   list(): readonly MaskingProfile[] {
     return [...this.profiles.values()].map((entry) => entry.profile);
   }

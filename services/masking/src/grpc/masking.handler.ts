@@ -25,7 +25,7 @@ export function maskingHandler(masker: Masker, logger: Logger): GrpcServiceBindi
       return { body: outcome.body, findings: { ...outcome.findings } };
     }, (err) => logger.error({ err }, 'mask failed')),
     getProfiles: unary(async () => ({
-      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields], columns: [...p.columns] })),
+      profiles: masker.list().map((p) => ({ name: p.name, detectors: [...p.detectors], fields: [...p.fields], columns: [...p.columns], styles: { ...p.styles }, fieldStyles: { ...p.fieldStyles } })),
     }), (err) => logger.error({ err }, 'getProfiles failed')),
   };
   return { definition: maskingV1.MaskingServiceService, implementation, callers: MASKING_CALLERS };
