@@ -28,7 +28,7 @@ const received = new Map<string, IncomingHttpHeaders>();
 const waiting = new Map<string, () => void>();
 const released = (path: string) => new Promise<void>((resolve) => waiting.set(path, resolve));
 
-function serve(req: IncomingMessage, res: ServerResponse): void {
+function serve(req: IncomingMessage, res: ServerResponse): unknown {
   const path = (req.url ?? '').split('?')[0]!.replace(/^\/(masked|plain)/, '');
   received.set(req.url ?? '', req.headers);
   const json = (status: number, headers: Record<string, string | string[]>, body: string | Buffer) => res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(body.length), ...headers }).end(body);

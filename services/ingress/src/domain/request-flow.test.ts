@@ -84,7 +84,7 @@ class LineExchange implements Exchange<LineReply> {
     return this.upstream(this.line);
   }
 
-  respond(reply: LineReply, info: ResponseInfo) {
+  respond(reply: LineReply, info: ResponseInfo): Delivery | Promise<Delivery> {
     this.sent = reply.text;
     this.holdId = info.holdId;
     return { status: { jsonrpc: 0 }, bytes: reply.text.length, rows: 1 };

@@ -138,7 +138,8 @@ describe('maskHeaders', () => {
   });
 
   it('refuses rather than rewrites a value in a header that must stay byte-exact, or in a header name', () => {
-    for (const headers of [{ 'content-type': 'text/plain; name="ada@example.com"' }, { 'cache-control': 'private, x-4111111111111111' }, { 'x-4111111111111111': '1' }]) {
+    const cases: Record<string, string>[] = [{ 'content-type': 'text/plain; name="ada@example.com"' }, { 'cache-control': 'private, x-4111111111111111' }, { 'x-4111111111111111': '1' }];
+    for (const headers of cases) {
       const { out } = masked(headers, profile);
       expect(out).toMatchObject({ ok: false, refusal: { code: 'RESPONSE_NOT_MASKABLE' } });
       expect(JSON.stringify(out)).not.toMatch(/ada@example|4111111111111111/);

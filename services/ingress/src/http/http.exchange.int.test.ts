@@ -29,7 +29,7 @@ let upstreamClosed: () => void = () => undefined;
 /** What the upstream's /sse waits for before its second event. */
 let release: () => void = () => undefined;
 
-function serveUpstream(req: IncomingMessage, res: ServerResponse): void {
+function serveUpstream(req: IncomingMessage, res: ServerResponse): unknown {
   received.push(req.headers);
   const path = req.url ?? '';
   const json = (status: number, headers: Record<string, string | string[]>, body: Buffer | string) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
