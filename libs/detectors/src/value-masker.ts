@@ -1,4 +1,5 @@
 import { columnPatternMatches, parseColumnPattern, type ColumnPattern, type ColumnSource } from './column-pattern.js';
+import type { DetectionContext } from './detector.types.js';
 import type { Findings } from './findings.js';
 import { maskDocumentWith } from './mask-body.js';
 import { maskJsonWith } from './mask-json.js';
@@ -28,8 +29,11 @@ export interface ValueMasker {
   mayMatch(bytes: Uint8Array, start: number, end: number): boolean;
   /** Allocation-free: false when maskJson cannot change the UTF-8 JSON text in `bytes[start, end)`. */
   jsonMayNeedMasking(bytes: Uint8Array, start: number, end: number): boolean;
-  /** The detectors over one text; the same string when nothing matched. */
-  maskText(text: string, findings: Findings): string;
+  /**
+   * The detectors over one text; the same string when nothing matched. `context` names what the
+   * text is the value of (a header's or cookie's name), as evidence for key-like secrets.
+   */
+  maskText(text: string, findings: Findings, context?: DetectionContext): string;
   /**
    * As maskJson: field rules at any depth, detectors on string values, large integer card
    * numbers. The same string when nothing was masked (so clean values keep their formatting and
@@ -84,7 +88,7 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
       if (detectors.length > 0 && mayMatch(bytes, start, end)) return true;
       return fields.size > 0 && (hasNonAscii(bytes, start, end) || asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field)));
     },
-    maskText: (text, findings) => applyDetectors(text, compiled, findings),
+    maskText: (text, findings, context) => applyDetectors(text, compiled, findings, context),
     maskJson(json, findings) {
       const found: Findings = {};
       const masked = maskJsonWith(json, compiled, found);

@@ -63,11 +63,11 @@ describe('allowed requests', () => {
     expect(JSON.stringify(completed.event_json)).toMatch(/"card":\d+/);
   });
 
-  it('refuses a text response when the profile has field rules, which apply to JSON only', async () => {
+  it('masks a text response with the detectors though the profile has field rules (they apply where there is structure)', async () => {
     const res = await env.gateway('/http/demo-http/notes', { token: agentToken });
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(200);
     const text = await res.text();
-    expect(JSON.parse(text).error.code).toBe('RESPONSE_NOT_MASKABLE');
+    expect(text).toContain('Grace Hopper <g***@navy.example.mil> paid with ************9424');
     expect(text).not.toContain('4111 1111 1111 1111');
     expect(text).not.toContain('grace.hopper@navy.example.mil');
   });

@@ -11,6 +11,11 @@ import type { Stages } from './stages.js';
 export interface BodyBudget {
   /** Reserves `bytes` more; undefined when they fit, else the refusal to answer with (keep nothing more). */
   reserve(bytes: number): Refusal | undefined;
+  /**
+   * The adapter no longer keeps the request data it reserved (it was sent to the target): the
+   * bytes go back now rather than when the request ends, which for a streamed reply may be hours.
+   */
+  release(): void;
 }
 
 /** How a caller opens a session: what its protocol carries before any request. */
@@ -63,6 +68,11 @@ export interface Delivery {
   readonly masked?: Readonly<Record<string, number>>;
   /** SQL: the command tags the target completed with, in order. */
   readonly commandTags?: readonly string[];
+  /**
+   * The reply was cut off after it began (a part of a stream that could not be masked, a target
+   * that broke off): why. The caller saw a broken reply; the request is recorded as failed.
+   */
+  readonly failure?: Refusal;
 }
 
 /** Identifiers the caller may see with a response or a refusal. */
@@ -94,6 +104,8 @@ export interface Exchange<R extends Reply = Reply> {
    * Sends exactly the described request to the target, with the credential the gateway holds.
    * `masking` is the profile the reply will be masked with: an adapter that can tell the reply
    * could not be masked (a COPY in a format it cannot read) refuses here, before anything runs.
+   * `signal` aborts when the caller goes away or its session is revoked, until `respond` settles
+   * (a reply that streams is cut off then).
    */
   forward(info: { readonly requestId: string; readonly signal: AbortSignal; readonly masking?: MaskingProfile }): Promise<Forwarded<R>>;
   /**

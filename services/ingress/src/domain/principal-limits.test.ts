@@ -22,6 +22,23 @@ describe('PrincipalLimiter', () => {
     expect(limiter.admit(a).ok).toBe(true);
   });
 
+  it('gives a request\'s body bytes back early (releaseBody), once, keeping its slot', () => {
+    const limiter = new PrincipalLimiter(() => LIMITS);
+    const a = principal('a');
+    const admitted = limiter.admit(a);
+    if (!admitted.ok) throw new Error('refused');
+    expect(admitted.ticket.reserveBody(90)).toBeUndefined();
+    expect(admitted.ticket.reserveBody(20)).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    admitted.ticket.releaseBody();
+    admitted.ticket.releaseBody();
+    expect(limiter.inUse(a)).toEqual({ requests: 1, holds: 0, bytes: 0 });
+    // Another request of the principal can use them now.
+    const other = limiter.admit(a);
+    expect(other.ok && other.ticket.reserveBody(100)).toBeUndefined();
+    admitted.ticket.release();
+    expect(limiter.inUse(a)).toEqual({ requests: 1, holds: 0, bytes: 100 });
+  });
+
   it('releases once however often release is called, and forgets idle principals', () => {
     const limiter = new PrincipalLimiter(() => LIMITS);
     const a = principal('a');

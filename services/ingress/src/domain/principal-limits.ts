@@ -108,6 +108,12 @@ export class Ticket {
     return undefined;
   }
 
+  /** The request no longer keeps its request data (it was sent): those bytes go back now. Idempotent. */
+  releaseBody(): void {
+    this.usage.bytes -= this.bytes;
+    this.bytes = 0;
+  }
+
   /** The request is about to wait for approvers: a pending-hold slot, or the refusal. */
   hold(): Refusal | undefined {
     if (this.released || this.holding) return undefined;
@@ -129,8 +135,7 @@ export class Ticket {
   release(): void {
     if (this.released) return;
     this.unhold();
-    this.usage.bytes -= this.bytes;
-    this.bytes = 0;
+    this.releaseBody();
     this.usage.requests--;
     this.released = true;
     this.idle();

@@ -4,7 +4,7 @@ import type { Principal, VerifyOutcome } from '@portcullis/identity-client';
 import { mcpTarget, type Target } from '@portcullis/request-model';
 import { DecisionCache } from './decision-cache.js';
 import type { Decision } from './decision.js';
-import type { BodyBudget, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from './exchange.js';
+import type { BodyBudget, Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from './exchange.js';
 import { PrincipalLimiter, type Limits } from './principal-limits.js';
 import type { GatewayEvent, ProtocolStatus } from './events.js';
 import type { DecideOutcome, HoldResult, RequestLogEntry } from './ports.js';
@@ -84,7 +84,7 @@ class LineExchange implements Exchange<LineReply> {
     return this.upstream(this.line);
   }
 
-  respond(reply: LineReply, info: ResponseInfo) {
+  respond(reply: LineReply, info: ResponseInfo): Delivery | Promise<Delivery> {
     this.sent = reply.text;
     this.holdId = info.holdId;
     return { status: { jsonrpc: 0 }, bytes: reply.text.length, rows: 1 };
@@ -620,5 +620,93 @@ describe('RequestFlow: per-principal limits', () => {
     await t.flow.serveOne(t.opening('good'), small);
     expect(small.sent).toBeDefined();
     expect(t.limiter!.inUse(principal)).toEqual(idle);
+  });
+});
+
+describe('RequestFlow: a reply that streams', () => {
+  /** A reply sent over time: `respond` settles when the test says, with what the stream delivered. */
+  class StreamingExchange extends LineExchange {
+    signal: AbortSignal | undefined;
+    budget: BodyBudget | undefined;
+    finish!: (delivery: Delivery) => void;
+    responding = false;
+
+    override async describe(budget?: BodyBudget): Promise<Described> {
+      this.budget = budget;
+      return super.describe(budget);
+    }
+
+    override async forward(info?: { readonly signal: AbortSignal }): Promise<Forwarded<LineReply>> {
+      this.signal = info?.signal;
+      const forwarded = await super.forward();
+      this.budget?.release(); // the request data was sent: this adapter keeps none of it
+      return forwarded;
+    }
+
+    override respond(reply: LineReply): Promise<Delivery> {
+      this.sent = reply.text;
+      this.responding = true;
+      return new Promise((resolve) => (this.finish = resolve));
+    }
+  }
+
+  it('records a stream cut off midway as failed, with why and what it had masked (the reply’s own and the stream’s)', async () => {
+    const t = setup({ decide: () => ({ ok: true, decision: allow({ maskingProfiles: ['cards'] }) }) });
+    const exchange = new StreamingExchange('tools', 'lookup');
+    const served = t.flow.serveOne(t.opening('good'), exchange);
+    await vi.waitFor(() => expect(exchange.responding).toBe(true));
+    exchange.finish({ status: { jsonrpc: 0 }, bytes: 120, rows: 0, masked: { card: 2, email: 1 }, failure: refusal('RESPONSE_NOT_MASKABLE', 'an event of the stream could not be masked') });
+    await served;
+    expect(t.completed()).toMatchObject({ outcome: 'failed', status: { jsonrpc: 0 }, errorCode: 'RESPONSE_NOT_MASKABLE', masked: { card: 3, email: 1 }, responseBytes: 120 });
+    expect(t.logs).toMatchObject([{ outcome: 'failed', code: 'RESPONSE_NOT_MASKABLE' }]);
+  });
+
+  it('records a stream that ended as forwarded', async () => {
+    const t = setup();
+    const exchange = new StreamingExchange('tools', 'lookup');
+    const served = t.flow.serveOne(t.opening('good'), exchange);
+    await vi.waitFor(() => expect(exchange.responding).toBe(true));
+    exchange.finish({ status: { jsonrpc: 0 }, bytes: 9, rows: 0, masked: { card: 1 } });
+    await served;
+    expect(t.completed()).toMatchObject({ outcome: 'forwarded', masked: { card: 1 }, responseBytes: 9 });
+    expect(t.completed()).not.toHaveProperty('errorCode');
+  });
+
+  it('keeps the forward’s signal armed while the reply streams: a revocation cuts it off, and is why it failed', async () => {
+    const t = setup();
+    const opened = await t.flow.open(t.opening('good'));
+    if (!opened.ok) throw new Error('not opened');
+    const exchange = new StreamingExchange('tools', 'lookup');
+    const ran = t.flow.run(opened.session, exchange);
+    await vi.waitFor(() => expect(exchange.responding).toBe(true));
+    expect(exchange.signal?.aborted).toBe(false);
+    expect(t.flow.revoke({ kind: 'subject', value: 'agent-1' })).toBe(1);
+    expect(exchange.signal?.aborted).toBe(true);
+    exchange.finish({ status: { jsonrpc: 0 }, bytes: 5, rows: 0, failure: refusal('UPSTREAM_UNAVAILABLE', 'the stream broke off') });
+    expect(await ran).toMatchObject({ ok: false, refusal: { code: 'REVOKED' } });
+    expect(t.completed()).toMatchObject({ outcome: 'failed', errorCode: 'REVOKED' });
+  });
+
+  it('and the caller going away cuts it off too', async () => {
+    const t = setup();
+    const exchange = new StreamingExchange('tools', 'lookup');
+    const served = t.flow.serveOne(t.opening('good'), exchange);
+    await vi.waitFor(() => expect(exchange.responding).toBe(true));
+    exchange.caller.abort();
+    expect(exchange.signal?.aborted).toBe(true);
+    exchange.finish({ status: { jsonrpc: 0 }, bytes: 5, rows: 0 });
+    await served;
+  });
+
+  it('gives the request’s buffered bytes back once the adapter says it no longer keeps them, while its slot stays taken', async () => {
+    const limits: Limits = { concurrentRequests: 2, pendingHolds: 1, bufferedBodyBytes: 64, retryAfterSeconds: 2 };
+    const t = setup({ limits });
+    const exchange = new StreamingExchange('tools', 'lookup {"x":"0123456789"}');
+    const served = t.flow.serveOne(t.opening('good'), exchange);
+    await vi.waitFor(() => expect(exchange.responding).toBe(true));
+    expect(t.limiter!.inUse(principal)).toEqual({ requests: 1, holds: 0, bytes: 0 });
+    exchange.finish({ status: { jsonrpc: 0 }, bytes: 1, rows: 0 });
+    await served;
+    expect(t.limiter!.inUse(principal)).toEqual({ requests: 0, holds: 0, bytes: 0 });
   });
 });

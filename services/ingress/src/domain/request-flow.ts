@@ -311,7 +311,7 @@ export class RequestFlow {
   private async decideAndForward(session: Session, exchange: Exchange, request: Request, stages: Stages, early: (reason: Refusal, target?: Target) => Ran, ticket: Ticket | undefined): Promise<Ran> {
     const principal = session.principal;
     if (!this.options.connections.has(exchange.connection, exchange.protocol)) return early(refusal('UNKNOWN_CONNECTION', `no connection named "${exchange.connection}"`));
-    const described = await exchange.describe(ticket ? { reserve: (bytes) => ticket.reserveBody(bytes) } : UNLIMITED);
+    const described = await exchange.describe(ticket ? { reserve: (bytes) => ticket.reserveBody(bytes), release: () => ticket.releaseBody() } : UNLIMITED);
     if (!described.ok) return early(described.refusal);
 
     const context: RequestContext = {
@@ -351,18 +351,22 @@ export class RequestFlow {
     }
     // A revocation that lands now still stops the request, and one during the forward aborts it.
     if (session.terminated.aborted) return this.refuse(exchange, request, session.terminated.reason as Refusal, holdId);
+    // The signal stays armed until the reply is sent: a reply that streams is cut off by them too.
     const cut = new AbortController();
     const abortForward = () => cut.abort(exchange.gone.reason);
     exchange.gone.addEventListener('abort', abortForward);
     session.terminated.addEventListener('abort', abortForward);
     if (exchange.gone.aborted) abortForward();
-    let forwarded: Awaited<ReturnType<typeof exchange.forward>>;
     try {
-      forwarded = await exchange.forward({ requestId: request.requestId, signal: cut.signal, ...(profile ? { masking: profile } : {}) });
+      return await this.forwardAndRespond(session, exchange, request, stages, holdId, profile, cut.signal);
     } finally {
       exchange.gone.removeEventListener('abort', abortForward);
       session.terminated.removeEventListener('abort', abortForward);
     }
+  }
+
+  private async forwardAndRespond(session: Session, exchange: Exchange, request: Request, stages: Stages, holdId: string | undefined, profile: MaskingProfile | undefined, signal: AbortSignal): Promise<Ran> {
+    const forwarded = await exchange.forward({ requestId: request.requestId, signal, ...(profile ? { masking: profile } : {}) });
     if (session.terminated.aborted) return this.refuse(exchange, request, session.terminated.reason as Refusal, holdId);
     stages.lap('upstream');
     if (holdId) void this.ports.approvals.reportRelease?.(holdId, { forwarded: true });
@@ -378,8 +382,16 @@ export class RequestFlow {
     }
     const delivery = await exchange.respond(forwarded.reply, { requestId: request.requestId, stages, ...(holdId ? { holdId } : {}) });
     if (delivery.masked) masked = mergeCounts(masked, delivery.masked);
-    this.complete(request, 'forwarded', delivery.status, { masked, responseBytes: delivery.bytes, rows: delivery.rows, ...(delivery.commandTags ? { commandTags: delivery.commandTags } : {}) });
-    return { ok: true };
+    // A reply cut off midway: a revocation says why better than the broken stream it caused.
+    const failure = delivery.failure && session.terminated.aborted ? (session.terminated.reason as Refusal) : delivery.failure;
+    this.complete(request, failure ? 'failed' : 'forwarded', delivery.status, {
+      masked,
+      responseBytes: delivery.bytes,
+      rows: delivery.rows,
+      ...(delivery.commandTags ? { commandTags: delivery.commandTags } : {}),
+      ...(failure ? { refusal: failure } : {}),
+    });
+    return failure ? { ok: false, refusal: failure } : { ok: true };
   }
 
   /**
@@ -606,7 +618,7 @@ export class RequestFlow {
 }
 
 /** The budget of a flow without limits. */
-const UNLIMITED = { reserve: () => undefined };
+const UNLIMITED = { reserve: () => undefined, release: () => undefined };
 
 /** Sessions a revocation must reach, counted: a resumed session is live while any request or stream of it is. */
 class LiveSessions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardableHeaders, reinterpretingHeader, reinterpretingParameter } from './headers.js';
+import { forwardableHeaders, reinterpretingHeader, reinterpretingParameter, withoutContentOracles } from './headers.js';
 
 describe('forwardableHeaders', () => {
   it('keeps end-to-end headers', () => {
@@ -64,5 +64,35 @@ describe('reinterpretingHeader', () => {
 
   it('finds nothing in ordinary requests', () => {
     expect(reinterpretingHeader({ accept: '*/*' })).toBeUndefined();
+  });
+});
+
+describe('withoutContentOracles (masked connections)', () => {
+  const asked = { accept: 'application/json', range: 'bytes=0-9', 'if-range': '"v1"', 'want-digest': 'sha-256', 'want-content-digest': 'sha-256=1', 'want-repr-digest': 'sha-256=1', 'if-modified-since': 'Tue, 15 Nov 1994 08:12:31 GMT', 'if-unmodified-since': 'Tue, 15 Nov 1994 08:12:31 GMT' };
+
+  it('drops ranges and digest requests; keeps date conditions, which compare no content', () => {
+    expect(withoutContentOracles(asked, 'GET')).toEqual({ ok: true, headers: { accept: 'application/json', 'if-modified-since': 'Tue, 15 Nov 1994 08:12:31 GMT', 'if-unmodified-since': 'Tue, 15 Nov 1994 08:12:31 GMT' } });
+  });
+
+  it('drops entity-tag conditions from safe methods (the whole masked answer instead of a 304 or 412)', () => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS']) {
+      expect(withoutContentOracles({ 'if-none-match': '"abc", W/"def"', 'if-match': '"abc"', accept: '*/*' }, method)).toEqual({ ok: true, headers: { accept: '*/*' } });
+    }
+  });
+
+  it('refuses an entity-tag condition on a write: without it the write would no longer be conditional', () => {
+    expect(withoutContentOracles({ 'if-match': '"abc"' }, 'PUT')).toEqual({ ok: false, header: 'if-match' });
+    expect(withoutContentOracles({ 'if-none-match': '"abc"' }, 'POST')).toEqual({ ok: false, header: 'if-none-match' });
+  });
+
+  it('keeps `*`, which names no tag (create-only and exists-only writes)', () => {
+    expect(withoutContentOracles({ 'if-none-match': '*' }, 'PUT')).toEqual({ ok: true, headers: { 'if-none-match': '*' } });
+    expect(withoutContentOracles({ 'if-match': ' * ' }, 'GET')).toEqual({ ok: true, headers: { 'if-match': ' * ' } });
+  });
+
+  it('does not touch the headers it was given', () => {
+    const headers = { range: 'bytes=0-1' };
+    withoutContentOracles(headers, 'GET');
+    expect(headers).toEqual({ range: 'bytes=0-1' });
   });
 });

@@ -141,3 +141,33 @@ export function decisionHeaders(rawHeaders: readonly string[], names: readonly s
   }
   return picked;
 }
+
+/**
+ * Request headers that ask the target about bytes a masked reply never shows: a range of them
+ * (Range, If-Range), a digest of them (Want-*-Digest), or whether an entity tag — a hash of the
+ * unmasked body, typically — matches them (If-None-Match, If-Match). Each answer (a 206 slice, a
+ * digest, a 304 or a 412) would reveal what masking hides: a caller could confirm a guessed value
+ * one request at a time. If-Modified-Since and If-Unmodified-Since compare dates, not content, and
+ * are forwarded.
+ */
+const CONTENT_ORACLES = ['range', 'if-range', 'want-digest', 'want-content-digest', 'want-repr-digest'];
+const TAG_CONDITIONS = ['if-none-match', 'if-match'];
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The forwardable headers of a request on a masked connection, without the content oracles. An
+ * entity-tag condition is dropped from a safe method (the caller gets the whole, masked
+ * representation instead of a 304 or 412); on a method that changes state it is refused, because
+ * dropping it would turn a conditional write into an unconditional one. `*` names no tag and stays.
+ */
+export function withoutContentOracles(headers: OutgoingHttpHeaders, method: string): { readonly ok: true; readonly headers: OutgoingHttpHeaders } | { readonly ok: false; readonly header: string } {
+  const out: OutgoingHttpHeaders = { ...headers };
+  for (const name of CONTENT_ORACLES) delete out[name];
+  for (const name of TAG_CONDITIONS) {
+    const value = out[name];
+    if (value === undefined || String(value).trim() === '*') continue;
+    if (!SAFE_METHODS.has(method)) return { ok: false, header: name };
+    delete out[name];
+  }
+  return { ok: true, headers: out };
+}

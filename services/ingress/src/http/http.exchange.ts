@@ -1,16 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { MIN_BODY_BYTES_PER_SECOND, readRequestBody } from './body-reader.js';
-import type { MaskingProfile } from '@portcullis/detectors';
+import { eventStreamMasker, MaskingError, type MaskingProfile } from '@portcullis/detectors';
 import type { HttpConnectionConfig } from '@portcullis/config';
 import type { HttpTarget } from '@portcullis/request-model';
+import { MIN_BODY_BYTES_PER_SECOND, readRequestBody } from './body-reader.js';
 import type { BodyBudget, Delivery, Described, Exchange, Forwarded, Masked, Reply, ResponseInfo } from '../domain/exchange.js';
 import type { ProtocolStatus } from '../domain/events.js';
 import { refusal, type Refusal } from '../domain/refusal.js';
 import { decisionHeaders, reinterpretingHeader, reinterpretingParameter } from './headers.js';
-import { maskBody, maskHeaders } from './http-masking.js';
+import { maskBody, maskerFor, maskHeaders, refusalCodeOf, sha256DigestField, type Counts } from './http-masking.js';
 import { writeRefusal } from './refusal.http.js';
-import type { UpstreamForwarder } from './upstream.forwarder.js';
+import { contentCodings, isEventStream, upstreamReplyHeaders, withoutUnmaskedDescriptors, type ReplyHeaders } from './response-headers.js';
+import { decodedStream, relay, STREAM_CODINGS, type ChunkMasker } from './response-stream.js';
+import type { ReadAs, UpstreamForwarder } from './upstream.forwarder.js';
 
 export interface HttpConnection {
   readonly config: HttpConnectionConfig;
@@ -19,36 +22,66 @@ export interface HttpConnection {
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** Response headers that describe one hop; recomputed or dropped. */
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'proxy-authenticate', 'content-length', 'x-portcullis-request-id', 'x-portcullis-hold-id']);
+/** The body of an answer: read whole (bounded), or a stream relayed as it arrives (Server-Sent Events). */
+type Content = { readonly kind: 'buffered'; body: Buffer } | { readonly kind: 'stream'; stream: Readable; masker?: ChunkMasker & { readonly findings: Readonly<Counts> } };
 
-/** An upstream's answer, buffered (bounded) so that it is masked before its first byte leaves. */
+/**
+ * An upstream's answer. A buffered one is masked whole before its first byte leaves; a stream is
+ * masked event by event as it is relayed (`respond`). Masking (`mask`) also masks the headers,
+ * drops what describes the unmasked bytes (validators, digests, ranges, coding) and sends the body
+ * identity-coded.
+ */
 export class HttpReply implements Reply {
+  /** The upstream's Content-Length, passed back for an unmasked HEAD (it describes the GET's body). */
+  private declaredLength: string | undefined;
+  private masked = false;
+
   constructor(
     readonly status: number,
-    public headers: Record<string, string | string[]>,
-    public body: Buffer,
-    private readonly contentType: string,
-    private readonly contentEncoding: string,
-    /** The connection's response limit, which bounds the body decoded too. */
-    private readonly maxBytes: number,
-  ) {}
+    public headers: ReplyHeaders,
+    readonly content: Content,
+    private readonly source: { readonly method: string; readonly contentLength: string | undefined; readonly maxBytes: number },
+  ) {
+    this.declaredLength = source.contentLength;
+  }
 
   mask(profile: MaskingProfile): Masked {
-    let findings: Record<string, number> = {};
-    if (this.body.length > 0) {
-      const outcome = maskBody(profile, this.contentType, this.contentEncoding, this.body, this.maxBytes);
-      if (!outcome.ok) return outcome;
-      this.body = outcome.body;
-      // The masked body is identity-coded UTF-8.
-      delete this.headers['content-encoding'];
-      if (outcome.contentType !== '') this.headers['content-type'] = outcome.contentType;
-      findings = { ...outcome.findings };
+    const compiled = maskerFor(profile);
+    if (!compiled.ok) return compiled;
+    const masker = compiled.masker;
+    const contentType = String(this.headers['content-type'] ?? '');
+    const codings = contentCodings(this.headers['content-encoding']);
+    const findings: Counts = {};
+    const described = withoutUnmaskedDescriptors(this.headers);
+    let headers = described.headers;
+    const content = this.content;
+    if (content.kind === 'stream') {
+      const unsupported = codings.find((coding) => !STREAM_CODINGS.has(coding));
+      if (unsupported !== undefined) return fail(refusal('RESPONSE_NOT_MASKABLE', `the upstream sent an event stream in content-encoding ${JSON.stringify(unsupported.slice(0, 40))}, which cannot be decoded (gzip, deflate, br)`));
+      content.stream = decodedStream(content.stream, codings);
+      content.masker = eventStreamMasker(masker, { maxEventBytes: this.source.maxBytes });
+    } else if (content.body.length > 0) {
+      const body = maskBody(masker, content.body, { contentType, contentEncoding: codings.join(', ') || 'identity', maxBytes: this.source.maxBytes });
+      if (!body.ok) return body;
+      content.body = body.body;
+      if (body.contentType !== '') headers = { ...headers, 'content-type': body.contentType };
+      for (const [kind, count] of Object.entries(body.findings)) findings[kind] = (findings[kind] ?? 0) + count;
+      // RFC 9530: of the bytes sent (identity-coded, a whole representation, so both are the same).
+      for (const name of described.digests) headers[name] = sha256DigestField(content.body);
     }
-    const masked = maskHeaders(profile, this.headers);
-    this.headers = masked.headers;
-    if (masked.findings > 0) findings.header = masked.findings;
+    const maskedHeaders = maskHeaders(masker, headers, findings);
+    if (!maskedHeaders.ok) return maskedHeaders;
+    this.headers = maskedHeaders.headers;
+    this.masked = true;
+    this.declaredLength = undefined;
     return { ok: true, findings };
+  }
+
+  /** The Content-Length to send: the bytes sent, none where there is no body (HEAD, 204, 304) or the body is chunked (a stream). */
+  contentLength(): string | undefined {
+    if (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200)) return undefined;
+    if (this.source.method === 'HEAD') return this.masked ? undefined : this.declaredLength;
+    return this.content.kind === 'buffered' ? String(this.content.body.length) : undefined;
   }
 }
 
@@ -62,6 +95,9 @@ export class HttpExchange implements Exchange<HttpReply> {
   readonly protocol = 'http' as const;
   readonly gone: AbortSignal;
   private body: Buffer = EMPTY;
+  private budget: BodyBudget | undefined;
+  /** A streamed answer not yet relayed: a refusal in its place stops it. */
+  private unsent: Readable | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -84,6 +120,7 @@ export class HttpExchange implements Exchange<HttpReply> {
     if (!METHODS.has(method)) return fail(refusal('BAD_REQUEST', `method ${method} is not supported`));
     const override = reinterpretingHeader(this.req.headers);
     if (override) return fail(refusal('BAD_REQUEST', `header ${override} is not allowed: it would change the method or path after the policy decision`));
+    this.budget = budget;
     const body = await readRequestBody(this.req, limit, { budget });
     if (!body.ok && body.reason === 'over_budget') return fail(body.refusal);
     if (!body.ok && body.reason === 'gone') return fail(refusal('CALLER_GONE', 'the caller went away while sending the body'));
@@ -105,9 +142,11 @@ export class HttpExchange implements Exchange<HttpReply> {
     return { ok: true, target };
   }
 
-  async forward(info: { readonly requestId: string; readonly signal: AbortSignal }): Promise<Forwarded<HttpReply>> {
+  async forward(info: { readonly requestId: string; readonly signal: AbortSignal; readonly masking?: MaskingProfile }): Promise<Forwarded<HttpReply>> {
+    const method = this.req.method ?? '';
+    const masked = info.masking !== undefined;
     const upstream = await this.known!.forwarder.forward({
-      method: this.req.method ?? '',
+      method,
       path: this.path,
       search: this.search,
       headers: this.req.headers,
@@ -115,32 +154,88 @@ export class HttpExchange implements Exchange<HttpReply> {
       requestId: info.requestId,
       clientAddress: this.req.socket.remoteAddress ?? '',
       signal: info.signal,
+      masked,
+      readAs: (status, headers) => readAs(method, status, headers, masked),
     });
+    // The body has been sent: it is not kept, so neither is its share of the caller's budget.
+    this.body = EMPTY;
+    this.budget?.release();
     if (!upstream.ok) return { ok: false, refusal: refusal(upstream.code, upstream.message) };
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (!DROP_RESPONSE.has(name) && value !== undefined) headers[name] = value;
+    const source = { method, contentLength: single(upstream.headers['content-length']), maxBytes: this.known!.config.maxResponseBytes };
+    const headers = upstreamReplyHeaders(upstream.headers);
+    if ('stream' in upstream) {
+      // Read by respond; until then an error must not go unhandled (respond sees it again).
+      upstream.stream.on('error', () => undefined);
+      this.unsent = upstream.stream;
+      return { ok: true, reply: new HttpReply(upstream.status, headers, { kind: 'stream', stream: upstream.stream }, source) };
     }
-    const encoding = String(upstream.headers['content-encoding'] ?? 'identity').toLowerCase();
-    return { ok: true, reply: new HttpReply(upstream.status, headers, upstream.body, String(upstream.headers['content-type'] ?? ''), encoding, this.known!.config.maxResponseBytes) };
+    return { ok: true, reply: new HttpReply(upstream.status, headers, { kind: 'buffered', body: upstream.body }, source) };
   }
 
-  respond(reply: HttpReply, info: ResponseInfo): Delivery {
-    const headers = reply.headers;
-    const head = this.req.method === 'HEAD';
-    // No length where there is no body (RFC 9110): HEAD answers, 204 and 304.
-    if (!head && reply.status !== 204 && reply.status !== 304) headers['content-length'] = String(reply.body.length);
+  respond(reply: HttpReply, info: ResponseInfo): Delivery | Promise<Delivery> {
+    const headers = { ...reply.headers };
+    const length = reply.contentLength();
+    if (length !== undefined) headers['content-length'] = length;
     headers['x-portcullis-request-id'] = info.requestId;
     if (info.stages) headers['server-timing'] = info.stages.header();
     if (info.holdId) headers['x-portcullis-hold-id'] = info.holdId;
+    const content = reply.content;
+    const head = this.req.method === 'HEAD';
     this.res.writeHead(reply.status, headers);
-    this.res.end(head ? undefined : reply.body);
-    return { status: { http: reply.status }, bytes: reply.body.length, rows: 0 };
+    if (content.kind === 'buffered') {
+      this.res.end(head ? undefined : content.body);
+      return { status: { http: reply.status }, bytes: head ? 0 : content.body.length, rows: 0 };
+    }
+    this.unsent = undefined;
+    // The caller learns the stream has begun before its first event (EventSource opens on the head).
+    this.res.flushHeaders();
+    return this.relayStream(reply.status, content.stream, content.masker);
+  }
+
+  private async relayStream(status: number, stream: Readable, masker: (ChunkMasker & { readonly findings: Readonly<Counts> }) | undefined): Promise<Delivery> {
+    const relayed = await relay(stream, this.res, masker);
+    const delivered = { status: { http: status }, bytes: relayed.bytes, rows: 0, ...(masker ? { masked: { ...masker.findings } } : {}) };
+    switch (relayed.end) {
+      case 'complete':
+      case 'gone':
+        // An event stream ends when its caller closes it: that is its ordinary end, not a failure.
+        return delivered;
+      case 'unmaskable': {
+        // A MaskingError says what (never quoting the event); anything else is the gateway's own failure.
+        const error = relayed.error;
+        const failure = error instanceof MaskingError ? refusal(refusalCodeOf(error.code), CUT_OFF, [], `${error.code}: ${error.message}`) : refusal('MASKING_FAILED', CUT_OFF, [], error instanceof Error ? error.name : undefined);
+        return { ...delivered, failure };
+      }
+      case 'broken':
+        return { ...delivered, failure: refusal('UPSTREAM_UNAVAILABLE', 'the upstream stream broke off before its end') };
+    }
   }
 
   refuse(reason: Refusal, info: Partial<ResponseInfo>): ProtocolStatus {
+    this.unsent?.destroy();
+    this.unsent = undefined;
     return { http: writeRefusal(this.res, reason, info.requestId, info.holdId ? { 'x-portcullis-hold-id': info.holdId } : {}) };
   }
+}
+
+/**
+ * How an answer is read. On a masked connection partial content is refused before its body is
+ * read: a 206 (ranges are not forwarded, but an upstream may answer with one anyway) or any
+ * Content-Range (a 416's `bytes *\/<length>` states the unmasked length). Event streams are relayed
+ * as they arrive, masked or not (buffered, they would never end); everything else is read whole.
+ */
+function readAs(method: string, status: number, headers: IncomingHttpHeaders, masked: boolean): ReadAs {
+  if (masked && (status === 206 || headers['content-range'] !== undefined)) {
+    return { refuse: { code: 'RESPONSE_NOT_MASKABLE', message: `the upstream answered with partial content (${status}${headers['content-range'] !== undefined ? ', Content-Range' : ''}), which cannot be masked as a whole; ranges are not forwarded on a masked connection` } };
+  }
+  const bodiless = method === 'HEAD' || status === 204 || status === 304 || status < 200;
+  return !bodiless && isEventStream(headers['content-type']) ? 'stream' : 'buffer';
+}
+
+const CUT_OFF = 'an event of the stream could not be masked, so the stream was cut off before it';
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -171,7 +266,7 @@ function decodedForInspection(header: string | string[] | undefined, body: Buffe
   return { ok: true, body: decoded };
 }
 
-function fail(reason: Refusal): Described {
+function fail(reason: Refusal): { readonly ok: false; readonly refusal: Refusal } {
   return { ok: false, refusal: reason };
 }
 
