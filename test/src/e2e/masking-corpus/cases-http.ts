@@ -65,7 +65,7 @@ function oracleCases(): EvasionCase[] {
   return [
     o('oracle-if-none-match-etag', { 'if-none-match': etag }),
     o('oracle-if-none-match-weak', { 'if-none-match': `W/${etag}` }),
-    o('oracle-if-none-match-star', { 'if-none-match': '*' }),
+    o('oracle-if-none-match-list', { 'if-none-match': `"guess-one", ${etag}, "guess-two"` }),
     o('oracle-if-match-guess', { 'if-match': '"a-guessed-tag"' }),
     d('oracle-want-digest', { 'want-digest': 'sha-256' }),
     d('oracle-want-content-digest', { 'want-content-digest': 'sha-256=1' }),
