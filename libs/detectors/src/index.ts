@@ -4,6 +4,8 @@ export { luhnValid } from './luhn.js';
 export { maskBody } from './mask-body.js';
 export { maskJson } from './mask-json.js';
 export { maskText } from './mask-text.js';
+export { inspectionView } from './text-view.js';
+export type { View, ViewOptions, SourceMap } from './text-view.js';
 export { MaskingError } from './masking-error.js';
 export type { MaskingErrorCode } from './masking-error.js';
 export type { MaskingProfile, MaskResult } from './masking.types.js';

@@ -61,10 +61,23 @@ describe('valueMasker', () => {
     expect(fieldCheck('{"p\\u0061ssword": 1}')).toBe(true);
     expect(fieldCheck('{"\u212Aey": 1}')).toBe(true); // non-ASCII keys can lower-case to ASCII
     const kelvin = valueMasker({ ...profile, detectors: [], fields: ['key'] });
-    expect(kelvin.maskJson('{"\u212Aey": 1}', {})).toBe('{"\u212Aey":"[REDACTED]"}');
+    expect(kelvin.maskJson('{"\u212Aey": 1}', {})).toBe('{"\u212Aey": "[REDACTED]"}');
     // and never rules out a document maskJson would change
     for (const json of ['{"Password":1}', '{"a":{"b":[{"PASSWORD":null}]}}', '{"pass\\u0077ord":1}', '{"\u212Aey":1,"password":2}']) {
       expect(masker.maskJson(json, {}) !== json && !masker.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json))).toBe(false);
+    }
+    // numbers in any notation can be cards; keys can be spelled with escapes the view decodes
+    expect(check('{"n": 4.111111111111111e15}')).toBe(true);
+    expect(check('{"n": 41111111111111110E-1}')).toBe(true);
+    expect(check('{"n": 4111111111111111.0}')).toBe(true);
+    expect(fieldCheck('{"pass%77ord": 1}')).toBe(true);
+    expect(fieldCheck('{"pass&#119;ord": 1}')).toBe(true);
+    const documents = [
+      '{"n": 4.111111111111111e15}', '[41111111111111110e-1]', '{"jo@example.com": 1}', '{"k": "jo%40example.com"}', '{"k": "jo&#64;example.com"}',
+      '{"pass%77ord": 1}', '{"PASS&#87;ORD": 1}', '{"p": "{\\"password\\": 1}"}', '{"ｐａｓｓｗｏｒｄ": 1}', '[4111111111111111]', '{"a": 1.5}',
+    ];
+    for (const json of documents) {
+      if (masker.maskJson(json, {}) !== json) expect(masker.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json)), json).toBe(true);
     }
     const nothing = valueMasker({ name: 'n', detectors: [], fields: [], columns: [] });
     expect(nothing.jsonMayNeedMasking(bytes('{"a": "jo\\u0040example.com"}'), 0, 26)).toBe(false);
