@@ -20,6 +20,9 @@ const MAX_NESTED_DOCUMENTS = 2;
  */
 const MIN_NUMBER_DIGITS = 7;
 
+/** Distinct clean keys remembered per document: enough for any schema, bounded for documents of unique keys. */
+const MAX_CACHED_KEYS = 4096;
+
 const OBJECT = 1;
 const ARRAY = 2;
 const QUOTE = 0x22;
@@ -111,6 +114,13 @@ class JsonMasker {
   private fieldStart = 0;
   private field = '';
   private readonly detects: boolean;
+  /** Whether the string token just scanned holds an escape. */
+  private readonly escapes = { found: false };
+  /**
+   * Keys that were not masked, by their token, with their field name (or undefined): API
+   * responses repeat the same keys in every record, and a key costs a view and every detector.
+   */
+  private readonly cleanKeys = new Map<string, string | undefined>();
 
   constructor(
     private readonly json: string,
@@ -150,7 +160,7 @@ class JsonMasker {
       }
       if (expect === 'key') {
         if (json.charCodeAt(i) !== QUOTE) return { ok: false, offset: i, reason: 'syntax' };
-        const end = endOfJsonString(json, i);
+        const end = endOfJsonString(json, i, this.escapes);
         if (end < 0) return { ok: false, offset: i, reason: 'syntax' };
         const field = this.fieldDepth < 0 ? this.readKey(i, end) : undefined;
         i = skipWhitespace(json, end);
@@ -197,7 +207,7 @@ class JsonMasker {
   private scalar(i: number, code: number): number {
     const { json } = this;
     if (code === QUOTE) {
-      const end = endOfJsonString(json, i);
+      const end = endOfJsonString(json, i, this.escapes);
       if (end > 0 && this.fieldDepth < 0) this.maskString(i, end);
       return end;
     }
@@ -215,20 +225,28 @@ class JsonMasker {
 
   /** Reads a key: detectors on it; its field name when a field rule names it. */
   private readKey(start: number, end: number): string | undefined {
-    const name = decodeJsonString(this.json, start, end);
-    this.key = name;
-    if (this.detects) {
-      const masked = applyDetectors(name, this.compiled, this.findings);
-      if (masked !== name) this.replace(start, end, jsonStringLiteral(masked));
+    const token = this.json.slice(start, end);
+    const known = this.cleanKeys.get(token);
+    if (known !== undefined || this.cleanKeys.has(token)) {
+      this.key = this.escapes.found ? decodeJsonString(token, 0, token.length) : token.slice(1, -1);
+      return known;
     }
-    if (this.compiled.fields.size === 0) return undefined;
-    const field = fieldNameOf(name);
-    return this.compiled.fields.has(field) ? field : undefined;
+    const name = decodeJsonString(this.json, start, end, this.escapes.found);
+    this.key = name;
+    let masked = false;
+    if (this.detects) {
+      const text = applyDetectors(name, this.compiled, this.findings);
+      masked = text !== name;
+      if (masked) this.replace(start, end, jsonStringLiteral(text));
+    }
+    const field = this.compiled.fields.size > 0 && this.compiled.fields.has(fieldNameOf(name)) ? fieldNameOf(name) : undefined;
+    if (!masked && this.cleanKeys.size < MAX_CACHED_KEYS) this.cleanKeys.set(token, field);
+    return field;
   }
 
   private maskString(start: number, end: number): void {
     if (!this.detects && !this.mayHoldDocument(start)) return;
-    const value = decodeJsonString(this.json, start, end);
+    const value = decodeJsonString(this.json, start, end, this.escapes.found);
     const masked = this.maskValue(value, this.valueKey());
     if (masked !== value) this.replace(start, end, jsonStringLiteral(masked));
   }

@@ -2,6 +2,7 @@ import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import type { Findings } from './findings.js';
 import { findMatches, maskRegions, type MaskRegion, type SourceMatch } from './mask-text.js';
 import type { CompiledProfile } from './profile.js';
+import { MapBuilder, type OffsetMap } from './offset-map.js';
 import { inspectionView } from './text-view.js';
 
 /** What a piece of a document's content is; everything between pieces is markup (tags, names, delimiters). */
@@ -63,7 +64,7 @@ export function maskMarkupWith(source: string, xml: boolean, compiled: CompiledP
   findMatches(inspectionView(source), source, compiled, matches);
   for (const separator of [' ', '']) {
     const content = textContent(source, pieces, separator);
-    if (content !== undefined) findMatches(inspectionView(content.text, { map: content }), source, compiled, matches);
+    if (content !== undefined) findMatches(inspectionView(content.text, { map: content.map }), source, compiled, matches);
   }
   if (matches.length === 0) return source;
   return spliceMarkup(source, pieces, maskRegions(matches, compiled, findings));
@@ -95,19 +96,12 @@ function tokenize(source: string, xml: boolean): Pieces {
   return pieces;
 }
 
-interface TextContent {
-  readonly text: string;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-}
-
 /**
  * Text and CDATA pieces joined, markup between them read as `separator` (mapped to the markup's
  * span). Undefined when the document has no markup between text, so the whole-source pass saw it all.
  */
-function textContent(source: string, pieces: Pieces, separator: string): TextContent | undefined {
-  const parts: string[] = [];
-  let length = 0;
+function textContent(source: string, pieces: Pieces, separator: string): { text: string; map: OffsetMap } | undefined {
+  const builder = new MapBuilder(source, undefined);
   let previousEnd = -1;
   let gaps = 0;
   for (let k = 0; k < pieces.kinds.length; k++) {
@@ -116,35 +110,12 @@ function textContent(source: string, pieces: Pieces, separator: string): TextCon
     const start = pieces.starts[k]!;
     if (previousEnd >= 0 && start > previousEnd) {
       gaps++;
-      length += separator.length;
+      if (separator !== '') builder.emit(separator, previousEnd, start);
     }
-    length += pieces.ends[k]! - start;
+    builder.copy(start, pieces.ends[k]!);
     previousEnd = pieces.ends[k]!;
   }
-  if (gaps === 0) return undefined;
-  const starts = new Int32Array(length);
-  const ends = new Int32Array(length);
-  let at = 0;
-  previousEnd = -1;
-  for (let k = 0; k < pieces.kinds.length; k++) {
-    const kind = pieces.kinds[k]!;
-    if (kind !== TEXT && kind !== CDATA) continue;
-    const start = pieces.starts[k]!;
-    const end = pieces.ends[k]!;
-    if (previousEnd >= 0 && start > previousEnd && separator !== '') {
-      parts.push(separator);
-      starts[at] = previousEnd;
-      ends[at] = start;
-      at++;
-    }
-    parts.push(source.slice(start, end));
-    for (let i = start; i < end; i++, at++) {
-      starts[at] = i;
-      ends[at] = i + 1;
-    }
-    previousEnd = end;
-  }
-  return { text: parts.join(''), starts, ends };
+  return gaps === 0 ? undefined : builder.finish();
 }
 
 /**
