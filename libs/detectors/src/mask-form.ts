@@ -1,8 +1,8 @@
 import type { Findings } from './findings.js';
 import { countFinding } from './findings.js';
-import { applyDetectors, type ApplyOptions } from './mask-text.js';
+import { applyDetectors, findMatches, maskRegions, spliceRegions, type ApplyOptions, type SourceMatch } from './mask-text.js';
 import type { CompiledProfile } from './profile.js';
-import { inspectionView } from './text-view.js';
+import { inspectionView, type View } from './text-view.js';
 
 const SEPARATOR = /[&;]/g;
 const LONE_SURROGATE = /\p{Cs}/gu;
@@ -41,8 +41,9 @@ function maskPair(pair: string, compiled: CompiledProfile, findings: Findings): 
   const equals = pair.indexOf('=');
   const rawName = equals === -1 ? pair : pair.slice(0, equals);
   const rawValue = equals === -1 ? undefined : pair.slice(equals + 1);
-  const name = inspectionView(rawName, FORM).text;
-  const maskedName = applyDetectors(rawName, compiled, findings, undefined, FORM_APPLY);
+  const nameView = inspectionView(rawName, FORM);
+  const name = nameView.text;
+  const maskedName = maskViewed(rawName, nameView, compiled, findings);
   let maskedValue = rawValue;
   if (rawValue !== undefined) {
     const field = compiled.fields.size > 0 ? name.toLowerCase() : undefined;
@@ -56,6 +57,14 @@ function maskPair(pair: string, compiled: CompiledProfile, findings: Findings): 
   }
   if (maskedName === rawName && maskedValue === rawValue) return undefined;
   return maskedValue === undefined ? maskedName : `${maskedName}=${maskedValue}`;
+}
+
+/** applyDetectors with the view already made. */
+function maskViewed(raw: string, view: View, compiled: CompiledProfile, findings: Findings): string {
+  if (compiled.detectors.length === 0) return raw;
+  const matches: SourceMatch[] = [];
+  findMatches(view, raw, compiled, matches);
+  return matches.length === 0 ? raw : spliceRegions(raw, maskRegions(matches, compiled, findings), formEncode);
 }
 
 /** As a form serialiser writes a value: percent-encoded UTF-8, spaces as `+`. */

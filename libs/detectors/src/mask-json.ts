@@ -80,10 +80,17 @@ export function maskJsonOrTextWith(text: string, compiled: CompiledProfile, find
   return scan.ok ? scan.text : applyDetectors(text, compiled, findings);
 }
 
+/**
+ * Keys found clean, by their token, with their field name (or undefined): API responses repeat
+ * the same keys in every record, and a key costs a view and every detector. A cache lives for one
+ * body (one document, or every record of an NDJSON body) and one compiled profile.
+ */
+export type KeyCache = Map<string, string | undefined>;
+
 /** As maskJsonWith, with failure as a value; findings are counted only when it succeeds. */
-export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0): JsonScan {
+export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new Map()): JsonScan {
   const found: Findings = {};
-  const scan = new JsonMasker(json, compiled, found, nesting).run();
+  const scan = new JsonMasker(json, compiled, found, nesting, keys).run();
   if (scan.ok) for (const [kind, count] of Object.entries(found)) findings[kind] = (findings[kind] ?? 0) + count;
   return scan;
 }
@@ -116,17 +123,12 @@ class JsonMasker {
   private readonly detects: boolean;
   /** Whether the string token just scanned holds an escape. */
   private readonly escapes = { found: false };
-  /**
-   * Keys that were not masked, by their token, with their field name (or undefined): API
-   * responses repeat the same keys in every record, and a key costs a view and every detector.
-   */
-  private readonly cleanKeys = new Map<string, string | undefined>();
-
   constructor(
     private readonly json: string,
     private readonly compiled: CompiledProfile,
     private readonly findings: Findings,
     private readonly nesting: number,
+    private readonly cleanKeys: KeyCache,
   ) {
     this.detects = compiled.detectors.length > 0;
   }
@@ -261,7 +263,7 @@ class JsonMasker {
 
   private maskValue(value: string, key: string | undefined): string {
     if (this.nesting < MAX_NESTED_DOCUMENTS && LOOKS_LIKE_DOCUMENT.test(value)) {
-      const inner = scanJson(value, this.compiled, this.findings, this.nesting + 1);
+      const inner = scanJson(value, this.compiled, this.findings, this.nesting + 1, this.cleanKeys);
       if (inner.ok) return inner.text;
     }
     if (!this.detects) return value;
@@ -283,7 +285,7 @@ class JsonMasker {
     // Only a token needs the value: the decoded string, or the JSON text without insignificant whitespace.
     const canonical = style !== 'tokenise' ? '' : json.charCodeAt(this.fieldStart) === QUOTE
       ? decodeJsonString(json, this.fieldStart, end)
-      : json.slice(this.fieldStart, end).replace(INSIGNIFICANT, (token) => (token.charCodeAt(0) === QUOTE ? token : ''));
+      : compactJson(json.slice(this.fieldStart, end));
     this.replace(this.fieldStart, end, jsonStringLiteral(compiled.replace.field(style, canonical)));
     countFinding(this.findings, 'field');
     this.fieldDepth = -1;
@@ -297,6 +299,11 @@ class JsonMasker {
   private finish(): string {
     return this.cursor === 0 ? this.json : this.out + this.json.slice(this.cursor);
   }
+}
+
+/** Valid JSON without its insignificant whitespace; every token as written. */
+export function compactJson(json: string): string {
+  return json.replace(INSIGNIFICANT, (token) => (token.charCodeAt(0) === QUOTE ? token : ''));
 }
 
 function contextOf(key: string | undefined): DetectionContext | undefined {

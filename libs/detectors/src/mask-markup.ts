@@ -101,7 +101,7 @@ function tokenize(source: string, xml: boolean): Pieces {
  * span). Undefined when the document has no markup between text, so the whole-source pass saw it all.
  */
 function textContent(source: string, pieces: Pieces, separator: string): { text: string; map: OffsetMap } | undefined {
-  const builder = new MapBuilder(source, undefined);
+  const builder = new MapBuilder(source);
   let previousEnd = -1;
   let gaps = 0;
   for (let k = 0; k < pieces.kinds.length; k++) {

@@ -1,5 +1,5 @@
 import type { Findings } from './findings.js';
-import { invalidJson, scanJson } from './mask-json.js';
+import { invalidJson, scanJson, type KeyCache } from './mask-json.js';
 import type { CompiledProfile } from './profile.js';
 
 const RECORD_SEPARATOR = '\u001e';
@@ -25,6 +25,7 @@ export function maskJsonSeqWith(text: string, compiled: CompiledProfile, finding
 
 function maskRecords(text: string, separator: string, unit: 'line' | 'record', compiled: CompiledProfile, findings: Findings): string {
   const found: Findings = {};
+  const keys: KeyCache = new Map();
   let out = '';
   let cursor = 0;
   // json-seq: what precedes the first RS is not a record, and may only be whitespace.
@@ -35,7 +36,7 @@ function maskRecords(text: string, separator: string, unit: 'line' | 'record', c
     const record = text.slice(start, end);
     if (!BLANK.test(record)) {
       if (number === 0) throw invalidJson({ offset: start, reason: 'syntax' }, 'Text before the first record separator');
-      const scan = scanJson(record, compiled, found);
+      const scan = scanJson(record, compiled, found, 0, keys);
       if (!scan.ok) throw invalidJson(scan, `${unit === 'line' ? 'Line' : 'Record'} ${number}`);
       if (scan.text !== record) {
         out += text.slice(cursor, start) + scan.text;

@@ -4,7 +4,7 @@ import { detectorFor } from './detector.registry.js';
 import { countFinding, type Findings } from './findings.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
 import { compileProfile, type CompiledProfile } from './profile.js';
-import { inspectionView, sourceEnd, sourceStart, type View, type ViewOptions } from './text-view.js';
+import { inspectionView, sourceRange, type View, type ViewOptions } from './text-view.js';
 
 export function maskText(text: string, profile: MaskingProfile): MaskResult {
   const compiled = compileProfile(profile);
@@ -57,9 +57,10 @@ export function findMatches(view: View, source: string, compiled: CompiledProfil
   for (const detector of compiled.detectors) detector.find(view.text, found, context);
   for (const match of found) {
     if (match.end <= match.start) continue;
+    const [start, end] = sourceRange(view, match.start, match.end);
     out.push({
-      start: wholeCodePointStart(source, sourceStart(view, match.start)),
-      end: wholeCodePointEnd(source, sourceEnd(view, match.end)),
+      start: wholeCodePointStart(source, start),
+      end: wholeCodePointEnd(source, end),
       detector: match.detector,
       view: view.text,
       viewStart: match.start,

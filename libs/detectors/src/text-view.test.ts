@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { MapBuilder } from './offset-map.js';
-import { inspectionView, sourceEnd, sourceStart, type View } from './text-view.js';
+import { inspectionView, sourceRange, type View } from './text-view.js';
 
 /** Every view unit's source span, checked against the map's promises. */
 function checkMap(source: string, view: View): void {
-  if (view.map === undefined) {
+  if (view.maps.length === 0) {
     expect(view.text).toBe(source);
     return;
   }
   let previous: [number, number] | undefined;
   for (let i = 0; i < view.text.length; i++) {
-    const start = sourceStart(view, i);
-    const end = sourceEnd(view, i + 1);
+    const [start, end] = sourceRange(view, i, i + 1);
     expect(start).toBeGreaterThanOrEqual(0);
     expect(end).toBeGreaterThan(start);
     expect(end).toBeLessThanOrEqual(source.length);
@@ -123,9 +122,9 @@ describe('inspectionView', () => {
     const source = 'plain\ttext 4111-1111 jo@example.com';
     const view = inspectionView(source);
     expect(view.text).toBe(source);
-    expect(view.map).toBeUndefined();
-    expect(inspectionView('a & b 100%').map).toBeUndefined(); // nothing decoded: still no map
-    expect(inspectionView('café').map).toBeUndefined(); // nothing folded
+    expect(view.maps).toEqual([]);
+    expect(inspectionView('a & b 100%').maps).toEqual([]); // nothing decoded: still no map
+    expect(inspectionView('café').maps).toEqual([]); // nothing folded
   });
 
   it('stops decoding after a bounded number of rounds', () => {
@@ -160,7 +159,7 @@ describe('inspectionView', () => {
   it('maps a view range to the smallest source span holding every contributing character', () => {
     const span = (source: string, start: number, end: number) => {
       const view = inspectionView(source);
-      return [sourceStart(view, start), sourceEnd(view, end)];
+      return sourceRange(view, start, end);
     };
     expect(span('x 4111\u200b1111 y', 2, 10)).toEqual([2, 11]); // the ignorable inside is covered
     expect(span('&#52;111', 0, 1)).toEqual([0, 5]);
@@ -174,22 +173,22 @@ describe('inspectionView', () => {
   it('composes with a map onto an outer source', () => {
     // "4<b>1</b>1" read as its text content "411": view units map to the outer positions.
     const outer = '4<b>1</b>1';
-    const content = new MapBuilder(outer, undefined);
+    const content = new MapBuilder(outer);
     content.copy(0, 1);
     content.copy(4, 5);
     content.copy(9, 10);
     const { text, map } = content.finish();
     const plain = inspectionView(text, { map });
-    expect([sourceStart(plain, 0), sourceEnd(plain, 1), sourceStart(plain, 1), sourceEnd(plain, 3)]).toEqual([0, 1, 4, 10]);
+    expect([sourceRange(plain, 0, 1), sourceRange(plain, 1, 3)]).toEqual([[0, 1], [4, 10]]);
     const encoded = '&#52;<b>1</b>1';
-    const decodedContent = new MapBuilder(encoded, undefined);
+    const decodedContent = new MapBuilder(encoded);
     decodedContent.copy(0, 5);
     decodedContent.copy(8, 9);
     decodedContent.copy(13, 14);
     const mapped = decodedContent.finish();
     const decoded = inspectionView(mapped.text, { map: mapped.map });
     expect(decoded.text).toBe('411');
-    expect([sourceStart(decoded, 0), sourceEnd(decoded, 1), sourceStart(decoded, 1), sourceEnd(decoded, 3)]).toEqual([0, 5, 8, 14]);
+    expect([sourceRange(decoded, 0, 1), sourceRange(decoded, 1, 3)]).toEqual([[0, 5], [8, 14]]);
   });
 
   it('keeps the map consistent on generated mixtures of every encoding', () => {

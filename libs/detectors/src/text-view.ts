@@ -1,4 +1,4 @@
-import { MapBuilder, mappedEnd, mappedStart, type OffsetMap } from './offset-map.js';
+import { chainRange, MapBuilder, type OffsetMap } from './offset-map.js';
 import { decodeAt, EntityReader } from './text-escapes.js';
 import { classOf, foldedOf, foldText, isAsciiDigit, MARK, UNCHANGED } from './text-fold.js';
 
@@ -13,8 +13,11 @@ import { classOf, foldedOf, foldText, isAsciiDigit, MARK, UNCHANGED } from './te
  */
 export interface View {
   readonly text: string;
-  /** Where the view's units come from (offset-map.ts); undefined when the view is the source itself. */
-  readonly map: OffsetMap | undefined;
+  /**
+   * Where the view's units come from: a chain of maps, outermost first (offset-map.ts); empty
+   * when the view is the source itself.
+   */
+  readonly maps: readonly OffsetMap[];
 }
 
 export interface ViewOptions {
@@ -33,10 +36,11 @@ const NEEDS_FORM_VIEW = /[%&+\\\u0080-\uffff]/;
 const SPECIAL = /[%&\\\u0080-\uffff]/g;
 const FORM_SPECIAL = /[%&+\\\u0080-\uffff]/g;
 const ESCAPE = /[%&\\]/;
+const NO_MAPS: readonly OffsetMap[] = Object.freeze([]);
 
 export function inspectionView(source: string, options?: ViewOptions): View {
   const plus = options?.plusIsSpace === true;
-  let view: View = { text: source, map: options?.map };
+  let view: View = { text: source, maps: options?.map === undefined ? NO_MAPS : [options.map] };
   if (!(plus ? NEEDS_FORM_VIEW : NEEDS_VIEW).test(source)) return view;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = viewRound(view, plus && round === 0);
@@ -47,14 +51,9 @@ export function inspectionView(source: string, options?: ViewOptions): View {
   return view;
 }
 
-/** Source index of view unit `start`. */
-export function sourceStart(view: View, start: number): number {
-  return mappedStart(view.map, start);
-}
-
-/** Source index just past view unit `end - 1` (end > 0). */
-export function sourceEnd(view: View, end: number): number {
-  return mappedEnd(view.map, end - 1);
+/** The source range view range [start, end) comes from: the smallest holding every contributing character. */
+export function sourceRange(view: View, start: number, end: number): [number, number] {
+  return view.maps.length === 0 ? [start, end] : chainRange(view.maps, start, end);
 }
 
 /**
@@ -91,7 +90,7 @@ function viewRound(input: View, plus: boolean): View | undefined {
       }
       folded = foldedOf(codePoint, kind);
     }
-    builder ??= new MapBuilder(text, input.map);
+    builder ??= new MapBuilder(text);
     builder.copy(cursor, at);
     if (folded === '') builder.drop(end);
     else builder.emit(folded, at, end);
@@ -100,5 +99,6 @@ function viewRound(input: View, plus: boolean): View | undefined {
   }
   if (builder === undefined) return undefined;
   builder.copy(cursor, text.length);
-  return builder.finish();
+  const round = builder.finish();
+  return { text: round.text, maps: [...input.maps, round.map] };
 }

@@ -36,10 +36,11 @@ describe('valueMasker', () => {
     expect(findings).toEqual({ email: 1, card: 1 });
   });
 
-  it('masks JSON as maskJson does, and keeps a clean document as it was written', () => {
+  it('masks JSON as maskJson does, compacting a masked document, and keeps a clean one as it was written', () => {
     const findings: Record<string, number> = {};
-    const json = '{"password": "x", "e": "jo@example.com", "n": 4111111111111111}';
-    expect(masker.maskJson(json, findings)).toBe(maskJson(json, profile).text);
+    const json = '{"password": "x", "e": "jo@example.com", "n": 4111111111111111, "keep": [1.50, "\\u00e9 "]}';
+    expect(masker.maskJson(json, findings)).toBe(maskJson(json, profile).text.replace(/(?<=[:,]) /g, ''));
+    expect(masker.maskJson(json, {})).toMatch(/^\{"password":"\[REDACTED\]","e":"j\*\*\*@example\.com","n":"[^"]+","keep":\[1\.50,"\\u00e9 "\]\}$/);
     expect(findings).toEqual({ field: 1, email: 1, card: 1 });
     const clean = '{"a": 1.000000000000000000001, "b": 12345678901234567890}';
     expect(masker.maskJson(clean, findings)).toBe(clean);
@@ -61,7 +62,7 @@ describe('valueMasker', () => {
     expect(fieldCheck('{"p\\u0061ssword": 1}')).toBe(true);
     expect(fieldCheck('{"\u212Aey": 1}')).toBe(true); // non-ASCII keys can lower-case to ASCII
     const kelvin = valueMasker({ ...profile, detectors: [], fields: ['key'] });
-    expect(kelvin.maskJson('{"\u212Aey": 1}', {})).toBe('{"\u212Aey": "[REDACTED]"}');
+    expect(kelvin.maskJson('{"\u212Aey": 1}', {})).toBe('{"\u212Aey":"[REDACTED]"}');
     // and never rules out a document maskJson would change
     for (const json of ['{"Password":1}', '{"a":{"b":[{"PASSWORD":null}]}}', '{"pass\\u0077ord":1}', '{"\u212Aey":1,"password":2}']) {
       expect(masker.maskJson(json, {}) !== json && !masker.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json))).toBe(false);

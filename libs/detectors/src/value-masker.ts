@@ -1,7 +1,7 @@
 import { columnPatternMatches, parseColumnPattern, type ColumnPattern, type ColumnSource } from './column-pattern.js';
 import type { Findings } from './findings.js';
 import { maskDocumentWith } from './mask-body.js';
-import { maskJsonOrTextWith, maskJsonWith } from './mask-json.js';
+import { compactJson, maskJsonOrTextWith, maskJsonWith } from './mask-json.js';
 import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile } from './masking.types.js';
@@ -32,8 +32,9 @@ export interface ValueMasker {
   maskText(text: string, findings: Findings): string;
   /**
    * As maskJson: field rules at any depth, detectors on keys, string values and integers in any
-   * notation. Source-preserving: only masked tokens change, so the output is valid JSON whenever
-   * the input was, and the same string when nothing was masked. Throws MaskingError INVALID_JSON.
+   * notation. The same string when nothing was masked; a masked document is the input with the
+   * masked tokens replaced and insignificant whitespace removed (every other token, numbers and
+   * escapes included, as written). Throws MaskingError INVALID_JSON.
    */
   maskJson(json: string, findings: Findings): string;
   /**
@@ -92,7 +93,10 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
       return fields.size > 0 && asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field));
     },
     maskText: (text, findings) => applyDetectors(text, compiled, findings),
-    maskJson: (json, findings) => maskJsonWith(json, compiled, findings),
+    maskJson(json, findings) {
+      const masked = maskJsonWith(json, compiled, findings);
+      return masked === json ? json : compactJson(masked);
+    },
     maskJsonOrText: (text, findings) => maskJsonOrTextWith(text, compiled, findings),
     maskDocument(text, mediaType, findings) {
       return maskDocumentWith(text, mediaType, compiled, findings);
