@@ -241,7 +241,8 @@ class JsonMasker {
       masked = text !== name;
       if (masked) this.replace(start, end, jsonStringLiteral(text));
     }
-    const field = this.compiled.fields.size > 0 && this.compiled.fields.has(fieldNameOf(name)) ? fieldNameOf(name) : undefined;
+    const fieldName = this.compiled.fields.size > 0 ? fieldNameOf(name) : undefined;
+    const field = fieldName !== undefined && this.compiled.fields.has(fieldName) ? fieldName : undefined;
     if (!masked && this.cleanKeys.size < MAX_CACHED_KEYS) this.cleanKeys.set(token, field);
     return field;
   }

@@ -48,11 +48,12 @@ class Pieces {
 }
 
 /**
- * HTML (`xml` false) or XML and its dialects (XHTML, SVG, +xml). Detectors run three times, and
- * their matches are merged: over the whole source through its view (entities decoded; this sees
- * attribute values and comments), and over the text content (text and CDATA) with markup between
- * them read once as a space and once as nothing, so a value split by tags or comments
- * (`4111<b>1111</b>…`, `jo<!-- -->@example.com`) is seen either way it renders. A masked span
+ * HTML (`xml` false) or XML and its dialects (XHTML, SVG, +xml). Detectors run up to three times,
+ * and their matches are merged: over the whole source through its view (entities decoded; this
+ * sees attribute values and comments), and over the text content (text and CDATA) with markup
+ * between them read once as nothing and once as a space (where it separates two word characters),
+ * so a value split by tags or comments (`4111<b>1111</b>…`, `jo<!-- -->@example.com`) is seen
+ * either way it renders. A masked span
  * keeps the markup inside it: its first piece of content takes the replacement (escaped for
  * where it is), the other pieces of text in it are emptied. So the output stays well-formed where
  * the input was.
@@ -62,8 +63,8 @@ export function maskMarkupWith(source: string, xml: boolean, compiled: CompiledP
   const pieces = tokenize(source, xml);
   const matches: SourceMatch[] = [];
   findMatches(inspectionView(source), source, compiled, matches);
-  for (const separator of [' ', '']) {
-    const content = textContent(source, pieces, separator);
+  for (const spaced of [false, true]) {
+    const content = textContent(source, pieces, spaced);
     if (content !== undefined) findMatches(inspectionView(content.text, { map: content.map }), source, compiled, matches);
   }
   if (matches.length === 0) return source;
@@ -97,10 +98,12 @@ function tokenize(source: string, xml: boolean): Pieces {
 }
 
 /**
- * Text and CDATA pieces joined, markup between them read as `separator` (mapped to the markup's
- * span). Undefined when the document has no markup between text, so the whole-source pass saw it all.
+ * Text and CDATA pieces joined, with markup between them read as nothing, or (`spaced`) as a space
+ * where it stands between two word characters: elsewhere a space or punctuation beside the markup
+ * separates already, so reading it as a space would only double that. Undefined when there is no
+ * such markup, so that the pass would see what another already did.
  */
-function textContent(source: string, pieces: Pieces, separator: string): { text: string; map: OffsetMap } | undefined {
+function textContent(source: string, pieces: Pieces, spaced: boolean): { text: string; map: OffsetMap } | undefined {
   const builder = new MapBuilder(source);
   let previousEnd = -1;
   let gaps = 0;
@@ -108,14 +111,25 @@ function textContent(source: string, pieces: Pieces, separator: string): { text:
     const kind = pieces.kinds[k]!;
     if (kind !== TEXT && kind !== CDATA) continue;
     const start = pieces.starts[k]!;
-    if (previousEnd >= 0 && start > previousEnd) {
+    if (previousEnd >= 0 && start > previousEnd && (!spaced || (isWordEnd(source.charCodeAt(previousEnd - 1)) && isWordStart(source.charCodeAt(start))))) {
       gaps++;
-      if (separator !== '') builder.emit(separator, previousEnd, start);
+      if (spaced) builder.emit(' ', previousEnd, start);
     }
     builder.copy(start, pieces.ends[k]!);
     previousEnd = pieces.ends[k]!;
   }
   return gaps === 0 ? undefined : builder.finish();
+}
+
+/** A letter or digit, or what may end one as written: non-ASCII, an escape's `;`. */
+function isWordEnd(code: number): boolean {
+  return isWordStart(code) || code === 0x3b;
+}
+
+/** A letter or digit, or what may start one as written: non-ASCII, an escape's `&`, `%` or `\`. */
+function isWordStart(code: number): boolean {
+  const lower = code | 0x20;
+  return (code >= 0x30 && code <= 0x39) || (lower >= 0x61 && lower <= 0x7a) || code >= 0x80 || code === 0x26 || code === 0x25 || code === 0x5c;
 }
 
 /**

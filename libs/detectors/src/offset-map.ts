@@ -59,6 +59,9 @@ function segmentOf(map: OffsetMap, unit: number): number {
   return low;
 }
 
+/** Code units buffered before they are appended (well within an argument list's limit). */
+const PENDING_LIMIT = 4096;
+
 /** Builds a text out of an input text, with its map onto that input. */
 export class MapBuilder {
   // Appended with += (a rope V8 flattens once): much faster than joining many small parts.
@@ -69,6 +72,8 @@ export class MapBuilder {
   private readonly sourceStarts: number[] = [];
   private readonly sourceEnds: number[] = [];
   private readonly copies: number[] = [];
+  /** Single code units emitted, not yet appended to `text`. */
+  private readonly pending: number[] = [];
   /** Last code unit written, -1 before any. */
   lastCode = -1;
 
@@ -77,19 +82,25 @@ export class MapBuilder {
   /** Input units [a, b) unchanged. */
   copy(a: number, b: number): void {
     if (b <= a) return;
+    this.flush();
     this.text += this.input.slice(a, b);
     this.lastCode = this.input.charCodeAt(b - 1);
-    const k = this.copies.length - 1;
-    // A copy continuing the previous copy extends it.
-    if (k >= 0 && this.copies[k] === 1 && this.sourceEnds[k] === a) this.sourceEnds[k] = b;
-    else this.segment(a, b, 1);
-    this.length += b - a;
+    this.copySegment(a, b);
   }
 
   /** `text` in place of input units [a, b): every unit of it maps to their whole span. */
   emit(text: string, a: number, b: number): void {
-    this.text += text;
     this.lastCode = text.charCodeAt(text.length - 1);
+    if (text.length === 1 && b - a === 1) {
+      // One unit for one (a full-width digit, a no-break space): mapped as a copy is, so a run of
+      // them is one segment, and written through a buffer rather than a string per unit.
+      this.pending.push(this.lastCode);
+      if (this.pending.length === PENDING_LIMIT) this.flush();
+      this.copySegment(a, b);
+      return;
+    }
+    this.flush();
+    this.text += text;
     this.segment(a, b, 0);
     this.length += text.length;
   }
@@ -120,8 +131,23 @@ export class MapBuilder {
   }
 
   finish(): { text: string; map: OffsetMap } {
+    this.flush();
     const { viewStarts, sourceStarts, sourceEnds, copies } = this;
     return { text: this.text, map: { count: copies.length, viewStarts, sourceStarts, sourceEnds, copies } };
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.text += String.fromCharCode(...this.pending);
+    this.pending.length = 0;
+  }
+
+  private copySegment(a: number, b: number): void {
+    const k = this.copies.length - 1;
+    // A copy continuing the previous copy extends it.
+    if (k >= 0 && this.copies[k] === 1 && this.sourceEnds[k] === a) this.sourceEnds[k] = b;
+    else this.segment(a, b, 1);
+    this.length += b - a;
   }
 
   private segment(sourceStart: number, sourceEnd: number, copy: 0 | 1): void {

@@ -91,8 +91,10 @@ function backslashEscape(text: string, at: number): Decoded | undefined {
   if (kind === 0x78) return byteEscape(text, at, BACKSLASH_X);
   if (kind !== 0x75) return undefined;
   if (text.charCodeAt(at + 2) === 0x7b) {
-    const close = text.indexOf('}', at + 3);
-    if (close < 0 || close - (at + 3) > 6 || close === at + 3) return undefined;
+    // At most six hex digits: look no further (indexOf could search the rest of the text each time).
+    let close = at + 3;
+    while (close < at + 10 && close < text.length && text.charCodeAt(close) !== 0x7d) close++;
+    if (text.charCodeAt(close) !== 0x7d || close === at + 3) return undefined;
     const codePoint = hexValue(text, at + 3, close);
     return codePoint < 0 || codePoint > 0x10ffff ? undefined : { text: String.fromCodePoint(codePoint), end: close + 1 };
   }
