@@ -4,7 +4,7 @@ export { luhnValid } from './luhn.js';
 export { maskBody } from './mask-body.js';
 export { maskJson } from './mask-json.js';
 export { maskText } from './mask-text.js';
-export { inspectionView } from './text-view.js';
+export { inspectionView, sourceRange } from './text-view.js';
 export type { View, ViewOptions } from './text-view.js';
 export type { OffsetMap } from './offset-map.js';
 export { MaskingError } from './masking-error.js';

@@ -241,7 +241,15 @@ describe('ValueMasker.maskJsonOrText', () => {
     const findings: Record<string, number> = {};
     expect(masker.maskJsonOrText('{"password":"x","n":4111111111111111}', findings)).toBe(`{"password":"[REDACTED]","n":${CARD}}`);
     expect(masker.maskJsonOrText('password: x, jo@example.com', findings)).toBe('password: x, [REDACTED:email]');
-    expect(masker.maskJsonOrText('{"broken": "jo@example.com"', findings)).toBe('{"broken": "[REDACTED:email]"');
+    expect(masker.maskJsonOrText('[INFO] {"e": jo@example.com', findings)).toBe('[INFO] {"e": [REDACTED:email]');
     expect(findings).toEqual({ field: 1, card: 1, email: 2 });
+    const detectorsOnly = valueMasker({ ...profile, fields: [], columns: [] });
+    expect(detectorsOnly.maskJsonOrText('{"broken": "jo@example.com"', {})).toBe('{"broken": "[REDACTED:email]"');
+  });
+
+  it('refuses what would skip field rules if read as text: broken JSON documents, JSON nested too deep', () => {
+    for (const data of ['{"password": "hunter2"', ' [{"password": "hunter2"}', '["a", {"password": 1}', '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)]) {
+      expect(() => masker.maskJsonOrText(data, {}), data.slice(0, 20)).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
+    }
   });
 });

@@ -20,7 +20,7 @@ const MAX_NESTED_DOCUMENTS = 2;
  */
 const MIN_NUMBER_DIGITS = 7;
 
-/** Distinct clean keys remembered per document: enough for any schema, bounded for documents of unique keys. */
+/** Distinct clean keys remembered per body: enough for any schema, bounded for bodies of unique keys. */
 const MAX_CACHED_KEYS = 4096;
 
 const OBJECT = 1;
@@ -37,6 +37,7 @@ const CLOSE_BRACKET = 0x5d;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const INSIGNIFICANT = /"(?:[^"\\]|\\.)*"|[\t\n\r ]+/g;
 const LOOKS_LIKE_DOCUMENT = /^[\t\n\r ]*[[{][^]*[\]}][\t\n\r ]*$/;
+const OPENS_LIKE_JSON = /^[\t\n\r ]*(?:\{|\[[\t\n\r ]*[[{"])/;
 
 /** Why a text is not JSON that can be masked; `offset` is a position in it, never its content. */
 export interface JsonFailure {
@@ -73,11 +74,16 @@ export function maskJsonWith(json: string, compiled: CompiledProfile, findings: 
 
 /**
  * `text` masked as JSON when it is JSON, else as text (detectors through the inspection view): for
- * values that may be either, such as one SSE event's data. Never throws for content.
+ * values that may be either, such as one SSE event's data. Fails closed where reading JSON as text
+ * would skip field rules: throws MaskingError INVALID_JSON for JSON nested beyond MAX_JSON_DEPTH,
+ * and, when the profile has field rules, for text that opens like a JSON object or array of
+ * values (`{`, `[{`, `["`, `[[`) but is not JSON (a truncated document, say).
  */
 export function maskJsonOrTextWith(text: string, compiled: CompiledProfile, findings: Findings): string {
   const scan = scanJson(text, compiled, findings);
-  return scan.ok ? scan.text : applyDetectors(text, compiled, findings);
+  if (scan.ok) return scan.text;
+  if (scan.reason === 'depth' || (compiled.fields.size > 0 && OPENS_LIKE_JSON.test(text))) throw invalidJson(scan, 'Data');
+  return applyDetectors(text, compiled, findings);
 }
 
 /**

@@ -53,10 +53,9 @@ class Pieces {
  * sees attribute values and comments), and over the text content (text and CDATA) with markup
  * between them read once as nothing and once as a space (where it separates two word characters),
  * so a value split by tags or comments (`4111<b>1111</b>…`, `jo<!-- -->@example.com`) is seen
- * either way it renders. A masked span
- * keeps the markup inside it: its first piece of content takes the replacement (escaped for
- * where it is), the other pieces of text in it are emptied. So the output stays well-formed where
- * the input was.
+ * either way it renders. A masked span keeps the markup inside it: its first piece of content
+ * takes the replacement (escaped for where it is), the other pieces of text in it are emptied. So
+ * the output stays well-formed where the input was.
  */
 export function maskMarkupWith(source: string, xml: boolean, compiled: CompiledProfile, findings: Findings): string {
   if (compiled.detectors.length === 0) return source;

@@ -107,3 +107,47 @@ describe('applyDetectors through the inspection view', () => {
     expect(applyDetectors('jo@example.com x', compiled, {}, undefined, { encode: encodeURIComponent })).toBe('%5BREDACTED%3Aemail%5D x');
   });
 });
+
+describe('masking through every encoding at once (generated)', () => {
+  const redact: MaskingProfile = { name: 'redact', detectors: ['email', 'card'], fields: [], columns: [], styles: { email: 'redact', card: 'redact' } };
+  let seed = 11;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return Math.floor((seed / 0x80000000) * n);
+  };
+  const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
+  /** One character of a value, spelled one of many ways a client would still read as it. */
+  const spell = (char: string): string => {
+    const code = char.charCodeAt(0);
+    const spellings = [
+      char,
+      `&#${code};`,
+      `&#x${hex(code, 1)};`,
+      `%${hex(code, 2).toUpperCase()}`,
+      `\\u${hex(code, 4)}`,
+      `\\x${hex(code, 2)}`,
+      `%25${hex(code, 2)}`,
+      `&amp;#${code};`,
+      String.fromCodePoint(code + 0xfee0), // full-width
+    ];
+    if (char >= '0' && char <= '9') {
+      const digit = code - 0x30;
+      spellings.push(String.fromCodePoint(0x660 + digit), String.fromCodePoint(0x966 + digit), String.fromCodePoint(0x1d7ce + digit), String.fromCodePoint(0xff10 + digit));
+    }
+    const spelled = spellings[random(spellings.length)]!;
+    const ignorable = ['', '', '', '\u200b', '\u00ad', '\u2060', '\ufeff', '\u200d'][random(8)]!;
+    return spelled + ignorable;
+  };
+
+  it.each([
+    ['card', '4111111111111111'],
+    ['card', '5555555555554444'],
+    ['email', 'jo@example.com'],
+    ['email', 'ann.lee@mail.example.org'],
+  ])('leaves nothing of a %s spelled in mixed encodings: %s', (detector, value) => {
+    for (let sample = 0; sample < 150; sample++) {
+      const spelled = [...value].map(spell).join('').replace(/[\u200b\u00ad\u2060\ufeff\u200d]+$/, '');
+      expect(maskText(`before ${spelled} after`, redact).text, spelled).toBe(`before [REDACTED:${detector}] after`);
+    }
+  });
+});

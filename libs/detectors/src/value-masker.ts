@@ -38,8 +38,9 @@ export interface ValueMasker {
    */
   maskJson(json: string, findings: Findings): string;
   /**
-   * `text` as JSON when it is valid JSON, else as text (maskText): for a value that may be either,
-   * such as one server-sent event's data. Never throws for content.
+   * `text` as JSON when it is valid JSON (source-preserving, as maskDocument), else as text
+   * (maskText): for a value that may be either, such as one server-sent event's data. Throws
+   * MaskingError INVALID_JSON where text masking would skip field rules (see maskJsonOrTextWith).
    */
   maskJsonOrText(text: string, findings: Findings): string;
   /**
