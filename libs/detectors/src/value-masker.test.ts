@@ -96,6 +96,13 @@ describe('valueMasker', () => {
     expect([masker.detects, masker.hasFields, masker.hasColumns]).toEqual([true, true, true]);
   });
 
+  it('compares field names as JSON keys are compared: NFKC, ignorables removed, escapes decoded, any case', () => {
+    const wide = valueMasker({ name: 'w', detectors: [], fields: ['ＰＡＳＳＷＯＲＤ'], columns: [] });
+    for (const name of ['password', 'PassWord', 'pass\u200bword', 'ｐａｓｓｗｏｒｄ', 'pass%77ord']) expect(wide.redactsColumn(name, undefined), name).toBe(true);
+    expect(wide.redactsColumn('passwords', undefined)).toBe(false);
+    expect(wide.maskJson('{"Pass\u0077ord": 1}', {})).toBe('{"Pass\u0077ord":"[REDACTED]"}');
+  });
+
   it('refuses a profile it cannot read', () => {
     expect(() => valueMasker({ ...profile, columns: ['ssn'] })).toThrow(expect.objectContaining({ code: 'INVALID_COLUMN_PATTERN' }));
     expect(() => valueMasker({ ...profile, detectors: ['phone' as 'card'] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_DETECTOR' }));

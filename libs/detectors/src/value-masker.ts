@@ -5,7 +5,7 @@ import { compactJson, maskJsonOrTextWith, maskJsonWith } from './mask-json.js';
 import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile } from './masking.types.js';
-import { compileProfile } from './profile.js';
+import { compileProfile, fieldNameOf } from './profile.js';
 
 /**
  * A profile compiled once, for callers that mask many small values one at a time (SQL result
@@ -20,8 +20,9 @@ export interface ValueMasker {
   /** At least one column rule. */
   readonly hasColumns: boolean;
   /**
-   * Whether a whole result column is redacted: its source matches a column rule, or its name or
-   * its source column's name is a field rule (case-insensitive).
+   * Whether a whole result column (or an MCP value under this key) is redacted: its source
+   * matches a column rule, or its name or its source column's name is a field rule, compared as
+   * JSON keys are (fieldNameOf: case-insensitive, after NFKC and the view's decoding).
    */
   redactsColumn(name: string, source: ColumnSource | undefined): boolean;
   /** Allocation-free: false when no detector can match the UTF-8 text in `bytes[start, end)`. */
@@ -78,9 +79,9 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
     hasFields: fields.size > 0,
     hasColumns: patterns.length > 0,
     redactsColumn(name, source) {
-      if (fields.has(name.toLowerCase())) return true;
+      if (fields.has(fieldNameOf(name))) return true;
       if (source === undefined) return false;
-      return fields.has(source.column.toLowerCase()) || patterns.some((pattern) => columnPatternMatches(pattern, source));
+      return fields.has(fieldNameOf(source.column)) || patterns.some((pattern) => columnPatternMatches(pattern, source));
     },
     mayMatch,
     jsonMayNeedMasking(bytes, start, end) {
