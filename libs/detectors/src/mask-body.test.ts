@@ -1,30 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { maskBody, type MaskingProfile } from './index.js';
 
-const profile: MaskingProfile = { name: 'api', detectors: ['email', 'card'], fields: ['password'], columns: [] };
+const profile: MaskingProfile = { name: 'api', detectors: ['email', 'card'], fields: ['password'], columns: [], styles: { email: 'redact', card: 'redact' } };
 
 describe('maskBody', () => {
-  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/problem+json', 'application/vnd.api+json'])(
+  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'text/json', 'application/problem+json', 'application/vnd.api+json'])(
     'treats %s as JSON',
     (contentType) => {
       expect(maskBody('{"password":"x","e":"jo@example.com"}', contentType, profile)).toEqual({
-        text: '{"password":"[REDACTED]","e":"j***@example.com"}',
+        text: '{"password":"[REDACTED]","e":"[REDACTED:email]"}',
         findings: { field: 1, email: 1 },
       });
     },
   );
 
-  it.each(['text/plain', 'text/html; charset=utf-8', 'text/csv', 'application/xml', 'application/x-www-form-urlencoded', 'application/javascript'])(
-    'treats %s as text',
+  it.each([
+    ['application/x-ndjson', '{"password":1}\n{"e":"jo@example.com"}', '{"password":"[REDACTED]"}\n{"e":"[REDACTED:email]"}'],
+    ['application/json-seq', '\u001e{"password":1}\n', '\u001e{"password":"[REDACTED]"}\n'],
+    ['text/html', '<p>jo<b>@</b>example.com</p>', '<p>[REDACTED:email]<b></b></p>'],
+    ['application/xhtml+xml', '<p>jo&#64;example.com</p>', '<p>[REDACTED:email]</p>'],
+    ['application/x-www-form-urlencoded', 'password=x&e=jo%40example.com', 'password=%5BREDACTED%5D&e=%5BREDACTED%3Aemail%5D'],
+  ])('dispatches %s to its format', (contentType, body, expected) => {
+    expect(maskBody(body, contentType, profile).text).toBe(expected);
+  });
+
+  it.each(['text/plain', 'text/csv', 'text/markdown', 'text/javascript', 'application/javascript', 'application/ecmascript', 'application/yaml', 'text/x-anything'])(
+    'treats %s as text through the inspection view, field rules not refusing it',
     (contentType) => {
-      expect(maskBody('{"password":"x"} 4111111111111111', contentType, profile)).toEqual({
-        text: '{"password":"x"} ************1111',
-        findings: { card: 1 },
+      expect(maskBody('password: x, to jo&#64;example.com, 4111\u00a01111\u00a01111\u00a01111', `${contentType}; charset=utf-8`, profile)).toEqual({
+        text: 'password: x, to [REDACTED:email], [REDACTED:card]',
+        findings: { email: 1, card: 1 },
       });
     },
   );
 
-  it.each([undefined, '', 'application/octet-stream', 'image/png', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/json garbage', 'text/', 'json'])(
+  it.each([undefined, '', 'application/octet-stream', 'image/png', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/json garbage', 'text/', 'json', 'text/event-stream', 'application/pdf', 'application/zip'])(
     'fails closed with UNSUPPORTED_CONTENT_TYPE for %j',
     (contentType) => {
       expect(() => maskBody('jo@example.com', contentType, profile)).toThrow(

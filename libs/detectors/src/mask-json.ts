@@ -1,119 +1,327 @@
-import { countFinding, type Findings } from './findings.js';
-import { maskCardNumberTokens } from './json-card-numbers.js';
+import type { DetectionContext } from './detector.types.js';
+import type { Findings } from './findings.js';
+import { countFinding } from './findings.js';
+import { decodeJsonString, endOfJsonString, jsonStringLiteral } from './json-string.js';
+import { integerDigits, mayHaveDigits } from './json-number.js';
 import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
-import { compileProfile, type CompiledProfile } from './profile.js';
+import { compileProfile, fieldNameOf, type CompiledProfile } from './profile.js';
 
-type JsonContainer = unknown[] | Record<string, unknown>;
+/** Deepest nesting masked (RFC 8259 §9 lets a parser set one); the scan is iterative, so this is a policy, not a stack limit. */
+export const MAX_JSON_DEPTH = 4096;
 
-interface Frame {
-  readonly node: JsonContainer;
-  /** Same position in the unrewritten parse, when card numbers were rewritten. */
-  readonly original: unknown;
-}
-
-interface WalkContext {
-  readonly compiled: CompiledProfile;
-  readonly fields: ReadonlySet<string>;
-  readonly findings: Findings;
-  readonly stack: Frame[];
-}
+/** JSON in a string in a string...: how many documents deep field rules and number handling still reach. */
+const MAX_NESTED_DOCUMENTS = 2;
 
 /**
- * Parses, masks string values (never keys) in place, redacts field-rule
- * values, and re-serialises compactly with JSON.stringify.
- *
- * Large integer card numbers are handled by rewriting their tokens to masked
- * strings before the final parse (see json-card-numbers.ts). The first parse
- * is kept and walked alongside: a value that is a string in the rewritten
- * tree but a number in the original is a masked card, which is how those are
- * counted, and not double-counted when a field rule redacts them anyway.
+ * Integers shorter than this are not given to the detectors: no value they find (card, phone,
+ * SSN, IBAN, secret) is a bare integer of fewer digits, and API responses are full of small ones.
  */
+const MIN_NUMBER_DIGITS = 7;
+
+/** Distinct clean keys remembered per body: enough for any schema, bounded for bodies of unique keys. */
+const MAX_CACHED_KEYS = 4096;
+
+const OBJECT = 1;
+const ARRAY = 2;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const INSIGNIFICANT = /"(?:[^"\\]|\\.)*"|[\t\n\r ]+/g;
+const LOOKS_LIKE_DOCUMENT = /^[\t\n\r ]*[[{][^]*[\]}][\t\n\r ]*$/;
+const OPENS_LIKE_JSON = /^[\t\n\r ]*(?:\{|\[[\t\n\r ]*[[{"])/;
+
+/** Why a text is not JSON that can be masked; `offset` is a position in it, never its content. */
+export interface JsonFailure {
+  readonly offset: number;
+  readonly reason: 'syntax' | 'depth';
+}
+
+export type JsonScan = { readonly ok: true; readonly text: string } | ({ readonly ok: false } & JsonFailure);
+
 export function maskJson(json: string, profile: MaskingProfile): MaskResult {
   const findings: Findings = {};
   return { text: maskJsonWith(json, compileProfile(profile), findings), findings };
 }
 
-/** maskJson with a profile compiled once by the caller, counting into the caller's tally. */
+/**
+ * Masks a JSON text (RFC 8259) in place: the output is the input with only the masked tokens
+ * replaced, so a clean document comes back as the same string and numbers keep their spelling.
+ * - string values: escapes decoded, detectors run on the value (through its inspection view, with
+ *   the enclosing key as context), a masked value re-encoded as a JSON string;
+ * - keys: detectors run on them too;
+ * - a key naming a field rule (fieldNameOf): its value, of any type, becomes a JSON string of the
+ *   field replacement;
+ * - numbers in any notation that denote an integer: detectors run on its digits (exact, beyond
+ *   2^53); a match turns the number into a JSON string of the masked digits;
+ * - a string holding a JSON document itself (double-encoded JSON): masked as JSON, two levels deep.
+ * Throws MaskingError INVALID_JSON (the message gives an offset, never content) for text that is
+ * not JSON, including trailing garbage, and for nesting deeper than MAX_JSON_DEPTH.
+ */
 export function maskJsonWith(json: string, compiled: CompiledProfile, findings: Findings): string {
-  const parsed = parse(json);
-  const rewritten = compiled.masksCards ? maskCardNumberTokens(json) : undefined;
-  const root = rewritten === undefined ? parsed : parse(rewritten);
-  const original = rewritten === undefined ? undefined : parsed;
-  const masked = maskTree(root, original, contextFor(compiled, findings));
-  return JSON.stringify(masked);
-}
-
-function parse(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch {
-    // The SyntaxError is dropped on purpose: its message quotes the body.
-    throw new MaskingError('INVALID_JSON', 'Body is not valid JSON');
-  }
-}
-
-function contextFor(compiled: CompiledProfile, findings: Findings): WalkContext {
-  return { compiled, fields: compiled.fields, findings, stack: [] };
+  const scan = scanJson(json, compiled, findings);
+  if (!scan.ok) throw invalidJson(scan);
+  return scan.text;
 }
 
 /**
- * Iterative rather than recursive, so the walk never overflows the stack
- * before JSON.stringify would. Bodies nested too deep for JSON.stringify
- * (a few thousand levels) throw its RangeError: still no pass-through.
+ * `text` masked as JSON when it is JSON, else as text (detectors through the inspection view): for
+ * values that may be either, such as one SSE event's data. Fails closed where reading JSON as text
+ * would skip field rules: throws MaskingError INVALID_JSON for JSON nested beyond MAX_JSON_DEPTH,
+ * and, when the profile has field rules, for text that opens like a JSON object or array of
+ * values (`{`, `[{`, `["`, `[[`) but is not JSON (a truncated document, say).
  */
-function maskTree(root: unknown, original: unknown, ctx: WalkContext): unknown {
-  const masked = maskValue(root, original, ctx);
-  for (let frame = ctx.stack.pop(); frame !== undefined; frame = ctx.stack.pop()) {
-    if (Array.isArray(frame.node)) maskArray(frame.node, frame.original, ctx);
-    else maskObject(frame.node, frame.original, ctx);
-  }
-  return masked;
+export function maskJsonOrTextWith(text: string, compiled: CompiledProfile, findings: Findings): string {
+  const scan = scanJson(text, compiled, findings);
+  if (scan.ok) return scan.text;
+  if (scan.reason === 'depth' || (compiled.fields.size > 0 && OPENS_LIKE_JSON.test(text))) throw invalidJson(scan, 'Data');
+  return applyDetectors(text, compiled, findings);
 }
 
-function maskArray(node: unknown[], original: unknown, ctx: WalkContext): void {
-  for (let i = 0; i < node.length; i++) {
-    const value = node[i];
-    const next = maskValue(value, childOf(original, i), ctx);
-    if (next !== value) node[i] = next;
-  }
+/**
+ * Keys found clean, by their token, with their field name (or undefined): API responses repeat
+ * the same keys in every record, and a key costs a view and every detector. A cache lives for one
+ * body (one document, or every record of an NDJSON body) and one compiled profile.
+ */
+export type KeyCache = Map<string, string | undefined>;
+
+/** As maskJsonWith, with failure as a value; findings are counted only when it succeeds. */
+export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new Map()): JsonScan {
+  const found: Findings = {};
+  const scan = new JsonMasker(json, compiled, found, nesting, keys).run();
+  if (scan.ok) for (const [kind, count] of Object.entries(found)) findings[kind] = (findings[kind] ?? 0) + count;
+  return scan;
 }
 
-function maskObject(node: Record<string, unknown>, original: unknown, ctx: WalkContext): void {
-  // Object.keys, not for-in: only the parsed object's own keys, never inherited ones.
-  for (const key of Object.keys(node)) {
-    const field = ctx.fields.size > 0 ? key.toLowerCase() : undefined;
-    if (field !== undefined && ctx.fields.has(field)) {
-      const value = node[key];
-      node[key] = ctx.compiled.replace.field(ctx.compiled.fieldStyleOf(field), typeof value === 'string' ? value : JSON.stringify(value));
-      countFinding(ctx.findings, 'field');
-      continue;
+export function invalidJson(failure: JsonFailure, what = 'Body'): MaskingError {
+  return new MaskingError(
+    'INVALID_JSON',
+    failure.reason === 'depth'
+      ? `${what} is JSON nested deeper than ${MAX_JSON_DEPTH} levels, which is not masked`
+      : `${what} is not valid JSON (at offset ${failure.offset})`,
+  );
+}
+
+/**
+ * One pass over the text: a strict RFC 8259 scanner with an explicit stack, writing the output as
+ * slices of the input between replaced tokens.
+ */
+class JsonMasker {
+  private out = '';
+  private cursor = 0;
+  /** Kind of every open container, and the key each one sits under (arrays pass theirs to their items). */
+  private readonly kinds: number[] = [];
+  private readonly containerKeys: (string | undefined)[] = [];
+  /** The key of the member being read. */
+  private key: string | undefined;
+  /** While a field rule's value is read: the depth it sits at (-1 otherwise), where it starts, the field. */
+  private fieldDepth = -1;
+  private fieldStart = 0;
+  private field = '';
+  private readonly detects: boolean;
+  /** Whether the string token just scanned holds an escape. */
+  private readonly escapes = { found: false };
+  constructor(
+    private readonly json: string,
+    private readonly compiled: CompiledProfile,
+    private readonly findings: Findings,
+    private readonly nesting: number,
+    private readonly cleanKeys: KeyCache,
+  ) {
+    this.detects = compiled.detectors.length > 0;
+  }
+
+  run(): JsonScan {
+    const { json, kinds } = this;
+    let i = skipWhitespace(json, 0);
+    let expect: 'value' | 'key' | 'after' = 'value';
+    for (;;) {
+      if (expect === 'value') {
+        const code = json.charCodeAt(i);
+        if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+          if (kinds.length >= MAX_JSON_DEPTH) return { ok: false, offset: i, reason: 'depth' };
+          this.containerKeys.push(this.valueKey());
+          kinds.push(code === OPEN_BRACE ? OBJECT : ARRAY);
+          i = skipWhitespace(json, i + 1);
+          if (json.charCodeAt(i) === (code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+            this.close();
+            i++;
+            expect = 'after';
+          } else {
+            expect = code === OPEN_BRACE ? 'key' : 'value';
+          }
+          continue;
+        }
+        const end = this.scalar(i, code);
+        if (end < 0) return { ok: false, offset: i, reason: 'syntax' };
+        i = end;
+        expect = 'after';
+        continue;
+      }
+      if (expect === 'key') {
+        if (json.charCodeAt(i) !== QUOTE) return { ok: false, offset: i, reason: 'syntax' };
+        const end = endOfJsonString(json, i, this.escapes);
+        if (end < 0) return { ok: false, offset: i, reason: 'syntax' };
+        const field = this.fieldDepth < 0 ? this.readKey(i, end) : undefined;
+        i = skipWhitespace(json, end);
+        if (json.charCodeAt(i) !== COLON) return { ok: false, offset: i, reason: 'syntax' };
+        i = skipWhitespace(json, i + 1);
+        if (field !== undefined) {
+          this.fieldDepth = kinds.length;
+          this.fieldStart = i;
+          this.field = field;
+        }
+        expect = 'value';
+        continue;
+      }
+      // After a value: a field rule's value may just have ended; then `,`, a closing bracket, or the end.
+      if (this.fieldDepth === kinds.length) this.replaceField(i);
+      i = skipWhitespace(json, i);
+      const kind = kinds[kinds.length - 1];
+      if (kind === undefined) return i === json.length ? { ok: true, text: this.finish() } : { ok: false, offset: i, reason: 'syntax' };
+      const code = json.charCodeAt(i);
+      if (code === COMMA) {
+        i = skipWhitespace(json, i + 1);
+        expect = kind === OBJECT ? 'key' : 'value';
+      } else if (code === (kind === OBJECT ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        this.close();
+        i++;
+      } else {
+        return { ok: false, offset: i, reason: 'syntax' };
+      }
     }
-    const value = node[key];
-    const next = maskValue(value, childOf(original, key), ctx);
-    // Plain assignment is safe even for a "__proto__" key: JSON.parse made it
-    // an own data property, which shadows the inherited setter.
-    if (next !== value) node[key] = next;
   }
-}
 
-/** Masks a primitive, or queues a container to be walked. */
-function maskValue(value: unknown, original: unknown, ctx: WalkContext): unknown {
-  if (typeof value === 'string') {
-    if (typeof original === 'number') {
-      countFinding(ctx.findings, 'card'); // already masked by the token rewrite
-      return value;
+  private close(): void {
+    this.kinds.pop();
+    this.containerKeys.pop();
+  }
+
+  /** The key a value at the current position sits under: its member's, or the enclosing array's. */
+  private valueKey(): string | undefined {
+    const kind = this.kinds[this.kinds.length - 1];
+    return kind === OBJECT ? this.key : this.containerKeys[this.containerKeys.length - 1];
+  }
+
+  /** A string, number or literal at `i`; index past it, or -1 when invalid. */
+  private scalar(i: number, code: number): number {
+    const { json } = this;
+    if (code === QUOTE) {
+      const end = endOfJsonString(json, i, this.escapes);
+      if (end > 0 && this.fieldDepth < 0) this.maskString(i, end);
+      return end;
     }
-    return applyDetectors(value, ctx.compiled, ctx.findings);
+    if (code === MINUS || (code >= 0x30 && code <= 0x39)) {
+      NUMBER.lastIndex = i;
+      if (!NUMBER.test(json)) return -1;
+      const end = NUMBER.lastIndex;
+      if (this.fieldDepth < 0) this.maskNumber(i, end);
+      return end;
+    }
+    if (json.startsWith('true', i) || json.startsWith('null', i)) return i + 4;
+    if (json.startsWith('false', i)) return i + 5;
+    return -1;
   }
-  if (typeof value === 'object' && value !== null) {
-    ctx.stack.push({ node: value as JsonContainer, original });
+
+  /** Reads a key: detectors on it; its field name when a field rule names it. */
+  private readKey(start: number, end: number): string | undefined {
+    const token = this.json.slice(start, end);
+    const known = this.cleanKeys.get(token);
+    if (known !== undefined || this.cleanKeys.has(token)) {
+      this.key = this.escapes.found ? decodeJsonString(token, 0, token.length) : token.slice(1, -1);
+      return known;
+    }
+    const name = decodeJsonString(this.json, start, end, this.escapes.found);
+    this.key = name;
+    let masked = false;
+    if (this.detects) {
+      const text = applyDetectors(name, this.compiled, this.findings);
+      masked = text !== name;
+      if (masked) this.replace(start, end, jsonStringLiteral(text));
+    }
+    const fieldName = this.compiled.fields.size > 0 ? fieldNameOf(name) : undefined;
+    const field = fieldName !== undefined && this.compiled.fields.has(fieldName) ? fieldName : undefined;
+    if (!masked && this.cleanKeys.size < MAX_CACHED_KEYS) this.cleanKeys.set(token, field);
+    return field;
   }
-  return value;
+
+  private maskString(start: number, end: number): void {
+    if (!this.detects && !this.mayHoldDocument(start)) return;
+    const value = decodeJsonString(this.json, start, end, this.escapes.found);
+    const masked = this.maskValue(value, this.valueKey());
+    if (masked !== value) this.replace(start, end, jsonStringLiteral(masked));
+  }
+
+  /** Without detectors only a document in the string can need masking (field rules inside it). */
+  private mayHoldDocument(start: number): boolean {
+    if (this.compiled.fields.size === 0 || this.nesting >= MAX_NESTED_DOCUMENTS) return false;
+    const first = this.json.charCodeAt(start + 1);
+    // An escape may spell the bracket or the whitespace before it.
+    return first === OPEN_BRACE || first === OPEN_BRACKET || first === 0x5c || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
+  }
+
+  private maskValue(value: string, key: string | undefined): string {
+    if (this.nesting < MAX_NESTED_DOCUMENTS && LOOKS_LIKE_DOCUMENT.test(value)) {
+      const inner = scanJson(value, this.compiled, this.findings, this.nesting + 1, this.cleanKeys);
+      if (inner.ok) return inner.text;
+    }
+    if (!this.detects) return value;
+    return applyDetectors(value, this.compiled, this.findings, contextOf(key));
+  }
+
+  private maskNumber(start: number, end: number): void {
+    if (!this.detects || !mayHaveDigits(this.json, start, end, MIN_NUMBER_DIGITS)) return;
+    const digits = integerDigits(this.json, start, end);
+    if (digits === undefined || digits.length < MIN_NUMBER_DIGITS) return;
+    const masked = applyDetectors(digits, this.compiled, this.findings, contextOf(this.valueKey()));
+    if (masked !== digits) this.replace(start, end, jsonStringLiteral(masked));
+  }
+
+  /** The field rule's value json[fieldStart, end) becomes a JSON string of its replacement. */
+  private replaceField(end: number): void {
+    const { compiled, json } = this;
+    const style = compiled.fieldStyleOf(this.field);
+    // Only a token needs the value: the decoded string, or the JSON text without insignificant whitespace.
+    const canonical = style !== 'tokenise' ? '' : json.charCodeAt(this.fieldStart) === QUOTE
+      ? decodeJsonString(json, this.fieldStart, end)
+      : compactJson(json.slice(this.fieldStart, end));
+    this.replace(this.fieldStart, end, jsonStringLiteral(compiled.replace.field(style, canonical)));
+    countFinding(this.findings, 'field');
+    this.fieldDepth = -1;
+  }
+
+  private replace(start: number, end: number, literal: string): void {
+    this.out += this.json.slice(this.cursor, start) + literal;
+    this.cursor = end;
+  }
+
+  private finish(): string {
+    return this.cursor === 0 ? this.json : this.out + this.json.slice(this.cursor);
+  }
 }
 
-function childOf(original: unknown, key: string | number): unknown {
-  if (typeof original !== 'object' || original === null) return undefined;
-  return (original as Record<string | number, unknown>)[key];
+/** Valid JSON without its insignificant whitespace; every token as written. */
+export function compactJson(json: string): string {
+  return json.replace(INSIGNIFICANT, (token) => (token.charCodeAt(0) === QUOTE ? token : ''));
+}
+
+function contextOf(key: string | undefined): DetectionContext | undefined {
+  return key === undefined ? undefined : { key };
+}
+
+function skipWhitespace(json: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const code = json.charCodeAt(i);
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return i;
+    i++;
+  }
 }

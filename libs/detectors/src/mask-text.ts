@@ -1,8 +1,10 @@
+import type { DetectorId } from './detector-id.js';
 import type { DetectionContext, DetectorMatch } from './detector.types.js';
 import { detectorFor } from './detector.registry.js';
 import { countFinding, type Findings } from './findings.js';
 import type { MaskingProfile, MaskResult } from './masking.types.js';
 import { compileProfile, type CompiledProfile } from './profile.js';
+import { inspectionView, sourceRange, type View, type ViewOptions } from './text-view.js';
 
 export function maskText(text: string, profile: MaskingProfile): MaskResult {
   const compiled = compileProfile(profile);
@@ -10,32 +12,119 @@ export function maskText(text: string, profile: MaskingProfile): MaskResult {
   return { text: applyDetectors(text, compiled, findings), findings };
 }
 
-/**
- * Runs every detector over the original text and applies the matches in one
- * pass. Detecting on the original (not on a previous detector's output) keeps
- * results independent of detector order: e.g. an address whose local part is
- * a card number is still seen as an address.
- */
-export function applyDetectors(text: string, compiled: CompiledProfile, findings: Findings, context?: DetectionContext): string {
-  const { detectors } = compiled;
-  const matches: DetectorMatch[] = [];
-  for (const detector of detectors) detector.find(text, matches, context);
-  if (matches.length === 0) return text;
-  if (detectors.length > 1) matches.sort(byStartThenLongest);
-
-  let masked = '';
-  let cursor = 0;
-  for (const match of matches) {
-    // Overlaps lose to the earlier, longer match, which already hides them.
-    if (match.start < cursor) continue;
-    const detector = detectorFor(match.detector);
-    masked += text.slice(cursor, match.start) + compiled.replace.detector(detector, compiled.styleOf(match.detector), text, match.start, match.end);
-    cursor = match.end;
-    countFinding(findings, match.detector);
-  }
-  return masked + text.slice(cursor);
+/** One match, placed in the source; its replacement is made from the view it was found in. */
+export interface SourceMatch {
+  readonly start: number;
+  readonly end: number;
+  readonly detector: DetectorId;
+  readonly view: string;
+  readonly viewStart: number;
+  readonly viewEnd: number;
 }
 
-function byStartThenLongest(a: DetectorMatch, b: DetectorMatch): number {
+/** A source range replaced by one replacement: overlapping matches merged, the first (longest) one's replacement. */
+export interface MaskRegion {
+  readonly start: number;
+  readonly end: number;
+  readonly detector: DetectorId;
+  readonly replacement: string;
+}
+
+export interface ApplyOptions extends ViewOptions {
+  /** The replacement as the format writes it (form-encoded, say); raw by default. */
+  readonly encode?: (replacement: string) => string;
+}
+
+/**
+ * Runs every detector over the text's inspection view and replaces, in the source, the span of
+ * every match: the smallest one holding every source character that contributed to it. Matches
+ * that overlap (from different detectors, or the same value seen twice) are merged and replaced by
+ * one replacement, so no part of either stays visible. Detecting on the original (not on a previous
+ * detector's output) keeps results independent of detector order. The same string when nothing matched.
+ */
+export function applyDetectors(text: string, compiled: CompiledProfile, findings: Findings, context?: DetectionContext, options?: ApplyOptions): string {
+  if (compiled.detectors.length === 0) return text;
+  const matches: SourceMatch[] = [];
+  findMatches(inspectionView(text, options), text, compiled, matches, context);
+  if (matches.length === 0) return text;
+  const regions = maskRegions(matches, compiled, findings);
+  return spliceRegions(text, regions, options?.encode);
+}
+
+/** Appends the matches of every detector in `view` (a view of `source`), placed in the source. */
+export function findMatches(view: View, source: string, compiled: CompiledProfile, out: SourceMatch[], context?: DetectionContext): void {
+  const found: DetectorMatch[] = [];
+  for (const detector of compiled.detectors) detector.find(view.text, found, context);
+  for (const match of found) {
+    if (match.end <= match.start) continue;
+    const [start, end] = sourceRange(view, match.start, match.end);
+    out.push({
+      start: wholeCodePointStart(source, start),
+      end: wholeCodePointEnd(source, end),
+      detector: match.detector,
+      view: view.text,
+      viewStart: match.start,
+      viewEnd: match.end,
+    });
+  }
+}
+
+/**
+ * Sorts and merges the matches into disjoint regions, in source order, counting one finding per
+ * region (a value seen by two detectors, or twice, is one value).
+ */
+export function maskRegions(matches: SourceMatch[], compiled: CompiledProfile, findings: Findings): MaskRegion[] {
+  matches.sort(byStartThenLongest);
+  const regions: MaskRegion[] = [];
+  let first: SourceMatch | undefined;
+  let end = -1;
+  for (const match of matches) {
+    if (first !== undefined && match.start < end) {
+      end = Math.max(end, match.end);
+      continue;
+    }
+    if (first !== undefined) regions.push(regionOf(first, end, compiled, findings));
+    first = match;
+    end = match.end;
+  }
+  if (first !== undefined) regions.push(regionOf(first, end, compiled, findings));
+  return regions;
+}
+
+function regionOf(match: SourceMatch, end: number, compiled: CompiledProfile, findings: Findings): MaskRegion {
+  countFinding(findings, match.detector);
+  const replacement = compiled.replace.detector(detectorFor(match.detector), compiled.styleOf(match.detector), match.view, match.viewStart, match.viewEnd);
+  return { start: match.start, end, detector: match.detector, replacement };
+}
+
+/** The source with every region replaced by its (encoded) replacement. */
+export function spliceRegions(source: string, regions: readonly MaskRegion[], encode?: (replacement: string) => string): string {
+  let masked = '';
+  let cursor = 0;
+  for (const region of regions) {
+    masked += source.slice(cursor, region.start) + (encode === undefined ? region.replacement : encode(region.replacement));
+    cursor = region.end;
+  }
+  return masked + source.slice(cursor);
+}
+
+function byStartThenLongest(a: SourceMatch, b: SourceMatch): number {
   return a.start - b.start || b.end - a.end;
+}
+
+/** A span never splits a surrogate pair: the whole character goes. */
+function wholeCodePointStart(source: string, start: number): number {
+  return isLowSurrogate(source.charCodeAt(start)) && isHighSurrogate(source.charCodeAt(start - 1)) ? start - 1 : start;
+}
+
+function wholeCodePointEnd(source: string, end: number): number {
+  return isHighSurrogate(source.charCodeAt(end - 1)) && isLowSurrogate(source.charCodeAt(end)) ? end + 1 : end;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

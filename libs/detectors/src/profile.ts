@@ -4,16 +4,16 @@ import { detectorFor } from './detector.registry.js';
 import { MaskingError } from './masking-error.js';
 import { MASK_STYLES, type MaskingProfile, type MaskStyle } from './masking.types.js';
 import { replacer, type Replacer } from './replacement.js';
+import { inspectionView } from './text-view.js';
 
 /** A profile checked and turned into the lookups the maskers need. */
 export interface CompiledProfile {
   readonly detectors: readonly Detector[];
-  /** Lower-cased field names, for case-insensitive key matching. */
+  /** Field names as fieldNameOf gives them, for case-insensitive key matching. */
   readonly fields: ReadonlySet<string>;
-  readonly masksCards: boolean;
   /** Style per detector id (default partial). */
   readonly styleOf: (id: DetectorId) => MaskStyle;
-  /** Style of a field rule by lower-cased name (default redact). */
+  /** Style of a field rule by its name as fieldNameOf gives it (default redact). */
   readonly fieldStyleOf: (field: string) => MaskStyle;
   readonly replace: Replacer;
 }
@@ -35,13 +35,12 @@ export function compileProfile(profile: MaskingProfile): CompiledProfile {
   const styles = new Map<string, MaskStyle>();
   for (const [target, style] of Object.entries(profile.styles ?? {})) styles.set(target, checkedStyle(profile.name, target, style));
   const fieldStyles = new Map<string, MaskStyle>();
-  for (const [field, style] of Object.entries(profile.fieldStyles ?? {})) fieldStyles.set(field.toLowerCase(), checkedStyle(profile.name, field, style));
+  for (const [field, style] of Object.entries(profile.fieldStyles ?? {})) fieldStyles.set(fieldNameOf(field), checkedStyle(profile.name, field, style));
   const fieldDefault = styles.get('field') ?? 'redact';
   const tokenises = [...styles.values(), ...fieldStyles.values()].includes('tokenise');
   return {
     detectors,
-    fields: new Set(profile.fields.map((field) => field.toLowerCase())),
-    masksCards: detectors.some((detector) => detector.id === 'card'),
+    fields: new Set(profile.fields.map(fieldNameOf)),
     styleOf: (id) => styles.get(id) ?? 'partial',
     fieldStyleOf: (field) => fieldStyles.get(field) ?? fieldDefault,
     replace: replacer(profile.name, profile.tokenKey, tokenises),
@@ -53,4 +52,13 @@ function checkedStyle(profile: string, target: string, style: unknown): MaskStyl
     throw new MaskingError('INVALID_STYLE', `Masking profile ${JSON.stringify(profile)}: ${JSON.stringify(target)} has unknown style ${JSON.stringify(style)} (${MASK_STYLES.join(', ')})`);
   }
   return style as MaskStyle;
+}
+
+/**
+ * A key or field name (already unescaped by its format) as field rules compare it: its inspection
+ * view (NFKC, ignorables removed, `%`/`&`/`\` escapes decoded), lower-cased. So `ＰＡＳＳＷＯＲＤ`,
+ * `pass\u200Bword` and `pass%77ord` all name the field `password`.
+ */
+export function fieldNameOf(name: string): string {
+  return inspectionView(name).text.toLowerCase();
 }

@@ -36,10 +36,11 @@ describe('valueMasker', () => {
     expect(findings).toEqual({ email: 1, card: 1 });
   });
 
-  it('masks JSON as maskJson does, and keeps a clean document as it was written', () => {
+  it('masks JSON as maskJson does, compacting a masked document, and keeps a clean one as it was written', () => {
     const findings: Record<string, number> = {};
-    const json = '{"password": "x", "e": "jo@example.com", "n": 4111111111111111}';
-    expect(masker.maskJson(json, findings)).toBe(maskJson(json, profile).text);
+    const json = '{"password": "x", "e": "jo@example.com", "n": 4111111111111111, "keep": [1.50, "\\u00e9 "]}';
+    expect(masker.maskJson(json, findings)).toBe(maskJson(json, profile).text.replace(/(?<=[:,]) /g, ''));
+    expect(masker.maskJson(json, {})).toMatch(/^\{"password":"\[REDACTED\]","e":"j\*\*\*@example\.com","n":"[^"]+","keep":\[1\.50,"\\u00e9 "\]\}$/);
     expect(findings).toEqual({ field: 1, email: 1, card: 1 });
     const clean = '{"a": 1.000000000000000000001, "b": 12345678901234567890}';
     expect(masker.maskJson(clean, findings)).toBe(clean);
@@ -66,6 +67,19 @@ describe('valueMasker', () => {
     for (const json of ['{"Password":1}', '{"a":{"b":[{"PASSWORD":null}]}}', '{"pass\\u0077ord":1}', '{"\u212Aey":1,"password":2}']) {
       expect(masker.maskJson(json, {}) !== json && !masker.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json))).toBe(false);
     }
+    // numbers in any notation can be cards; keys can be spelled with escapes the view decodes
+    expect(check('{"n": 4.111111111111111e15}')).toBe(true);
+    expect(check('{"n": 41111111111111110E-1}')).toBe(true);
+    expect(check('{"n": 4111111111111111.0}')).toBe(true);
+    expect(fieldCheck('{"pass%77ord": 1}')).toBe(true);
+    expect(fieldCheck('{"pass&#119;ord": 1}')).toBe(true);
+    const documents = [
+      '{"n": 4.111111111111111e15}', '[41111111111111110e-1]', '{"jo@example.com": 1}', '{"k": "jo%40example.com"}', '{"k": "jo&#64;example.com"}',
+      '{"pass%77ord": 1}', '{"PASS&#87;ORD": 1}', '{"p": "{\\"password\\": 1}"}', '{"ｐａｓｓｗｏｒｄ": 1}', '[4111111111111111]', '{"a": 1.5}',
+    ];
+    for (const json of documents) {
+      if (masker.maskJson(json, {}) !== json) expect(masker.jsonMayNeedMasking(bytes(json), 0, Buffer.byteLength(json)), json).toBe(true);
+    }
     const nothing = valueMasker({ name: 'n', detectors: [], fields: [], columns: [] });
     expect(nothing.jsonMayNeedMasking(bytes('{"a": "jo\\u0040example.com"}'), 0, 26)).toBe(false);
   });
@@ -80,6 +94,13 @@ describe('valueMasker', () => {
     expect(masker.redactsColumn('p', { schema: 'public', table: 't', column: 'PASSWORD' })).toBe(true);
     expect(masker.redactsColumn('ssn', undefined)).toBe(false); // a column rule needs a source
     expect([masker.detects, masker.hasFields, masker.hasColumns]).toEqual([true, true, true]);
+  });
+
+  it('compares field names as JSON keys are compared: NFKC, ignorables removed, escapes decoded, any case', () => {
+    const wide = valueMasker({ name: 'w', detectors: [], fields: ['ＰＡＳＳＷＯＲＤ'], columns: [] });
+    for (const name of ['password', 'PassWord', 'pass\u200bword', 'ｐａｓｓｗｏｒｄ', 'pass%77ord']) expect(wide.redactsColumn(name, undefined), name).toBe(true);
+    expect(wide.redactsColumn('passwords', undefined)).toBe(false);
+    expect(wide.maskJson('{"Pass\u0077ord": 1}', {})).toBe('{"Pass\u0077ord":"[REDACTED]"}');
   });
 
   it('refuses a profile it cannot read', () => {

@@ -2,11 +2,11 @@ import { columnPatternMatches, parseColumnPattern, type ColumnPattern, type Colu
 import type { DetectionContext } from './detector.types.js';
 import type { Findings } from './findings.js';
 import { maskDocumentWith } from './mask-body.js';
-import { maskJsonWith } from './mask-json.js';
+import { compactJson, maskJsonOrTextWith, maskJsonWith } from './mask-json.js';
 import { applyDetectors } from './mask-text.js';
 import { MaskingError } from './masking-error.js';
 import type { MaskingProfile } from './masking.types.js';
-import { compileProfile } from './profile.js';
+import { compileProfile, fieldNameOf } from './profile.js';
 
 /**
  * A profile compiled once, for callers that mask many small values one at a time (SQL result
@@ -21,8 +21,9 @@ export interface ValueMasker {
   /** At least one column rule. */
   readonly hasColumns: boolean;
   /**
-   * Whether a whole result column is redacted: its source matches a column rule, or its name or
-   * its source column's name is a field rule (case-insensitive).
+   * Whether a whole result column (or an MCP value under this key) is redacted: its source
+   * matches a column rule, or its name or its source column's name is a field rule, compared as
+   * JSON keys are (fieldNameOf: case-insensitive, after NFKC and the view's decoding).
    */
   redactsColumn(name: string, source: ColumnSource | undefined): boolean;
   /** Allocation-free: false when no detector can match the UTF-8 text in `bytes[start, end)`. */
@@ -35,12 +36,18 @@ export interface ValueMasker {
    */
   maskText(text: string, findings: Findings, context?: DetectionContext): string;
   /**
-   * As maskJson: field rules at any depth, detectors on string values, large integer card
-   * numbers. The same string when nothing was masked (so clean values keep their formatting and
-   * their numbers' precision); a masked value is re-serialised compactly. Throws MaskingError
-   * INVALID_JSON.
+   * As maskJson: field rules at any depth, detectors on keys, string values and integers in any
+   * notation. The same string when nothing was masked; a masked document is the input with the
+   * masked tokens replaced and insignificant whitespace removed (every other token, numbers and
+   * escapes included, as written). Throws MaskingError INVALID_JSON.
    */
   maskJson(json: string, findings: Findings): string;
+  /**
+   * `text` as JSON when it is valid JSON (source-preserving, as maskDocument), else as text
+   * (maskText): for a value that may be either, such as one server-sent event's data. Throws
+   * MaskingError INVALID_JSON where text masking would skip field rules (see maskJsonOrTextWith).
+   */
+  maskJsonOrText(text: string, findings: Findings): string;
   /**
    * A whole decoded document of a media type (`application/json`, `text/html`, ...: the essence,
    * lower-case, no parameters): field rules where the format has structure, detectors everywhere.
@@ -59,9 +66,9 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
   const compiled = compileProfile(profile);
   const { detectors, fields } = compiled;
   const patterns = profile.columns.map((text) => columnPattern(profile.name, text));
-  // Without escapes or non-ASCII bytes every key is ASCII as written, and an ASCII key lower-cases
-  // to an ASCII name: a field rule can only apply if its name appears in the bytes, in any case.
-  // (Non-ASCII keys can lower-case to ASCII, e.g. the Kelvin sign to "k": those documents are parsed.)
+  // Without non-ASCII bytes, `\`, `%` or `&`, every key is its own inspection view, so its field name
+  // is the key lower-cased: a field rule can only apply if its name appears in the bytes, in any
+  // case. (Other keys can fold to ASCII, e.g. the Kelvin sign to "k": those documents are parsed.)
   const asciiFields = [...fields].filter((field) => /^[\x00-\x7f]*$/.test(field)).map((field) => Buffer.from(field, 'latin1'));
   const mayMatch = (bytes: Uint8Array, start: number, end: number): boolean => {
     if (detectors.length === 0) return false;
@@ -76,29 +83,27 @@ export function valueMasker(profile: MaskingProfile): ValueMasker {
     hasFields: fields.size > 0,
     hasColumns: patterns.length > 0,
     redactsColumn(name, source) {
-      if (fields.has(name.toLowerCase())) return true;
+      if (fields.has(fieldNameOf(name))) return true;
       if (source === undefined) return false;
-      return fields.has(source.column.toLowerCase()) || patterns.some((pattern) => columnPatternMatches(pattern, source));
+      return fields.has(fieldNameOf(source.column)) || patterns.some((pattern) => columnPatternMatches(pattern, source));
     },
     mayMatch,
     jsonMayNeedMasking(bytes, start, end) {
       if (detectors.length === 0 && fields.size === 0) return false;
-      // A JSON escape (`\u0040`) can spell anything without its bytes.
-      if (includesByte(bytes, start, end, BACKSLASH)) return true;
-      if (detectors.length > 0 && mayMatch(bytes, start, end)) return true;
-      return fields.size > 0 && (hasNonAscii(bytes, start, end) || asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field)));
+      // A JSON escape (`\u0040`) can spell anything without its bytes, and so can what a key's or
+      // a value's inspection view decodes or folds (non-ASCII, `%`, `&`).
+      if (mayNeedView(bytes, start, end)) return true;
+      // A number with a fraction or an exponent (`4.111111111111111e15`) may denote an integer
+      // whose digits are not in the bytes.
+      if (detectors.length > 0 && (mayMatch(bytes, start, end) || hasNumberNotation(bytes, start, end))) return true;
+      return fields.size > 0 && asciiFields.some((field) => includesAsciiFolded(bytes, start, end, field));
     },
     maskText: (text, findings, context) => applyDetectors(text, compiled, findings, context),
     maskJson(json, findings) {
-      const found: Findings = {};
-      const masked = maskJsonWith(json, compiled, found);
-      let changed = false;
-      for (const [kind, count] of Object.entries(found)) {
-        findings[kind] = (findings[kind] ?? 0) + count;
-        changed = true;
-      }
-      return changed ? masked : json;
+      const masked = maskJsonWith(json, compiled, findings);
+      return masked === json ? json : compactJson(masked);
     },
+    maskJsonOrText: (text, findings) => maskJsonOrTextWith(text, compiled, findings),
     maskDocument(text, mediaType, findings) {
       return maskDocumentWith(text, mediaType, compiled, findings);
     },
@@ -119,14 +124,17 @@ function columnPattern(profile: string, text: string): ColumnPattern {
   return parsed.pattern;
 }
 
-function includesByte(bytes: Uint8Array, start: number, end: number, byte: number): boolean {
-  for (let i = start; i < end; i++) if (bytes[i] === byte) return true;
+/** A digit followed by `.`, `e` or `E` (anywhere: a string holding one only costs a parse). */
+function hasNumberNotation(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start + 1; i < end; i++) {
+    const byte = bytes[i]!;
+    if ((byte === 0x2e || (byte | 0x20) === 0x65) && isAsciiDigit(bytes[i - 1]!)) return true;
+  }
   return false;
 }
 
-function hasNonAscii(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return true;
-  return false;
+function isAsciiDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
 }
 
 /** Whether `needle` (lower-case ASCII) occurs in bytes[start, end), ASCII letters compared in either case. */
