@@ -35,7 +35,7 @@ export function emailCases(): EvasionCase[] {
     evasion('email-idn-punycode', 'email/idn', puny, text('mail caspian.wold@xn--bcher-kva.de')),
     evasion('email-quoted-local', 'email/quoted', quoted, text('mail "morrow tilde"@example.com')),
     evasion('email-quoted-local-json', 'email/quoted', quoted, json('"morrow tilde"@example.com', 'contact')),
-    evasion('email-display-name', 'email/plain', email('wystan.ferrule@example.com'), text('From: Wystan Ferrule <wystan.ferrule@example.com>')),
+    evasion('email-display-name', 'email/plain', email('wystan.ferrule@example.com'), text('From: Billing Desk <wystan.ferrule@example.com>')),
     evasion('email-subdomain', 'email/plain', email('rosalind.vey@mail.eu.example.co.uk'), json('rosalind.vey@mail.eu.example.co.uk', 'contact')),
     evasion('email-ip-literal', 'email/plain', email('tamsin.orr@[192.0.2.44]'), text('mail tamsin.orr@[192.0.2.44]')),
     evasion('email-underscore-hyphen', 'email/plain', email('kit_marlowe-dee@example.net'), text('mail kit_marlowe-dee@example.net')),
