@@ -31,7 +31,7 @@ describe('maskText', () => {
   });
 
   it('throws UNKNOWN_DETECTOR for a detector id it does not know', () => {
-    const profile: MaskingProfile = { name: 'typo', detectors: ['email', 'phone' as DetectorId], fields: [], columns: [] };
+    const profile: MaskingProfile = { name: 'typo', detectors: ['email', 'passport' as DetectorId], fields: [], columns: [] };
     expect(() => maskText('x', profile)).toThrow(MaskingError);
     expect(() => maskText('x', profile)).toThrow(expect.objectContaining({ code: 'UNKNOWN_DETECTOR' }));
     const inherited: MaskingProfile = { name: 'proto', detectors: ['toString' as DetectorId], fields: [], columns: [] };
@@ -39,7 +39,7 @@ describe('maskText', () => {
   });
 
   it('exposes the detector ids', () => {
-    expect(DETECTOR_IDS).toEqual(['email', 'card']);
+    expect(DETECTOR_IDS).toEqual(['email', 'card', 'iban', 'phone', 'ssn', 'secret']);
     expect(Object.isFrozen(DETECTOR_IDS)).toBe(true);
   });
 });
