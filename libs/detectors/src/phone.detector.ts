@@ -80,38 +80,57 @@ function findInternational(text: string, found: DetectorMatch[]): void {
   }
 }
 
-/** Validates the international candidate whose country code starts at `digitsFrom`. */
+/**
+ * Validates the international candidate whose country code starts at `digitsFrom`. When the whole
+ * run is not a number, it may be a number followed by another one (`+44 20 7946 0958 2024`): the
+ * run is retried ending at each earlier digit group, longest first, never cutting a dashed or
+ * dotted continuation.
+ */
 function pushIfValid(text: string, start: number, digitsFrom: number, found: DetectorMatch[]): void {
-  const end = internationalEnd(text, digitsFrom);
-  if (end === -1) return;
-  const parsed = parsePhoneNumberFromString('+' + text.slice(digitsFrom, end));
-  if (parsed?.isValid()) found.push({ detector: 'phone', start, end });
+  const groupEnds = internationalGroupEnds(text, digitsFrom);
+  for (let i = groupEnds.length - 1; i >= 0 && i >= groupEnds.length - MAX_RETRIES - 1; i--) {
+    const end = groupEnds[i]!;
+    if (digitCount(text, digitsFrom, end) < MIN_DIGITS) return;
+    if (isDigitAfterSeparator(text, end)) continue;
+    const parsed = parsePhoneNumberFromString('+' + text.slice(digitsFrom, end));
+    if (parsed?.isValid()) {
+      found.push({ detector: 'phone', start, end });
+      return;
+    }
+  }
 }
 
+/** Trailing digit groups tried when a whole international run is not a number. */
+const MAX_RETRIES = 3;
+
 /**
- * End of the digits (with spaces, `-`, `.`, `/` and one pair of parentheses between them) that
- * follow an international prefix, or -1 when they are too few, too many, or glued to a letter.
+ * Ends of the digit groups (with spaces, `-`, `.`, `/` and one pair of parentheses between them)
+ * that follow an international prefix, up to E.164's length; a group glued to a letter is not one.
  */
-function internationalEnd(text: string, from: number): number {
+function internationalGroupEnds(text: string, from: number): number[] {
+  const ends: number[] = [];
   let digits = 0;
-  let end = -1;
   let separators = 0;
   let openParen = false;
-  for (let i = from; i < text.length; i++) {
+  let i = from;
+  for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (isDigit(code)) {
-      if (++digits > MAX_DIGITS) return -1;
-      end = i + 1;
+      // Past E.164's length: the digits so far may still end in a number, this group cannot.
+      if (++digits > MAX_DIGITS) return ends;
       separators = 0;
       continue;
     }
+    if (i > from && isDigit(text.charCodeAt(i - 1))) ends.push(i);
     if (code === OPEN_PAREN && !openParen) openParen = true;
     else if (code === CLOSE_PAREN && openParen) openParen = false;
     else if (!(code === 0x20 || code === 0x2d || code === 0x2e || code === 0x2f)) break;
     if (++separators > MAX_SEPARATOR_RUN) break;
   }
-  if (digits < MIN_DIGITS || isAsciiAlnum(text.charCodeAt(end)) || isDigitAfterSeparator(text, end)) return -1;
-  return end;
+  if (i === text.length && isDigit(text.charCodeAt(i - 1))) ends.push(i);
+  // Digits glued to a letter (`+12015550123abc`) are part of a token.
+  if (ends.length > 0 && isAsciiAlnum(text.charCodeAt(ends[ends.length - 1]!))) ends.pop();
+  return ends;
 }
 
 function findNational(text: string, pattern: RegExp, minSeparators: number, region: CountryCode, keyed: boolean, found: DetectorMatch[]): void {

@@ -60,14 +60,18 @@ export function charClasses(text: string, start: number, end: number): CharClass
 
 /**
  * Share of a value that words must cover to make it word-like. Calibrated (docs/detectors.md): at
- * 0.6, 1.6 % of random 16-character base62 tokens and 0.1 % of 40-character ones read as words,
+ * 0.6, 1.0 % of random 16-character base62 tokens and 0.03 % of 40-character ones read as words,
  * and none of the generated identifiers (PascalCase, camelCase, snake_case with numbers, kebab
  * with versions) read as random; at 0.5, 6 % of random 16-character tokens were lost.
  */
 const WORD_COVERAGE = 0.6;
 
-/** A word as identifiers spell them: `session`, `Access`, `token` (kept when four letters or more). */
+/**
+ * A word as identifiers spell them: `session`, `Access`, `token`, counted when it has four letters
+ * or more and a vowel (random runs such as `Qfntv` or `Pdbxk` often have none).
+ */
 const WORD_RUN = /[A-Z]?[a-z]{3,}/g;
+const VOWEL = /[aeiouyAEIOUY]/;
 
 /**
  * Whether a value reads as made of words (`AccessConfigEnabledActive`, `refresh_active_24`,
@@ -79,7 +83,7 @@ const WORD_RUN = /[A-Z]?[a-z]{3,}/g;
 export function isWordLike(text: string, start: number, end: number): boolean {
   const value = text.slice(start, end);
   let covered = 0;
-  for (const word of value.matchAll(WORD_RUN)) if (word[0].length >= 4) covered += word[0].length;
+  for (const word of value.matchAll(WORD_RUN)) if (word[0].length >= 4 && VOWEL.test(word[0])) covered += word[0].length;
   let letters = 0;
   for (let i = start; i < end; i++) if (isAsciiLower(text.charCodeAt(i)) || isAsciiUpper(text.charCodeAt(i))) letters++;
   return covered >= WORD_COVERAGE * (end - start) || (letters > 0 && covered === letters);

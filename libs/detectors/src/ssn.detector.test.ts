@@ -14,6 +14,7 @@ describe('ssn detector', () => {
     (ssn) => {
       expect(found(`employee ${ssn} on file`)).toEqual([ssn]);
       expect(found(`id:${ssn};`)).toEqual([ssn]);
+      expect(found(`in 2024 ${ssn} 17 times`)).toEqual([ssn]);
     },
   );
 
@@ -42,12 +43,12 @@ describe('ssn detector', () => {
     '000-12-3456', '666-12-3456', '900-12-3456', '999-12-3456', '123-00-4567', '123-45-0000', '078-05-1120', '219-09-9999',
     // inconsistent separators, other shapes
     '123-45.6789', '123 45-6789', '12-345-6789', '1234-56-789', '123-456-789',
-    // part of a longer number
+    // part of a longer number, or a phone number's digits after its country code
     '2024-123-45-6789', '123-45-6789-0', '1.123.45.6789', '9123-45-6789', '123-45-67890',
     // bare digits without an SSN word, or too far from one
     'order 123456789', 'zip 123456789', `ssn ${'x'.repeat(60)} 123456789`, 'classnames 123456789', 'lessn 123456789',
     // look-alikes
-    '2026-12-04', '201-555-0123', '192.168.100.200', '4111 1111 1111 1111',
+    '2026-12-04', '201-555-0123', '192.168.100.200', '4111 1111 1111 1111', '+688 90 1234', '+123-45-6789',
   ])('leaves %j alone', (text) => {
     expect(found(text)).toEqual([]);
   });

@@ -79,15 +79,19 @@ function digitsOf(text: string, start: number, end: number): string {
   return digits;
 }
 
-/** `1.123-45-6789`, `123-45-6789-0`: part of a longer separated number, not an SSN. */
+/**
+ * `1.123-45-6789`, `123-45-6789-0`: part of a longer dashed or dotted number; `+688 90 1234`: an
+ * international phone number (Tuvalu's are 3-2-4). Not an SSN.
+ */
 function continuesNumber(text: string, start: number, end: number): boolean {
   const before = text.charCodeAt(start - 1);
   const after = text.charCodeAt(end);
-  return (isJoiner(before) && isDigit(text.charCodeAt(start - 2))) || (isJoiner(after) && isDigit(text.charCodeAt(end + 1)));
+  return before === 0x2b || (isJoiner(before) && isDigit(text.charCodeAt(start - 2))) || (isJoiner(after) && isDigit(text.charCodeAt(end + 1)));
 }
 
+/** Numbers chained by these are one longer number; a space is only the gap between two numbers. */
 function isJoiner(code: number): boolean {
-  return code === 0x2d || code === 0x2e || code === 0x2f || code === 0x20;
+  return code === 0x2d || code === 0x2e || code === 0x2f;
 }
 
 function isIssuable(text: string, start: number, end: number): boolean {
