@@ -17,8 +17,8 @@ const HYPHEN = 0x2d;
  *
  * Shared module-level state is safe because `find` is synchronous and resets `lastIndex`.
  */
-const SEP = `${GROUP_SEPARATOR_CLASS}{0,${MAX_GROUP_SEPARATORS}}`;
-const CANDIDATE_RUN = new RegExp(`(?<!\\d${SEP})\\d(?:${SEP}\\d){${MIN_CARD_DIGITS - 1},}`, 'g');
+const SEPARATORS = `${GROUP_SEPARATOR_CLASS}{1,${MAX_GROUP_SEPARATORS}}`;
+const CANDIDATE_RUN = new RegExp(`(?<!\\d|\\d${SEPARATORS})\\d(?:\\d|${SEPARATORS}\\d){${MIN_CARD_DIGITS - 1},}`, 'g');
 
 /**
  * Payment card numbers: Luhn, an issuer range and a length that issuer uses, in a digit-group

@@ -43,7 +43,21 @@ export function hasPhoneContextBefore(text: string, start: number): boolean {
 }
 
 export function hasSsnContextBefore(text: string, start: number): boolean {
-  return SSN_CONTEXT.test(windowBefore(text, start));
+  return mayHoldSsnWord(text, start) && SSN_CONTEXT.test(windowBefore(text, start));
+}
+
+/**
+ * Every SSN word holds `ss`, `so` or `ta` in some case. Nine-digit ids are common in JSON, and this
+ * in-place look at the window spares almost all of them the slice and the Unicode-aware regex.
+ */
+function mayHoldSsnWord(text: string, start: number): boolean {
+  let previous = 0;
+  for (let i = Math.max(0, start - CONTEXT_WINDOW); i < start; i++) {
+    const code = text.charCodeAt(i) | 0x20;
+    if ((previous === 0x73 && (code === 0x73 || code === 0x6f)) || (previous === 0x74 && code === 0x61)) return true;
+    previous = code;
+  }
+  return false;
 }
 
 /**
@@ -105,8 +119,27 @@ const DESCRIPTOR_WORDS: ReadonlySet<string> = new Set([
   'in', 'reset', 'changed', 'updated', 'created', 'age', 'min', 'max', 'limit', 'rotation', 'store', 'level',
 ]);
 
-/** Whether a name (a key, a field, a header, a `name=` in free text) says its value is a secret. */
+/**
+ * Whether a name (a key, a field, a header, a `name=` in free text) says its value is a secret.
+ * Names repeat (every record of a JSON array has the same keys), so answers are remembered; the
+ * memo holds short names only and is cleared past MEMO_LIMIT of them, so hostile input cannot grow it.
+ */
 export function secretKeyKind(name: string): SecretKeyKind | undefined {
+  if (name.length > MEMO_NAME_LENGTH) return classifySecretName(name);
+  const known = SECRET_KIND_MEMO.get(name);
+  if (known !== undefined) return known === NOT_SECRET ? undefined : known;
+  if (SECRET_KIND_MEMO.size >= MEMO_LIMIT) SECRET_KIND_MEMO.clear();
+  const kind = classifySecretName(name);
+  SECRET_KIND_MEMO.set(name, kind ?? NOT_SECRET);
+  return kind;
+}
+
+const NOT_SECRET = 'none';
+const MEMO_LIMIT = 1024;
+const MEMO_NAME_LENGTH = 64;
+const SECRET_KIND_MEMO = new Map<string, SecretKeyKind | typeof NOT_SECRET>();
+
+function classifySecretName(name: string): SecretKeyKind | undefined {
   const words = nameWords(name);
   if (words.length === 0) return undefined;
   const last = words[words.length - 1]!;

@@ -20,9 +20,13 @@ const IDD_PREFIX = /(?<![\d.,])00[1-9]/g;
 
 /**
  * North American national forms: `(201) 555-0123`, `201-555-0123`, `201.555.0123`, `1 201 555 0123`,
- * and the same digits bare (`2015550123`), which only count with context. Not after a digit or `+`.
+ * and the same digits bare (`2015550123`, `12015550123`), which only count with context. A leading
+ * trunk `1` is followed by a separator or `(` unless all is bare: `1831 609 1261` is three numbers.
+ * Not after a digit or `+`:
+ * each alternative checks that right after its first character, so the (costly) lookbehind runs
+ * only where a candidate can start, not at every position of the text.
  */
-const NANP_NATIONAL = /(?<![\d+])(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}(?!\d)/g;
+const NANP_NATIONAL = /(?:1(?<![\d+]1)(?:[ .-]?\(\d{3}\) ?|[ .-]\d{3}[ .-]?|\d{3})|\((?<![\d+]\()\d{3}\) ?|\d(?<![\d+]\d)\d{2}[ .-]?)\d{3}[ .-]?\d{4}(?!\d)/g;
 
 /**
  * Other regions' national forms, which start with a trunk prefix `0` (`030 1234567`,

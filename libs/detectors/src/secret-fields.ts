@@ -1,5 +1,6 @@
 import { isAsciiAlnum, isDigit } from './char-class.js';
 import { secretKeyKind, type SecretKeyKind } from './context-words.js';
+import { literalAlternation } from './literal-trie.js';
 import { charClasses, isWordLike, shannonEntropy } from './secret-entropy.js';
 import type { Span } from './secret-span.js';
 
@@ -25,7 +26,10 @@ const AWS_SECRET_WINDOW = 100;
  * Where a secret-bearing name may be written. Each hit is widened to the whole name around it
  * (`client_secret`, `X-Api-Key`, `spring.datasource.password`), which decides.
  */
-const NAME_HINTS = /pass|pwd|secret|token|cred|auth|session|sig|bearer|basic|aws|cookie|key|jwt|otp|hmac/gi;
+const NAME_HINTS = new RegExp(
+  literalAlternation(['pass', 'pwd', 'secret', 'token', 'cred', 'auth', 'session', 'sig', 'bearer', 'basic', 'aws', 'cookie', 'key', 'jwt', 'otp', 'hmac']),
+  'gi',
+);
 
 /**
  * Free-text secrets that follow from a name: `name: value`, `name=value`, `"name": "value"`,

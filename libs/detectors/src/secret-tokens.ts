@@ -1,4 +1,5 @@
 import { isAsciiAlnum, isAsciiUpper, isDigit } from './char-class.js';
+import { literalAlternation } from './literal-trie.js';
 import type { Span } from './secret-span.js';
 
 /** Characters a token body may use after its prefix. */
@@ -52,14 +53,9 @@ const SLACK_WEBHOOK_PATHS = ['services/', 'workflows/', 'triggers/'];
 export const PEM_BEGIN = '-----BEGIN ';
 const PEM_BEGIN_LOWER = '-----begin ';
 
-const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Every prefix in one alternation, longest first so `xoxe.xoxp-` wins over `xoxe-`. */
+/** Every prefix in one trie-shaped alternation (the longer of `xoxe-` and `xoxe.xoxp-` wins). */
 const PREFIX_SCAN = new RegExp(
-  [...TOKEN_RULES.map((rule) => rule.prefix), ...AWS_KEY_ID_PREFIXES, JWT_PREFIX, SLACK_WEBHOOK_HOST, PEM_BEGIN, PEM_BEGIN_LOWER]
-    .sort((a, b) => b.length - a.length)
-    .map(escape)
-    .join('|'),
+  literalAlternation([...TOKEN_RULES.map((rule) => rule.prefix), ...AWS_KEY_ID_PREFIXES, JWT_PREFIX, SLACK_WEBHOOK_HOST, PEM_BEGIN, PEM_BEGIN_LOWER]),
   'g',
 );
 

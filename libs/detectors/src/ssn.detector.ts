@@ -30,11 +30,12 @@ export const ssnDetector: Detector = {
   find(text: string, out: DetectorMatch[], context?: DetectionContext): void {
     const keyed = context?.key !== undefined && isSsnKey(context.key);
     CANDIDATE.lastIndex = 0;
-    for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
-      const start = match.index;
-      const end = start + match[0].length;
+    // test() rather than exec(): bare nine-digit ids are common, and each match array is garbage.
+    while (CANDIDATE.test(text)) {
+      const end = CANDIDATE.lastIndex;
+      const bare = isDigit(text.charCodeAt(end - 5));
+      const start = end - (bare ? SSN_DIGITS : SSN_DIGITS + 2);
       if (continuesNumber(text, start, end) || !isIssuable(text, start, end)) continue;
-      const bare = match[1] === '';
       if (bare && !keyed && !hasSsnContextBefore(text, start)) continue;
       out.push({ detector: 'ssn', start, end });
     }
@@ -95,9 +96,19 @@ function isJoiner(code: number): boolean {
 }
 
 function isIssuable(text: string, start: number, end: number): boolean {
-  const digits = digitsOf(text, start, end);
-  const area = Number(digits.slice(0, 3));
-  const group = Number(digits.slice(3, 5));
-  const serial = Number(digits.slice(5));
-  return area !== 0 && area !== 666 && area < 900 && group !== 0 && serial !== 0 && !VOID_NUMBERS.has(digits);
+  // Digit values read in place: area (3), group (2), serial (4), skipping the separators.
+  let value = 0;
+  let area = 0;
+  let group = 0;
+  let count = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) continue;
+    value = value * 10 + code - 0x30;
+    if (++count === 3) area = value;
+    else if (count === 5) group = value % 100;
+  }
+  const serial = value % 10_000;
+  if (area === 0 || area === 666 || area >= 900 || group === 0 || serial === 0) return false;
+  return !VOID_NUMBERS.has(digitsOf(text, start, end));
 }
