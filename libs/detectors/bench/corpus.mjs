@@ -1,8 +1,5 @@
 // Mixed ASCII text for the detector throughput measurement (seeded: every run sees the same text).
 let seed = 42;
-export function reseed(value) {
-  seed = value;
-}
 const random = () => { // mulberry32
   seed = (seed + 0x6d2b79f5) >>> 0;
   let t = seed;

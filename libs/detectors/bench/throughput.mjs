@@ -1,11 +1,12 @@
 // Scratch throughput measurement of all six detectors' find() on ~10 MB of mixed ASCII text
 // (prose, log lines, JSON-ish records) with a few planted values. Not a test: run it by hand after
 // `npm run build -w @portcullis/detectors`:  node libs/detectors/bench/throughput.mjs [MB] [rounds] [prose share]
+import { corpus, PLANTED } from './corpus.mjs';
+
 // DETECTORS_DIST points at another build (an A/B against an earlier commit); default ../dist.
 const dist = process.env.DETECTORS_DIST ?? '../dist';
 const { DETECTOR_IDS } = await import(`${dist}/detector-id.js`);
 const { detectorFor } = await import(`${dist}/detector.registry.js`);
-import { corpus, PLANTED } from './corpus.mjs';
 
 const targetMb = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 5);
