@@ -1,4 +1,4 @@
-import { parseColumnPattern } from '@portcullis/detectors';
+import { parseColumnPattern, DETECTOR_IDS, type DetectorId } from '@portcullis/detectors';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -420,7 +420,7 @@ const columnPattern = z.string().superRefine((text, ctx) => {
 const maskingProfile = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
-    detectors: z.array(z.enum(['email', 'card'])).default([]),
+    detectors: z.array(z.enum(DETECTOR_IDS as [DetectorId, ...DetectorId[]])).default([]),
     /** JSON keys, and SQL result column names, redacted whatever their value. */
     fields: z.array(z.string().min(1)).default([]),
     /** SQL result columns redacted whatever their value (HTTP masking ignores them). */

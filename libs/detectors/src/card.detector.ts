@@ -166,14 +166,23 @@ function longestCardFrom(text: string, first: number, groups: number): number {
 /**
  * Valid-looking spans that are something else:
  * - a span right after `+` is a phone number in international form;
- * - a lone group after `<digit>.` is the fraction of a decimal number (JSON floats carry 16–17);
+ * - a lone group after `<digit>.` is the fraction of a decimal number (JSON floats carry 16–17),
+ *   and two groups joined by one `.` are a decimal number (`41111111.11111111`, a SQL numeric);
  * - digits inside a UUID, or a lone group inside a long hexadecimal token (a hash, a trace id).
  */
 function isExcluded(text: string, start: number, end: number, groups: number): boolean {
   const before = text.charCodeAt(start - 1);
   if (before === PLUS) return true;
   if (groups === 1 && before === DOT && isDigit(text.charCodeAt(start - 2))) return true;
+  if (groups === 2 && isDecimalPoint(text, start, end)) return true;
   return isInsideUuid(text, start, end) || (groups === 1 && isInsideHexToken(text, start, end));
+}
+
+/** Whether the only separator in the two-group span `text[start, end)` is a single `.`. */
+function isDecimalPoint(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  return text.charCodeAt(i) === DOT && isDigit(text.charCodeAt(i + 1));
 }
 
 const UUID_LENGTH = 36;

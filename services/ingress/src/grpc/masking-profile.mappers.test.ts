@@ -14,9 +14,9 @@ describe('maskingProfileFromProto', () => {
   });
 
   it('drops a profile it cannot apply as written, naming every problem', () => {
-    expect(maskingProfileFromProto({ name: 'p', detectors: ['email', 'phone'], fields: [], columns: ['ssn', 'users.ssn', 't."x'] })).toEqual({
+    expect(maskingProfileFromProto({ name: 'p', detectors: ['email', 'passport'], fields: [], columns: ['ssn', 'users.ssn', 't."x'] })).toEqual({
       ok: false,
-      problems: ['unknown detector "phone"', 'column pattern "ssn" has 1 part; use table.column or schema.table.column', 'column pattern "t.\\"x" has an unterminated quoted part'],
+      problems: ['unknown detector "passport"', 'column pattern "ssn" has 1 part; use table.column or schema.table.column', 'column pattern "t.\\"x" has an unterminated quoted part'],
     });
   });
 });
