@@ -2,7 +2,7 @@
  * The tuple is the single source of truth: the union type is derived from it,
  * so adding a detector id in one place cannot silently miss the other.
  */
-const IDS = ['email', 'card'] as const;
+const IDS = ['email', 'card', 'iban', 'phone', 'ssn', 'secret'] as const;
 
 export type DetectorId = (typeof IDS)[number];
 

@@ -36,3 +36,14 @@ export function luhnValidIgnoringSeparators(text: string, start: number, end: nu
   }
   return count > 0 && sum % 10 === 0;
 }
+
+/** Luhn check over `length` digit values (0–9) in `digits`: the detectors' allocation-free form. */
+export function luhnValidDigitValues(digits: Uint8Array, length: number): boolean {
+  let sum = 0;
+  for (let i = length - 1, doubled = false; i >= 0; i--, doubled = !doubled) {
+    const digit = digits[i]!;
+    if (doubled) sum += digit > 4 ? digit * 2 - 9 : digit * 2;
+    else sum += digit;
+  }
+  return length > 0 && sum % 10 === 0;
+}

@@ -105,6 +105,6 @@ describe('valueMasker', () => {
 
   it('refuses a profile it cannot read', () => {
     expect(() => valueMasker({ ...profile, columns: ['ssn'] })).toThrow(expect.objectContaining({ code: 'INVALID_COLUMN_PATTERN' }));
-    expect(() => valueMasker({ ...profile, detectors: ['phone' as 'card'] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_DETECTOR' }));
+    expect(() => valueMasker({ ...profile, detectors: ['passport' as 'card'] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_DETECTOR' }));
   });
 });
