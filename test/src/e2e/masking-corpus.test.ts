@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ import { CARDS, IBANS, ibanValid, luhnValid } from './masking-corpus/values.js';
 // real gateway; nothing planted may be recoverable from the answer (see masking-corpus/recover.ts).
 // And a precision set of look-alikes that must come back unchanged (≤ 1 % false positives).
 // The summary (by class, every failure, what leaked) is printed and written to
-// $MASKING_CORPUS_REPORT (default: masking-corpus-report.txt in the temporary directory).
+// $MASKING_CORPUS_REPORT (default: masking-corpus-report.txt in the temporary directory); with
+// $MASKING_CORPUS_DUMP set to a directory, every answer is written there as received (<id>.http).
 
 const corpus = buildCorpus();
 const env = new E2eEnvironment();
@@ -78,8 +79,13 @@ describe('the corpus through the gateway', () => {
     return token;
   }
 
+  const dump = process.env.MASKING_CORPUS_DUMP;
+  if (dump) mkdirSync(dump, { recursive: true });
+
   async function get(id: string, extra: Readonly<Record<string, string>> = {}): Promise<Received> {
-    return rawGet(`${env.stack.ingressUrl}/http/${CONNECTION}/case/${id}`, { authorization: `Bearer ${await bearer()}`, ...extra });
+    const received = await rawGet(`${env.stack.ingressUrl}/http/${CONNECTION}/case/${id}`, { authorization: `Bearer ${await bearer()}`, ...extra });
+    if (dump) writeFileSync(join(dump, `${id}.http`), Buffer.concat([Buffer.from(`${received.status}\n${received.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`, 'latin1'), received.body]));
+    return received;
   }
 
   beforeAll(async () => {
