@@ -80,4 +80,6 @@ export interface PrecisionCase {
   readonly klass: string;
   readonly format: string;
   readonly served: Served;
+  /** The document's text before it was encoded (what a client decoding the answer must get). */
+  readonly text: string;
 }

@@ -161,7 +161,7 @@ export function evasion(id: string, klass: string, planted: Planted | readonly P
 }
 
 export function precision(id: string, klass: string, doc: Doc, options: ServeOptions = {}): PrecisionCase {
-  return { id, klass, format: formatName(doc, options), served: serve(doc, options) };
+  return { id, klass, format: formatName(doc, options), served: serve(doc, options), text: doc.text };
 }
 
 /** The refusal for a body the gateway cannot read: allowed, never required. */

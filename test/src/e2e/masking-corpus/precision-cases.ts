@@ -27,7 +27,7 @@ function digitUuid(): string {
 const brokenIban = IBANS.de.slice(0, -1) + String((Number(IBANS.de.slice(-1)) + 1) % 10);
 
 /** Look-alikes by class; each is served in JSON and in text, some in more formats. */
-const ITEMS: Record<string, readonly string[]> = {
+export const ITEMS: Readonly<Record<string, readonly string[]>> = {
   'order-ref': ['ORD-2024-000123456', 'PO#4500012345', 'SO-77812-B', 'Order 1002345678 shipped'],
   invoice: ['INV-20240315-0042', 'Invoice No. 2024/000871', 'RE-2023-11-004711'],
   timestamp: [
