@@ -18,6 +18,8 @@ export type Outcome = 'masked' | 'refused' | 'failed';
 export interface EvasionVerdict {
   readonly outcome: Outcome;
   readonly problems: readonly string[];
+  /** How the answer refused, when it did ("502 RESPONSE_NOT_MASKABLE", "cut off after 0 bytes"). */
+  readonly refusal?: string;
 }
 
 /** The gateway's refusal body `{"error":{"code":…}}`, if the answer is one. */
@@ -93,11 +95,11 @@ export function judgeEvasion(c: EvasionCase, received: Received, upstreamSaw: re
     const expected = c.refusal;
     if (!expected) problems.push(`refused ${received.status} ${error.code} where masking was expected`);
     else if (!expected.allowed.some(([status, code]) => status === received.status && code === error.code)) problems.push(`refused ${received.status} ${error.code}; allowed: ${allowedText(expected)}`);
-    return { outcome: problems.length ? 'failed' : 'refused', problems };
+    return { outcome: problems.length ? 'failed' : 'refused', problems, refusal: `${received.status} ${error.code}` };
   }
   if (received.cut) {
     if (!c.refusal || c.refusal.required) problems.push(`the answer (${received.status}) was cut off after ${received.body.length} bytes where masking was expected`);
-    return { outcome: problems.length ? 'failed' : 'refused', problems };
+    return { outcome: problems.length ? 'failed' : 'refused', problems, refusal: `${received.status} cut off after ${received.body.length} bytes` };
   }
   if (c.refusal?.required) problems.push(`answered ${received.status}; must be refused with ${allowedText(c.refusal)}`);
   if (received.status === 206) problems.push('a 206 piece came back');

@@ -54,11 +54,19 @@ export function evasionSummary(results: readonly EvasionResult[]): string {
   const kinds = new Map<string, number>();
   for (const r of failed) for (const k of new Set(r.verdict!.problems.map(problemKind))) kinds.set(k, (kinds.get(k) ?? 0) + 1);
   const byProblem = [...kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [String(n), k]);
+  const refusals = new Map<string, string[]>();
+  for (const r of ran) {
+    if (r.verdict!.outcome !== 'refused') continue;
+    const how = `${r.case.format.replace(/;.*/, '').split(' ')[0]}: ${r.verdict!.refusal}`;
+    refusals.set(how, [...(refusals.get(how) ?? []), r.case.id]);
+  }
+  const refused = [...refusals.entries()].sort((a, b) => b[1].length - a[1].length).map(([k, ids]) => [String(ids.length), k, ids.slice(0, 4).join(', ') + (ids.length > 4 ? ', …' : '')]);
   return [
     `EVASION: ${results.length} cases, ${ran.length} run, ${ran.length - failed.length} passed (masked or refused as allowed), ${failed.length} failed, ${pending.length} pending (detectors not merged)`,
     '',
     table(['class', 'total', 'masked', 'refused', 'failed', 'pending'], classes),
     '',
+    ...(refused.length ? [table(['cases', 'refused as allowed (format: how)', 'e.g.'], refused), ''] : []),
     ...(byProblem.length ? [table(['cases', 'problem'], byProblem), ''] : []),
     failures.length ? table(['class', 'case', 'format', 'what went wrong'], failures) : 'no failures',
   ].join('\n');
