@@ -30,7 +30,7 @@ export function fingerprint(secret: string): string {
 }
 
 const CUSTOMERS = [
-  { id: 1, name: 'Ada Lovelace', email: 'ada.lovelace@example.com', card: '4111 1111 1111 1111', orderRef: '1234567812345678', note: 'VIP; prefers e-mail to ada@analytical.example.org' },
+  { id: 1, name: 'Ada Lovelace', email: 'ada.lovelace@example.com', card: '4111 1111 1111 1111', orderRef: '1234567812345678', note: 'VIP; prefers e-mail to ada@analytical.example.org', iban: 'GB82 WEST 1234 5698 7654 32', phone: '+44 20 7946 0958' },
   { id: 2, name: 'Alan Turing', email: 'alan@bletchley.example.co.uk', card: '5555-5555-5555-4444', orderRef: '9876543210987654', note: 'card on file 378282246310005 (amex)' },
   { id: 3, name: 'Grace Hopper', email: 'grace.hopper@navy.example.mil', card: '6011000990139424', orderRef: '1111222233334444', password: 'hunter2' },
 ];
