@@ -29,13 +29,15 @@ export const ISSUER_RANGES: readonly IssuerRange[] = Object.freeze([
   { brand: 'diners', prefixDigits: 2, from: 38, to: 39, lengths: range(14, 19) },
   { brand: 'jcb', prefixDigits: 4, from: 3528, to: 3589, lengths: range(16, 19) },
   { brand: 'unionpay', prefixDigits: 2, from: 62, to: 62, lengths: range(16, 19) },
-  // Maestro also issues 12-digit cards; 13 is the floor here, as 12-digit numbers are everywhere.
   { brand: 'maestro', prefixDigits: 2, from: 50, to: 50, lengths: range(13, 19) },
+  // Maestro also issues 12-digit cards. 12-digit numbers are everywhere, so 12 is accepted only
+  // for the BINs that issued them, not for the whole Maestro range.
+  ...[5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].map((bin) => ({ brand: 'maestro', prefixDigits: 4 as const, from: bin, to: bin, lengths: [12] })),
   { brand: 'maestro', prefixDigits: 2, from: 56, to: 69, lengths: range(13, 19) },
   { brand: 'mir', prefixDigits: 4, from: 2200, to: 2204, lengths: range(16, 19) },
 ]);
 
-export const MIN_CARD_DIGITS = 13;
+export const MIN_CARD_DIGITS = 12;
 export const MAX_CARD_DIGITS = 19;
 
 /**

@@ -128,7 +128,7 @@ function findCardsInRun(text: string, runStart: number, runEnd: number, out: Det
  *   groups (`4111 1111 1111 1111`, `3782 822463 10005`, `4222 2222 2222 2`, 4-4-4-4-3), with
  *   any separator runs, mixed (`4111..1111//1111 - 1111`);
  * - "small groups": groups of one length L of 1–3 digits, the last no longer than L, joined by one
- *   and the same single space or dash (`4 1 1 1 …`, `41 11 11 …`, `411-111-…`).
+ *   and the same single separator (`4 1 1 1 …`, `41 11 11 …`, `411-111-…`, `411.111.…`).
  * That keeps out what joins short numbers: dates and times (2-2-4), IP addresses and lists of
  * them, version strings, phone numbers (`+49 151 12345678`), UUID groups.
  */
@@ -150,7 +150,7 @@ function longestCardFrom(text: string, first: number, groups: number): number {
       const gap = start - groupEnds[group - 1]!;
       const code = text.charCodeAt(start - 1);
       if (separator === -1) separator = code;
-      uniform = gap === 1 && code === separator && (code === 0x20 || code === HYPHEN);
+      uniform = gap === 1 && code === separator;
     }
     const layoutOk = count === 1 || (allBig && (length >= 4 || count >= 4)) || (uniform && length <= firstLength);
     if (digits >= MIN_CARD_DIGITS && layoutOk && issuerAccepts(spanDigits, digits) && luhnValidDigitValues(spanDigits, digits)
@@ -195,8 +195,12 @@ function isInsideUuid(text: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * A UUID's shape at `at`. Neighbours are not checked: in a view of markup read without its tags a
+ * UUID may be glued to the text of the element before it (`<id>7</id><note>4729…-…`).
+ */
 function isUuidAt(text: string, at: number): boolean {
-  if (at + UUID_LENGTH > text.length || isAsciiAlnum(text.charCodeAt(at - 1)) || isAsciiAlnum(text.charCodeAt(at + UUID_LENGTH))) return false;
+  if (at < 0 || at + UUID_LENGTH > text.length) return false;
   for (let i = 0; i < UUID_LENGTH; i++) {
     const code = text.charCodeAt(at + i);
     const dash = i === 8 || i === 13 || i === 18 || i === 23;

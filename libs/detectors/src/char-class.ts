@@ -37,7 +37,7 @@ export function isGroupSeparator(code: number): boolean {
 }
 
 /** Longest run of group separators that still joins two digit groups (`4111 - 1111`). */
-export const MAX_GROUP_SEPARATORS = 3;
+export const MAX_GROUP_SEPARATORS = 5;
 
 /** The same class as isGroupSeparator, for building regular expressions. */
 export const GROUP_SEPARATOR_CLASS = '[ \\t\\n\\r\\-./_,]';

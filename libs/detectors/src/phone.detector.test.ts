@@ -114,4 +114,8 @@ describe('phone detector', () => {
     for (const text of texts) found(text);
     expect(performance.now() - started).toBeLessThan(3_000);
   });
+
+  it('reads a country code in parentheses, with the national trunk 0 written too', () => {
+    expect(found('call (+44) 020 7946 0958 today')).toEqual(['+44) 020 7946 0958']);
+  });
 });

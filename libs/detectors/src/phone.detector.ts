@@ -74,7 +74,8 @@ function findInternational(text: string, found: DetectorMatch[]): void {
   for (let plus = text.indexOf('+'); plus !== -1; plus = text.indexOf('+', plus + 1)) {
     const next = text.charCodeAt(plus + 1);
     if (!(isDigit(next) || next === OPEN_PAREN) || isAsciiAlnum(text.charCodeAt(plus - 1))) continue;
-    pushIfValid(text, plus, plus + 1, found);
+    // `(+44) 20 …`: the country code in parentheses, closed after it.
+    pushIfValid(text, plus, plus + 1, found, text.charCodeAt(plus - 1) === OPEN_PAREN);
   }
   IDD_PREFIX.lastIndex = 0;
   while (IDD_PREFIX.test(text)) {
@@ -90,8 +91,8 @@ function findInternational(text: string, found: DetectorMatch[]): void {
  * run is retried ending at each earlier digit group, longest first, never cutting a dashed or
  * dotted continuation.
  */
-function pushIfValid(text: string, start: number, digitsFrom: number, found: DetectorMatch[]): void {
-  const groupEnds = internationalGroupEnds(text, digitsFrom);
+function pushIfValid(text: string, start: number, digitsFrom: number, found: DetectorMatch[], parenthesised = false): void {
+  const groupEnds = internationalGroupEnds(text, digitsFrom, parenthesised);
   for (let i = groupEnds.length - 1; i >= 0 && i >= groupEnds.length - MAX_RETRIES - 1; i--) {
     const end = groupEnds[i]!;
     if (digitCount(text, digitsFrom, end) < MIN_DIGITS) return;
@@ -111,11 +112,11 @@ const MAX_RETRIES = 3;
  * Ends of the digit groups (with spaces, `-`, `.`, `/` and one pair of parentheses between them)
  * that follow an international prefix, up to E.164's length; a group glued to a letter is not one.
  */
-function internationalGroupEnds(text: string, from: number): number[] {
+function internationalGroupEnds(text: string, from: number, parenthesised: boolean): number[] {
   const ends: number[] = [];
   let digits = 0;
   let separators = 0;
-  let openParen = false;
+  let openParen = parenthesised;
   let i = from;
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
