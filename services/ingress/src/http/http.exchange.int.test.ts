@@ -58,6 +58,7 @@ function serveUpstream(req: IncomingMessage, res: ServerResponse): unknown {
   if (path === '/no-content') return void res.writeHead(204, { 'x-note': 'ada@example.com' }).end();
   if (path === '/not-modified') return void res.writeHead(304, { etag: '"v1"' }).end();
   if (path === '/bomb') return json(200, { 'content-encoding': 'gzip' }, gzipSync(JSON.stringify({ pad: 'x'.repeat(64 * 1024) })));
+  if (path === '/sse-utf16') return void res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-16le' }).end(Buffer.from('data: x\n\n', 'utf16le'));
   if (path === '/sse-zstd') return void res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'zstd' }).end('data: x\n\n');
   if (path === '/sse-forever') {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -289,6 +290,12 @@ describe('HttpExchange: Server-Sent Events', () => {
   it('refuses, before anything is sent, a stream in a coding it cannot decode', async () => {
     const answer = await get('/http/masked/sse-zstd');
     expect([answer.status, errorOf(answer).code]).toEqual([502, 'RESPONSE_NOT_MASKABLE']);
+  });
+
+  it('refuses, before anything is sent, a stream declared in a charset other than UTF-8', async () => {
+    const answer = await get('/http/masked/sse-utf16');
+    expect([answer.status, errorOf(answer).code]).toEqual([502, 'RESPONSE_NOT_MASKABLE']);
+    expect(errorOf(answer).message).toContain('event streams are UTF-8');
   });
 
   it('stops the upstream when the caller goes away', async () => {
