@@ -181,6 +181,7 @@ describe('docker-compose.yml', () => {
       '${DEMO_PG_PASSWORD:-dev-only-demo-pg-password}',
       '${DEMO_MCP_TOKEN:-dev-only-demo-mcp-token}',
       '${PORTCULLIS_MCP_SESSION_KEY:-ZGV2LW9ubHktbWNwLXNlc3Npb24ta2V5LTMyLWJ5dGU=}',
+      '${PORTCULLIS_MASKING_TOKEN_KEY:-ZGV2LW9ubHktbWFza2luZy10b2tlbi1rZXktMzJieXQ=}',
       'dev-only-notes-key',
     ]);
     for (const [name, service] of Object.entries(services)) {
