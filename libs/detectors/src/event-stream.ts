@@ -1,5 +1,5 @@
-import { isUtf8 } from 'node:buffer';
 import { errorCode } from '@portcullis/errors';
+import { isUtf8 } from 'node:buffer';
 import type { Findings } from './findings.js';
 import { MaskingError } from './masking-error.js';
 import type { ValueMasker } from './value-masker.js';
@@ -39,12 +39,12 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const LF_BYTES = Buffer.from('\n');
+const JSON_START = /^[\t\n\r ]*[{["\-0-9tfn]/;
 const EMPTY = Buffer.alloc(0);
 const FIELD_NAMES: readonly Exclude<EventLine['kind'], 'other'>[] = ['data', 'event', 'id', 'retry'];
 const FIELD_NAME_BYTES = FIELD_NAMES.map((name) => [name, Buffer.from(name, 'latin1')] as const);
 const ANY_LINE_BREAK = /\r\n|\r|\n/;
 // A value JSON.parse may accept starts with one of these (after JSON whitespace).
-const JSON_START = /^[\t\n\r ]*[{["\-0-9tfn]/;
 
 /**
  * Masks a text/event-stream (WHATWG HTML, "event stream interpretation"): UTF-8, a leading BOM
@@ -249,15 +249,20 @@ class StreamMasker implements EventStreamMasker {
     return out;
   }
 
+  /**
+   * JSON data with field rules, else text — and data that opens like JSON but does not parse (or
+   * nests too deep) is refused when the profile has field rules, as a body is: read as text, the
+   * rules would not see `{"password":"hunter2"` at all.
+   */
   private maskData(value: string): string {
     if (JSON_START.test(value)) {
       try {
-        return this.masker.maskJson(value, this.findings);
+        return this.masker.maskJson(value, this.findings); // compact when masked
       } catch (err) {
         if (errorCode(err) !== 'INVALID_JSON') throw err;
       }
     }
-    return this.masker.maskText(value, this.findings);
+    return this.masker.maskJsonOrText(value, this.findings);
   }
 }
 

@@ -6,8 +6,10 @@ const MINUS = 0x2d;
 const POINT = 0x2e;
 
 /**
- * The integer a JSON number token (already validated) denotes, as its decimal digits without a
- * sign, or undefined when it is not an integer or has more than 64 digits. Exact for every
+ * The integer part of what a JSON number token (already validated) denotes, as its decimal digits
+ * without a sign — a fraction is dropped, as a reader truncating the value would (`4111111111111111.5`
+ * holds a card as surely as the same text does) — or undefined when it is below 1 or has more than
+ * 64 digits. Exact for every
  * notation (`4111111111111111.0`, `4.111111111111111e15`, `41111111111111110e-1`): the arithmetic
  * is done on the token's digits, never through a double, so integers beyond 2^53 keep every digit.
  */
@@ -35,7 +37,6 @@ export function integerDigits(json: string, start: number, end: number): string 
   if (mantissa === '') return '0';
   if (point <= 0) return undefined;
   if (point >= mantissa.length) return point > MAX_INTEGER_DIGITS ? undefined : mantissa + '0'.repeat(point - mantissa.length);
-  for (let k = point; k < mantissa.length; k++) if (mantissa.charCodeAt(k) !== DIGIT_0) return undefined;
   return point > MAX_INTEGER_DIGITS ? undefined : mantissa.slice(0, point);
 }
 

@@ -20,11 +20,14 @@ describe('maskText', () => {
     expect(maskText(text, { name: 'none', detectors: [], fields: [], columns: [] })).toEqual({ text, findings: {} });
   });
 
-  it('merges overlaps into the earlier, longer match regardless of detector order', () => {
+  it('merges overlaps into the earlier, longer match regardless of detector order, redacting what holds several', () => {
     const text = '4111111111111111@example.com';
     const reversed: MaskingProfile = { name: 'reversed', detectors: ['card', 'email'], fields: [], columns: [] };
-    expect(maskText(text, all)).toEqual({ text: '4***@example.com', findings: { email: 1 } });
-    expect(maskText(text, reversed)).toEqual({ text: '4***@example.com', findings: { email: 1 } });
+    expect(maskText(text, all)).toEqual({ text: '[REDACTED:email]', findings: { email: 1 } });
+    expect(maskText(text, reversed)).toEqual({ text: '[REDACTED:email]', findings: { email: 1 } });
+    // A partial form would copy the domain, and the card in it.
+    expect(maskText('john@4111111111111111.example.com', all).text).toBe('[REDACTED:email]');
+    expect(maskText('jo@example.com', all).text).toBe('j***@example.com');
   });
 
   it('ignores duplicate detector ids', () => {
@@ -149,5 +152,14 @@ describe('masking through every encoding at once (generated)', () => {
       const spelled = [...value].map(spell).join('').replace(/[\u200b\u00ad\u2060\ufeff\u200d]+$/, '');
       expect(maskText(`before ${spelled} after`, redact).text, spelled).toBe(`before [REDACTED:${detector}] after`);
     }
+  });
+});
+
+describe('replacements never carry other values out', () => {
+  const every: MaskingProfile = { name: 'every', detectors: ['email', 'card', 'ssn', 'secret'], fields: [], columns: [] };
+  it('a PEM header followed by free text after an "-----END " is masked to the end, not copied into the partial form', () => {
+    const text = 'note: -----BEGIN PRIVATE KEY----- x -----END ! victim card 4111 1111 1111 1111, ssn 123-45-6789, mail john.doe@example.com';
+    const masked = maskText(text, every).text;
+    for (const value of ['4111 1111 1111 1111', '123-45-6789', 'john.doe@example.com']) expect(masked).not.toContain(value);
   });
 });

@@ -78,22 +78,33 @@ export function maskRegions(matches: SourceMatch[], compiled: CompiledProfile, f
   const regions: MaskRegion[] = [];
   let first: SourceMatch | undefined;
   let end = -1;
+  let merged = false;
   for (const match of matches) {
     if (first !== undefined && match.start < end) {
       end = Math.max(end, match.end);
+      merged = true;
       continue;
     }
-    if (first !== undefined) regions.push(regionOf(first, end, compiled, findings));
+    if (first !== undefined) regions.push(regionOf(first, end, merged, compiled, findings));
     first = match;
     end = match.end;
+    merged = false;
   }
-  if (first !== undefined) regions.push(regionOf(first, end, compiled, findings));
+  if (first !== undefined) regions.push(regionOf(first, end, merged, compiled, findings));
   return regions;
 }
 
-function regionOf(match: SourceMatch, end: number, compiled: CompiledProfile, findings: Findings): MaskRegion {
+/**
+ * A region that holds more than one match (a card in an address's domain, a value after a PEM
+ * header) is redacted whatever the style: a partial form copies part of its match (an address's
+ * domain, a key's footer), and a tokenised one would stand for only one of the values, so either
+ * could carry the other match out in clear.
+ */
+function regionOf(match: SourceMatch, end: number, merged: boolean, compiled: CompiledProfile, findings: Findings): MaskRegion {
   countFinding(findings, match.detector);
-  const replacement = compiled.replace.detector(detectorFor(match.detector), compiled.styleOf(match.detector), match.view, match.viewStart, match.viewEnd);
+  const detector = detectorFor(match.detector);
+  const style = merged ? 'redact' : compiled.styleOf(match.detector);
+  const replacement = compiled.replace.detector(detector, style, match.view, match.viewStart, match.viewEnd);
   return { start: match.start, end, detector: match.detector, replacement };
 }
 

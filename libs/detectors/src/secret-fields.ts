@@ -60,10 +60,13 @@ function namedSecretAt(text: string, hit: number, word: string, spans: Span[]): 
   if (separator !== undefined) {
     const kind = secretKeyKind(text.slice(nameStart, nameEnd));
     if (kind !== undefined) {
+      // `Cookie: sessionid=…`: the value is itself `name=value`; scan on so the inner name decides.
+      // Told from the value's first name alone, before the value is read to its end: a run of
+      // `password=password=…` must not read up to MAX_VALUE_LENGTH at every step.
+      const nested = separator.element ? undefined : nestedAssignmentAt(text, skipBlanks(text, separator.from));
+      if (nested !== undefined) return nested;
       const value = valueAt(text, separator);
       if (value === undefined) return separator.from;
-      // `Cookie: sessionid=…`: the value is itself `name=value`; scan on so the inner name decides.
-      if (!value.quoted && isNestedAssignment(text, value.start, value.end)) return value.start;
       if (kind === 'authorization') authorizationCredential(text, value.start, value.end, value.quoted, spans);
       else if (isSecretValue(text, value.start, value.end, kind)) spans.push({ start: value.start, end: value.end });
       return value.end;
@@ -75,12 +78,19 @@ function namedSecretAt(text: string, hit: number, word: string, spans: Span[]): 
   return nameEnd;
 }
 
-function isNestedAssignment(text: string, start: number, end: number): boolean {
+/** Where an unquoted value that is itself `name=value` starts, or undefined. */
+function nestedAssignmentAt(text: string, start: number): number | undefined {
+  if (!isAsciiAlnum(text.charCodeAt(start))) return undefined;
   let i = start;
-  while (i < end && isNameChar(text.charCodeAt(i))) i++;
-  // Base64 padding (`…Rwf==`) is not an assignment: something other than `=` must follow.
-  return i > start && i < end - 1 && text.charCodeAt(i) === 0x3d && text.charCodeAt(i + 1) !== 0x3d && isAsciiAlnum(text.charCodeAt(start));
+  while (i < text.length && i - start < MAX_NAME_LENGTH && isNameChar(text.charCodeAt(i))) i++;
+  // Base64 padding (`…Rwf==`) is not an assignment: something other than `=` or a value end must follow.
+  const after = text.charCodeAt(i + 1);
+  const nested = text.charCodeAt(i) === 0x3d && i + 1 < text.length && after !== 0x3d && !isUnquotedValueEnd(after);
+  return nested ? start : undefined;
 }
+
+/** Longer runs of name characters are values, not names. */
+const MAX_NAME_LENGTH = 128;
 
 function isNameChar(code: number): boolean {
   return isAsciiAlnum(code) || code === 0x5f || code === 0x2d || code === 0x2e;

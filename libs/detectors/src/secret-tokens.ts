@@ -68,14 +68,34 @@ const AWS_PREFIXES: ReadonlySet<string> = new Set(AWS_KEY_ID_PREFIXES);
 /** Appends the spans of every prefixed token, JWT, PEM private key and Slack webhook in `text`. */
 export function findPrefixedTokens(text: string, spans: Span[]): void {
   PREFIX_SCAN.lastIndex = 0;
+  jwtFailedUntil = -1;
+  pemEndMissingFrom = Infinity;
   for (let match = PREFIX_SCAN.exec(text); match !== null; match = PREFIX_SCAN.exec(text)) {
     const start = match.index;
     const prefix = match[0];
+    // A JWT read that failed at s fails at every later start in the same first segment (the
+    // segments after it are the same, the first only shorter), so those are not read again: one
+    // `eyJeyJeyJ…` run would otherwise be rescanned from each of its `eyJ`s (quadratic).
+    if (prefix === JWT_PREFIX && start < jwtFailedUntil) continue;
     const end = tokenEnd(text, start, prefix);
-    if (end === -1) continue;
+    if (end === -1) {
+      if (prefix === JWT_PREFIX) jwtFailedUntil = base64UrlRunEnd(text, start);
+      continue;
+    }
     spans.push({ start: prefix === SLACK_WEBHOOK_HOST ? webhookStart(text, start) : start, end });
     PREFIX_SCAN.lastIndex = end;
   }
+}
+
+// Per-scan memos (findPrefixedTokens is synchronous and resets them): where a failed JWT read's
+// first segment ends, and the position after which no PEM END line exists.
+let jwtFailedUntil = -1;
+let pemEndMissingFrom = Infinity;
+
+function base64UrlRunEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && isBase64UrlChar(text.charCodeAt(i))) i++;
+  return i;
 }
 
 function tokenEnd(text: string, start: number, prefix: string): number {
@@ -156,8 +176,12 @@ function pemEnd(text: string, start: number): number {
   if (close === -1 || close - labelStart > PEM_LABEL_MAX) return -1;
   const label = text.slice(labelStart, close).toUpperCase();
   if (!label.includes('PRIVATE KEY') && !label.includes('SECRET KEY')) return -1;
+  // No END line after an earlier BEGIN means none after this one either: not searched again.
+  if (close + 5 >= pemEndMissingFrom) return text.length;
   PEM_END.lastIndex = close + 5;
-  return PEM_END.test(text) ? PEM_END.lastIndex : text.length;
+  if (PEM_END.test(text)) return PEM_END.lastIndex;
+  pemEndMissingFrom = close + 5;
+  return text.length;
 }
 
 /** The header line of a PEM block (`-----BEGIN RSA PRIVATE KEY-----`) that starts at `start`. */
@@ -167,12 +191,21 @@ export function pemHeader(text: string, start: number): string {
 }
 
 /** The END line closing the PEM block in `text[start, end)`, or undefined when it was cut off. */
+/**
+ * The END line the match ends with, or undefined: only a well-formed `-----END <LABEL>-----` that
+ * closes the match exactly, never free text after an `-----END ` that a hostile body wrote to have
+ * it copied into the partial form.
+ */
 export function pemFooter(text: string, start: number, end: number): string | undefined {
   const footer = text.lastIndexOf('-----END ', end);
   const lower = text.lastIndexOf('-----end ', end);
   const at = Math.max(footer, lower);
-  return at > start ? text.slice(at, end) : undefined;
+  if (at <= start) return undefined;
+  const line = text.slice(at, end);
+  return PEM_END_LINE.test(line) ? line : undefined;
 }
+
+const PEM_END_LINE = /^-----(?:END|end) [A-Za-z0-9 ]{1,40}-----$/;
 
 function webhookEnd(text: string, pathStart: number): number {
   const path = SLACK_WEBHOOK_PATHS.find((candidate) => text.startsWith(candidate, pathStart));
