@@ -99,5 +99,6 @@ const NAME_FOR_MESSAGE = /^[a-z][a-z0-9._+-]{0,39}$/i;
  * else not at all. Headers come from the upstream too, and a "name" can be any value.
  */
 export function nameForMessage(name: string): string {
-  return NAME_FOR_MESSAGE.test(name) ? JSON.stringify(name) : 'not a known name';
+  // A header value is the upstream's to choose: one that could carry a value (a digit run) is not quoted.
+  return NAME_FOR_MESSAGE.test(name) && !/\d{5}/.test(name) ? JSON.stringify(name) : 'not a known name';
 }

@@ -1,3 +1,4 @@
+import { nameForMessage } from './content-type.js';
 import type { Findings } from './findings.js';
 import { maskFormWith } from './mask-form.js';
 import { maskJsonWith } from './mask-json.js';
@@ -90,7 +91,7 @@ function formatOf(mediaType: string): Format | undefined {
 }
 
 function unsupported(contentType: string | undefined): MaskingError {
-  return new MaskingError('UNSUPPORTED_CONTENT_TYPE', `Cannot mask content type ${JSON.stringify(contentType?.slice(0, 100) ?? null)}`);
+  return new MaskingError('UNSUPPORTED_CONTENT_TYPE', `Cannot mask content type ${contentType === undefined ? '(none)' : nameForMessage(contentType.split(';')[0]!.trim())}`);
 }
 
 /** `Application/JSON; charset=utf-8` -> `application/json`; undefined if malformed. */

@@ -1,4 +1,4 @@
-import type { MaskingProfile, MaskStyle, StyleTarget } from '@portcullis/detectors';
+import { fieldNameOf, type MaskingProfile, type MaskStyle, type StyleTarget } from '@portcullis/detectors';
 import { refusal, type Refusal } from './refusal.js';
 
 export type ResolvedProfile = { readonly ok: true; readonly profile: MaskingProfile } | { readonly ok: false; readonly refusal: Refusal };
@@ -27,10 +27,16 @@ export function resolveProfile(available: ReadonlyMap<string, MaskingProfile>, n
       columns: [...new Set(profiles.flatMap((p) => p.columns))],
       // Every style made explicit, so that one profile's default cannot weaken another's choice.
       styles: strongest(profiles.flatMap((p) => p.detectors.map((id) => [id, p.styles?.[id] ?? 'partial'] as const))) as Partial<Record<StyleTarget, MaskStyle>>,
-      fieldStyles: strongest(profiles.flatMap((p) => p.fields.map((field) => [field.toLowerCase(), p.fieldStyles?.[field.toLowerCase()] ?? p.styles?.field ?? 'redact'] as const))),
+      fieldStyles: strongest(profiles.flatMap((p) => p.fields.map((field) => [fieldNameOf(field), fieldStyleOf(p, field)] as const))),
       ...(tokenKey ? { tokenKey } : {}),
     },
   };
+}
+
+/** A field rule's own style in its profile: keyed as the profile wrote it, or as fieldNameOf gives it. */
+function fieldStyleOf(profile: MaskingProfile, field: string): MaskStyle {
+  const own = profile.fieldStyles ?? {};
+  return own[field] ?? own[field.toLowerCase()] ?? own[fieldNameOf(field)] ?? profile.styles?.field ?? 'redact';
 }
 
 /** Per key, the strongest style given to it. */

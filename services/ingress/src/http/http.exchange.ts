@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { eventStreamMasker, MaskingError, parseContentType, type MaskingProfile } from '@portcullis/detectors';
+import { eventStreamMasker, MaskingError, nameForMessage, parseContentType, type MaskingProfile } from '@portcullis/detectors';
 import type { HttpConnectionConfig } from '@portcullis/config';
 import type { HttpTarget } from '@portcullis/request-model';
 import { MIN_BODY_BYTES_PER_SECOND, readRequestBody } from './body-reader.js';
@@ -57,12 +57,12 @@ export class HttpReply implements Reply {
     const content = this.content;
     if (content.kind === 'stream') {
       const unsupported = codings.find((coding) => !STREAM_CODINGS.has(coding));
-      if (unsupported !== undefined) return fail(refusal('RESPONSE_NOT_MASKABLE', `the upstream sent an event stream in content-encoding ${JSON.stringify(unsupported.slice(0, 40))}, which cannot be decoded (gzip, deflate, br)`));
+      if (unsupported !== undefined) return fail(refusal('RESPONSE_NOT_MASKABLE', `the upstream sent an event stream in content-encoding ${nameForMessage(unsupported)}, which cannot be decoded (gzip, deflate, br)`));
       // An event stream is UTF-8 (WHATWG HTML); one declared otherwise is refused before it begins,
       // rather than cut off at its first event.
       const charset = parseContentType(contentType)?.charset;
       if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-        return fail(refusal('RESPONSE_NOT_MASKABLE', `the upstream sent an event stream declared as charset ${JSON.stringify(charset.slice(0, 40))}; event streams are UTF-8`));
+        return fail(refusal('RESPONSE_NOT_MASKABLE', `the upstream sent an event stream declared as charset ${nameForMessage(charset)}; event streams are UTF-8`));
       }
       content.stream = decodedStream(content.stream, codings);
       content.masker = eventStreamMasker(masker, { maxEventBytes: this.source.maxBytes });
@@ -264,7 +264,7 @@ function decodedForInspection(header: string | string[] | undefined, body: Buffe
       // "deflate" is zlib-wrapped (RFC 9110 §8.4.1.2); some clients send it raw.
       else if (coding === 'deflate') decoded = decoded[0] !== undefined && (decoded[0] & 0x0f) === 8 ? inflateSync(decoded, { maxOutputLength: limit }) : inflateRawSync(decoded, { maxOutputLength: limit });
       else if (coding === 'br') decoded = brotliDecompressSync(decoded, { maxOutputLength: limit });
-      else return { ok: false, message: `request content-encoding ${JSON.stringify(coding.slice(0, 40))} is not supported (gzip, deflate, br)` };
+      else return { ok: false, message: `request content-encoding ${nameForMessage(coding)} is not supported (gzip, deflate, br)` };
     } catch {
       return { ok: false, message: `request body is not valid ${coding}, or decompresses beyond ${limit} bytes` };
     }
