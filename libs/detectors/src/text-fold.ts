@@ -16,6 +16,8 @@ export const DIGIT = 10;
 
 const DECIMAL = /^\p{Nd}$/u;
 const SPACE_SEPARATOR = /^\p{Zs}$/u;
+// Line and paragraph separators and NEL break lines as LF does; ASCII VT and FF are left as they are (ASCII is never folded).
+const LINE_BREAK = /^[\p{Zl}\p{Zp}\u0085]$/u;
 const DASH_PUNCTUATION = /^[\p{Pd}\u2212]$/u;
 const DEFAULT_IGNORABLE = /^[\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 const COMBINING_MARK = /^\p{M}$/u;
@@ -63,7 +65,7 @@ export function foldedOf(codePoint: number, kind: number): string {
 }
 
 /**
- * Folds a whole (short) text, such as what an escape decoded to: `afterDigit` says whether a digit
+ * Folds a whole (short) text, such as what an escape decoded to: `afterDigit` says whether an ASCII character
  * precedes it, for the marks at its start.
  */
 export function foldText(text: string, afterDigit: boolean): string {
@@ -75,7 +77,7 @@ export function foldText(text: string, afterDigit: boolean): string {
     const kind = codePoint < 0x80 ? UNCHANGED : classOf(codePoint);
     const out = kind === UNCHANGED || (kind === MARK && !digitBefore) ? char : foldedOf(codePoint, kind);
     folded += out;
-    if (out !== '') digitBefore = isAsciiDigit(out.charCodeAt(out.length - 1));
+    if (out !== '') digitBefore = out.charCodeAt(out.length - 1) < 0x80;
   }
   return folded;
 }
@@ -87,7 +89,7 @@ export function isAsciiDigit(code: number): boolean {
 function classify(codePoint: number): number {
   const char = String.fromCodePoint(codePoint);
   if (DECIMAL.test(char)) return DIGIT + digitValue(codePoint);
-  if (SPACE_SEPARATOR.test(char)) return SPACE;
+  if (SPACE_SEPARATOR.test(char) || LINE_BREAK.test(char)) return SPACE;
   if (DASH_PUNCTUATION.test(char)) return DASH;
   if (DEFAULT_IGNORABLE.test(char)) return IGNORABLE;
   if (COMBINING_MARK.test(char)) return MARK;

@@ -66,7 +66,10 @@ const cases: readonly (readonly [string, string, string])[] = [
   // marks after a digit removed, others kept
   ['combining tilde after a digit', '4\u03031\u0303', '41'],
   ['keycap sequence', '4\ufe0f\u20e31', '41'],
-  ['mark after a letter kept', 'e\u0301', 'e\u0301'],
+  ['mark after an ASCII letter dropped', 'e\u0301', 'e'],
+  ['mark after a separator dropped (underlined text)', '4\u0332 \u03321\u0332', '4 1'],
+  ['mark on another script\'s letter kept', '\u0915\u093f', '\u0915\u093f'],
+  ['line and paragraph separators and NEL as spaces', '1\u20282\u20293\u00854', '1 2 3 4'],
   // NFKC per code point
   ['full-width address', 'ｊｏ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'jo@example.com'],
   ['small commercial at', 'jo\ufe6bexample.com', 'jo@example.com'],

@@ -1,6 +1,6 @@
 import { chainRange, MapBuilder, type OffsetMap } from './offset-map.js';
 import { decodeAt, EntityReader } from './text-escapes.js';
-import { classOf, foldedOf, foldText, isAsciiDigit, MARK, UNCHANGED } from './text-fold.js';
+import { classOf, foldedOf, foldText, MARK, UNCHANGED } from './text-fold.js';
 
 /**
  * The inspection view of a text: what detectors read (see detector.types.ts), with a map from every
@@ -67,8 +67,10 @@ function viewRound(input: View, plus: boolean): View | undefined {
   let entities: EntityReader | undefined;
   let builder: MapBuilder | undefined;
   let cursor = 0;
-  // Whether the view so far ends with a digit, for a mark at `at` (nothing unchanged in between).
-  const digitBefore = (at: number) => (cursor < at ? isAsciiDigit(text.charCodeAt(at - 1)) : builder !== undefined && isAsciiDigit(builder.lastCode));
+  // Whether the view so far ends with an ASCII character, for a mark at `at` (nothing unchanged in
+  // between): a mark on a digit, a letter or a separator (`4̲1̲1̲1̲ ̲…`, "underlined" text) is
+  // dropped; marks of other scripts' letters stay (they are part of those letters).
+  const digitBefore = (at: number) => (cursor < at ? text.charCodeAt(at - 1) < 0x80 : builder !== undefined && builder.lastCode < 0x80);
   special.lastIndex = 0;
   while (special.test(text)) {
     const at = special.lastIndex - 1;
