@@ -130,9 +130,11 @@ describe('inspectionView', () => {
     expect(inspectionView('café').maps).toEqual([]); // nothing folded
   });
 
-  it('stops decoding after a bounded number of rounds', () => {
+  it('decodes up to eight rounds, and refuses a text that still decodes after them', () => {
     expect(inspectionView('%25252534').text).toBe('4');
-    expect(inspectionView('%2525252534').text).toBe('%34');
+    expect(inspectionView(`%${'25'.repeat(7)}34`).text).toBe('4');
+    expect(() => inspectionView(`%${'25'.repeat(8)}34`)).toThrow(expect.objectContaining({ code: 'MASKING_FAILED' }));
+    expect(inspectionView('&amp;amp;amp;amp;amp; ok').text).toBe('& ok');
   });
 
   it('decodes + as a space in the first round of a form view only', () => {

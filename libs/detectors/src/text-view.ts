@@ -1,3 +1,4 @@
+import { MaskingError } from './masking-error.js';
 import { chainRange, MapBuilder, type OffsetMap } from './offset-map.js';
 import { decodeAt, EntityReader } from './text-escapes.js';
 import { classOf, foldedOf, foldText, MARK, UNCHANGED } from './text-fold.js';
@@ -27,8 +28,12 @@ export interface ViewOptions {
   readonly map?: OffsetMap;
 }
 
-/** Decoding rounds: `%2534` and `&amp;#52;` need two; more than four is not an encoding a client undoes. */
-const MAX_ROUNDS = 4;
+/**
+ * Decoding rounds: `%2534` and `&amp;#52;` need two, sloppy feeds escape `&amp;amp;amp;` a few times
+ * over. A text that still decodes after these is refused (MaskingError), not passed: a client that
+ * undoes one more level would read what the view never saw.
+ */
+const MAX_ROUNDS = 8;
 
 // One character class each (not an alternation): the native scan is several times faster.
 const NEEDS_VIEW = /[%&\\\u0080-\uffff]/;
@@ -44,9 +49,12 @@ export function inspectionView(source: string, options?: ViewOptions): View {
   if (!(plus ? NEEDS_FORM_VIEW : NEEDS_VIEW).test(source)) return view;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = viewRound(view, plus && round === 0);
-    if (next === undefined) break;
+    if (next === undefined) return view;
     view = next;
-    if (!ESCAPE.test(view.text)) break;
+    if (!ESCAPE.test(view.text)) return view;
+  }
+  if (viewRound(view, false) !== undefined) {
+    throw new MaskingError('MASKING_FAILED', `text encoded more than ${MAX_ROUNDS} times over (percent, entity or backslash escapes) is not masked`);
   }
   return view;
 }
