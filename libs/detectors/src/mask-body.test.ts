@@ -46,4 +46,17 @@ describe('maskBody', () => {
   it('propagates INVALID_JSON for a JSON content type with an unparseable body', () => {
     expect(() => maskBody('not json', 'application/json', profile)).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
   });
+
+  it('applies field rules to a text body that is JSON (clients parse it whatever its type), and reads other text as text', () => {
+    const profile: MaskingProfile = { name: 'f', detectors: ['card'], fields: ['password'], columns: [] };
+    expect(maskBody('{"password":"hunter2"}', 'text/plain', profile)).toEqual({ text: '{"password":"[REDACTED]"}', findings: { field: 1 } });
+    expect(maskBody('{not json} 4111111111111111', 'text/plain', profile).text).toBe('{not json} ************1111');
+  });
+
+  it('applies field rules to nested form names by their parts (user[password], users[0][password], password[])', () => {
+    const profile: MaskingProfile = { name: 'f', detectors: [], fields: ['password'], columns: [] };
+    for (const name of ['user[password]', 'users[0][password]', 'password[]']) {
+      expect(maskBody(`${name}=hunter2&a=b`, 'application/x-www-form-urlencoded', profile).text).toBe(`${name}=%5BREDACTED%5D&a=b`);
+    }
+  });
 });

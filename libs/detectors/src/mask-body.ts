@@ -1,7 +1,7 @@
 import { nameForMessage } from './content-type.js';
 import type { Findings } from './findings.js';
 import { maskFormWith } from './mask-form.js';
-import { maskJsonWith } from './mask-json.js';
+import { maskJsonWith, scanJson } from './mask-json.js';
 import { maskMarkupWith } from './mask-markup.js';
 import { maskJsonSeqWith, maskNdjsonWith } from './mask-ndjson.js';
 import { applyDetectors } from './mask-text.js';
@@ -66,6 +66,20 @@ export function maskBody(body: string, contentType: string | undefined, profile:
  * The same string when nothing was masked. Throws MaskingError UNSUPPORTED_CONTENT_TYPE for any
  * other type (binary, multipart, text/event-stream) and INVALID_JSON for a JSON type that is not.
  */
+/**
+ * A text type is masked as JSON when it is JSON (many APIs send JSON as text/plain, and clients
+ * parse it whatever the type says): field rules then apply. Anything else is text.
+ */
+function maskPlainText(text: string, compiled: CompiledProfile, findings: Findings): string {
+  if (compiled.fields.size > 0 && MAY_BE_JSON.test(text)) {
+    const scan = scanJson(text, compiled, findings);
+    if (scan.ok) return scan.text;
+  }
+  return applyDetectors(text, compiled, findings);
+}
+
+const MAY_BE_JSON = /^[\t\n\r ]*[{[]/;
+
 export function maskDocumentWith(text: string, mediaType: string, compiled: CompiledProfile, findings: Findings): string {
   switch (formatOf(mediaType)) {
     case 'json': return maskJsonWith(text, compiled, findings);
@@ -74,7 +88,7 @@ export function maskDocumentWith(text: string, mediaType: string, compiled: Comp
     case 'html': return maskMarkupWith(text, false, compiled, findings);
     case 'xml': return maskMarkupWith(text, true, compiled, findings);
     case 'form': return maskFormWith(text, compiled, findings);
-    case 'text': return applyDetectors(text, compiled, findings);
+    case 'text': return maskPlainText(text, compiled, findings);
     case undefined: throw unsupported(mediaType);
   }
 }

@@ -46,8 +46,8 @@ function maskPair(pair: string, compiled: CompiledProfile, findings: Findings): 
   const maskedName = maskViewed(rawName, nameView, compiled, findings);
   let maskedValue = rawValue;
   if (rawValue !== undefined) {
-    const field = compiled.fields.size > 0 ? name.toLowerCase() : undefined;
-    if (field !== undefined && compiled.fields.has(field)) {
+    const field = compiled.fields.size > 0 ? formFieldOf(name, compiled.fields) : undefined;
+    if (field !== undefined) {
       const style = compiled.fieldStyleOf(field);
       maskedValue = formEncode(compiled.replace.field(style, style === 'tokenise' ? inspectionView(rawValue, FORM).text : ''));
       countFinding(findings, 'field');
@@ -70,4 +70,18 @@ function maskViewed(raw: string, view: View, compiled: CompiledProfile, findings
 /** As a form serialiser writes a value: percent-encoded UTF-8, spaces as `+`. */
 function formEncode(text: string): string {
   return encodeURIComponent(text.replace(LONE_SURROGATE, '\uFFFD')).replace(/%20/g, '+');
+}
+
+/**
+ * The field rule a form name falls under: the name itself, or its last bracketed part as PHP,
+ * Rails and qs read nested names (`user[password]`, `users[0][ssn]`, `password[]`).
+ */
+function formFieldOf(name: string, fields: ReadonlySet<string>): string | undefined {
+  const whole = name.toLowerCase();
+  if (fields.has(whole)) return whole;
+  const parts = whole.match(/[^[\]]+/g);
+  if (parts === null) return undefined;
+  const last = parts[parts.length - 1]!;
+  const first = parts[0]!;
+  return fields.has(last) ? last : fields.has(first) ? first : undefined;
 }
