@@ -151,10 +151,21 @@ describe('maskHeaders', () => {
     expect(masked(headers, profile)).toEqual({ out: { ok: true, headers }, findings: {} });
   });
 
-  it('changes nothing without detectors', () => {
+  it('with field rules only, changes nothing but what the rules name', () => {
     const fieldsOnly = masker({ name: 'fields', detectors: [], fields: ['password'], columns: [] });
     const headers = { 'x-user-email': 'ada@example.com' };
     expect(maskHeaders(fieldsOnly, headers, {})).toEqual({ ok: true, headers });
+  });
+
+  it('applies field rules to a header named by one, a cookie named by one, and the query of a URL header', () => {
+    const findings: Counts = {};
+    const rules = masker({ name: 'fields', detectors: ['email'], fields: ['password'], columns: [] });
+    const out = maskHeaders(rules, { 'x-password': 'hunter2', password: 'hunter2', 'set-cookie': ['password=hunter2; Path=/', 'theme=dark'], location: '/login?password=hunter2&next=%2Fhome#top', 'x-other': 'hunter2' }, findings);
+    expect(out).toEqual({
+      ok: true,
+      headers: { 'x-password': '[REDACTED]', password: '[REDACTED]', 'set-cookie': ['password=[REDACTED]; Path=/', 'theme=dark'], location: '/login?password=%5BREDACTED%5D&next=%2Fhome#top', 'x-other': 'hunter2' },
+    });
+    expect(findings).toEqual({ field: 4 });
   });
 });
 

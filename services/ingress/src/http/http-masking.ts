@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MaskingError, maskBytes, valueMasker, type MaskBytesFailure, type MaskingErrorCode, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
+import { MaskingError, maskBytes, REDACTED, valueMasker, type MaskBytesFailure, type MaskingErrorCode, type MaskingProfile, type ValueMasker } from '@portcullis/detectors';
 import { refusal, type Refusal, type RefusalCode } from '../domain/refusal.js';
 import { BYTE_EXACT, type ReplyHeaders } from './response-headers.js';
 
@@ -77,7 +77,7 @@ export type HeaderMasking = { readonly ok: true; readonly headers: ReplyHeaders 
  * cannot be rewritten: the reply is refused.
  */
 export function maskHeaders(masker: ValueMasker, headers: ReplyHeaders, findings: Counts): HeaderMasking {
-  if (!masker.detects) return { ok: true, headers };
+  if (!masker.detects && !masker.hasFields) return { ok: true, headers };
   const out: ReplyHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     const found: Counts = {};
@@ -97,11 +97,34 @@ export function maskHeaders(masker: ValueMasker, headers: ReplyHeaders, findings
  * masked, written back as UTF-8 bytes.
  */
 function maskHeaderValue(masker: ValueMasker, name: string, value: string, findings: Counts): string {
+  // A header named by a field rule (`X-Password`, `Password`) is that field's value.
+  if (isFieldName(masker, name) || (name.startsWith('x-') && isFieldName(masker, name.slice(2)))) {
+    findings.field = (findings.field ?? 0) + 1;
+    return REDACTED;
+  }
   const utf8 = decodedUtf8(value);
   const text = utf8 ?? value;
-  const masked = name === 'set-cookie' ? maskSetCookie(masker, text, findings) : masker.maskText(text, findings, { key: name });
+  const masked = name === 'set-cookie' ? maskSetCookie(masker, text, findings) : URL_VALUED.has(name) ? maskUrl(masker, name, text, findings) : masker.maskText(text, findings, { key: name });
   if (masked === text) return value;
   return utf8 === undefined ? masked : Buffer.from(masked, 'utf8').toString('latin1');
+}
+
+/** Headers whose value is a URL: its query is a form (field rules apply to its names). */
+const URL_VALUED: ReadonlySet<string> = new Set(['location', 'content-location']);
+
+function isFieldName(masker: ValueMasker, name: string): boolean {
+  return masker.hasFields && masker.redactsColumn(name, undefined);
+}
+
+/** A URL: detectors over the whole, then its query as a form (`?password=…`, `?email=…`). */
+function maskUrl(masker: ValueMasker, name: string, text: string, findings: Counts): string {
+  const masked = masker.maskText(text, findings, { key: name });
+  const question = masked.indexOf('?');
+  if (question === -1 || !masker.hasFields) return masked;
+  const hash = masked.indexOf('#', question);
+  const query = hash === -1 ? masked.slice(question + 1) : masked.slice(question + 1, hash);
+  const maskedQuery = masker.maskDocument(query, 'application/x-www-form-urlencoded', findings);
+  return maskedQuery === query ? masked : masked.slice(0, question + 1) + maskedQuery + (hash === -1 ? '' : masked.slice(hash));
 }
 
 /** `name=value; Path=/; …`: the value under the cookie's name, the attributes under `set-cookie`. */
@@ -113,7 +136,14 @@ function maskSetCookie(masker: ValueMasker, text: string, findings: Counts): str
   const cookieName = equals === -1 ? '' : pair.slice(0, equals);
   const cookieValue = equals === -1 ? pair : pair.slice(equals + 1);
   const maskedName = cookieName === '' ? '' : masker.maskText(cookieName, findings, { key: 'set-cookie' });
-  const maskedValue = masker.maskText(cookieValue, findings, cookieName.trim() === '' ? { key: 'set-cookie' } : { key: cookieName.trim() });
+  const named = cookieName.trim();
+  let maskedValue: string;
+  if (named !== '' && isFieldName(masker, named)) {
+    findings.field = (findings.field ?? 0) + 1;
+    maskedValue = REDACTED;
+  } else {
+    maskedValue = masker.maskText(cookieValue, findings, named === '' ? { key: 'set-cookie' } : { key: named });
+  }
   const maskedAttributes = attributes === '' ? '' : masker.maskText(attributes, findings, { key: 'set-cookie' });
   return `${equals === -1 ? '' : `${maskedName}=`}${maskedValue}${maskedAttributes}`;
 }
