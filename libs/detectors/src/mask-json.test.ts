@@ -256,4 +256,13 @@ describe('ValueMasker.maskJsonOrText', () => {
       expect(() => masker.maskJsonOrText(data, {}), data.slice(0, 20)).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
     }
   });
+
+  it('applies field rules in JSON nested in strings up to eight deep, and refuses deeper nesting', () => {
+    const profile: MaskingProfile = { name: 'f', detectors: [], fields: ['password'], columns: [] };
+    let doc = '{"password":"hunter2"}';
+    for (let i = 0; i < 7; i++) doc = JSON.stringify({ inner: doc });
+    expect(maskJson(doc, profile).text).not.toContain('hunter2');
+    for (let i = 0; i < 2; i++) doc = JSON.stringify({ inner: doc });
+    expect(() => maskJson(doc, profile)).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
+  });
 });

@@ -12,7 +12,7 @@ import { compileProfile, fieldNameOf, type CompiledProfile } from './profile.js'
 export const MAX_JSON_DEPTH = 4096;
 
 /** JSON in a string in a string...: how many documents deep field rules and number handling still reach. */
-const MAX_NESTED_DOCUMENTS = 2;
+const MAX_NESTED_DOCUMENTS = 8;
 
 /**
  * Integers shorter than this are not given to the detectors: no value they find (card, phone,
@@ -262,16 +262,22 @@ class JsonMasker {
 
   /** Without detectors only a document in the string can need masking (field rules inside it). */
   private mayHoldDocument(start: number): boolean {
-    if (this.compiled.fields.size === 0 || this.nesting >= MAX_NESTED_DOCUMENTS) return false;
+    if (this.compiled.fields.size === 0) return false;
     const first = this.json.charCodeAt(start + 1);
     // An escape may spell the bracket or the whitespace before it.
     return first === OPEN_BRACE || first === OPEN_BRACKET || first === 0x5c || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
   }
 
   private maskValue(value: string, key: string | undefined): string {
-    if (this.nesting < MAX_NESTED_DOCUMENTS && LOOKS_LIKE_DOCUMENT.test(value)) {
-      const inner = scanJson(value, this.compiled, this.findings, this.nesting + 1, this.cleanKeys);
-      if (inner.ok) return inner.text;
+    if (LOOKS_LIKE_DOCUMENT.test(value)) {
+      // Deeper than this, a document's field rules would go unread: refused, not passed.
+      if (this.nesting >= MAX_NESTED_DOCUMENTS && this.compiled.fields.size > 0) {
+        throw new MaskingError('INVALID_JSON', `JSON nested in strings more than ${MAX_NESTED_DOCUMENTS} deep is not masked`);
+      }
+      if (this.nesting < MAX_NESTED_DOCUMENTS) {
+        const inner = scanJson(value, this.compiled, this.findings, this.nesting + 1, this.cleanKeys);
+        if (inner.ok) return inner.text;
+      }
     }
     if (!this.detects) return value;
     return applyDetectors(value, this.compiled, this.findings, contextOf(key));
