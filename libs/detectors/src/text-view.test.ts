@@ -127,6 +127,23 @@ describe('inspectionView', () => {
     expect(inspectionView('café').maps).toEqual([]); // nothing folded
   });
 
+  it('finds what needs a view in a long text (checked natively) as in a short one (by regex)', () => {
+    const padding = 'plain ascii text '.repeat(100);
+    expect(padding.length).toBeGreaterThan(1024);
+    const specials = [['４', false], ['\u200b', false], ['\u0301', false], ['\ud800', false], ['%34', false], ['&#52;', false], ['\\x34', false], ['+', true]] as const;
+    expect(specials.filter(([special, form]) => inspectionView(special, { plusIsSpace: form }).maps.length > 0).length).toBeGreaterThanOrEqual(6);
+    for (const [special, form] of specials) {
+      const options = { plusIsSpace: form };
+      for (const source of [special + padding, padding + special, padding.slice(0, 500) + special + padding]) {
+        const short = inspectionView(special, options);
+        const long = inspectionView(source, options);
+        expect(long.maps.length > 0).toBe(short.maps.length > 0);
+        expect(long.text).toBe(source.replace(special, short.text));
+      }
+      expect(inspectionView(padding, options).maps).toEqual([]);
+    }
+  });
+
   it('stops decoding after a bounded number of rounds', () => {
     expect(inspectionView('%25252534').text).toBe('4');
     expect(inspectionView('%2525252534').text).toBe('%34');
