@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DETECTOR_IDS } from './detector-id.js';
+import { detectorFor } from './detector.registry.js';
+import type { DetectionContext, DetectorMatch } from './detector.types.js';
 import { LiteralFinder, literalIndexOf, startOf } from './literal-finder.js';
-import { findNamedSecretsByHints, findNamedSecretsByNames } from './secret-fields.js';
+import { maskJson } from './mask-json.js';
+import { maskText } from './mask-text.js';
+import type { MaskingProfile } from './masking.types.js';
+import { createPhoneDetector } from './phone.detector.js';
+import { findNamedSecretsByHints, findNamedSecretsByNames, SHORTEST_FREE_TEXT_SECRET } from './secret-fields.js';
 import type { Span } from './secret-span.js';
 import { AWS_KEY_ID_PREFIXES, JWT_PREFIX, PEM_BEGIN, SLACK_WEBHOOK_HOST, TOKEN_RULES } from './secret-tokens.js';
 
@@ -147,5 +154,82 @@ describe('named secrets: scanning only the names that can act = scanning every h
     const long = `password=${'a1B2'.repeat(1100)}token=${'x9Y8'.repeat(10)} secret: ${'Q7w'.repeat(10)}`;
     expect(spans(findNamedSecretsByNames, long)).toEqual(spans(findNamedSecretsByHints, long));
     expect(spans(findNamedSecretsByHints, long).length).toBeGreaterThan(0);
+  });
+});
+
+describe('mayMatchView: a necessary condition for find, for every detector', () => {
+  const detectors = [...DETECTOR_IDS.map(detectorFor), createPhoneDetector('DE'), createPhoneDetector('GB')];
+  const CONTEXTS: readonly (DetectionContext | undefined)[] = [undefined, { key: 'note' }, { key: 'phone' }, { key: 'mobileNumber' }, { key: 'ssn' }, { key: 'password' },
+    { key: 'api_key' }, { key: 'Authorization' }, { key: 'client_secret' }, { key: 'token_type' }];
+  const PIECES = ['4111 1111 1111 1111', '4111111111111111', '378282246310005', '4222222222222', 'jo@example.com', 'a@b.co', '@', 'DE89 3704 0044 0532 0130 00', 'NO9386011117947', 'GB82WEST12345698765432',
+    '+44 20 7946 0958', '+1 (201) 555-0123', '0049 30 1234567', '+376 312345', '00376 312345', '+298 211234', '00298-211234', '+500 51234', '+290 8999', '00290 8999', '00690-7290', '(201) 555-0123', '201-555-0123', '2015550123', '030 1234567', '07700 900123', '078-05-1121', '123-45-6789', '123456789',
+    'ghp_0123456789abcdefghijABCDEFGHIJ012345', 'AKIAIOSFODNN7EXAMPLE', 'xoxb-1234567890-abcdef', 'eyJhbGciOi.eyJzdWIi.sig', 'pwd=Xy7#kQ2!', 'pass: hunter22', 'Bearer abc123def456',
+    'Basic dXNlcjpwYXNzd29yZA==', 'tel', 'phone', 'SSN', 'ssn:', 'call', 'mobile:', '00', '+', '(', ')', '-', '.', ' ', '/', ',', '_', '\n', '=', ':'];
+  const piece = (r: Random): string => {
+    const roll = r();
+    if (roll < 0.35) {
+      const known = pick(r, PIECES);
+      return r() < 0.3 ? known.slice(int(r, 0, known.length - 1), int(r, 1, known.length)) : known;
+    }
+    if (roll < 0.7) return chars(r, '0123456789', int(r, 1, 12));
+    if (roll < 0.85) return chars(r, ' -./()+,_', int(r, 1, 3));
+    return chars(r, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@+#!', int(r, 1, 8));
+  };
+
+  it('is true wherever find finds something, on generated short texts and contexts', () => {
+    const r = prng(13);
+    const found = new Map<string, number>();
+    for (let round = 0; round < ROUNDS * 4; round++) {
+      let value = '';
+      const parts = int(r, 1, 8);
+      for (let i = 0; i < parts; i++) value += piece(r);
+      value = value.slice(0, 255);
+      const context = pick(r, CONTEXTS);
+      for (const detector of detectors) {
+        const out: DetectorMatch[] = [];
+        detector.find(value, out, context);
+        if (out.length === 0) continue;
+        found.set(detector.id, (found.get(detector.id) ?? 0) + 1);
+        if (!detector.mayMatchView(value, context)) throw new Error(`${detector.id}: mayMatchView false for ${JSON.stringify(value)} under ${JSON.stringify(context)}, find found ${JSON.stringify(out)}`);
+      }
+    }
+    for (const id of DETECTOR_IDS) expect(found.get(id) ?? 0, id).toBeGreaterThan(100);
+  });
+
+  it('holds at the length bounds it relies on', () => {
+    // The shortest free-text secret is `pwd=` and a password; anything shorter is not asked about.
+    const secret = detectorFor('secret');
+    const out: DetectorMatch[] = [];
+    secret.find('pwd=Xy7kQ2mZ', out);
+    expect('pwd=Xy7kQ2mZ'.length).toBe(SHORTEST_FREE_TEXT_SECRET);
+    expect(out).toHaveLength(1);
+    expect(secret.mayMatchView('pwd=Xy7kQ2m')).toBe(false);
+    // A keyed Authorization credential may be four characters.
+    secret.find('abcd', (out.length = 0, out), { key: 'Authorization' });
+    expect(out).toHaveLength(1);
+    expect(secret.mayMatchView('abcd', { key: 'Authorization' })).toBe(true);
+    expect(secret.mayMatchView('abcd', { key: 'note' })).toBe(false);
+  });
+});
+
+describe('JSON values checked for a view by their position in the document = each checked alone', () => {
+  const profile: MaskingProfile = { name: 'p', detectors: [...DETECTOR_IDS], fields: ['password'], columns: [] };
+  const VALUES = ['4111 1111 1111 1111', '４１１１ １１１１ １１１１ １１１１', '4111%201111%201111%201111', '4111&#32;1111&#32;1111&#32;1111', 'jo@example.com', 'jo＠example.com', 'jo%40example.com', 'jo&#64;example.com',
+    'plain text', 'café', '100%', 'a & b', 'DE89 3704 0044 0532 0130 00', '+44 20 7946 0958', '078-05-1121', 'ssn 078 05 1121', 'x', '', '123\u0040', 'jo\u0040example.com', '4111\u00a01111\u00a01111\u00a01111'];
+
+  it('masks a document of many values as it masks each value in its own document', () => {
+    const r = prng(14);
+    for (let round = 0; round < 500; round++) {
+      const values = Array.from({ length: int(r, 1, 12) }, () => pick(r, VALUES));
+      const literals = values.map((value) => (value.includes('\\u') ? `"${value}"` : JSON.stringify(value)));
+      const alone = literals.map((literal) => maskJson(`[${literal}]`, profile).text.slice(1, -1));
+      expect(maskJson(`[${literals.join(',')}]`, profile).text).toBe(`[${alone.join(',')}]`);
+    }
+  });
+
+  it('sees the same values as the text masker', () => {
+    for (const value of VALUES.filter((v) => !v.includes('\\u'))) {
+      expect(maskJson(JSON.stringify([value]), profile).text).toBe(JSON.stringify([maskText(value, profile).text]));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
-import { isAsciiAlnum, isDigit } from './char-class.js';
+import { hasDigit, isAsciiAlnum, isDigit } from './char-class.js';
 import { hasPhoneContextBefore, isPhoneKey } from './context-words.js';
 import type { DetectionContext, Detector, DetectorMatch } from './detector.types.js';
 
@@ -13,6 +13,8 @@ const VISIBLE_DIGITS = 2;
 /** E.164 allows 15 digits; a written `(0)` trunk prefix and a little slack make 17. */
 const MAX_DIGITS = 17;
 const MIN_DIGITS = 7;
+/** NANP_NATIONAL's numbers: area code, exchange and line number (and perhaps a trunk `1` before). */
+const NANP_DIGITS = 10;
 const MAX_SEPARATOR_RUN = 2;
 
 /** `00` as an international call prefix: not inside a number (`1002`, `1.005`), a country code next. */
@@ -63,6 +65,12 @@ export function createPhoneDetector(region: CountryCode): Detector {
     canonical(text: string, start: number, end: number): string {
       const parsed = parseCandidate(text, start, end, region);
       return parsed?.number ?? digitsOf(text, start, end);
+    },
+    mayMatchView(text: string): boolean {
+      if (text.length < MIN_DIGITS || !hasDigit(text)) return false;
+      // International numbers need a `+` or `00`; a North American national one, ten digits.
+      const international = text.includes('+') || text.includes('00');
+      return (international || !nanp ? SEVEN_DIGIT_RUN : TEN_DIGIT_RUN).test(text);
     },
     mayMatchAscii: hasDigitRun,
   };
@@ -226,6 +234,22 @@ function digitsOf(text: string, start: number, end: number): string {
 }
 
 /**
+ * hasDigitRun on a view's text, as one native regex test: seven digits, or ten (NANP_NATIONAL's
+ * forms put at most two of ` .-()` between consecutive digits, so ten digits in such a run are
+ * necessary for a match of it).
+ */
+const SEVEN_DIGIT_RUN = digitRun(MIN_DIGITS);
+const TEN_DIGIT_RUN = digitRun(NANP_DIGITS);
+
+function digitRun(digits: number): RegExp {
+  return new RegExp(`\\d(?:[ \\-./()+]{0,3}\\d){${digits - 1}}`);
+}
+
+function isPhoneSeparator(code: number): boolean {
+  return code === 0x20 || code === 0x2d || code === 0x2e || code === 0x2f || code === OPEN_PAREN || code === CLOSE_PAREN || code === PLUS;
+}
+
+/**
  * A necessary condition for every scanner: seven digits with at most three of ` -./()+` between
  * consecutive ones. Context (a phone word, a phone-like key) never creates digits, so it holds
  * whatever the context.
@@ -238,7 +262,7 @@ function hasDigitRun(bytes: Uint8Array, start: number, end: number): boolean {
     if (isDigit(code)) {
       if (++digits >= MIN_DIGITS) return true;
       separators = 0;
-    } else if (separators < 3 && (code === 0x20 || code === 0x2d || code === 0x2e || code === 0x2f || code === OPEN_PAREN || code === CLOSE_PAREN || code === PLUS)) {
+    } else if (separators < 3 && isPhoneSeparator(code)) {
       separators++;
     } else {
       digits = 0;

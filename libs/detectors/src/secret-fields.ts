@@ -8,6 +8,8 @@ import type { Span } from './secret-span.js';
 export const MIN_PASSWORD_LENGTH = 8;
 /** Shortest value under any other secret-like name. */
 export const MIN_SECRET_LENGTH = 16;
+/** Shortest credential in an Authorization value. */
+export const MIN_CREDENTIAL_LENGTH = 4;
 /**
  * Entropy floors in bits per character (docs/detectors.md has the calibration). Entropy alone does
  * not tell a random token from an identifier (`PaymentMessageInvalidAccess` scores 3.8, a random
@@ -101,7 +103,14 @@ export function findNamedSecretsByNames(text: string, spans: Span[]): void {
 // Scratch space for one text's names; `find` is synchronous.
 const nameStarts: number[] = [];
 
+/** The shortest hint word (`pwd`, `key`, `sig`, `aws`). */
 const SHORTEST_HINT = 3;
+
+/**
+ * The shortest text findNamedSecrets can match in: `pwd=` and a password. The scheme credentials
+ * (`Basic ` and eight characters), AWS keys near "aws" and every prefixed token are longer.
+ */
+export const SHORTEST_FREE_TEXT_SECRET = SHORTEST_HINT + 1 + MIN_PASSWORD_LENGTH;
 
 /** Adds the name ending at `end` if it has letters enough for a hint (`19:54:27` has none). */
 function addNameEndingAt(text: string, end: number): void {
@@ -267,7 +276,7 @@ export function authorizationCredential(text: string, valueStart: number, valueE
   } else {
     start = valueStart;
   }
-  if (end - start >= 4 && !isPlaceholder(text, start, end)) spans.push({ start, end });
+  if (end - start >= MIN_CREDENTIAL_LENGTH && !isPlaceholder(text, start, end)) spans.push({ start, end });
 }
 
 /** `Bearer <token68>` / `Basic <base64>` outside a named header. Returns where scanning resumes. */

@@ -25,6 +25,11 @@ export interface ViewOptions {
   readonly plusIsSpace?: boolean;
   /** The source's own map onto an outer source (a document's text content): the view then maps onto that outer source. */
   readonly map?: OffsetMap;
+  /**
+   * The caller has checked that the source holds nothing a view decodes or folds (no non-ASCII
+   * character, no `%`, `&` or `\\`; nor `+` for a form): it is its own view, unchecked again.
+   */
+  readonly knownOwnView?: boolean;
 }
 
 /** Decoding rounds: `%2534` and `&amp;#52;` need two; more than four is not an encoding a client undoes. */
@@ -41,7 +46,7 @@ const NO_MAPS: readonly OffsetMap[] = Object.freeze([]);
 export function inspectionView(source: string, options?: ViewOptions): View {
   const plus = options?.plusIsSpace === true;
   let view: View = { text: source, maps: options?.map === undefined ? NO_MAPS : [options.map] };
-  if (!needsView(source, plus)) return view;
+  if (options?.knownOwnView === true || !needsView(source, plus)) return view;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = viewRound(view, plus && round === 0);
     if (next === undefined) break;
