@@ -233,3 +233,58 @@ describe('JSON values checked for a view by their position in the document = eac
     }
   });
 });
+
+describe('the JSON scanner: fast string ends and predicted keys = a plain reading of the document', () => {
+  // Context-free detectors only, so the expected output can be built from JSON.parse and maskText.
+  const profile: MaskingProfile = { name: 'p', detectors: ['email', 'card', 'iban'], fields: ['password'], columns: [] };
+  const KEYS = ['id', 'name', 'email', 'jo@example.com', 'a\\u0062c', 'quote\\"d', 'tab\\tkey', 'back\\\\slash', 'password', 'PASSWORD', 'n', 'nested', 'list', 'é', 'ke\\u0079'];
+  const STRINGS = ['plain', '', 'jo@example.com', 'jo\\u0040example.com', '4111 1111 1111 1111', 'line\\nbreak', 'say \\"hi\\"', '\\\\', 'DE89 3704 0044 0532 0130 00', 'café', '%40', 'x\\/y', '\\ud83d\\ude00'];
+  const value = (r: Random, depth: number): string => {
+    const roll = r();
+    if (depth < 3 && roll < 0.15) return record(r, depth + 1);
+    if (depth < 3 && roll < 0.25) return `[${Array.from({ length: int(r, 0, 3) }, () => value(r, depth + 1)).join(pick(r, [',', ', ', ',\n  ']))}]`;
+    if (roll < 0.35) return String(int(r, -99, 99999));
+    if (roll < 0.4) return pick(r, ['true', 'false', 'null', '1.5e3', '-0.25']);
+    return `"${pick(r, STRINGS)}"`;
+  };
+  const record = (r: Random, depth: number): string => {
+    // Mostly the same keys in the same order (as API records are), sometimes not.
+    const keys = r() < 0.7 ? KEYS.slice(0, 6) : Array.from({ length: int(r, 0, 6) }, () => pick(r, KEYS));
+    const unique = [...new Set(keys)];
+    const space = pick(r, ['', ' ', '\n', '\r\n  ', '\t']);
+    return `{${space}${unique.map((key) => `"${key}"${space}:${space}${value(r, depth)}`).join(`,${space}`)}${space}}`;
+  };
+  /** The document as JSON.parse reads it, every key and string masked by maskText, field values redacted. */
+  const expected = (parsed: unknown): unknown => {
+    if (typeof parsed === 'string') return maskText(parsed, profile).text;
+    if (Array.isArray(parsed)) return parsed.map(expected);
+    if (parsed !== null && typeof parsed === 'object') {
+      return Object.fromEntries(Object.entries(parsed).map(([key, inner]) => [maskText(key, profile).text, key.toLowerCase() === 'password' ? '[REDACTED]' : expected(inner)]));
+    }
+    return parsed;
+  };
+  const corrupt = (r: Random, json: string): string => {
+    const at = int(r, 0, json.length);
+    return json.slice(0, at) + pick(r, ['\u0001', '\n', '\t', '\\', '\\u12', '"', '\\x']) + json.slice(at);
+  };
+
+  it('masks generated documents as the plain reading says, and refuses exactly what JSON.parse refuses', () => {
+    const r = prng(15);
+    let refused = 0;
+    for (let round = 0; round < 1500; round++) {
+      const records = Array.from({ length: int(r, 1, 8) }, () => record(r, 0));
+      let json = `[${records.join(pick(r, [',', ',\n']))}]`;
+      if (r() < 0.3) json = corrupt(r, json);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(json);
+      } catch {
+        refused++;
+        expect(() => maskJson(json, profile), json).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
+        continue;
+      }
+      expect(JSON.parse(maskJson(json, profile).text), json).toEqual(expected(parsed));
+    }
+    expect(refused).toBeGreaterThan(100);
+  });
+});

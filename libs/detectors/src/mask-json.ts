@@ -91,7 +91,22 @@ export function maskJsonOrTextWith(text: string, compiled: CompiledProfile, find
  * costs a view and every detector. A cache lives for one body (one document, or every record of
  * an NDJSON body) and one compiled profile.
  */
-export type KeyCache = Map<string, CleanKey>;
+export class KeyCache extends Map<string, CleanKey> {
+  /**
+   * The clean key last met at each depth and member position, tried first: records repeat their
+   * keys in order, and a hit (the same token at the same place, compared in place) costs neither
+   * a slice nor a hash. A miss falls back to the cache.
+   */
+  readonly predicted: (PredictedKey | undefined)[][] = [];
+}
+
+interface PredictedKey {
+  readonly token: string;
+  readonly key: CleanKey;
+}
+
+/** Depths and member positions whose keys are predicted: enough for API records, bounded for any document. */
+const MAX_PREDICTED = 64;
 
 /**
  * A clean key's field name (undefined when no field rule names it) and the context its values are
@@ -108,9 +123,11 @@ const OWN_VIEW = Object.freeze({ knownOwnView: true });
 
 // What a view decodes or folds in a string token without escapes (a `\` is an escape in JSON).
 const VIEW_SPECIAL = /[%&\u0080-\uffff]/g;
+// What a JSON string may not hold raw; with the next backslash, found lazily (see stringEnd).
+const CONTROL = /[\x00-\x1f]/g;
 
 /** As maskJsonWith, with failure as a value; findings are counted only when it succeeds. */
-export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new Map()): JsonScan {
+export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new KeyCache()): JsonScan {
   const found: Findings = {};
   const scan = new JsonMasker(json, compiled, found, nesting, keys).run();
   if (scan.ok) for (const [kind, count] of Object.entries(found)) findings[kind] = (findings[kind] ?? 0) + count;
@@ -136,6 +153,8 @@ class JsonMasker {
   /** Kind of every open container, and the key each one sits under (arrays pass theirs to their items). */
   private readonly kinds: number[] = [];
   private readonly containerKeys: (DetectionContext | undefined)[] = [];
+  /** Members read so far in every open container (objects count their keys). */
+  private readonly ordinals: number[] = [];
   /** The key of the member being read, as detectors are given it. */
   private key: DetectionContext | undefined;
   /** While a field rule's value is read: the depth it sits at (-1 otherwise), where it starts, the field. */
@@ -151,6 +170,9 @@ class JsonMasker {
    * A document that has none (checked natively up front) is plain throughout.
    */
   private nextSpecial = -1;
+  /** The next backslash and raw control character, found lazily as nextSpecial is. */
+  private nextBackslash = -1;
+  private nextControl = -1;
   constructor(
     private readonly json: string,
     private readonly compiled: CompiledProfile,
@@ -172,6 +194,7 @@ class JsonMasker {
         if (code === OPEN_BRACE || code === OPEN_BRACKET) {
           if (kinds.length >= MAX_JSON_DEPTH) return { ok: false, offset: i, reason: 'depth' };
           this.containerKeys.push(this.valueKey());
+          this.ordinals.push(0);
           kinds.push(code === OPEN_BRACE ? OBJECT : ARRAY);
           i = skipWhitespace(json, i + 1);
           if (json.charCodeAt(i) === (code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
@@ -191,9 +214,9 @@ class JsonMasker {
       }
       if (expect === 'key') {
         if (json.charCodeAt(i) !== QUOTE) return { ok: false, offset: i, reason: 'syntax' };
-        const end = endOfJsonString(json, i, this.escapes);
+        const end = this.fieldDepth < 0 ? this.readKey(i) : this.stringEnd(i);
         if (end < 0) return { ok: false, offset: i, reason: 'syntax' };
-        const field = this.fieldDepth < 0 ? this.readKey(i, end) : undefined;
+        const field = this.fieldDepth < 0 ? this.keyField : undefined;
         i = skipWhitespace(json, end);
         if (json.charCodeAt(i) !== COLON) return { ok: false, offset: i, reason: 'syntax' };
         i = skipWhitespace(json, i + 1);
@@ -226,6 +249,31 @@ class JsonMasker {
   private close(): void {
     this.kinds.pop();
     this.containerKeys.pop();
+    this.ordinals.pop();
+  }
+
+  /**
+   * endOfJsonString, with a fast path: the next quote ends the string when no backslash and no
+   * raw control character comes before it (each found by a search that only moves forward).
+   */
+  private stringEnd(at: number): number {
+    const { json } = this;
+    const quote = json.indexOf('"', at + 1);
+    if (quote !== -1) {
+      if (this.nextBackslash <= at) {
+        const found = json.indexOf('\\', at + 1);
+        this.nextBackslash = found === -1 ? json.length : found;
+      }
+      if (this.nextControl <= at) {
+        CONTROL.lastIndex = at + 1;
+        this.nextControl = CONTROL.test(json) ? CONTROL.lastIndex - 1 : json.length;
+      }
+      if (this.nextBackslash > quote && this.nextControl > quote) {
+        this.escapes.found = false;
+        return quote + 1;
+      }
+    }
+    return endOfJsonString(json, at, this.escapes);
   }
 
   /** The key a value at the current position sits under: its member's, or the enclosing array's. */
@@ -238,7 +286,7 @@ class JsonMasker {
   private scalar(i: number, code: number): number {
     const { json } = this;
     if (code === QUOTE) {
-      const end = endOfJsonString(json, i, this.escapes);
+      const end = this.stringEnd(i);
       if (end > 0 && this.fieldDepth < 0) this.maskString(i, end);
       return end;
     }
@@ -254,15 +302,36 @@ class JsonMasker {
     return -1;
   }
 
-  /** Reads a key: detectors on it; its field name when a field rule names it. */
-  private readKey(start: number, end: number): string | undefined {
-    const token = this.json.slice(start, end);
+  /** The field name of the key readKey read, when a field rule names it. */
+  private keyField: string | undefined;
+
+  /**
+   * Reads the key token at `start`: detectors on it; sets `key` and `keyField`. Returns the index
+   * past the token, or -1 when it is not a valid string.
+   */
+  private readKey(start: number): number {
+    const { json } = this;
+    const depth = this.kinds.length;
+    const ordinal = this.ordinals[depth - 1]!++;
+    const slot = depth < MAX_PREDICTED && ordinal < MAX_PREDICTED ? (this.cleanKeys.predicted[depth] ??= []) : undefined;
+    const predicted = slot?.[ordinal];
+    if (predicted !== undefined && json.startsWith(predicted.token, start)) {
+      // The same complete token (quotes included), so the same key.
+      this.key = predicted.key.context;
+      this.keyField = predicted.key.field;
+      return start + predicted.token.length;
+    }
+    const end = this.stringEnd(start);
+    if (end < 0) return end;
+    const token = json.slice(start, end);
     const known = this.cleanKeys.get(token);
     if (known !== undefined) {
       this.key = known.context;
-      return known.field;
+      this.keyField = known.field;
+      if (slot !== undefined) slot[ordinal] = { token, key: known };
+      return end;
     }
-    const name = decodeJsonString(this.json, start, end, this.escapes.found);
+    const name = decodeJsonString(json, start, end, this.escapes.found);
     const context: DetectionContext = { key: name };
     this.key = context;
     let masked = false;
@@ -273,8 +342,9 @@ class JsonMasker {
     }
     const fieldName = this.compiled.fields.size > 0 ? fieldNameOf(name) : undefined;
     const field = fieldName !== undefined && this.compiled.fields.has(fieldName) ? fieldName : undefined;
+    this.keyField = field;
     if (!masked && this.cleanKeys.size < MAX_CACHED_KEYS) this.cleanKeys.set(token, { field, context });
-    return field;
+    return end;
   }
 
   private maskString(start: number, end: number): void {

@@ -44,9 +44,10 @@ export interface ApplyOptions extends ViewOptions {
  */
 export function applyDetectors(text: string, compiled: CompiledProfile, findings: Findings, context?: DetectionContext, options?: ApplyOptions): string {
   if (compiled.detectors.length === 0) return text;
+  const view = inspectionView(text, options);
+  if (!findDetectorMatches(view.text, compiled, context)) return text;
   const matches: SourceMatch[] = [];
-  findMatches(inspectionView(text, options), text, compiled, matches, context);
-  if (matches.length === 0) return text;
+  placeMatches(view, text, matches);
   const regions = maskRegions(matches, compiled, findings);
   return spliceRegions(text, regions, options?.encode);
 }
@@ -60,14 +61,28 @@ const PRECHECK_BELOW = 256;
 
 /** Appends the matches of every detector in `view` (a view of `source`), placed in the source. */
 export function findMatches(view: View, source: string, compiled: CompiledProfile, out: SourceMatch[], context?: DetectionContext): void {
-  const found: DetectorMatch[] = [];
-  const text = view.text;
+  if (findDetectorMatches(view.text, compiled, context)) placeMatches(view, source, out);
+}
+
+/**
+ * What the detectors found in the last view, until placed: one array for every text masked (the
+ * engine is synchronous and never re-entered from a detector), emptied as its matches are placed.
+ */
+const found: DetectorMatch[] = [];
+
+/** Runs every detector over a view's text into `found`; whether any matched. */
+function findDetectorMatches(text: string, compiled: CompiledProfile, context: DetectionContext | undefined): boolean {
+  found.length = 0;
   const precheck = text.length < PRECHECK_BELOW;
   for (const detector of compiled.detectors) {
     if (precheck && !detector.mayMatchView(text, context)) continue;
     detector.find(text, found, context);
   }
-  if (found.length === 0) return;
+  return found.length > 0;
+}
+
+/** Appends the matches in `found` (from `view`, a view of `source`) placed in the source, and empties `found`. */
+function placeMatches(view: View, source: string, out: SourceMatch[]): void {
   for (const match of found) {
     if (match.end <= match.start) continue;
     const [start, end] = sourceRange(view, match.start, match.end);
@@ -80,6 +95,7 @@ export function findMatches(view: View, source: string, compiled: CompiledProfil
       viewEnd: match.end,
     });
   }
+  found.length = 0;
 }
 
 /**

@@ -54,10 +54,10 @@ export function createPhoneDetector(region: CountryCode): Detector {
   return {
     id: 'phone',
     find(text: string, out: DetectorMatch[], context?: DetectionContext): void {
-      const found: DetectorMatch[] = [];
-      findInternational(text, found);
-      findNational(text, national, minSeparators, region, context?.key !== undefined && isPhoneKey(context.key), found);
-      appendWithoutOverlaps(found, out);
+      const from = out.length;
+      findInternational(text, out);
+      findNational(text, national, minSeparators, region, context, out);
+      if (out.length - from > 1) orderWithoutOverlaps(out, from);
     },
     partial(text: string, start: number, end: number): string {
       return maskPhone(text, start, end, region);
@@ -67,10 +67,11 @@ export function createPhoneDetector(region: CountryCode): Detector {
       return parsed?.number ?? digitsOf(text, start, end);
     },
     mayMatchView(text: string): boolean {
+      // Every number has seven digits; a North American national one ten, and an international
+      // one a `+` or `00`. Lengths and native searches only: a scan for digit runs (in code or
+      // by regex) was measured to cost about what `find` costs on short values.
       if (text.length < MIN_DIGITS || !hasDigit(text)) return false;
-      // International numbers need a `+` or `00`; a North American national one, ten digits.
-      const international = text.includes('+') || text.includes('00');
-      return (international || !nanp ? SEVEN_DIGIT_RUN : TEN_DIGIT_RUN).test(text);
+      return !nanp || text.length >= NANP_DIGITS || text.includes('+') || text.includes('00');
     },
     mayMatchAscii: hasDigitRun,
   };
@@ -145,13 +146,14 @@ function internationalGroupEnds(text: string, from: number): number[] {
   return ends;
 }
 
-function findNational(text: string, pattern: RegExp, minSeparators: number, region: CountryCode, keyed: boolean, found: DetectorMatch[]): void {
+function findNational(text: string, pattern: RegExp, minSeparators: number, region: CountryCode, context: DetectionContext | undefined, found: DetectorMatch[]): void {
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const start = match.index;
     const end = start + match[0].length;
     if (isDigitBeforeSeparator(text, start) || isDigitAfterSeparator(text, end) || digitCount(text, start, end) < MIN_DIGITS) continue;
     const formatted = isFormatted(text, start, end, minSeparators);
+    const keyed = context?.key !== undefined && isPhoneKey(context.key);
     if (!formatted && !keyed && !hasPhoneContextBefore(text, start)) continue;
     if (parsePhoneNumberFromString(match[0], region)?.isValid()) found.push({ detector: 'phone', start, end });
   }
@@ -185,9 +187,12 @@ function isDigitAfterSeparator(text: string, end: number): boolean {
   return (after === 0x2d || after === 0x2e || after === 0x2f) && isDigit(text.charCodeAt(end + 1));
 }
 
-/** The scanners may find one number twice (`+1 201-555-0123` holds `201-555-0123`): keep the first, longest. */
-function appendWithoutOverlaps(found: DetectorMatch[], out: DetectorMatch[]): void {
-  if (found.length > 1) found.sort((a, b) => a.start - b.start || b.end - a.end);
+/**
+ * The scanners may find one number twice (`+1 201-555-0123` holds `201-555-0123`): out[from..]
+ * (this detector's matches, appended by both) is put in order, keeping the first, longest.
+ */
+function orderWithoutOverlaps(out: DetectorMatch[], from: number): void {
+  const found = out.splice(from).sort((a, b) => a.start - b.start || b.end - a.end);
   let cursor = 0;
   for (const match of found) {
     if (match.start < cursor) continue;
@@ -231,18 +236,6 @@ function digitsOf(text: string, start: number, end: number): string {
   let digits = '';
   for (let i = start; i < end; i++) if (isDigit(text.charCodeAt(i))) digits += text.charAt(i);
   return digits;
-}
-
-/**
- * hasDigitRun on a view's text, as one native regex test: seven digits, or ten (NANP_NATIONAL's
- * forms put at most two of ` .-()` between consecutive digits, so ten digits in such a run are
- * necessary for a match of it).
- */
-const SEVEN_DIGIT_RUN = digitRun(MIN_DIGITS);
-const TEN_DIGIT_RUN = digitRun(NANP_DIGITS);
-
-function digitRun(digits: number): RegExp {
-  return new RegExp(`\\d(?:[ \\-./()+]{0,3}\\d){${digits - 1}}`);
 }
 
 function isPhoneSeparator(code: number): boolean {
