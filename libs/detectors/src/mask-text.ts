@@ -45,9 +45,10 @@ export interface ApplyOptions extends ViewOptions {
 export function applyDetectors(text: string, compiled: CompiledProfile, findings: Findings, context?: DetectionContext, options?: ApplyOptions): string {
   if (compiled.detectors.length === 0) return text;
   const view = inspectionView(text, options);
-  if (!findDetectorMatches(view.text, compiled, context)) return text;
+  const found = detectorMatches(view.text, compiled, context);
+  if (found.length === 0) return text;
   const matches: SourceMatch[] = [];
-  placeMatches(view, text, matches);
+  placeMatches(view, text, found, matches);
   const regions = maskRegions(matches, compiled, findings);
   return spliceRegions(text, regions, options?.encode);
 }
@@ -61,28 +62,23 @@ const PRECHECK_BELOW = 256;
 
 /** Appends the matches of every detector in `view` (a view of `source`), placed in the source. */
 export function findMatches(view: View, source: string, compiled: CompiledProfile, out: SourceMatch[], context?: DetectionContext): void {
-  if (findDetectorMatches(view.text, compiled, context)) placeMatches(view, source, out);
+  placeMatches(view, source, detectorMatches(view.text, compiled, context), out);
 }
 
-/**
- * What the detectors found in the last view, until placed: one array for every text masked (the
- * engine is synchronous and never re-entered from a detector), emptied as its matches are placed.
- */
-const found: DetectorMatch[] = [];
-
-/** Runs every detector over a view's text into `found`; whether any matched. */
-function findDetectorMatches(text: string, compiled: CompiledProfile, context: DetectionContext | undefined): boolean {
-  found.length = 0;
+/** Every detector's matches in a view's text. */
+function detectorMatches(text: string, compiled: CompiledProfile, context: DetectionContext | undefined): DetectorMatch[] {
+  // A fresh array: emptying a shared one (`length = 0`) is a runtime call, dearer than allocating.
+  const found: DetectorMatch[] = [];
   const precheck = text.length < PRECHECK_BELOW;
   for (const detector of compiled.detectors) {
     if (precheck && !detector.mayMatchView(text, context)) continue;
     detector.find(text, found, context);
   }
-  return found.length > 0;
+  return found;
 }
 
-/** Appends the matches in `found` (from `view`, a view of `source`) placed in the source, and empties `found`. */
-function placeMatches(view: View, source: string, out: SourceMatch[]): void {
+/** Appends the matches `found` in `view` (a view of `source`), placed in the source. */
+function placeMatches(view: View, source: string, found: readonly DetectorMatch[], out: SourceMatch[]): void {
   for (const match of found) {
     if (match.end <= match.start) continue;
     const [start, end] = sourceRange(view, match.start, match.end);
@@ -95,7 +91,6 @@ function placeMatches(view: View, source: string, out: SourceMatch[]): void {
       viewEnd: match.end,
     });
   }
-  found.length = 0;
 }
 
 /**

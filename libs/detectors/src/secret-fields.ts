@@ -69,16 +69,16 @@ export function findNamedSecretsByHints(text: string, spans: Span[]): void {
  * hint that acts is met with the same position as in the whole scan.
  */
 export function findNamedSecretsByNames(text: string, spans: Span[]): void {
-  nameStarts.length = 0;
+  const nameStarts: number[] = [];
   for (const separator of ['=', ':']) {
     for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 1)) {
       let end = at;
       while (end > 0 && at - end < 8 && isBlank(text.charCodeAt(end - 1))) end--;
       if (isQuote(text.charCodeAt(end - 1))) end--;
-      addNameEndingAt(text, end);
+      addNameEndingAt(text, end, nameStarts);
     }
   }
-  for (let at = text.indexOf('>'); at !== -1; at = text.indexOf('>', at + 1)) addNameEndingAt(text, at);
+  for (let at = text.indexOf('>'); at !== -1; at = text.indexOf('>', at + 1)) addNameEndingAt(text, at, nameStarts);
   for (let at = text.indexOf('--'); at !== -1; at = text.indexOf('--', at + 1)) {
     if (!isNameChar(text.charCodeAt(at - 1))) nameStarts.push(at);
   }
@@ -100,9 +100,6 @@ export function findNamedSecretsByNames(text: string, spans: Span[]): void {
   }
 }
 
-// Scratch space for one text's names; `find` is synchronous.
-const nameStarts: number[] = [];
-
 /** The shortest hint word (`pwd`, `key`, `sig`, `aws`). */
 const SHORTEST_HINT = 3;
 
@@ -113,7 +110,7 @@ const SHORTEST_HINT = 3;
 export const SHORTEST_FREE_TEXT_SECRET = SHORTEST_HINT + 1 + MIN_PASSWORD_LENGTH;
 
 /** Adds the name ending at `end` if it has letters enough for a hint (`19:54:27` has none). */
-function addNameEndingAt(text: string, end: number): void {
+function addNameEndingAt(text: string, end: number, nameStarts: number[]): void {
   let start = end;
   let letters = 0;
   for (let code = text.charCodeAt(start - 1); start > 0 && isNameChar(code); code = text.charCodeAt(--start - 1)) {

@@ -65,16 +65,13 @@ const PREFIX_AT = new RegExp(literalAlternation(PREFIXES), 'y');
 const RULE_BY_PREFIX: ReadonlyMap<string, TokenRule> = new Map(TOKEN_RULES.map((rule) => [rule.prefix, rule]));
 const AWS_PREFIXES: ReadonlySet<string> = new Set(AWS_KEY_ID_PREFIXES);
 
-// Scratch space for one text's prefix positions; `find` is synchronous.
-const prefixKeys: number[] = [];
-
 /**
  * Appends the spans of every prefixed token, JWT, PEM private key and Slack webhook in `text`.
  * Prefixes are read left to right; one that starts a token resumes the scan after the token, one
  * that does not, after the prefix (so a prefix inside a token or inside another prefix is skipped).
  */
 export function findPrefixedTokens(text: string, spans: Span[]): void {
-  prefixKeys.length = 0;
+  const prefixKeys: number[] = [];
   PREFIX_FINDER.find(text, prefixKeys);
   let cursor = 0;
   for (const key of prefixKeys) {
