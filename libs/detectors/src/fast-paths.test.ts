@@ -234,7 +234,7 @@ describe('JSON values checked for a view by their position in the document = eac
   });
 });
 
-describe('the JSON scanner: fast string ends and predicted keys = a plain reading of the document', () => {
+describe('the JSON scanner: predicted keys and per-position view checks = a plain reading of the document', () => {
   // Context-free detectors only, so the expected output can be built from JSON.parse and maskText.
   const profile: MaskingProfile = { name: 'p', detectors: ['email', 'card', 'iban'], fields: ['password'], columns: [] };
   const KEYS = ['id', 'name', 'email', 'jo@example.com', 'a\\u0062c', 'quote\\"d', 'tab\\tkey', 'back\\\\slash', 'password', 'PASSWORD', 'n', 'nested', 'list', 'é', 'ke\\u0079'];

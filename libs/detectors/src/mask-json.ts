@@ -123,8 +123,6 @@ const OWN_VIEW = Object.freeze({ knownOwnView: true });
 
 // What a view decodes or folds in a string token without escapes (a `\` is an escape in JSON).
 const VIEW_SPECIAL = /[%&\u0080-\uffff]/g;
-// What a JSON string may not hold raw; with the next backslash, found lazily (see stringEnd).
-const CONTROL = /[\x00-\x1f]/g;
 
 /** As maskJsonWith, with failure as a value; findings are counted only when it succeeds. */
 export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new KeyCache()): JsonScan {
@@ -170,9 +168,6 @@ class JsonMasker {
    * A document that has none (checked natively up front) is plain throughout.
    */
   private nextSpecial = -1;
-  /** The next backslash and raw control character, found lazily as nextSpecial is. */
-  private nextBackslash = -1;
-  private nextControl = -1;
   constructor(
     private readonly json: string,
     private readonly compiled: CompiledProfile,
@@ -214,7 +209,7 @@ class JsonMasker {
       }
       if (expect === 'key') {
         if (json.charCodeAt(i) !== QUOTE) return { ok: false, offset: i, reason: 'syntax' };
-        const end = this.fieldDepth < 0 ? this.readKey(i) : this.stringEnd(i);
+        const end = this.fieldDepth < 0 ? this.readKey(i) : endOfJsonString(json, i, this.escapes);
         if (end < 0) return { ok: false, offset: i, reason: 'syntax' };
         const field = this.fieldDepth < 0 ? this.keyField : undefined;
         i = skipWhitespace(json, end);
@@ -252,30 +247,6 @@ class JsonMasker {
     this.ordinals.pop();
   }
 
-  /**
-   * endOfJsonString, with a fast path: the next quote ends the string when no backslash and no
-   * raw control character comes before it (each found by a search that only moves forward).
-   */
-  private stringEnd(at: number): number {
-    const { json } = this;
-    const quote = json.indexOf('"', at + 1);
-    if (quote !== -1) {
-      if (this.nextBackslash <= at) {
-        const found = json.indexOf('\\', at + 1);
-        this.nextBackslash = found === -1 ? json.length : found;
-      }
-      if (this.nextControl <= at) {
-        CONTROL.lastIndex = at + 1;
-        this.nextControl = CONTROL.test(json) ? CONTROL.lastIndex - 1 : json.length;
-      }
-      if (this.nextBackslash > quote && this.nextControl > quote) {
-        this.escapes.found = false;
-        return quote + 1;
-      }
-    }
-    return endOfJsonString(json, at, this.escapes);
-  }
-
   /** The key a value at the current position sits under: its member's, or the enclosing array's. */
   private valueKey(): DetectionContext | undefined {
     const kind = this.kinds[this.kinds.length - 1];
@@ -286,7 +257,7 @@ class JsonMasker {
   private scalar(i: number, code: number): number {
     const { json } = this;
     if (code === QUOTE) {
-      const end = this.stringEnd(i);
+      const end = endOfJsonString(json, i, this.escapes);
       if (end > 0 && this.fieldDepth < 0) this.maskString(i, end);
       return end;
     }
@@ -321,7 +292,7 @@ class JsonMasker {
       this.keyField = predicted.key.field;
       return start + predicted.token.length;
     }
-    const end = this.stringEnd(start);
+    const end = endOfJsonString(json, start, this.escapes);
     if (end < 0) return end;
     const token = json.slice(start, end);
     const known = this.cleanKeys.get(token);
