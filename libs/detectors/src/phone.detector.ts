@@ -13,8 +13,6 @@ const VISIBLE_DIGITS = 2;
 /** E.164 allows 15 digits; a written `(0)` trunk prefix and a little slack make 17. */
 const MAX_DIGITS = 17;
 const MIN_DIGITS = 7;
-/** NANP_NATIONAL's numbers: area code, exchange and line number (and perhaps a trunk `1` before). */
-const NANP_DIGITS = 10;
 const MAX_SEPARATOR_RUN = 2;
 
 /**
@@ -46,6 +44,7 @@ const TRUNK_NATIONAL = /(?<![\d+])(?:\(0\d{1,5}\) ?|0\d{1,5})(?:[ .\/-]?\d{2,8})
 export function createPhoneDetector(region: CountryCode): Detector {
   const nanp = getCountryCallingCode(region) === '1';
   const national = nanp ? NANP_NATIONAL : TRUNK_NATIONAL;
+  const nationalTest = new RegExp(national.source);
   // `201555-0123` is not how a North American number is written; `030 1234567` is a German one.
   const minSeparators = nanp ? 2 : 1;
   return {
@@ -64,11 +63,10 @@ export function createPhoneDetector(region: CountryCode): Detector {
       return parsed?.number ?? digitsOf(text, start, end);
     },
     mayMatchView(text: string): boolean {
-      // Every number has seven digits; a North American national one ten, and an international
-      // one a `+` or `00`. Lengths and native searches only: a scan for digit runs (in code or
-      // by regex) was measured to cost about what `find` costs on short values.
+      // Every number has seven digits; an international one a `+` or a `00` prefix, a national
+      // one a match of its scanner's regex: find's own first steps, without the rest of its work.
       if (text.length < MIN_DIGITS || !hasDigit(text)) return false;
-      return !nanp || text.length >= NANP_DIGITS || text.includes('+') || text.includes('00');
+      return text.includes('+') || hasIddPrefix(text) || nationalTest.test(text);
     },
     mayMatchAscii: hasDigitRun,
   };
@@ -82,15 +80,26 @@ function findInternational(text: string, found: DetectorMatch[]): void {
     if (!(isDigit(next) || next === OPEN_PAREN) || isAsciiAlnum(text.charCodeAt(plus - 1))) continue;
     pushIfValid(text, plus, plus + 1, found);
   }
-  // `00` as an international call prefix: not inside a number (`1002`, `1.005`), a country code
-  // next. Found natively (most texts hold no `00`), each hit checked in place.
-  for (let start = text.indexOf('00'); start !== -1; start = text.indexOf('00', start + 1)) {
+  for (let start = iddPrefixFrom(text, 0); start !== -1; start = iddPrefixFrom(text, start + 3)) {
+    if (!isAsciiAlnum(text.charCodeAt(start - 1))) pushIfValid(text, start, start + 2, found);
+  }
+}
+
+/**
+ * The next `00` international call prefix at or after `from`, or -1: not inside a number (`1002`,
+ * `1.005`), a country code's first digit next. Found natively (most texts hold no `00`).
+ */
+function iddPrefixFrom(text: string, from: number): number {
+  for (let start = text.indexOf('00', from); start !== -1; start = text.indexOf('00', start + 1)) {
     const next = text.charCodeAt(start + 2);
     const before = text.charCodeAt(start - 1);
-    if (next < 0x31 || next > 0x39 || isDigit(before) || before === 0x2e || before === 0x2c) continue;
-    if (!isAsciiAlnum(before)) pushIfValid(text, start, start + 2, found);
-    start += 2; // the prefix and its first digit are read: the next one starts after them
+    if (next >= 0x31 && next <= 0x39 && !isDigit(before) && before !== 0x2e && before !== 0x2c) return start;
   }
+  return -1;
+}
+
+function hasIddPrefix(text: string): boolean {
+  return iddPrefixFrom(text, 0) !== -1;
 }
 
 /**

@@ -32,6 +32,13 @@ const NAME_HINTS = new RegExp(
   literalAlternation(['pass', 'pwd', 'secret', 'token', 'cred', 'auth', 'session', 'sig', 'bearer', 'basic', 'aws', 'cookie', 'key', 'jwt', 'otp', 'hmac']),
   'gi',
 );
+/** The same, without state: whether a text holds a hint at all. */
+const ANY_HINT = new RegExp(NAME_HINTS.source, 'i');
+
+/** Whether findNamedSecrets can find anything in `text`: every rule starts from a hint. */
+export function mayHoldNamedSecret(text: string): boolean {
+  return ANY_HINT.test(text);
+}
 
 /** The hint words that act without a separator after their name: `Bearer <token>`, `Basic <base64>`, and "aws"/"secret" before an AWS secret key. */
 const SCHEME_AND_AWS_HINTS = /b(?:earer|asic)|aws|secret/gi;

@@ -61,6 +61,13 @@ const PREFIX_FINDER = new LiteralFinder(PREFIXES);
 
 /** Every prefix in one trie-shaped alternation, anchored: which prefix starts exactly here. */
 const PREFIX_AT = new RegExp(literalAlternation(PREFIXES), 'y');
+/** The same, unanchored and without state: whether a text holds a prefix at all. */
+const ANY_PREFIX = new RegExp(PREFIX_AT.source);
+
+/** Whether findPrefixedTokens can find anything in `text`: every token starts with a prefix. */
+export function mayHoldPrefixedToken(text: string): boolean {
+  return ANY_PREFIX.test(text);
+}
 
 const RULE_BY_PREFIX: ReadonlyMap<string, TokenRule> = new Map(TOKEN_RULES.map((rule) => [rule.prefix, rule]));
 const AWS_PREFIXES: ReadonlySet<string> = new Set(AWS_KEY_ID_PREFIXES);
