@@ -58,6 +58,14 @@ function buildLengthTable(): Uint32Array {
   return table;
 }
 
+/** Leading digits some brand issues cards with (2 to 6), derived from the same table: issuerAccepts is false for any other. */
+const LEADING_DIGITS = Array.from({ length: 10 }, (_, digit) => LENGTHS_BY_PREFIX.subarray(digit * 1000, digit * 1000 + 1000).some((lengths) => lengths !== 0));
+
+/** Whether a card can start with the digit value `digit`. */
+export function mayLeadCard(digit: number): boolean {
+  return LEADING_DIGITS[digit] === true;
+}
+
 /** Whether some brand issues `length`-digit cards starting with `digits[0..4)` (digit values). */
 export function issuerAccepts(digits: Uint8Array, length: number): boolean {
   if (length < MIN_CARD_DIGITS || length > MAX_CARD_DIGITS) return false;

@@ -1,5 +1,5 @@
-import { issuerAccepts, MAX_CARD_DIGITS, MIN_CARD_DIGITS } from './card-issuers.js';
-import { GROUP_SEPARATOR_CLASS, isAsciiAlnum, isDigit, isGroupSeparator, MAX_GROUP_SEPARATORS } from './char-class.js';
+import { issuerAccepts, MAX_CARD_DIGITS, MIN_CARD_DIGITS, mayLeadCard } from './card-issuers.js';
+import { GROUP_SEPARATOR_CLASS, hasDigit, isAsciiAlnum, isDigit, isGroupSeparator, MAX_GROUP_SEPARATORS } from './char-class.js';
 import type { Detector, DetectorMatch } from './detector.types.js';
 import { luhnValidDigitValues } from './luhn.js';
 
@@ -35,6 +35,8 @@ export const cardDetector: Detector = {
   },
   partial: maskCardDigits,
   canonical: (text, start, end) => digitsOf(text, start, end),
+  // Cheap conditions only: on a short text, CANDIDATE_RUN itself is as fast as a scan in code.
+  mayMatchView: (text) => text.length >= MIN_CARD_DIGITS && hasDigit(text),
   mayMatchAscii: hasCandidateRun,
 };
 
@@ -71,10 +73,14 @@ let groupStarts = new Int32Array(64);
 let groupEnds = new Int32Array(64);
 const spanDigits = new Uint8Array(MAX_CARD_DIGITS);
 
+/** Digits in the groups readGroups read last. */
+let runDigits = 0;
+
 /** Splits the run into maximal digit groups; returns how many. */
 function readGroups(text: string, runStart: number, runEnd: number): number {
   let count = 0;
   let i = runStart;
+  runDigits = 0;
   while (i < runEnd) {
     if (count === groupStarts.length) {
       const grownStarts = new Int32Array(count * 2);
@@ -86,6 +92,7 @@ function readGroups(text: string, runStart: number, runEnd: number): number {
     }
     groupStarts[count] = i;
     while (i < runEnd && isDigit(text.charCodeAt(i))) i++;
+    runDigits += i - groupStarts[count]!;
     groupEnds[count++] = i;
     while (i < runEnd && !isDigit(text.charCodeAt(i))) i++;
   }
@@ -103,7 +110,14 @@ function findCardsInRun(text: string, runStart: number, runEnd: number, out: Det
   const groups = readGroups(text, runStart, runEnd);
   let regionStart = -1;
   let regionEnd = -1;
+  let remaining = runDigits; // digits from group `first` to the run's end
   for (let first = 0; first < groups; first++) {
+    const start = groupStarts[first]!;
+    const lead = text.charCodeAt(start) - 0x30;
+    const enough = remaining >= MIN_CARD_DIGITS;
+    remaining -= groupEnds[first]! - start;
+    // What longestCardFrom would reject first: a span too short, or a leading digit no issuer uses.
+    if (!enough || !mayLeadCard(lead)) continue;
     const last = longestCardFrom(text, first, groups);
     if (last === -1) continue;
     const spanStart = groupStarts[first]!;

@@ -5,6 +5,22 @@ const ASCII_MAX = 0x7f;
 // Only consulted for non-ASCII neighbours, which are rare in practice.
 const UNICODE_ALNUM = /^[\p{L}\p{Nd}]$/u;
 
+/**
+ * Whether `text` holds an ASCII digit: a precheck every digit-based detector asks about the same
+ * short text in turn, so the last answer is kept (one native regex test per text, not four).
+ */
+export function hasDigit(text: string): boolean {
+  if (text !== lastDigitText) {
+    lastDigitText = text;
+    lastHasDigit = DIGIT.test(text);
+  }
+  return lastHasDigit;
+}
+
+const DIGIT = /\d/;
+let lastDigitText = '';
+let lastHasDigit = false;
+
 export function isDigit(code: number): boolean {
   return code >= DIGIT_0 && code <= DIGIT_9;
 }

@@ -74,18 +74,40 @@ const PHONE_KEY_WORDS: ReadonlySet<string> = new Set([
   'mobil', 'mobiel', 'portable', 'rufnummer', 'telefonnummer',
 ]);
 
-/** Whether a field name says its value is a phone number (`phone`, `mobileNumber`, `tel`, `msisdn`). */
-export function isPhoneKey(key: string): boolean {
-  const words = nameWords(key);
-  return words.some((word) => PHONE_KEY_WORDS.has(word)) || words.join('').includes('phone');
+/**
+ * A pure classification of names, remembered: names repeat (every record of a JSON array has the
+ * same keys, and detectors ask about the key of every value). Each memo holds short names only
+ * and is cleared past MEMO_LIMIT of them, so hostile input cannot grow it.
+ */
+function memoised<T>(classify: (name: string) => T): (name: string) => T {
+  // Boxed, so that an undefined answer is remembered too and costs one lookup.
+  const memo = new Map<string, { readonly answer: T }>();
+  return (name) => {
+    if (name.length > MEMO_NAME_LENGTH) return classify(name);
+    const known = memo.get(name);
+    if (known !== undefined) return known.answer;
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    const answer = classify(name);
+    memo.set(name, { answer });
+    return answer;
+  };
 }
 
+const MEMO_LIMIT = 1024;
+const MEMO_NAME_LENGTH = 64;
+
+/** Whether a field name says its value is a phone number (`phone`, `mobileNumber`, `tel`, `msisdn`). */
+export const isPhoneKey: (key: string) => boolean = memoised((key) => {
+  const words = nameWords(key);
+  return words.some((word) => PHONE_KEY_WORDS.has(word)) || words.join('').includes('phone');
+});
+
 /** Whether a field name says its value is a US Social Security number (`ssn`, `social_security_number`). */
-export function isSsnKey(key: string): boolean {
+export const isSsnKey: (key: string) => boolean = memoised((key) => {
   const words = nameWords(key);
   const joined = words.join('');
   return words.includes('ssn') || joined.includes('socialsecurity') || joined.includes('socsec') || joined.includes('taxpayer');
-}
+});
 
 /** What a secret-bearing name promises: a password (short values count) or another secret. */
 export type SecretKeyKind = 'password' | 'secret' | 'authorization';
@@ -119,25 +141,8 @@ const DESCRIPTOR_WORDS: ReadonlySet<string> = new Set([
   'in', 'reset', 'changed', 'updated', 'created', 'age', 'min', 'max', 'limit', 'rotation', 'store', 'level',
 ]);
 
-/**
- * Whether a name (a key, a field, a header, a `name=` in free text) says its value is a secret.
- * Names repeat (every record of a JSON array has the same keys), so answers are remembered; the
- * memo holds short names only and is cleared past MEMO_LIMIT of them, so hostile input cannot grow it.
- */
-export function secretKeyKind(name: string): SecretKeyKind | undefined {
-  if (name.length > MEMO_NAME_LENGTH) return classifySecretName(name);
-  const known = SECRET_KIND_MEMO.get(name);
-  if (known !== undefined) return known === NOT_SECRET ? undefined : known;
-  if (SECRET_KIND_MEMO.size >= MEMO_LIMIT) SECRET_KIND_MEMO.clear();
-  const kind = classifySecretName(name);
-  SECRET_KIND_MEMO.set(name, kind ?? NOT_SECRET);
-  return kind;
-}
-
-const NOT_SECRET = 'none';
-const MEMO_LIMIT = 1024;
-const MEMO_NAME_LENGTH = 64;
-const SECRET_KIND_MEMO = new Map<string, SecretKeyKind | typeof NOT_SECRET>();
+/** Whether a name (a key, a field, a header, a `name=` in free text) says its value is a secret. */
+export const secretKeyKind: (name: string) => SecretKeyKind | undefined = memoised(classifySecretName);
 
 function classifySecretName(name: string): SecretKeyKind | undefined {
   const words = nameWords(name);

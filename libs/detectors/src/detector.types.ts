@@ -40,6 +40,14 @@ export interface Detector {
    */
   canonical(text: string, start: number, end: number): string;
   /**
+   * A necessary condition on a view's text, cheaper than `find` and allocation-free: false means
+   * `find(text, out, context)` appends nothing. The engine asks it before `find` on short texts
+   * (a JSON value, a SQL field, a header), where a detector's fixed cost outweighs its scan; a
+   * long text goes to `find` directly. It must hold for every text and context, exactly: a
+   * precheck that is not a necessary condition drops detections.
+   */
+  mayMatchView(text: string, context?: DetectionContext): boolean;
+  /**
    * A necessary condition on plain ASCII, checked on bytes without allocating: false means `find`
    * cannot match the text `bytes[start, end)`. Only asked about bytes that are all ASCII and hold
    * no `%`, `&` or `\` (the engine answers true itself for anything a view would decode or fold).

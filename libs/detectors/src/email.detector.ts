@@ -76,6 +76,8 @@ export const emailDetector: Detector = {
     const ascii = domain.charCodeAt(0) === OPEN_BRACKET ? domain : domainToASCII(domain);
     return text.slice(start, at).toLowerCase() + '@' + (ascii === '' ? domain : ascii);
   },
+  // Every match holds its '@' (find is anchored on them).
+  mayMatchView: (text) => text.includes('@'),
   mayMatchAscii(bytes: Uint8Array, start: number, end: number): boolean {
     for (let i = start; i < end; i++) if (bytes[i] === AT) return true;
     return false;

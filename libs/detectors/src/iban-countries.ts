@@ -18,6 +18,9 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
   GG: 22, IM: 22, JE: 22,
 });
 
+/** The shortest IBAN of any country (Norway's, 15). */
+export const MIN_IBAN_LENGTH = Math.min(...Object.values(IBAN_LENGTHS));
+
 /** Lengths indexed by (first letter − 'A') × 26 + (second letter − 'A'); 0 for no IBAN country. */
 const LENGTH_BY_CODE = buildCodeTable();
 

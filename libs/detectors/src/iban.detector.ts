@@ -1,6 +1,6 @@
-import { isAlnumAt, isAsciiAlnum, isAsciiLetter, isDigit, isGroupSeparator, MAX_GROUP_SEPARATORS } from './char-class.js';
+import { hasDigit, isAlnumAt, isAsciiAlnum, isAsciiLetter, isDigit, isGroupSeparator, MAX_GROUP_SEPARATORS } from './char-class.js';
 import type { Detector, DetectorMatch } from './detector.types.js';
-import { ibanLengthFor } from './iban-countries.js';
+import { ibanLengthFor, MIN_IBAN_LENGTH } from './iban-countries.js';
 
 const VISIBLE_CHARS = 4;
 const PRINT_GROUP = 4;
@@ -49,6 +49,8 @@ export const ibanDetector: Detector = {
     for (let i = start; i < end; i++) if (isAsciiAlnum(text.charCodeAt(i))) compact += text.charAt(i);
     return compact.toUpperCase();
   },
+  // Cheap conditions only: on a short text, CANDIDATE itself is faster than a scan in code.
+  mayMatchView: (text) => text.length >= MIN_IBAN_LENGTH && hasDigit(text),
   mayMatchAscii(bytes: Uint8Array, start: number, end: number): boolean {
     for (let i = start; i + 3 < end; i++) {
       if (isAsciiLetter(bytes[i]!) && isAsciiLetter(bytes[i + 1]!) && isDigit(bytes[i + 2]!) && isDigit(bytes[i + 3]!)) return true;

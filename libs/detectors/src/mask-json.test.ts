@@ -159,7 +159,7 @@ describe('maskJson', () => {
 
   it('gives detectors the enclosing key as context (arrays pass theirs on), keys none', () => {
     const seen: [string, string | undefined][] = [];
-    const spy: Detector = { ...emailDetector, find: (text: string, _out: unknown, context?: DetectionContext) => void seen.push([text, context?.key]) };
+    const spy: Detector = { ...emailDetector, mayMatchView: () => true, find: (text: string, _out: unknown, context?: DetectionContext) => void seen.push([text, context?.key]) };
     const compiled = { ...compileProfile({ name: 's', detectors: ['email'], fields: [], columns: [] }), detectors: [spy] };
     maskJsonWith('{"api_key":"abc","list":{"tokens":["x",["y"]]},"n":12345678,"s":[{"inner":"z"}]}', compiled, {});
     expect(seen).toEqual([

@@ -87,14 +87,45 @@ export function maskJsonOrTextWith(text: string, compiled: CompiledProfile, find
 }
 
 /**
- * Keys found clean, by their token, with their field name (or undefined): API responses repeat
- * the same keys in every record, and a key costs a view and every detector. A cache lives for one
- * body (one document, or every record of an NDJSON body) and one compiled profile.
+ * Keys found clean, by their token: API responses repeat the same keys in every record, and a key
+ * costs a view and every detector. A cache lives for one body (one document, or every record of
+ * an NDJSON body) and one compiled profile.
  */
-export type KeyCache = Map<string, string | undefined>;
+export class KeyCache extends Map<string, CleanKey> {
+  /**
+   * The clean key last met at each depth and member position, tried first: records repeat their
+   * keys in order, and a hit (the same token at the same place, compared in place) costs neither
+   * a slice nor a hash. A miss falls back to the cache.
+   */
+  readonly predicted: (PredictedKey | undefined)[][] = [];
+}
+
+interface PredictedKey {
+  readonly token: string;
+  readonly key: CleanKey;
+}
+
+/** Depths and member positions whose keys are predicted: enough for API records, bounded for any document. */
+const MAX_PREDICTED = 64;
+
+/**
+ * A clean key's field name (undefined when no field rule names it) and the context its values are
+ * read with: one object per key, so detectors asking about the key (a phone-like or secret-like
+ * name?) are given the same string every time, and find its answer remembered at once.
+ */
+export interface CleanKey {
+  readonly field: string | undefined;
+  readonly context: DetectionContext;
+}
+
+/** For texts the scan found free of anything a view would change. */
+const OWN_VIEW = Object.freeze({ knownOwnView: true });
+
+// What a view decodes or folds in a string token without escapes (a `\` is an escape in JSON).
+const VIEW_SPECIAL = /[%&\u0080-\uffff]/g;
 
 /** As maskJsonWith, with failure as a value; findings are counted only when it succeeds. */
-export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new Map()): JsonScan {
+export function scanJson(json: string, compiled: CompiledProfile, findings: Findings, nesting = 0, keys: KeyCache = new KeyCache()): JsonScan {
   const found: Findings = {};
   const scan = new JsonMasker(json, compiled, found, nesting, keys).run();
   if (scan.ok) for (const [kind, count] of Object.entries(found)) findings[kind] = (findings[kind] ?? 0) + count;
@@ -119,9 +150,11 @@ class JsonMasker {
   private cursor = 0;
   /** Kind of every open container, and the key each one sits under (arrays pass theirs to their items). */
   private readonly kinds: number[] = [];
-  private readonly containerKeys: (string | undefined)[] = [];
-  /** The key of the member being read. */
-  private key: string | undefined;
+  private readonly containerKeys: (DetectionContext | undefined)[] = [];
+  /** Members read so far in every open container (objects count their keys). */
+  private readonly ordinals: number[] = [];
+  /** The key of the member being read, as detectors are given it. */
+  private key: DetectionContext | undefined;
   /** While a field rule's value is read: the depth it sits at (-1 otherwise), where it starts, the field. */
   private fieldDepth = -1;
   private fieldStart = 0;
@@ -129,6 +162,12 @@ class JsonMasker {
   private readonly detects: boolean;
   /** Whether the string token just scanned holds an escape. */
   private readonly escapes = { found: false };
+  /**
+   * Where the next `%`, `&` or non-ASCII character is, found lazily at or after the last token
+   * asked about (tokens are asked in order, so the search is linear); -1 before the first search.
+   * A document that has none (checked natively up front) is plain throughout.
+   */
+  private nextSpecial = -1;
   constructor(
     private readonly json: string,
     private readonly compiled: CompiledProfile,
@@ -137,6 +176,7 @@ class JsonMasker {
     private readonly cleanKeys: KeyCache,
   ) {
     this.detects = compiled.detectors.length > 0;
+    if (Buffer.byteLength(json, 'utf8') === json.length && !json.includes('%') && !json.includes('&')) this.nextSpecial = json.length;
   }
 
   run(): JsonScan {
@@ -149,6 +189,7 @@ class JsonMasker {
         if (code === OPEN_BRACE || code === OPEN_BRACKET) {
           if (kinds.length >= MAX_JSON_DEPTH) return { ok: false, offset: i, reason: 'depth' };
           this.containerKeys.push(this.valueKey());
+          this.ordinals.push(0);
           kinds.push(code === OPEN_BRACE ? OBJECT : ARRAY);
           i = skipWhitespace(json, i + 1);
           if (json.charCodeAt(i) === (code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
@@ -168,9 +209,9 @@ class JsonMasker {
       }
       if (expect === 'key') {
         if (json.charCodeAt(i) !== QUOTE) return { ok: false, offset: i, reason: 'syntax' };
-        const end = endOfJsonString(json, i, this.escapes);
+        const end = this.fieldDepth < 0 ? this.readKey(i) : endOfJsonString(json, i, this.escapes);
         if (end < 0) return { ok: false, offset: i, reason: 'syntax' };
-        const field = this.fieldDepth < 0 ? this.readKey(i, end) : undefined;
+        const field = this.fieldDepth < 0 ? this.keyField : undefined;
         i = skipWhitespace(json, end);
         if (json.charCodeAt(i) !== COLON) return { ok: false, offset: i, reason: 'syntax' };
         i = skipWhitespace(json, i + 1);
@@ -203,10 +244,11 @@ class JsonMasker {
   private close(): void {
     this.kinds.pop();
     this.containerKeys.pop();
+    this.ordinals.pop();
   }
 
   /** The key a value at the current position sits under: its member's, or the enclosing array's. */
-  private valueKey(): string | undefined {
+  private valueKey(): DetectionContext | undefined {
     const kind = this.kinds[this.kinds.length - 1];
     return kind === OBJECT ? this.key : this.containerKeys[this.containerKeys.length - 1];
   }
@@ -231,16 +273,38 @@ class JsonMasker {
     return -1;
   }
 
-  /** Reads a key: detectors on it; its field name when a field rule names it. */
-  private readKey(start: number, end: number): string | undefined {
-    const token = this.json.slice(start, end);
-    const known = this.cleanKeys.get(token);
-    if (known !== undefined || this.cleanKeys.has(token)) {
-      this.key = this.escapes.found ? decodeJsonString(token, 0, token.length) : token.slice(1, -1);
-      return known;
+  /** The field name of the key readKey read, when a field rule names it. */
+  private keyField: string | undefined;
+
+  /**
+   * Reads the key token at `start`: detectors on it; sets `key` and `keyField`. Returns the index
+   * past the token, or -1 when it is not a valid string.
+   */
+  private readKey(start: number): number {
+    const { json } = this;
+    const depth = this.kinds.length;
+    const ordinal = this.ordinals[depth - 1]!++;
+    const slot = depth < MAX_PREDICTED && ordinal < MAX_PREDICTED ? (this.cleanKeys.predicted[depth] ??= []) : undefined;
+    const predicted = slot?.[ordinal];
+    if (predicted !== undefined && json.startsWith(predicted.token, start)) {
+      // The same complete token (quotes included), so the same key.
+      this.key = predicted.key.context;
+      this.keyField = predicted.key.field;
+      return start + predicted.token.length;
     }
-    const name = decodeJsonString(this.json, start, end, this.escapes.found);
-    this.key = name;
+    const end = endOfJsonString(json, start, this.escapes);
+    if (end < 0) return end;
+    const token = json.slice(start, end);
+    const known = this.cleanKeys.get(token);
+    if (known !== undefined) {
+      this.key = known.context;
+      this.keyField = known.field;
+      if (slot !== undefined) slot[ordinal] = { token, key: known };
+      return end;
+    }
+    const name = decodeJsonString(json, start, end, this.escapes.found);
+    const context: DetectionContext = { key: name };
+    this.key = context;
     let masked = false;
     if (this.detects) {
       const text = applyDetectors(name, this.compiled, this.findings);
@@ -249,15 +313,25 @@ class JsonMasker {
     }
     const fieldName = this.compiled.fields.size > 0 ? fieldNameOf(name) : undefined;
     const field = fieldName !== undefined && this.compiled.fields.has(fieldName) ? fieldName : undefined;
-    if (!masked && this.cleanKeys.size < MAX_CACHED_KEYS) this.cleanKeys.set(token, field);
-    return field;
+    this.keyField = field;
+    if (!masked && this.cleanKeys.size < MAX_CACHED_KEYS) this.cleanKeys.set(token, { field, context });
+    return end;
   }
 
   private maskString(start: number, end: number): void {
     if (!this.detects && !this.mayHoldDocument(start)) return;
     const value = decodeJsonString(this.json, start, end, this.escapes.found);
-    const masked = this.maskValue(value, this.valueKey());
+    const masked = this.maskValue(value, this.valueKey(), !this.escapes.found && this.isPlain(start, end));
     if (masked !== value) this.replace(start, end, jsonStringLiteral(masked));
+  }
+
+  /** Whether json[start, end) holds no `%`, `&` or non-ASCII character. */
+  private isPlain(start: number, end: number): boolean {
+    if (this.nextSpecial < start) {
+      VIEW_SPECIAL.lastIndex = start;
+      this.nextSpecial = VIEW_SPECIAL.test(this.json) ? VIEW_SPECIAL.lastIndex - 1 : this.json.length;
+    }
+    return this.nextSpecial >= end;
   }
 
   /** Without detectors only a document in the string can need masking (field rules inside it). */
@@ -268,8 +342,9 @@ class JsonMasker {
     return first === OPEN_BRACE || first === OPEN_BRACKET || first === 0x5c || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
   }
 
-  private maskValue(value: string, key: string | undefined): string {
-    if (LOOKS_LIKE_DOCUMENT.test(value)) {
+  /** `plain`: the value is known to be its own inspection view. */
+  private maskValue(value: string, key: DetectionContext | undefined, plain: boolean): string {
+    if (mayBeDocument(value) && LOOKS_LIKE_DOCUMENT.test(value)) {
       // Deeper than this, a document's field rules would go unread: refused, not passed.
       if (this.nesting >= MAX_NESTED_DOCUMENTS && this.compiled.fields.size > 0) {
         throw new MaskingError('INVALID_JSON', `JSON nested in strings more than ${MAX_NESTED_DOCUMENTS} deep is not masked`);
@@ -280,14 +355,14 @@ class JsonMasker {
       }
     }
     if (!this.detects) return value;
-    return applyDetectors(value, this.compiled, this.findings, contextOf(key));
+    return applyDetectors(value, this.compiled, this.findings, key, plain ? OWN_VIEW : undefined);
   }
 
   private maskNumber(start: number, end: number): void {
     if (!this.detects || !mayHaveDigits(this.json, start, end, MIN_NUMBER_DIGITS)) return;
     const digits = integerDigits(this.json, start, end);
     if (digits === undefined || digits.length < MIN_NUMBER_DIGITS) return;
-    const masked = applyDetectors(digits, this.compiled, this.findings, contextOf(this.valueKey()));
+    const masked = applyDetectors(digits, this.compiled, this.findings, this.valueKey(), OWN_VIEW);
     if (masked !== digits) this.replace(start, end, jsonStringLiteral(masked));
   }
 
@@ -319,8 +394,20 @@ export function compactJson(json: string): string {
   return json.replace(INSIGNIFICANT, (token) => (token.charCodeAt(0) === QUOTE ? token : ''));
 }
 
-function contextOf(key: string | undefined): DetectionContext | undefined {
-  return key === undefined ? undefined : { key };
+/** LOOKS_LIKE_DOCUMENT's first and last characters, checked before the regex: most strings are not documents. */
+function mayBeDocument(value: string): boolean {
+  let first = 0;
+  while (isJsonWhitespace(value.charCodeAt(first))) first++;
+  const open = value.charCodeAt(first);
+  if (open !== OPEN_BRACE && open !== OPEN_BRACKET) return false;
+  let last = value.length - 1;
+  while (last > first && isJsonWhitespace(value.charCodeAt(last))) last--;
+  const close = value.charCodeAt(last);
+  return close === CLOSE_BRACE || close === CLOSE_BRACKET;
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 function skipWhitespace(json: string, from: number): number {

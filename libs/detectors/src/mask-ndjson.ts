@@ -1,5 +1,5 @@
 import type { Findings } from './findings.js';
-import { invalidJson, scanJson, type KeyCache } from './mask-json.js';
+import { invalidJson, KeyCache, scanJson } from './mask-json.js';
 import type { CompiledProfile } from './profile.js';
 
 const RECORD_SEPARATOR = '\u001e';
@@ -25,7 +25,7 @@ export function maskJsonSeqWith(text: string, compiled: CompiledProfile, finding
 
 function maskRecords(text: string, separator: string, unit: 'line' | 'record', compiled: CompiledProfile, findings: Findings): string {
   const found: Findings = {};
-  const keys: KeyCache = new Map();
+  const keys = new KeyCache();
   let out = '';
   let cursor = 0;
   // json-seq: what precedes the first RS is not a record, and may only be whitespace.

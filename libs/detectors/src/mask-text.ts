@@ -44,17 +44,41 @@ export interface ApplyOptions extends ViewOptions {
  */
 export function applyDetectors(text: string, compiled: CompiledProfile, findings: Findings, context?: DetectionContext, options?: ApplyOptions): string {
   if (compiled.detectors.length === 0) return text;
+  const view = inspectionView(text, options);
+  const found = detectorMatches(view.text, compiled, context);
+  if (found.length === 0) return text;
   const matches: SourceMatch[] = [];
-  findMatches(inspectionView(text, options), text, compiled, matches, context);
-  if (matches.length === 0) return text;
+  placeMatches(view, text, found, matches);
   const regions = maskRegions(matches, compiled, findings);
   return spliceRegions(text, regions, options?.encode);
 }
 
+/**
+ * Texts shorter than this are prechecked (Detector.mayMatchView) before a detector's `find`: for
+ * the short values of JSON documents and SQL rows, a detector's fixed cost (its regex calls, its
+ * key lookups) is most of the work, and most values cannot hold what it finds.
+ */
+const PRECHECK_BELOW = 256;
+
 /** Appends the matches of every detector in `view` (a view of `source`), placed in the source. */
 export function findMatches(view: View, source: string, compiled: CompiledProfile, out: SourceMatch[], context?: DetectionContext): void {
+  placeMatches(view, source, detectorMatches(view.text, compiled, context), out);
+}
+
+/** Every detector's matches in a view's text. */
+function detectorMatches(text: string, compiled: CompiledProfile, context: DetectionContext | undefined): DetectorMatch[] {
+  // A fresh array: emptying a shared one (`length = 0`) is a runtime call, dearer than allocating.
   const found: DetectorMatch[] = [];
-  for (const detector of compiled.detectors) detector.find(view.text, found, context);
+  const precheck = text.length < PRECHECK_BELOW;
+  for (const detector of compiled.detectors) {
+    if (precheck && !detector.mayMatchView(text, context)) continue;
+    detector.find(text, found, context);
+  }
+  return found;
+}
+
+/** Appends the matches `found` in `view` (a view of `source`), placed in the source. */
+function placeMatches(view: View, source: string, found: readonly DetectorMatch[], out: SourceMatch[]): void {
   for (const match of found) {
     if (match.end <= match.start) continue;
     const [start, end] = sourceRange(view, match.start, match.end);

@@ -1,5 +1,5 @@
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
-import { isAsciiAlnum, isDigit } from './char-class.js';
+import { hasDigit, isAsciiAlnum, isDigit } from './char-class.js';
 import { hasPhoneContextBefore, isPhoneKey } from './context-words.js';
 import type { DetectionContext, Detector, DetectorMatch } from './detector.types.js';
 
@@ -14,9 +14,6 @@ const VISIBLE_DIGITS = 2;
 const MAX_DIGITS = 17;
 const MIN_DIGITS = 7;
 const MAX_SEPARATOR_RUN = 2;
-
-/** `00` as an international call prefix: not inside a number (`1002`, `1.005`), a country code next. */
-const IDD_PREFIX = /(?<![\d.,])00[1-9]/g;
 
 /**
  * North American national forms: `(201) 555-0123`, `201-555-0123`, `201.555.0123`, `1 201 555 0123`,
@@ -47,15 +44,16 @@ const TRUNK_NATIONAL = /(?<![\d+])(?:\(0\d{1,5}\) ?|0\d{1,5})(?:[ .\/-]?\d{2,8})
 export function createPhoneDetector(region: CountryCode): Detector {
   const nanp = getCountryCallingCode(region) === '1';
   const national = nanp ? NANP_NATIONAL : TRUNK_NATIONAL;
+  const nationalTest = new RegExp(national.source);
   // `201555-0123` is not how a North American number is written; `030 1234567` is a German one.
   const minSeparators = nanp ? 2 : 1;
   return {
     id: 'phone',
     find(text: string, out: DetectorMatch[], context?: DetectionContext): void {
-      const found: DetectorMatch[] = [];
-      findInternational(text, found);
-      findNational(text, national, minSeparators, region, context?.key !== undefined && isPhoneKey(context.key), found);
-      appendWithoutOverlaps(found, out);
+      const from = out.length;
+      findInternational(text, out);
+      findNational(text, national, minSeparators, region, context, out);
+      if (out.length - from > 1) orderWithoutOverlaps(out, from);
     },
     partial(text: string, start: number, end: number): string {
       return maskPhone(text, start, end, region);
@@ -63,6 +61,12 @@ export function createPhoneDetector(region: CountryCode): Detector {
     canonical(text: string, start: number, end: number): string {
       const parsed = parseCandidate(text, start, end, region);
       return parsed?.number ?? digitsOf(text, start, end);
+    },
+    mayMatchView(text: string): boolean {
+      // Every number has seven digits; an international one a `+` or a `00` prefix, a national
+      // one a match of its scanner's regex: find's own first steps, without the rest of its work.
+      if (text.length < MIN_DIGITS || !hasDigit(text)) return false;
+      return text.includes('+') || hasIddPrefix(text) || nationalTest.test(text);
     },
     mayMatchAscii: hasDigitRun,
   };
@@ -77,12 +81,26 @@ function findInternational(text: string, found: DetectorMatch[]): void {
     // `(+44) 20 …`: the country code in parentheses, closed after it.
     pushIfValid(text, plus, plus + 1, found, text.charCodeAt(plus - 1) === OPEN_PAREN);
   }
-  IDD_PREFIX.lastIndex = 0;
-  while (IDD_PREFIX.test(text)) {
-    const start = IDD_PREFIX.lastIndex - 3;
-    if (isAsciiAlnum(text.charCodeAt(start - 1))) continue;
-    pushIfValid(text, start, start + 2, found);
+  for (let start = iddPrefixFrom(text, 0); start !== -1; start = iddPrefixFrom(text, start + 3)) {
+    if (!isAsciiAlnum(text.charCodeAt(start - 1))) pushIfValid(text, start, start + 2, found);
   }
+}
+
+/**
+ * The next `00` international call prefix at or after `from`, or -1: not inside a number (`1002`,
+ * `1.005`), a country code's first digit next. Found natively (most texts hold no `00`).
+ */
+function iddPrefixFrom(text: string, from: number): number {
+  for (let start = text.indexOf('00', from); start !== -1; start = text.indexOf('00', start + 1)) {
+    const next = text.charCodeAt(start + 2);
+    const before = text.charCodeAt(start - 1);
+    if (next >= 0x31 && next <= 0x39 && !isDigit(before) && before !== 0x2e && before !== 0x2c) return start;
+  }
+  return -1;
+}
+
+function hasIddPrefix(text: string): boolean {
+  return iddPrefixFrom(text, 0) !== -1;
 }
 
 /**
@@ -138,13 +156,14 @@ function internationalGroupEnds(text: string, from: number, parenthesised: boole
   return ends;
 }
 
-function findNational(text: string, pattern: RegExp, minSeparators: number, region: CountryCode, keyed: boolean, found: DetectorMatch[]): void {
+function findNational(text: string, pattern: RegExp, minSeparators: number, region: CountryCode, context: DetectionContext | undefined, found: DetectorMatch[]): void {
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const start = match.index;
     const end = start + match[0].length;
     if (isDigitBeforeSeparator(text, start) || isDigitAfterSeparator(text, end) || digitCount(text, start, end) < MIN_DIGITS) continue;
     const formatted = isFormatted(text, start, end, minSeparators);
+    const keyed = context?.key !== undefined && isPhoneKey(context.key);
     if (!formatted && !keyed && !hasPhoneContextBefore(text, start)) continue;
     if (parsePhoneNumberFromString(match[0], region)?.isValid()) found.push({ detector: 'phone', start, end });
   }
@@ -178,9 +197,12 @@ function isDigitAfterSeparator(text: string, end: number): boolean {
   return (after === 0x2d || after === 0x2e || after === 0x2f) && isDigit(text.charCodeAt(end + 1));
 }
 
-/** The scanners may find one number twice (`+1 201-555-0123` holds `201-555-0123`): keep the first, longest. */
-function appendWithoutOverlaps(found: DetectorMatch[], out: DetectorMatch[]): void {
-  if (found.length > 1) found.sort((a, b) => a.start - b.start || b.end - a.end);
+/**
+ * The scanners may find one number twice (`+1 201-555-0123` holds `201-555-0123`): out[from..]
+ * (this detector's matches, appended by both) is put in order, keeping the first, longest.
+ */
+function orderWithoutOverlaps(out: DetectorMatch[], from: number): void {
+  const found = out.splice(from).sort((a, b) => a.start - b.start || b.end - a.end);
   let cursor = 0;
   for (const match of found) {
     if (match.start < cursor) continue;
@@ -226,6 +248,10 @@ function digitsOf(text: string, start: number, end: number): string {
   return digits;
 }
 
+function isPhoneSeparator(code: number): boolean {
+  return code === 0x20 || code === 0x2d || code === 0x2e || code === 0x2f || code === OPEN_PAREN || code === CLOSE_PAREN || code === PLUS;
+}
+
 /**
  * A necessary condition for every scanner: seven digits with at most three of ` -./()+` between
  * consecutive ones. Context (a phone word, a phone-like key) never creates digits, so it holds
@@ -239,7 +265,7 @@ function hasDigitRun(bytes: Uint8Array, start: number, end: number): boolean {
     if (isDigit(code)) {
       if (++digits >= MIN_DIGITS) return true;
       separators = 0;
-    } else if (separators < 3 && (code === 0x20 || code === 0x2d || code === 0x2e || code === 0x2f || code === OPEN_PAREN || code === CLOSE_PAREN || code === PLUS)) {
+    } else if (separators < 3 && isPhoneSeparator(code)) {
       separators++;
     } else {
       digits = 0;

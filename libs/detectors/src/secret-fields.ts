@@ -1,4 +1,4 @@
-import { isAsciiAlnum, isDigit } from './char-class.js';
+import { isAsciiAlnum, isAsciiLetter, isDigit } from './char-class.js';
 import { secretKeyKind, type SecretKeyKind } from './context-words.js';
 import { literalAlternation } from './literal-trie.js';
 import { charClasses, isWordLike, shannonEntropy } from './secret-entropy.js';
@@ -8,6 +8,8 @@ import type { Span } from './secret-span.js';
 export const MIN_PASSWORD_LENGTH = 8;
 /** Shortest value under any other secret-like name. */
 export const MIN_SECRET_LENGTH = 16;
+/** Shortest credential in an Authorization value. */
+export const MIN_CREDENTIAL_LENGTH = 4;
 /**
  * Entropy floors in bits per character (docs/detectors.md has the calibration). Entropy alone does
  * not tell a random token from an identifier (`PaymentMessageInvalidAccess` scores 3.8, a random
@@ -30,19 +32,126 @@ const NAME_HINTS = new RegExp(
   literalAlternation(['pass', 'pwd', 'secret', 'token', 'cred', 'auth', 'session', 'sig', 'bearer', 'basic', 'aws', 'cookie', 'key', 'jwt', 'otp', 'hmac']),
   'gi',
 );
+/** The same, without state: whether a text holds a hint at all. */
+const ANY_HINT = new RegExp(NAME_HINTS.source, 'i');
+
+/** Whether findNamedSecrets can find anything in `text`: every rule starts from a hint. */
+export function mayHoldNamedSecret(text: string): boolean {
+  return ANY_HINT.test(text);
+}
+
+/** The hint words that act without a separator after their name: `Bearer <token>`, `Basic <base64>`, and "aws"/"secret" before an AWS secret key. */
+const SCHEME_AND_AWS_HINTS = /b(?:earer|asic)|aws|secret/gi;
 
 /**
  * Free-text secrets that follow from a name: `name: value`, `name=value`, `"name": "value"`,
  * `name => value`, `<name>value</name>`, `--name value` for secret-like names; `Bearer <token>`
  * and `Basic <base64 user:password>` credentials; and 40-character AWS secret keys near "aws" or
- * "secret".
+ * "secret". A short text is scanned for hints whole (findNamedSecretsByHints); a long one only in
+ * the names that can hold a secret (findNamedSecretsByNames), with the same result.
  */
 export function findNamedSecrets(text: string, spans: Span[]): void {
-  NAME_HINTS.lastIndex = 0;
-  for (let hint = NAME_HINTS.exec(text); hint !== null; hint = NAME_HINTS.exec(text)) {
-    const next = namedSecretAt(text, hint.index, hint[0].toLowerCase(), spans);
-    NAME_HINTS.lastIndex = Math.max(NAME_HINTS.lastIndex, next);
+  if (text.length < BY_NAMES_FROM) findNamedSecretsByHints(text, spans);
+  else findNamedSecretsByNames(text, spans);
+}
+
+/**
+ * From this length on, finding the names first is faster than one case-insensitive hint regex
+ * over the whole text (on mixed text 1.4 against 2.4 ms/MB); below it, the regex call is cheaper.
+ */
+const BY_NAMES_FROM = 256;
+
+/** The straightforward scan: every hint in the text, left to right, each name deciding. */
+export function findNamedSecretsByHints(text: string, spans: Span[]): void {
+  scanHints(text, 0, text.length, 0, spans);
+}
+
+/**
+ * The same scan, run only in the names a hint there can act in, found with native searches: a
+ * name followed by `=` or `:` (after a closing quote and up to 8 blanks, as separatorEnd reads
+ * them), a name closed by `>`, a name starting with `--`, and a name holding "bearer", "basic",
+ * "aws" or "secret". A hint in any other name finds no separator, is no scheme and looks for no
+ * AWS key, so scanning it only moves the scan to that name's end, before the next name starts.
+ * Names are scanned in order with the scan's position carried from one to the next, so every
+ * hint that acts is met with the same position as in the whole scan.
+ */
+export function findNamedSecretsByNames(text: string, spans: Span[]): void {
+  const nameStarts: number[] = [];
+  for (const separator of ['=', ':']) {
+    for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 1)) {
+      let end = at;
+      while (end > 0 && at - end < 8 && isBlank(text.charCodeAt(end - 1))) end--;
+      if (isQuote(text.charCodeAt(end - 1))) end--;
+      addNameEndingAt(text, end, nameStarts);
+    }
   }
+  for (let at = text.indexOf('>'); at !== -1; at = text.indexOf('>', at + 1)) addNameEndingAt(text, at, nameStarts);
+  for (let at = text.indexOf('--'); at !== -1; at = text.indexOf('--', at + 1)) {
+    if (!isNameChar(text.charCodeAt(at - 1))) nameStarts.push(at);
+  }
+  SCHEME_AND_AWS_HINTS.lastIndex = 0;
+  for (let hint = SCHEME_AND_AWS_HINTS.exec(text); hint !== null; hint = SCHEME_AND_AWS_HINTS.exec(text)) {
+    let start = hint.index;
+    while (start > 0 && isNameChar(text.charCodeAt(start - 1))) start--;
+    nameStarts.push(start);
+  }
+  if (nameStarts.length > 1) nameStarts.sort(ascending);
+  let cursor = 0;
+  let previous = -1;
+  for (const start of nameStarts) {
+    if (start === previous) continue;
+    previous = start;
+    let end = start;
+    while (end < text.length && isNameChar(text.charCodeAt(end))) end++;
+    if (end - start >= SHORTEST_HINT && end > cursor) cursor = scanHints(text, start, end, cursor, spans);
+  }
+}
+
+/** The shortest hint word (`pwd`, `key`, `sig`, `aws`). */
+const SHORTEST_HINT = 3;
+
+/**
+ * The shortest text findNamedSecrets can match in: `pwd=` and a password. The scheme credentials
+ * (`Basic ` and eight characters), AWS keys near "aws" and every prefixed token are longer.
+ */
+export const SHORTEST_FREE_TEXT_SECRET = SHORTEST_HINT + 1 + MIN_PASSWORD_LENGTH;
+
+/** Adds the name ending at `end` if it has letters enough for a hint (`19:54:27` has none). */
+function addNameEndingAt(text: string, end: number, nameStarts: number[]): void {
+  let start = end;
+  let letters = 0;
+  for (let code = text.charCodeAt(start - 1); start > 0 && isNameChar(code); code = text.charCodeAt(--start - 1)) {
+    if (isAsciiLetter(code)) letters++;
+  }
+  if (letters >= SHORTEST_HINT) nameStarts.push(start);
+}
+
+/**
+ * Scans text[from, to) for hints from `cursor` on, each hint's name deciding (namedSecretAt);
+ * returns where the scan resumes. A range short of the whole text is a name, read as its own
+ * string: a hint is made of letters, so one that starts in a name also ends in it.
+ */
+function scanHints(text: string, from: number, to: number, cursor: number, spans: Span[]): number {
+  const whole = from === 0 && to === text.length;
+  const scanned = whole ? text : text.slice(from, to);
+  NAME_HINTS.lastIndex = Math.max(0, cursor - from);
+  let resume = cursor;
+  for (let hint = NAME_HINTS.exec(scanned); hint !== null; hint = NAME_HINTS.exec(scanned)) {
+    const hit = from + hint.index;
+    const next = namedSecretAt(text, hit, hint[0].toLowerCase(), spans);
+    resume = Math.max(hit + hint[0].length, next);
+    if (resume >= to) break;
+    NAME_HINTS.lastIndex = resume - from;
+  }
+  return resume;
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /**
@@ -181,7 +290,7 @@ export function authorizationCredential(text: string, valueStart: number, valueE
   } else {
     start = valueStart;
   }
-  if (end - start >= 4 && !isPlaceholder(text, start, end)) spans.push({ start, end });
+  if (end - start >= MIN_CREDENTIAL_LENGTH && !isPlaceholder(text, start, end)) spans.push({ start, end });
 }
 
 /** `Bearer <token68>` / `Basic <base64>` outside a named header. Returns where scanning resumes. */

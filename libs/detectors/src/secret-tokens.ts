@@ -1,4 +1,5 @@
 import { isAsciiAlnum, isAsciiUpper, isDigit } from './char-class.js';
+import { LiteralFinder, literalIndexOf, startOf } from './literal-finder.js';
 import { literalAlternation } from './literal-trie.js';
 import type { Span } from './secret-span.js';
 
@@ -53,26 +54,39 @@ const SLACK_WEBHOOK_PATHS = ['services/', 'workflows/', 'triggers/'];
 export const PEM_BEGIN = '-----BEGIN ';
 const PEM_BEGIN_LOWER = '-----begin ';
 
-/** Every prefix in one trie-shaped alternation (the longer of `xoxe-` and `xoxe.xoxp-` wins). */
-const PREFIX_SCAN = new RegExp(
-  literalAlternation([...TOKEN_RULES.map((rule) => rule.prefix), ...AWS_KEY_ID_PREFIXES, JWT_PREFIX, SLACK_WEBHOOK_HOST, PEM_BEGIN, PEM_BEGIN_LOWER]),
-  'g',
-);
+const PREFIXES = [...TOKEN_RULES.map((rule) => rule.prefix), ...AWS_KEY_ID_PREFIXES, JWT_PREFIX, SLACK_WEBHOOK_HOST, PEM_BEGIN, PEM_BEGIN_LOWER];
 
-/** The same alternation, anchored: which prefix starts exactly here. */
-const PREFIX_AT = new RegExp(PREFIX_SCAN.source, 'y');
+/** Finds every prefix by its rarest character with native search (the longer of `xoxe-` and `xoxe.xoxp-` wins). */
+const PREFIX_FINDER = new LiteralFinder(PREFIXES);
+
+/** Every prefix in one trie-shaped alternation, anchored: which prefix starts exactly here. */
+const PREFIX_AT = new RegExp(literalAlternation(PREFIXES), 'y');
+/** The same, unanchored and without state: whether a text holds a prefix at all. */
+const ANY_PREFIX = new RegExp(PREFIX_AT.source);
+
+/** Whether findPrefixedTokens can find anything in `text`: every token starts with a prefix. */
+export function mayHoldPrefixedToken(text: string): boolean {
+  return ANY_PREFIX.test(text);
+}
 
 const RULE_BY_PREFIX: ReadonlyMap<string, TokenRule> = new Map(TOKEN_RULES.map((rule) => [rule.prefix, rule]));
 const AWS_PREFIXES: ReadonlySet<string> = new Set(AWS_KEY_ID_PREFIXES);
 
-/** Appends the spans of every prefixed token, JWT, PEM private key and Slack webhook in `text`. */
+/**
+ * Appends the spans of every prefixed token, JWT, PEM private key and Slack webhook in `text`.
+ * Prefixes are read left to right; one that starts a token resumes the scan after the token, one
+ * that does not, after the prefix (so a prefix inside a token or inside another prefix is skipped).
+ */
 export function findPrefixedTokens(text: string, spans: Span[]): void {
-  PREFIX_SCAN.lastIndex = 0;
+  const prefixKeys: number[] = [];
+  PREFIX_FINDER.find(text, prefixKeys);
   jwtFailedUntil = -1;
   pemEndMissingFrom = Infinity;
-  for (let match = PREFIX_SCAN.exec(text); match !== null; match = PREFIX_SCAN.exec(text)) {
-    const start = match.index;
-    const prefix = match[0];
+  let cursor = 0;
+  for (const key of prefixKeys) {
+    const start = startOf(key);
+    if (start < cursor) continue;
+    const prefix = PREFIX_FINDER.literal(literalIndexOf(key));
     // A JWT read that failed at s fails at every later start in the same first segment (the
     // segments after it are the same, the first only shorter), so those are not read again: one
     // `eyJeyJeyJ…` run would otherwise be rescanned from each of its `eyJ`s (quadratic).
@@ -80,10 +94,11 @@ export function findPrefixedTokens(text: string, spans: Span[]): void {
     const end = tokenEnd(text, start, prefix);
     if (end === -1) {
       if (prefix === JWT_PREFIX) jwtFailedUntil = base64UrlRunEnd(text, start);
+      cursor = start + prefix.length;
       continue;
     }
     spans.push({ start: prefix === SLACK_WEBHOOK_HOST ? webhookStart(text, start) : start, end });
-    PREFIX_SCAN.lastIndex = end;
+    cursor = end;
   }
 }
 

@@ -1,8 +1,8 @@
 import type { DetectionContext, Detector, DetectorMatch } from './detector.types.js';
 import { secretKeyKind } from './context-words.js';
-import { authorizationCredential, findNamedSecrets, isSecretValue, MIN_PASSWORD_LENGTH } from './secret-fields.js';
+import { authorizationCredential, findNamedSecrets, isSecretValue, mayHoldNamedSecret, MIN_CREDENTIAL_LENGTH, MIN_PASSWORD_LENGTH, SHORTEST_FREE_TEXT_SECRET } from './secret-fields.js';
 import type { Span } from './secret-span.js';
-import { findPrefixedTokens, knownPrefixAt, PEM_BEGIN, pemFooter, pemHeader, SLACK_WEBHOOK_HOST } from './secret-tokens.js';
+import { findPrefixedTokens, knownPrefixAt, mayHoldPrefixedToken, PEM_BEGIN, pemFooter, pemHeader, SLACK_WEBHOOK_HOST } from './secret-tokens.js';
 
 const HIDDEN = '****';
 
@@ -36,6 +36,12 @@ export const secretDetector: Detector = {
   },
   // Secrets have no spelling variants worth folding: the value as found.
   canonical: (text, start, end) => text.slice(start, end),
+  // Under a secret-like key, a value may be an Authorization credential of four characters.
+  // Otherwise every match starts from a prefix or a hint word, in a text at least as long as the
+  // shortest, a named password (`pwd=` and eight characters; tokens, schemes and AWS keys are all
+  // longer): the two regex tests are find's own first steps, without the rest of its work.
+  mayMatchView: (text, context) => (text.length >= SHORTEST_FREE_TEXT_SECRET && (mayHoldPrefixedToken(text) || mayHoldNamedSecret(text)))
+    || (text.length >= MIN_CREDENTIAL_LENGTH && context?.key !== undefined && secretKeyKind(context.key) !== undefined),
   // A secret-like context key makes any value of a password's length a candidate, and the key is
   // not part of the bytes asked about, so only a value too short for any rule can be ruled out.
   mayMatchAscii: (_bytes, start, end) => end - start >= MIN_PASSWORD_LENGTH,

@@ -130,6 +130,23 @@ describe('inspectionView', () => {
     expect(inspectionView('café').maps).toEqual([]); // nothing folded
   });
 
+  it('finds what needs a view in a long text (checked natively) as in a short one (by regex)', () => {
+    const padding = 'plain ascii text '.repeat(100);
+    expect(padding.length).toBeGreaterThan(1024);
+    const specials = [['４', false], ['\u200b', false], ['\u00a0', false], ['\ud800', false], ['%34', false], ['&#52;', false], ['\\x34', false], ['+', true]] as const;
+    expect(specials.filter(([special, form]) => inspectionView(special, { plusIsSpace: form }).maps.length > 0).length).toBeGreaterThanOrEqual(6);
+    for (const [special, form] of specials) {
+      const options = { plusIsSpace: form };
+      for (const source of [special + padding, padding + special, padding.slice(0, 500) + special + padding]) {
+        const short = inspectionView(special, options);
+        const long = inspectionView(source, options);
+        expect(long.maps.length > 0).toBe(short.maps.length > 0);
+        expect(long.text).toBe(source.replace(special, short.text));
+      }
+      expect(inspectionView(padding, options).maps).toEqual([]);
+    }
+  });
+
   it('decodes up to eight rounds, and refuses a text that still decodes after them', () => {
     expect(inspectionView('%25252534').text).toBe('4');
     expect(inspectionView(`%${'25'.repeat(7)}34`).text).toBe('4');

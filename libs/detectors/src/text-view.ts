@@ -26,6 +26,11 @@ export interface ViewOptions {
   readonly plusIsSpace?: boolean;
   /** The source's own map onto an outer source (a document's text content): the view then maps onto that outer source. */
   readonly map?: OffsetMap;
+  /**
+   * The caller has checked that the source holds nothing a view decodes or folds (no non-ASCII
+   * character, no `%`, `&` or `\\`; nor `+` for a form): it is its own view, unchecked again.
+   */
+  readonly knownOwnView?: boolean;
 }
 
 /**
@@ -46,7 +51,7 @@ const NO_MAPS: readonly OffsetMap[] = Object.freeze([]);
 export function inspectionView(source: string, options?: ViewOptions): View {
   const plus = options?.plusIsSpace === true;
   let view: View = { text: source, maps: options?.map === undefined ? NO_MAPS : [options.map] };
-  if (!(plus ? NEEDS_FORM_VIEW : NEEDS_VIEW).test(source)) return view;
+  if (options?.knownOwnView === true || !needsView(source, plus)) return view;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = viewRound(view, plus && round === 0);
     if (next === undefined) return view;
@@ -58,6 +63,21 @@ export function inspectionView(source: string, options?: ViewOptions): View {
   }
   return view;
 }
+
+/**
+ * Whether a view can differ from the text. Short texts take one regex test; a long one is checked
+ * natively, without a per-character loop: its UTF-8 length equals its length exactly when every
+ * character is ASCII (any other, a lone surrogate too, takes two bytes or more), and then only the
+ * escape characters are left to look for.
+ */
+function needsView(source: string, plus: boolean): boolean {
+  if (source.length < NATIVE_CHECK_LENGTH) return (plus ? NEEDS_FORM_VIEW : NEEDS_VIEW).test(source);
+  if (Buffer.byteLength(source, 'utf8') !== source.length) return true;
+  return source.includes('%') || source.includes('&') || source.includes('\\') || (plus && source.includes('+'));
+}
+
+/** From this length on, needsView's native checks beat its regex (measured: 0.1 against 0.9 ms/MB). */
+const NATIVE_CHECK_LENGTH = 1024;
 
 /** The source range view range [start, end) comes from: the smallest holding every contributing character. */
 export function sourceRange(view: View, start: number, end: number): [number, number] {
